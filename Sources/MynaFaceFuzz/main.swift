@@ -1,0 +1,1 @@
+// Placeholder; the libFuzzer entry point lives here.

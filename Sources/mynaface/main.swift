@@ -1,0 +1,2 @@
+// Placeholder; replaced by the ArgumentParser root command.
+print("mynaface")
