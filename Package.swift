@@ -22,6 +22,10 @@ let package = Package(
     products: [
         .library(name: "MynaFace", targets: ["MynaFace"]),
         .library(name: "FaceImaging", targets: ["FaceImaging"]),
+        .library(name: "NeuralCore", targets: ["NeuralCore"]),
+        .library(name: "FaceDetection", targets: ["FaceDetection"]),
+        .library(name: "FaceAlignment", targets: ["FaceAlignment"]),
+        .library(name: "FaceEmbedding", targets: ["FaceEmbedding"]),
         .library(name: "CardAccess", targets: ["CardAccess"]),
         .library(name: "Reception", targets: ["Reception"]),
         .library(name: "Eligibility", targets: ["Eligibility"]),
@@ -93,7 +97,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "libopenblas0-pthread"])]),
         // setjmp/longjmp trampolines libjpeg's error manager needs (Swift cannot longjmp).
-        .target(name: "CCodecGlue", dependencies: ["CJPEG"]),
+        .target(name: "CCodecGlue", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["FaceImaging"], path: "Tests/TestSupport", swiftSettings: swiftSettings),

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Fuzz the portrait container parsers and image decoders with libFuzzer + AddressSanitizer.
+#
+#   Scripts/fuzz.sh [seconds] [extra libFuzzer flags…]     (default 60 s; CI runs the default)
+#
+# Builds the `mynaface-fuzz` product in its own scratch path (.build-fuzz) with -sanitize=fuzzer,address,
+# seeds a corpus from Fixtures/ (kept in .build-fuzz/corpus, which grows between runs) and runs for the given time.
+# Crash reproducers land in .build-fuzz/artifacts/; replay one with a normal build:
+#   swift run mynaface-fuzz .build-fuzz/artifacts/crash-…
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_TO_RUN="${1:-60}"
+shift || true
+SCRATCH=.build-fuzz
+
+swift build -c debug --product mynaface-fuzz --scratch-path "$SCRATCH" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMYNAFACE_LIBFUZZER
+BIN="$(swift build -c debug --product mynaface-fuzz --scratch-path "$SCRATCH" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMYNAFACE_LIBFUZZER --show-bin-path)/mynaface-fuzz"
+
+CORPUS="$SCRATCH/corpus"
+ARTIFACTS="$SCRATCH/artifacts"
+mkdir -p "$CORPUS" "$ARTIFACTS"
+# Seed with every small fixture (containers, images); libFuzzer dedups by content.
+find Fixtures -type f \( -name '*.bin' -o -name '*.jp2' -o -name '*.j2k' -o -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' \) \
+    -size -256k -print0 | while IFS= read -r -d '' f; do cp -f "$f" "$CORPUS/seed-$(echo "$f" | tr '/' '_')"; done
+
+exec "$BIN" "$CORPUS" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="$ARTIFACTS/" -print_final_stats=1 "$@"

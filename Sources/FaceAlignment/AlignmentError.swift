@@ -1,0 +1,34 @@
+import NeuralCore
+
+/// A failure of the landmark or alignment stage. Each case says what was wrong and where.
+public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A landmark set did not hold exactly five points.
+    case wrongLandmarkCount(Int)
+    /// The shape-predictor file could not be read from disk.
+    case unreadableModel(path: String, reason: String)
+    /// The shape-predictor file is not a valid dlib `shape_predictor` serialization.
+    case invalidModel(DlibFormatError)
+    /// The shape-predictor file is well formed but its content is not a usable 5-point predictor.
+    case unsupportedModel(String)
+    /// A chip size or padding outside the accepted range (size 1…4096 pixels, padding 0…10, finite).
+    case invalidChipParameters(size: Int, padding: Double)
+    /// Chip details whose rectangle or angle is not finite, is empty, or is absurdly large.
+    case invalidChipDetails(String)
+
+    public var description: String {
+        switch self {
+        case let .wrongLandmarkCount(n):
+            return "face landmarks must have exactly 5 points, got \(n)"
+        case let .unreadableModel(path, reason):
+            return "cannot read the shape predictor at \(path): \(reason)"
+        case let .invalidModel(error):
+            return "the shape predictor file is invalid: \(error)"
+        case let .unsupportedModel(detail):
+            return "the shape predictor file is not a supported 5-point predictor: \(detail)"
+        case let .invalidChipParameters(size, padding):
+            return "invalid face chip parameters: size \(size) (must be 1…4096 pixels), padding \(padding) (must be 0…10)"
+        case let .invalidChipDetails(detail):
+            return "invalid face chip details: \(detail)"
+        }
+    }
+}

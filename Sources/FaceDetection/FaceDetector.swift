@@ -1,0 +1,235 @@
+import Foundation
+import FaceImaging
+import NeuralCore
+
+/// The smallest face the detector looks for; larger pyramid levels, which can only hold smaller faces, are skipped.
+public enum MinimumFaceSize: Sendable, Equatable {
+    /// A fraction of the image width (0…1), e.g. 0.15 for a reader camera where the face fills the frame.
+    case fractionOfWidth(Double)
+    /// A box width in pixels (dlib box widths: 80 px at full resolution, ×1.2 per pyramid level).
+    case pixels(Int)
+    /// Search every pyramid level, exactly as dlib's full run (slowest; finds faces down to 80 px).
+    case none
+}
+
+/// How ``FaceDetector/detect(in:options:)`` searches.
+public struct DetectionOptions: Sendable, Equatable {
+    /// The smallest face searched. Default: 15% of the frame width (a reader camera).
+    public var minimumFaceSize: MinimumFaceSize
+    /// Score-map values above this become candidate boxes (dlib's `adjust_threshold`, default 0).
+    public var adjustThreshold: Double
+
+    /// Creates options.
+    public init(minimumFaceSize: MinimumFaceSize = .fractionOfWidth(0.15), adjustThreshold: Double = 0) {
+        self.minimumFaceSize = minimumFaceSize
+        self.adjustThreshold = adjustThreshold
+    }
+
+    /// Every pyramid level: dlib's `cnn_face_detection_model_v1(img, 0)` result.
+    public static let fullPyramid = DetectionOptions(minimumFaceSize: .none)
+}
+
+/// One detected face.
+public struct Detection: Sendable, Equatable {
+    /// The box in image pixels (inclusive corners, as dlib's `rectangle`; may extend past the image).
+    public var box: PixelRect
+    /// The detector's confidence (the MMOD score; > 0 for every reported face, higher is surer).
+    public var score: Double
+    /// The pyramid level it was found at (0 = full resolution; box width ≈ 80·1.2^level px).
+    public var level: Int
+}
+
+/// Wall-clock time spent, in milliseconds.
+public struct DetectionTiming: Sendable, Equatable {
+    /// Building the tiled pyramid.
+    public var pyramidMilliseconds: Double
+    /// Running the network.
+    public var networkMilliseconds: Double
+    /// Everything, including box mapping and non-maximum suppression.
+    public var totalMilliseconds: Double
+}
+
+/// What ``FaceDetector/detect(in:options:)`` found.
+public struct DetectionResult: Sendable, Equatable {
+    /// Faces after non-maximum suppression, highest score first.
+    public var faces: [Detection]
+    /// The pyramid levels searched (nil when none could hold a face of the minimum size).
+    public var levelsUsed: ClosedRange<Int>?
+    /// Levels in dlib's full pyramid for this image size.
+    public var levelCount: Int
+    /// The minimum face size searched, in pixels (box width).
+    public var minimumFaceSize: Int
+    /// Image width and height (pixels).
+    public var imageWidth: Int, imageHeight: Int
+    /// Multiply-adds the network performed.
+    public var multiplyAdds: Int
+    /// Time spent.
+    public var timing: DetectionTiming
+}
+
+/// dlib's MMOD CNN face detector (`mmod_human_face_detector.dat`) run natively.
+///
+/// Load once and share: the detector is an immutable value, safe to use from several tasks at once.
+/// Results equal dlib's `cnn_face_detection_model_v1(image, 0)` for the searched levels: same tiled pyramid,
+/// same score map, same 80×80 windows mapped back through the pyramid, same non-maximum suppression.
+public struct FaceDetector: Sendable {
+    let model: MMODModel
+
+    /// The largest tiled-pyramid tensor accepted (pixels); about an 8-megapixel photo.
+    public static let maxTensorPixels = 24_000_000
+
+    /// Loads the detector from the model store (`$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
+    /// - Throws: ``FaceDetectionError/modelFile(_:)`` when the file is missing or unreadable,
+    ///   ``FaceDetectionError/invalidModel(_:)`` when it is not the MMOD face detector.
+    public init(store: ModelStore = ModelStore()) throws(FaceDetectionError) {
+        let url: URL
+        do { url = try store.url(for: ModelStore.mmodFaceDetector) } catch { throw .modelFile(error.description) }
+        try self.init(modelURL: url)
+    }
+
+    /// Loads the detector from a `mmod_human_face_detector.dat` file.
+    /// - Throws: ``FaceDetectionError/modelFile(_:)`` or ``FaceDetectionError/invalidModel(_:)``.
+    public init(modelURL: URL) throws(FaceDetectionError) {
+        let data: Data
+        do { data = try Data(contentsOf: modelURL, options: .mappedIfSafe) } catch {
+            throw .modelFile("\(modelURL.path) could not be read: \(error.localizedDescription)")
+        }
+        try self.init(modelBytes: [UInt8](data))
+    }
+
+    /// Parses the detector from the bytes of `mmod_human_face_detector.dat`.
+    /// - Throws: ``FaceDetectionError/invalidModel(_:)`` for bytes that do not parse as the MMOD network.
+    public init(modelBytes: [UInt8]) throws(FaceDetectionError) {
+        model = try MMODModel(bytes: modelBytes)
+    }
+
+    /// The box width (pixels) a detection at `level` has: the window mapped up through the pyramid.
+    public func boxWidth(atLevel level: Int) -> Int {
+        Int((Double(max(model.windowWidth, model.windowHeight) - 1) * pow(1.2, Double(level))).rounded()) + 1
+    }
+
+    /// Detects faces.
+    ///
+    /// Builds dlib's tiled pyramid of the whole image, but computes the network only where the kept levels
+    /// need it: levels whose detection box (≈ 80·1.2^level px) is smaller than the minimum face size are
+    /// skipped. Every kept-level score equals the full-pyramid score, so every face at or above the
+    /// minimum is found with dlib's box and score. Greyscale images are read as R = G = B.
+    ///
+    /// - Parameters:
+    ///   - image: an RGB or greyscale image.
+    ///   - options: minimum face size and score threshold.
+    /// - Returns: faces (highest score first), the levels used and timings.
+    /// - Throws: ``FaceDetectionError/emptyImage``, ``FaceDetectionError/imageTooLarge(width:height:maxPixels:)``,
+    ///   ``FaceDetectionError/invalidOptions(_:)``.
+    public func detect(in image: Image, options: DetectionOptions = DetectionOptions()) throws(FaceDetectionError) -> DetectionResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard image.width > 0, image.height > 0 else { throw .emptyImage }
+        guard options.adjustThreshold.isFinite else { throw .invalidOptions("adjustThreshold must be finite") }
+        let minFace: Int
+        switch options.minimumFaceSize {
+        case .none: minFace = 0
+        case .pixels(let p):
+            guard p >= 0 else { throw .invalidOptions("minimum face size \(p) px is negative") }
+            minFace = p
+        case .fractionOfWidth(let f):
+            guard f.isFinite, f >= 0, f <= 1 else { throw .invalidOptions("minimum face size fraction \(f) is not within 0…1") }
+            minFace = Int((f * Double(image.width)).rounded())
+        }
+        // Layout (cheap) first, to bound memory before allocating.
+        guard image.width <= 1 << 16, image.height <= 1 << 16 else {
+            throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
+        }
+        let layout = PyramidLayout(imageRows: image.height, imageColumns: image.width,
+                                   padding: model.pyramidPadding, outerPadding: model.pyramidOuterPadding)
+        guard layout.rows * layout.columns <= Self.maxTensorPixels else {
+            throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
+        }
+        let levelCount = layout.rects.count
+        var firstLevel = 0
+        while firstLevel < levelCount - 1 && boxWidth(atLevel: firstLevel) < minFace { firstLevel += 1 }
+        let levels: ClosedRange<Int>? = levelCount > 0 ? firstLevel...(levelCount - 1) : nil
+
+        // Grids of every layer.
+        var gridRows = [layout.rows], gridColumns = [layout.columns]
+        for layer in model.layers {
+            gridRows.append(layer.outputCount(gridRows.last!))
+            gridColumns.append(layer.outputCount(gridColumns.last!))
+        }
+        let outRows = gridRows.last!, outColumns = gridColumns.last!
+
+        var faces: [Detection] = []
+        var macs = 0
+        var pyramidTime = Duration.zero, networkTime = Duration.zero
+        if let levels, outRows > 0, outColumns > 0 {
+            // Score-map cells whose window centre lies on (or within `margin` of) a kept tile.
+            let origin = model.outputToInput(0), step = model.outputToInput(1) - origin
+            var outMask = CellMask(rows: outRows, columns: outColumns)
+            if levels.lowerBound == 0 {
+                outMask.mark(x0: 0, x1: outColumns, y0: 0, y1: outRows)
+            } else {
+                let margin = Double(model.pyramidPadding + model.pyramidOuterPadding)
+                for level in levels {
+                    let r = layout.rects[level]
+                    let c0 = Int(((Double(r.left) - margin - origin) / step).rounded(.up))
+                    let c1 = Int(((Double(r.right) + margin - origin) / step).rounded(.down))
+                    let r0 = Int(((Double(r.top) - margin - origin) / step).rounded(.up))
+                    let r1 = Int(((Double(r.bottom) + margin - origin) / step).rounded(.down))
+                    outMask.mark(x0: c0, x1: c1 + 1, y0: r0, y1: r1 + 1)
+                }
+            }
+            var masks = [outMask]
+            for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
+                masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
+            }
+
+            let t0 = clock.now
+            var input = [Float](repeating: 0, count: 3 * layout.rows * layout.columns)
+            input.withUnsafeMutableBufferPointer { buf in
+                PyramidBuilder.fill(image, layout: layout, means: model.means, into: buf)
+            }
+            let t1 = clock.now
+            let (scores, m) = MaskedNetwork.run(layers: model.layers, input: input, rows: layout.rows,
+                                                columns: layout.columns, masks: masks)
+            macs = m
+            let t2 = clock.now
+            pyramidTime = t1 - t0; networkTime = t2 - t1
+
+            // Candidates: every masked score above the threshold, as a window mapped back to the image.
+            let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
+            var candidates: [Detection] = []
+            for span in outMask.spans {
+                for c in span.x0..<span.x1 {
+                    let score = Double(scores[span.y * outColumns + c])
+                    guard score > options.adjustThreshold else { continue }
+                    let px = model.outputToInput(Double(c)), py = model.outputToInput(Double(span.y))
+                    let mapped = layout.tensorToImage(left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)
+                    guard levels.contains(mapped.level) else { continue }
+                    candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
+                }
+            }
+            candidates.sort { $0.score > $1.score }
+            for d in candidates where !faces.contains(where: { overlaps($0.box, d.box) }) {
+                faces.append(d)
+            }
+        }
+        let end = clock.now
+        func ms(_ d: Duration) -> Double {
+            Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+        return DetectionResult(faces: faces, levelsUsed: levels, levelCount: levelCount, minimumFaceSize: minFace,
+                               imageWidth: image.width, imageHeight: image.height, multiplyAdds: macs,
+                               timing: DetectionTiming(pyramidMilliseconds: ms(pyramidTime),
+                                                       networkMilliseconds: ms(networkTime),
+                                                       totalMilliseconds: ms(end - start)))
+    }
+
+    /// dlib's `test_box_overlap` with the model's NMS settings (IoU over the bounding box of both).
+    func overlaps(_ a: PixelRect, _ b: PixelRect) -> Bool {
+        let inner = Double(a.intersection(b).area)
+        if inner == 0 { return false }
+        let outer = Double(a.union(b).area)
+        return inner / outer > model.nmsIOU || inner / Double(a.area) > model.nmsPercentCovered
+            || inner / Double(b.area) > model.nmsPercentCovered
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import FaceImaging
+
+/// An integer rectangle with inclusive corners, as dlib's `rectangle` (width = right − left + 1).
+public struct PixelRect: Sendable, Hashable, CustomStringConvertible {
+    /// Left column (pixels, inclusive).
+    public var left: Int
+    /// Top row (pixels, inclusive).
+    public var top: Int
+    /// Right column (pixels, inclusive).
+    public var right: Int
+    /// Bottom row (pixels, inclusive).
+    public var bottom: Int
+
+    /// Creates a rectangle from inclusive corners.
+    public init(left: Int, top: Int, right: Int, bottom: Int) {
+        self.left = left; self.top = top; self.right = right; self.bottom = bottom
+    }
+
+    /// `right − left + 1`, or 0 when empty.
+    public var width: Int { right < left ? 0 : right - left + 1 }
+    /// `bottom − top + 1`, or 0 when empty.
+    public var height: Int { bottom < top ? 0 : bottom - top + 1 }
+    /// `width · height`.
+    public var area: Int { width * height }
+    /// True when the rectangle holds no pixel.
+    public var isEmpty: Bool { right < left || bottom < top }
+
+    /// The common part (may be empty).
+    public func intersection(_ o: PixelRect) -> PixelRect {
+        PixelRect(left: max(left, o.left), top: max(top, o.top), right: min(right, o.right), bottom: min(bottom, o.bottom))
+    }
+
+    /// The smallest rectangle holding both (dlib's `a + b`).
+    public func union(_ o: PixelRect) -> PixelRect {
+        if isEmpty { return o }
+        if o.isEmpty { return self }
+        return PixelRect(left: min(left, o.left), top: min(top, o.top), right: max(right, o.right), bottom: max(bottom, o.bottom))
+    }
+
+    func contains(x: Int, y: Int) -> Bool { x >= left && x <= right && y >= top && y <= bottom }
+
+    public var description: String { "[\(left), \(top), \(right), \(bottom)]" }
+}
+
+/// The geometry of dlib's tiled image pyramid (`compute_tiled_image_pyramid_details` with `pyramid_down<6>`):
+/// level 0 is the image, each next level `floor(5/6 ·)` of the previous one in both axes, down to the last
+/// level at least 5 rows high; levels are stacked in a first column under the image and then, right-aligned,
+/// upward in a second column; `padding` pixels between tiles and `outerPadding` around.
+struct PyramidLayout: Sendable, Equatable {
+    /// One rectangle per level, in tensor coordinates.
+    let rects: [PixelRect]
+    /// Tensor rows and columns.
+    let rows: Int
+    let columns: Int
+
+    init(imageRows: Int, imageColumns: Int, padding: Int, outerPadding: Int) {
+        var sizes: [(w: Int, h: Int)] = []
+        var nr = imageRows, nc = imageColumns
+        guard nr > 0, nc > 0 else { rects = []; rows = 0; columns = 0; return }
+        sizes.append((nc, nr))
+        let rate = 5.0 / 6.0
+        while true {
+            nr = Int((rate * Double(nr)).rounded(.down))
+            nc = Int((rate * Double(nc)).rounded(.down))
+            if nr * nc == 0 || nr < 5 { break }
+            sizes.append((nc, nr))
+        }
+        var totalHeight = 0
+        for s in sizes { totalHeight += s.h + padding }
+        totalHeight -= padding * 2
+        var height = 0, prevWidth = 0
+        let w0 = sizes[0].w, h0 = sizes[0].h
+        for s in sizes {
+            if s.w <= w0 - prevWidth - padding && (height - h0) * 2 >= (totalHeight - h0) { break }
+            height += s.h + padding
+            prevWidth = s.w
+        }
+        height -= padding
+        rows = height + outerPadding * 2
+        columns = w0 + outerPadding * 2
+        var out: [PixelRect] = []
+        var y = outerPadding
+        var i = 0
+        while y < height + outerPadding && i < sizes.count {
+            out.append(PixelRect(left: outerPadding, top: y, right: outerPadding + sizes[i].w - 1, bottom: y + sizes[i].h - 1))
+            y += sizes[i].h + padding
+            i += 1
+        }
+        y -= padding
+        while i < sizes.count {
+            let r = outerPadding + w0 - 1, b = y - 1
+            // dlib builds rectangle(p1, p1 − br_corner) with br_corner = (w − 1, h − 1).
+            let fixed = PixelRect(left: r - (sizes[i].w - 1), top: b - (sizes[i].h - 1), right: r, bottom: b)
+            if !out[0].intersection(fixed).isEmpty { break }
+            out.append(fixed)
+            y -= sizes[i].h + padding
+            i += 1
+        }
+        rects = out
+    }
+
+    /// dlib's `nearest_rect`: the first level containing the point, else the nearest one.
+    func nearestLevel(x: Int, y: Int) -> Int {
+        var best = 0
+        var bestDistance = Double.infinity
+        for (i, r) in rects.enumerated() {
+            if r.contains(x: x, y: y) { return i }
+            let nx = min(max(x, r.left), r.right), ny = min(max(y, r.top), r.bottom)
+            let dx = Double(nx - x), dy = Double(ny - y)
+            let d = (dx * dx + dy * dy).squareRoot()
+            if d < bestDistance { bestDistance = d; best = i }
+        }
+        return best
+    }
+
+    /// Maps a tensor-space rectangle (doubles) back to the image (`tiled_pyramid_to_image` + `lround`).
+    func tensorToImage(left: Double, top: Double, right: Double, bottom: Double) -> (level: Int, rect: PixelRect) {
+        let cx = (left + right) / 2, cy = (top + bottom) / 2
+        let level = nearestLevel(x: Int((cx + 0.5).rounded(.down)), y: Int((cy + 0.5).rounded(.down)))
+        let ox = Double(rects[level].left), oy = Double(rects[level].top)
+        var l = left - ox, t = top - oy, r = right - ox, b = bottom - oy
+        let ratio = 6.0 / 5.0
+        for _ in 0..<level {
+            l = l * ratio + 0.3; t = t * ratio + 0.3
+            r = r * ratio + 0.3; b = b * ratio + 0.3
+        }
+        return (level, PixelRect(left: Int(l.rounded(.toNearestOrAwayFromZero)), top: Int(t.rounded(.toNearestOrAwayFromZero)),
+                                 right: Int(r.rounded(.toNearestOrAwayFromZero)), bottom: Int(b.rounded(.toNearestOrAwayFromZero))))
+    }
+}
+
+/// Builds the tiled pyramid tensor (3 planes, `layout.rows × layout.columns`, zero outside the tiles):
+/// level 0 is `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous
+/// tile (the SIMD path of `interpolation.h`, reproduced operation for operation).
+enum PyramidBuilder {
+    /// - Precondition: `planes` holds `3 · rows · columns` zeros.
+    static func fill(_ image: Image, layout: PyramidLayout, means: (r: Float, g: Float, b: Float),
+                     into planes: UnsafeMutableBufferPointer<Float>) {
+        let plane = layout.rows * layout.columns
+        precondition(planes.count >= 3 * plane)
+        guard let r0 = layout.rects.first else { return }
+        let base = planes.baseAddress!
+        let meanArray = [means.r, means.g, means.b]
+        image.pixels.withUnsafeBufferPointer { px in
+            let ch = image.channels
+            for c in 0..<3 {
+                let m = meanArray[c]
+                let dst = base + c * plane
+                let srcChannel = ch == 1 ? 0 : c
+                for y in 0..<image.height {
+                    let row = dst + (r0.top + y) * layout.columns + r0.left
+                    var s = (y * image.width) * ch + srcChannel
+                    for x in 0..<image.width {
+                        row[x] = (Float(px[s]) - m) / 256
+                        s += ch
+                    }
+                }
+            }
+        }
+        for c in 0..<3 {
+            let p = base + c * plane
+            for i in 1..<max(1, layout.rects.count) {
+                resize(from: p, src: layout.rects[i - 1], to: p, dst: layout.rects[i], stride: layout.columns)
+            }
+        }
+    }
+
+    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images.
+    static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
+                       to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
+        let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
+        guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
+        let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
+        let yScale = Double(inR - 1) / Double(max(outR - 1, 1))
+        let input = UnsafePointer(srcBase + src.top * stride + src.left)
+        let output = dstBase + dst.top * stride + dst.left
+        var y = -yScale
+        for r in 0..<outR {
+            y += yScale
+            let top = Int(y.rounded(.down))
+            let bottom = min(top + 1, inR - 1)
+            let tbFrac = y - Double(top)
+            let topRow = input + top * stride, bottomRow = input + bottom * stride
+            let outRow = output + r * stride
+            let x = -4 * xScale
+            let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
+            let step = Float(4 * xScale)
+            var vx = SIMD4<Float>(Float(x), Float(x + xScale), Float(x + 2 * xScale), Float(x + 3 * xScale))
+            var c = 0
+            while true {
+                vx += SIMD4<Float>(repeating: step)
+                let left = SIMD4<Int32>(vx, rounding: .towardZero)
+                let lr = vx - SIMD4<Float>(left)
+                let invLr = SIMD4<Float>(repeating: 1) - lr
+                let right = left &+ 1
+                if Int(right[3]) >= inC { break }
+                let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
+                for j in 0..<4 {
+                    let l = Int(left[j]), rr = Int(right[j])
+                    let v = tlf[j] * topRow[l] + trf[j] * topRow[rr] + blf[j] * bottomRow[l] + brf[j] * bottomRow[rr]
+                    outRow[c + j] = v
+                }
+                c += 4
+            }
+            var xs = -xScale + Double(c) * xScale
+            while c < outC {
+                xs += xScale
+                let left = Int(xs.rounded(.down))
+                let right = min(left + 1, inC - 1)
+                let lrFrac = Float(xs - Double(left))
+                let tl = topRow[left], tr = topRow[right], bl = bottomRow[left], br = bottomRow[right]
+                let upper = (1 - lrFrac) * tl + lrFrac * tr
+                let lower = (1 - lrFrac) * bl + lrFrac * br
+                outRow[c] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
+                c += 1
+            }
+        }
+    }
+}

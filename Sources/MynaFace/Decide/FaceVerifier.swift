@@ -1,0 +1,256 @@
+import CardAccess
+import FaceAlignment
+import FaceDetection
+import FaceEmbedding
+import FaceImaging
+import Foundation
+import NeuralCore
+
+/// A verification that could not be carried out because an input or the models are unusable.
+///
+/// A person who is not acquired (no face, face too small, …) is not an error: it is the decision
+/// ``MatchDecision/notAcquired(_:)``. These errors are about the data: a reader shows them to staff.
+public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The portrait bytes are not a readable card-face file, DG2 record or image.
+    case portraitUnreadable(PortraitError)
+    /// The card-face file's chain did not verify (and the policy requires it to).
+    case portraitUntrusted(AuthenticityFailure)
+    /// The portrait holds no usable face (a damaged or wrong portrait never enrols).
+    case portraitHasNoFace(NotAcquiredReason)
+    /// The camera frame could not be decoded.
+    case probeUnreadable(ImageDecodeError)
+    /// The face pipeline failed (models missing or corrupt, image too large for the detector).
+    case pipeline(FaceAnalyzerError)
+
+    public var description: String {
+        switch self {
+        case .portraitUnreadable(let e): return "portrait unreadable: \(e)"
+        case .portraitUntrusted(let f): return "portrait refused: \(f)"
+        case .portraitHasNoFace(let r): return "portrait has no usable face: \(r)"
+        case .probeUnreadable(let e): return "camera frame unreadable: \(e)"
+        case .pipeline(let e): return "face pipeline: \(e)"
+        }
+    }
+}
+
+/// Which colours the camera frame is compared in.
+public enum ProbeColour: String, Sendable, Equatable, Codable, CaseIterable {
+    /// As captured (colour camera → colour chip).
+    case asCaptured
+    /// Converted to greyscale first, like the card's monochrome portrait.
+    case greyscale
+    /// Greyscale when the enrolled portrait is greyscale, else as captured.
+    case matchPortrait
+}
+
+/// The 1:1 face check of a My Number Card reader: enrol the chip portrait once, compare camera frames with it.
+///
+/// ```swift
+/// let verifier = try FaceVerifier()
+/// let template = try verifier.enroll(portrait: cardFaceFileBytes, certificate: ef0004Bytes)
+/// let result = try verifier.verify(template, probe: cameraJPEGBytes)
+/// if result.isMatch { … } else if case .notAcquired(let reason) = result.decision { show(reason.patientMessage) }
+/// ```
+///
+/// `FaceVerifier` loads dlib's three models once and is `Sendable`: one instance serves every reader thread.
+/// It logs nothing about faces and persists nothing.
+public struct FaceVerifier: Sendable {
+    /// The settings of a verifier.
+    public struct Configuration: Sendable {
+        /// The operating point (default dlib's Euclidean distance 0.6).
+        public var threshold: MatchThreshold = .dlibDefault
+        /// The checks a camera frame must pass before it is compared.
+        public var qualityGate = QualityGate()
+        /// Detector options for camera frames (default: faces at least 15% of the frame width).
+        public var probeDetection = DetectionOptions()
+        /// Detector options for portraits (an ID photo: the face is large; default 15% of the width).
+        public var portraitDetection = DetectionOptions()
+        /// Colour handling of the camera frame.
+        public var probeColour: ProbeColour = .asCaptured
+        /// Checks card-face files (production trust anchors, unverified refused, by default).
+        public var authenticator = CardFaceAuthenticator()
+        /// Decoder options and limits for both inputs.
+        public var decode = DecodeOptions()
+        /// Container limits for portraits.
+        public var containerLimits = ContainerLimits.default
+        public init() {}
+    }
+
+    /// The models.
+    public let analyzer: FaceAnalyzer
+    /// The settings.
+    public var configuration: Configuration
+
+    /// Loads the models from `store` (default `$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
+    /// - Throws: ``VerificationError/pipeline(_:)`` naming the missing model and the command that fetches it.
+    public init(store: ModelStore = ModelStore(), configuration: Configuration = Configuration()) throws(VerificationError) {
+        do { analyzer = try FaceAnalyzer(store: store) } catch { throw .pipeline(error) }
+        self.configuration = configuration
+    }
+
+    /// Uses already-loaded models.
+    public init(analyzer: FaceAnalyzer, configuration: Configuration = Configuration()) {
+        self.analyzer = analyzer
+        self.configuration = configuration
+    }
+
+    // MARK: enrolment
+
+    /// Enrols a portrait: a card-face file (EF 0002, with its EF 0004 certificate), a DG2 record or an image file.
+    ///
+    /// A card-face file is authenticated first (certificate against the configured trust anchors, then DF28
+    /// over the portrait and personal data); under the default policy an unverified file is refused.
+    /// - Parameters:
+    ///   - portrait: the bytes as read from the chip (or an image file).
+    ///   - certificate: EF 0004 (`7F21`) for a card-face file; nil for other inputs.
+    /// - Returns: the template to compare camera frames with.
+    /// - Throws: ``VerificationError`` — unreadable, untrusted, or no usable face in the portrait.
+    public func enroll(portrait: [UInt8], certificate: [UInt8]? = nil) throws(VerificationError) -> PortraitTemplate {
+        let kind = PortraitContainer.detect(portrait)
+        var authenticity = PortraitAuthenticity.notApplicable(kind)
+        var cardFace: CardFaceFile?
+        if kind == .cardFaceFile {
+            do {
+                let result = try configuration.authenticator.check(cardFace: portrait, certificate: certificate)
+                if let waived = result.waivedFailure {
+                    authenticity = .acceptedUnverified(waived)
+                } else {
+                    authenticity = .verified(result.anchor?.label ?? "trust anchor")
+                }
+            } catch {
+                throw .portraitUntrusted(error)
+            }
+            cardFace = try? CardFaceFile.parse(portrait, limits: configuration.containerLimits)
+        }
+        let extracted: (image: Image, info: PortraitInfo)
+        do {
+            extracted = try PortraitContainer.extractPortrait(
+                portrait, options: PortraitOptions(limits: configuration.containerLimits, decode: configuration.decode))
+        } catch {
+            throw .portraitUnreadable(error)
+        }
+        return try enroll(image: extracted.image, info: extracted.info, authenticity: authenticity, cardFace: cardFace)
+    }
+
+    /// Enrols an already-decoded portrait image (no container, no authenticity check).
+    /// - Throws: ``VerificationError/portraitHasNoFace(_:)`` when no face is found.
+    public func enroll(portraitImage image: Image) throws(VerificationError) -> PortraitTemplate {
+        try enroll(image: image, info: nil, authenticity: .notApplicable(nil), cardFace: nil)
+    }
+
+    private func enroll(image: Image, info: PortraitInfo?, authenticity: PortraitAuthenticity,
+                        cardFace: CardFaceFile?) throws(VerificationError) -> PortraitTemplate {
+        let analysis: FaceAnalysis
+        do { analysis = try analyzer.analyze(image, options: configuration.portraitDetection) } catch { throw .pipeline(error) }
+        guard let face = analysis.faces.first else { throw .portraitHasNoFace(.noFace) }
+        let quality = QualityGate.permissive.measure(
+            box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
+            landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,
+            frameWidth: image.width, frameHeight: image.height, secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
+        let embedding: FaceEmbedding
+        do { embedding = try analyzer.embedding(of: face) } catch { throw .pipeline(error) }
+        return PortraitTemplate(embedding: embedding, quality: quality, faceBox: face.box, info: info,
+                                portraitChannels: image.channels, authenticity: authenticity, cardFace: cardFace)
+    }
+
+    // MARK: verification
+
+    /// Compares one camera frame (JPEG, PNG, … bytes; EXIF orientation applied) with an enrolled portrait.
+    /// - Returns: the decision with scores, threshold, quality and per-stage timings.
+    /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode.
+    public func verify(_ template: PortraitTemplate, probe: [UInt8]) throws(VerificationError) -> MatchResult {
+        let start = DispatchTime.now()
+        let image: Image
+        do { image = try ImageDecoder.decode(probe, options: configuration.decode) } catch { throw .probeUnreadable(error) }
+        let decodeMs = Self.milliseconds(since: start)
+        var result = try verify(template, probeImage: image)
+        result.timings.decode = decodeMs
+        result.timings.total += decodeMs
+        return result
+    }
+
+    /// Compares one decoded camera frame with an enrolled portrait.
+    /// - Throws: ``VerificationError/pipeline(_:)`` only for a frame the detector cannot take (empty, too large).
+    public func verify(_ template: PortraitTemplate, probeImage: Image) throws(VerificationError) -> MatchResult {
+        let start = DispatchTime.now()
+        var timings = StageTimings()
+        let grey: Bool
+        switch configuration.probeColour {
+        case .asCaptured: grey = false
+        case .greyscale: grey = true
+        case .matchPortrait: grey = template.portraitChannels == 1
+        }
+        let frame = grey && probeImage.channels == 3 ? probeImage.greyscale() : probeImage
+        let analysis: FaceAnalysis
+        do { analysis = try analyzer.analyze(frame, options: configuration.probeDetection) } catch { throw .pipeline(error) }
+        timings.detect = analysis.detectMilliseconds
+        timings.landmarks = analysis.landmarksMilliseconds
+        timings.align = analysis.alignMilliseconds
+        let threshold = configuration.threshold
+        guard let face = analysis.faces.first else {
+            timings.total = Self.milliseconds(since: start)
+            return MatchResult(decision: .notAcquired(.noFace), similarity: nil, distance: nil, threshold: threshold,
+                               quality: nil, faceBox: nil, timings: timings)
+        }
+        let quality = configuration.qualityGate.measure(
+            box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
+            landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,
+            frameWidth: frame.width, frameHeight: frame.height,
+            secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
+        if let reason = configuration.qualityGate.failure(of: quality) {
+            timings.total = Self.milliseconds(since: start)
+            return MatchResult(decision: .notAcquired(reason), similarity: nil, distance: nil, threshold: threshold,
+                               quality: quality, faceBox: face.box, timings: timings)
+        }
+        let embedStart = DispatchTime.now()
+        let embedding: FaceEmbedding
+        do { embedding = try analyzer.embedding(of: face) } catch { throw .pipeline(error) }
+        timings.embed = Self.milliseconds(since: embedStart)
+        let compareStart = DispatchTime.now()
+        let similarity = Double(template.embedding.cosineSimilarity(to: embedding))
+        let distance = Double(template.embedding.euclideanDistance(to: embedding))
+        let score = threshold.metric == .cosine ? similarity : distance
+        let decision: MatchDecision = threshold.accepts(score) ? .match : .noMatch
+        timings.compare = Self.milliseconds(since: compareStart)
+        timings.total = Self.milliseconds(since: start)
+        return MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
+                           quality: quality, faceBox: face.box, timings: timings)
+    }
+
+    /// Enrols the portrait and checks the camera frame at the same time (on two cores), for a one-shot check.
+    /// - Returns: the template and the result for the frame.
+    /// - Throws: ``VerificationError`` from either side (the portrait's error first).
+    public func enrollAndVerify(portrait: [UInt8], certificate: [UInt8]? = nil, probe: [UInt8]) async throws(VerificationError)
+        -> (PortraitTemplate, MatchResult) {
+        let start = DispatchTime.now()
+        async let decodedProbe = Self.decodeTask(probe, options: configuration.decode)
+        let template: PortraitTemplate
+        do { template = try await Self.enrollTask(self, portrait: portrait, certificate: certificate) } catch {
+            throw error as! VerificationError  // swiftlint:disable:this force_cast — the task throws only VerificationError
+        }
+        let image: Image
+        let decodeMs: Double
+        do { (image, decodeMs) = try await decodedProbe } catch { throw error as! VerificationError }
+        var result = try verify(template, probeImage: image)
+        result.timings.decode = decodeMs
+        result.timings.total = Self.milliseconds(since: start)
+        return (template, result)
+    }
+
+    @concurrent
+    private static func enrollTask(_ verifier: FaceVerifier, portrait: [UInt8], certificate: [UInt8]?) async throws -> PortraitTemplate {
+        try verifier.enroll(portrait: portrait, certificate: certificate)
+    }
+
+    @concurrent
+    private static func decodeTask(_ bytes: [UInt8], options: DecodeOptions) async throws -> (Image, Double) {
+        let start = DispatchTime.now()
+        do { return (try ImageDecoder.decode(bytes, options: options), milliseconds(since: start)) } catch {
+            throw VerificationError.probeUnreadable(error)
+        }
+    }
+
+    static func milliseconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// A compiled-weights cache: a model's weights converted once into a flat little-endian Float32 file, so
+/// later loads skip parsing the dlib file.
+///
+/// File layout (160-byte header, then data):
+/// magic `MYNAFWC1` (8 bytes) · format version UInt32 · key length UInt32 · key (UTF-8, zero-padded to 128
+/// bytes) · float count UInt64 · FNV-1a-64 checksum of the data (over 8-byte little-endian words) · floats.
+///
+/// The key identifies the source model file: ``sourceKey(for:expectedSHA256:)`` (size, modification time,
+/// and a content fingerprint of its first and last MiB, plus the pinned SHA-256 when the caller passes it).
+/// A cache whose header, size, key or checksum does not match is ignored and rebuilt, never trusted.
+public struct ModelCache: Sendable {
+    /// The cache folder: `$MYNAFACE_CACHE`, else `~/.cache/mynaface/compiled`.
+    public let directory: URL
+
+    /// The format version written and accepted.
+    public static let formatVersion: UInt32 = 1
+    static let magic = Array("MYNAFWC1".utf8)
+    static let headerSize = 160
+
+    /// A cache in an explicit folder.
+    public init(directory: URL) { self.directory = directory }
+
+    /// The default cache folder.
+    public init() {
+        if let env = ProcessInfo.processInfo.environment["MYNAFACE_CACHE"], !env.isEmpty {
+            directory = URL(fileURLWithPath: env, isDirectory: true)
+        } else {
+            directory = FileManager.default.homeDirectoryForCurrentUser
+                .appendingPathComponent(".cache/mynaface/compiled", isDirectory: true)
+        }
+    }
+
+    /// The key of a source model file.
+    /// - Throws: ``ModelFileError/unreadable(path:reason:)`` when the file cannot be read.
+    public static func sourceKey(for url: URL, expectedSHA256: String? = nil) throws(ModelFileError) -> String {
+        let attrs: [FileAttributeKey: Any]
+        do { attrs = try FileManager.default.attributesOfItem(atPath: url.path) } catch {
+            throw .unreadable(path: url.path, reason: "\(error)")
+        }
+        let size = (attrs[.size] as? NSNumber)?.int64Value ?? -1
+        let mtime = Int64(((attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1000)
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw .unreadable(path: url.path, reason: "cannot open")
+        }
+        defer { try? handle.close() }
+        let chunk = 1 << 20
+        var h = fnvBasis
+        do {
+            let head = try handle.read(upToCount: chunk) ?? Data()
+            h = fnv1a64(head, seed: h)
+            if size > Int64(chunk) {
+                try handle.seek(toOffset: UInt64(max(Int64(chunk), size - Int64(chunk))))
+                h = fnv1a64(try handle.readToEnd() ?? Data(), seed: h)
+            }
+        } catch { throw .unreadable(path: url.path, reason: "\(error)") }
+        var key = "v1 size \(size) mtime \(mtime) fnv \(String(h, radix: 16))"
+        if let s = expectedSHA256 { key += " sha256 \(s.lowercased())" }
+        return key
+    }
+
+    /// The cache file for a model name and key.
+    public func fileURL(name: String, key: String) -> URL {
+        directory.appendingPathComponent("\(name)-\(String(Self.fnv1a64(Data(key.utf8), seed: Self.fnvBasis), radix: 16)).f32w")
+    }
+
+    /// The cached floats, or nil when the cache is absent, stale or corrupted (a corrupted file is removed).
+    public func load(name: String, key: String, expectedCount: Int) -> [Float]? {
+        let url = fileURL(name: name, key: key)
+        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else { return nil }
+        guard let floats = Self.decode(data, key: key, expectedCount: expectedCount) else {
+            try? FileManager.default.removeItem(at: url)
+            return nil
+        }
+        return floats
+    }
+
+    /// Writes the floats for a name and key (atomically).
+    /// - Throws: ``ModelFileError/unreadable(path:reason:)`` naming the cache path when it cannot be written.
+    public func store(_ floats: [Float], name: String, key: String) throws(ModelFileError) {
+        let url = fileURL(name: name, key: key)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Self.encode(floats, key: key).write(to: url, options: .atomic)
+        } catch { throw .unreadable(path: url.path, reason: "cannot write cache: \(error)") }
+    }
+
+    /// Serialises floats with the header.
+    public static func encode(_ floats: [Float], key: String) -> Data {
+        var d = Data(capacity: headerSize + floats.count * 4)
+        d.append(contentsOf: magic)
+        appendLE(&d, formatVersion)
+        let k = Array(key.utf8.prefix(128))
+        appendLE(&d, UInt32(k.count))
+        d.append(contentsOf: k + [UInt8](repeating: 0, count: 128 - k.count))
+        appendLE(&d, UInt64(floats.count))
+        var payload = Data(count: floats.count * 4)
+        payload.withUnsafeMutableBytes { dst in
+            floats.withUnsafeBytes { src in dst.copyMemory(from: src) }
+        }
+        #if _endian(big)
+        // Stored little-endian.
+        payload = Data(floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+        #endif
+        appendLE(&d, fnv1a64(payload, seed: fnvBasis))
+        d.append(payload)
+        return d
+    }
+
+    /// Parses a cache file; nil when anything (magic, version, key, count, size, checksum) is wrong.
+    public static func decode(_ data: Data, key: String, expectedCount: Int) -> [Float]? {
+        guard data.count >= headerSize, Array(data.prefix(8)) == magic else { return nil }
+        func u32(_ at: Int) -> UInt32 { data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) } }
+        func u64(_ at: Int) -> UInt64 { data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
+        guard u32(8) == formatVersion else { return nil }
+        let kl = Int(u32(12))
+        let k = Array(key.utf8.prefix(128))
+        guard kl == k.count, Array(data[(data.startIndex + 16)..<(data.startIndex + 16 + kl)]) == k else { return nil }
+        let count = u64(144)
+        guard count == UInt64(expectedCount), data.count == headerSize + expectedCount * 4 else { return nil }
+        let payload = data[(data.startIndex + headerSize)...]
+        guard fnv1a64(payload, seed: fnvBasis) == u64(152) else { return nil }
+        var floats = [Float](repeating: 0, count: expectedCount)
+        floats.withUnsafeMutableBytes { dst in payload.withUnsafeBytes { dst.copyMemory(from: $0) } }
+        #if _endian(big)
+        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
+        #endif
+        return floats
+    }
+
+    static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// FNV-1a over 8-byte little-endian words (the tail byte by byte): a fast corruption check, not a
+    /// cryptographic hash.
+    static func fnv1a64<D: DataProtocol>(_ data: D, seed: UInt64) -> UInt64 {
+        var h = seed
+        let prime: UInt64 = 0x0000_0100_0000_01B3
+        for region in data.regions {
+            region.withUnsafeBytes { raw in
+                let words = raw.count / 8
+                for i in 0..<words {
+                    h = (h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))) &* prime
+                }
+                for i in (words * 8)..<raw.count { h = (h ^ UInt64(raw[i])) &* prime }
+            }
+        }
+        return h
+    }
+
+    static func appendLE<T: FixedWidthInteger>(_ d: inout Data, _ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) }
+    }
+}

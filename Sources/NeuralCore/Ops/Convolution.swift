@@ -1,0 +1,206 @@
+import CBLAS
+
+/// A 2-D convolution (cross-correlation, as dlib's `con_`), with bias, an optional fused per-channel
+/// affine and an optional fused ReLU, computed as im2col + `cblas_sgemm`.
+///
+/// Output size per axis: `1 + (H + 2·pad − k) / stride` (integer division), as dlib.
+/// Output value: `relu?(scale[o] · (Σ w[o,i,ky,kx] · x[i, oy·sy − py + ky, ox·sx − px + kx] + bias[o]) + shift[o])`,
+/// with taps outside the input reading zero. ``foldAffine(scale:shift:)`` moves the affine into the weights
+/// (mathematically exact; rounding differs by ~1 ulp per term).
+public struct Convolution: Sendable {
+    /// Input channels.
+    public let inChannels: Int
+    /// Output channels (filters).
+    public let outChannels: Int
+    /// Kernel rows and columns.
+    public let kernelHeight: Int, kernelWidth: Int
+    /// Strides along y and x.
+    public let strideY: Int, strideX: Int
+    /// Zero padding along y and x (pixels on each side).
+    public let padY: Int, padX: Int
+    /// Filters, OIHW: `[outChannels][inChannels][kernelHeight][kernelWidth]`.
+    public private(set) var weights: [Float]
+    /// One bias per output channel (zeros when the layer has none).
+    public private(set) var bias: [Float]
+    /// Optional fused per-channel affine applied after the bias (`nil` = identity).
+    public private(set) var scale: [Float]?
+    /// The shift paired with ``scale``.
+    public private(set) var shift: [Float]?
+    /// Whether a ReLU is applied last.
+    public var relu: Bool
+
+    /// Creates a convolution.
+    /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` when a size is non-positive, padding is not smaller
+    ///   than the kernel, or the weight/bias counts do not match.
+    public init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+                strideY: Int = 1, strideX: Int = 1, padY: Int = 0, padX: Int = 0,
+                weights: [Float], bias: [Float]? = nil, relu: Bool = false) throws(NeuralCoreError) {
+        guard inChannels > 0, outChannels > 0, kernelHeight > 0, kernelWidth > 0, strideY > 0, strideX > 0,
+              padY >= 0, padX >= 0, padY < kernelHeight, padX < kernelWidth else {
+            throw .invalidLayer("convolution \(outChannels)×\(inChannels)×\(kernelHeight)×\(kernelWidth) stride \(strideY),\(strideX) pad \(padY),\(padX)")
+        }
+        guard weights.count == outChannels * inChannels * kernelHeight * kernelWidth else {
+            throw .invalidLayer("convolution expects \(outChannels * inChannels * kernelHeight * kernelWidth) weights, got \(weights.count)")
+        }
+        if let bias, bias.count != outChannels {
+            throw .invalidLayer("convolution expects \(outChannels) biases, got \(bias.count)")
+        }
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.strideY = strideY; self.strideX = strideX; self.padY = padY; self.padX = padX
+        self.weights = weights
+        self.bias = bias ?? [Float](repeating: 0, count: outChannels)
+        self.relu = relu
+    }
+
+    /// Number of multiply-adds per output element (inChannels·kh·kw).
+    public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+
+    /// The output shape for an input shape, or nil when the input is smaller than the kernel allows.
+    public func outputShape(for input: TensorShape) -> TensorShape? {
+        let hh = input.h + 2 * padY - kernelHeight, ww = input.w + 2 * padX - kernelWidth
+        guard input.c == inChannels, hh >= 0, ww >= 0 else { return nil }
+        return TensorShape(n: input.n, c: outChannels, h: 1 + hh / strideY, w: 1 + ww / strideX)
+    }
+
+    /// True when the layer is a 1×1, stride-1, unpadded convolution (no im2col needed).
+    public var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1 && padY == 0 && padX == 0
+    }
+
+    /// Floats of scratch ``forward(_:shape:layout:output:scratch:)`` needs for this input (im2col matrix).
+    public func scratchCount(for input: TensorShape, layout: TensorLayout = .nchw) -> Int {
+        guard let out = outputShape(for: input), !isPointwise else { return 0 }
+        let perSample = patchSize * out.planeSize
+        return layout == .cnhw ? perSample * input.n : perSample
+    }
+
+    /// Sets a fused per-channel affine `y = scale·x + shift` after the bias (kept separate from the weights).
+    public mutating func setAffine(scale: [Float], shift: [Float]) throws(NeuralCoreError) {
+        guard scale.count == outChannels, shift.count == outChannels else {
+            throw .invalidLayer("affine expects \(outChannels) channels, got \(scale.count)/\(shift.count)")
+        }
+        self.scale = scale; self.shift = shift
+    }
+
+    /// Folds a following per-channel affine `y = scale·x + shift` into the weights and bias.
+    public mutating func foldAffine(scale: [Float], shift: [Float]) throws(NeuralCoreError) {
+        guard scale.count == outChannels, shift.count == outChannels else {
+            throw .invalidLayer("affine expects \(outChannels) channels, got \(scale.count)/\(shift.count)")
+        }
+        let k = patchSize
+        for o in 0..<outChannels {
+            let g = scale[o]
+            for i in 0..<k { weights[o * k + i] *= g }
+            bias[o] = bias[o] * g + shift[o]
+        }
+    }
+
+    /// Convolves a batch stored in `layout`, writing `outputShape(for: shape)` values into `output` (same
+    /// layout). `scratch` must hold at least ``scratchCount(for:layout:)`` floats.
+    ///
+    /// - Precondition: `shape.c == inChannels`, the input is large enough, and the buffers are big enough.
+    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
+                        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>) {
+        guard let out = outputShape(for: shape) else { preconditionFailure("convolution: bad input shape \(shape)") }
+        precondition(input.count >= shape.count && output.count >= out.count)
+        precondition(scratch.count >= scratchCount(for: shape, layout: layout))
+        let k = patchSize, p = out.planeSize
+        weights.withUnsafeBufferPointer { w in
+            switch layout {
+            case .nchw:
+                for s in 0..<shape.n {
+                    let src = input.baseAddress! + s * shape.sampleSize
+                    let dst = output.baseAddress! + s * out.sampleSize
+                    let b: UnsafePointer<Float>
+                    if isPointwise { b = src } else {
+                        im2col(src, shape: shape, planeStride: shape.planeSize, into: scratch.baseAddress!, rowStride: p, out: out)
+                        b = UnsafePointer(scratch.baseAddress!)
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
+                                1, w.baseAddress!, Int32(k), b, Int32(p), 0, dst, Int32(p))
+                }
+            case .cnhw:
+                let np = p * shape.n
+                let b: UnsafePointer<Float>
+                if isPointwise { b = input.baseAddress! } else {
+                    for s in 0..<shape.n {
+                        im2col(input.baseAddress! + s * shape.planeSize, shape: shape,
+                               planeStride: shape.planeSize * shape.n,
+                               into: scratch.baseAddress! + s * p, rowStride: np, out: out)
+                    }
+                    b = UnsafePointer(scratch.baseAddress!)
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(np), Int32(k),
+                            1, w.baseAddress!, Int32(k), b, Int32(np), 0, output.baseAddress!, Int32(np))
+            }
+        }
+        Elementwise.biasAffineRelu(output.baseAddress!, shape: out, layout: layout, bias: bias,
+                                   scale: scale, shift: shift, relu: relu)
+    }
+
+    /// Convenience: convolves an NCHW tensor into a new tensor (allocates).
+    /// - Throws: ``NeuralCoreError/shapeMismatch(_:)`` when the input does not fit the layer.
+    public func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
+        guard let out = outputShape(for: input.shape) else {
+            throw .shapeMismatch("convolution \(inChannels)→\(outChannels) k\(kernelHeight)×\(kernelWidth) cannot take input \(input.shape)")
+        }
+        var result = Tensor(shape: out)
+        var scratch = [Float](repeating: 0, count: max(1, scratchCount(for: input.shape)))
+        input.data.withUnsafeBufferPointer { src in
+            result.data.withUnsafeMutableBufferPointer { dst in
+                scratch.withUnsafeMutableBufferPointer { tmp in
+                    forward(src, shape: input.shape, output: dst, scratch: tmp)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Unfolds one sample's patches into rows `(ci, ky, kx)` × columns `(oy, ox)`.
+    /// `src` points at channel 0's plane; channel `ci`'s plane is at `src + ci·planeStride`.
+    @inline(__always)
+    private func im2col(_ src: UnsafePointer<Float>, shape: TensorShape, planeStride: Int,
+                        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape) {
+        let ih = shape.h, iw = shape.w, oh = out.h, ow = out.w
+        var row = 0
+        for ci in 0..<inChannels {
+            let plane = src + ci * planeStride
+            for ky in 0..<kernelHeight {
+                for kx in 0..<kernelWidth {
+                    let d = dst + row * rowStride
+                    row += 1
+                    // Valid output columns: 0 ≤ ox·sx − px + kx < iw.
+                    let x0 = max(0, (padX - kx + strideX - 1) / strideX)
+                    let x1 = min(ow, max(0, (iw + padX - kx + strideX - 1) / strideX))
+                    for oy in 0..<oh {
+                        let iy = oy * strideY - padY + ky
+                        let drow = d + oy * ow
+                        if iy < 0 || iy >= ih || x1 <= x0 {
+                            drow.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        if x0 > 0 { drow.update(repeating: 0, count: x0) }
+                        let srow = plane + iy * iw - padX + kx
+                        if strideX == 1 {
+                            (drow + x0).update(from: srow + x0, count: x1 - x0)
+                        } else if strideX == 2 {
+                            var ox = x0
+                            // srow[2·ox ..< 2·ox + 16] must stay inside the input row: 2·ox − padX + kx + 15 < iw
+                            while ox + 8 <= x1 && 2 * ox - padX + kx + 16 <= iw {
+                                let v = UnsafeRawPointer(srow + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                                UnsafeMutableRawPointer(drow + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                                ox += 8
+                            }
+                            while ox < x1 { drow[ox] = srow[2 * ox]; ox += 1 }
+                        } else {
+                            var ox = x0
+                            while ox < x1 { drow[ox] = srow[ox * strideX]; ox += 1 }
+                        }
+                        if x1 < ow { (drow + x1).update(repeating: 0, count: ow - x1) }
+                    }
+                }
+            }
+        }
+    }
+}

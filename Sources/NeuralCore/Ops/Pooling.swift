@@ -1,0 +1,81 @@
+/// Max or average pooling with dlib's geometry: output size per axis `1 + (H + 2·pad − k) / stride`,
+/// window `r` starting at `r·stride − pad`. Windows are clipped to the image; max ignores the padding
+/// and average divides by the number of in-image taps (as dlib's CPU code does).
+public struct Pooling: Sendable, Hashable {
+    /// Max or average.
+    public enum Kind: Sendable, Hashable { case max, average }
+    /// The reduction.
+    public let kind: Kind
+    /// Window rows and columns; 0 means "the whole input" (dlib's `avg_pool_everything`).
+    public let windowHeight: Int, windowWidth: Int
+    /// Strides along y and x.
+    public let strideY: Int, strideX: Int
+    /// Padding along y and x.
+    public let padY: Int, padX: Int
+
+    /// Creates a pooling layer.
+    /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` for non-positive strides, negative sizes or padding.
+    public init(kind: Kind, windowHeight: Int, windowWidth: Int, strideY: Int, strideX: Int,
+                padY: Int = 0, padX: Int = 0) throws(NeuralCoreError) {
+        guard windowHeight >= 0, windowWidth >= 0, strideY > 0, strideX > 0, padY >= 0, padX >= 0,
+              (windowHeight == 0) == (windowWidth == 0) else {
+            throw .invalidLayer("pooling window \(windowHeight)×\(windowWidth) stride \(strideY),\(strideX) pad \(padY),\(padX)")
+        }
+        self.kind = kind
+        self.windowHeight = windowHeight; self.windowWidth = windowWidth
+        self.strideY = strideY; self.strideX = strideX; self.padY = padY; self.padX = padX
+    }
+
+    /// dlib's `avg_pool_everything`: one average per plane.
+    public static let averageEverything = try! Pooling(kind: .average, windowHeight: 0, windowWidth: 0, strideY: 1, strideX: 1)
+
+    /// The output shape, or nil when the window does not fit.
+    public func outputShape(for s: TensorShape) -> TensorShape? {
+        if windowHeight == 0 { return TensorShape(n: s.n, c: s.c, h: 1, w: 1) }
+        let hh = s.h + 2 * padY - windowHeight, ww = s.w + 2 * padX - windowWidth
+        guard hh >= 0, ww >= 0 else { return nil }
+        return TensorShape(n: s.n, c: s.c, h: 1 + hh / strideY, w: 1 + ww / strideX)
+    }
+
+    /// Pools every plane of `input` (any layout: planes are independent) into `output`.
+    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>) {
+        guard let out = outputShape(for: shape) else { preconditionFailure("pooling: bad input shape \(shape)") }
+        precondition(input.count >= shape.count && output.count >= out.count)
+        let kh = windowHeight == 0 ? shape.h : windowHeight, kw = windowWidth == 0 ? shape.w : windowWidth
+        let py = windowHeight == 0 ? 0 : padY, px = windowWidth == 0 ? 0 : padX
+        for plane in 0..<(shape.n * shape.c) {
+            let src = input.baseAddress! + plane * shape.planeSize
+            let dst = output.baseAddress! + plane * out.planeSize
+            for oy in 0..<out.h {
+                let y0 = max(0, oy * strideY - py), y1 = min(shape.h, oy * strideY - py + kh)
+                for ox in 0..<out.w {
+                    let x0 = max(0, ox * strideX - px), x1 = min(shape.w, ox * strideX - px + kw)
+                    switch kind {
+                    case .max:
+                        var m = -Float.infinity
+                        for y in y0..<max(y0, y1) { for x in x0..<max(x0, x1) { m = max(m, src[y * shape.w + x]) } }
+                        dst[oy * out.w + ox] = y1 > y0 && x1 > x0 ? m : 0
+                    case .average:
+                        var sum: Float = 0
+                        for y in y0..<max(y0, y1) { for x in x0..<max(x0, x1) { sum += src[y * shape.w + x] } }
+                        let n = max(0, y1 - y0) * max(0, x1 - x0)
+                        dst[oy * out.w + ox] = n > 0 ? sum / Float(n) : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// Convenience: pools an NCHW tensor into a new tensor (allocates).
+    /// - Throws: ``NeuralCoreError/shapeMismatch(_:)`` when the window does not fit.
+    public func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
+        guard let out = outputShape(for: input.shape) else {
+            throw .shapeMismatch("pooling window \(windowHeight)×\(windowWidth) does not fit input \(input.shape)")
+        }
+        var result = Tensor(shape: out)
+        input.data.withUnsafeBufferPointer { src in
+            result.data.withUnsafeMutableBufferPointer { dst in forward(src, shape: input.shape, output: dst) }
+        }
+        return result
+    }
+}

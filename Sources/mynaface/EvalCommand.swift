@@ -1,0 +1,198 @@
+import ArgumentParser
+import Evaluation
+import FaceAlignment
+import FaceDetection
+import FaceEmbedding
+import FaceImaging
+import Foundation
+import NeuralCore
+
+/// `mynaface eval`: threshold tuning over a labelled face set (ISO/IEC 19795-1 error rates).
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure FMR/FNMR/EER over labelled faces and recommend a threshold.",
+        discussion: """
+            Input: --folder (identity sub-folders), --csv (path,identity[,set] columns, paths relative to the CSV), \
+            or --pairs (LFW pairs.txt or a path_a,path_b,same CSV; with --folder as the LFW image root).
+            Output in --out: summary.json, scores.csv, failures.csv, det.svg, histogram.svg and, when the target \
+            FMR is resolvable, threshold.json (docs/threshold-config.md).
+            """)
+
+    @Option(help: ArgumentHelp("Labels CSV with path and identity columns (optional set column).", valueName: "FILE"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Folder of identity sub-folders (or the image root of an LFW pairs file).", valueName: "DIR"))
+    var folder: String?
+
+    @Option(help: ArgumentHelp("Explicit pairs: LFW pairs.txt or CSV path_a,path_b,same.", valueName: "FILE"))
+    var pairs: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Keep only this set of the labels CSV (repeatable, or comma-separated).", valueName: "NAME"))
+    var sets: [String] = []
+
+    @Flag(help: "Simulate the card chip: each identity's first photo becomes a greyscale JPEG 2000 portrait in a card-face file.")
+    var chipSim = false
+
+    @Option(help: ArgumentHelp("Chip portrait size in pixels.", valueName: "WxH"))
+    var chipSize = "240x320"
+
+    @Option(help: ArgumentHelp("Chip portrait JPEG 2000 byte budget.", valueName: "BYTES"))
+    var chipBytes = 10_000
+
+    @Option(help: ArgumentHelp("Impostor pairs to sample (default: 10× the genuine pairs, at least 1000; all if fewer).", valueName: "N"))
+    var impostors: Int?
+
+    @Option(help: "Seed of impostor sampling and bootstrap.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Score: cosine (raw dot product), cosine-normalised, euclidean.")
+    var score: ScoreKind = .euclidean
+
+    @Flag(help: "Embed the probes in greyscale (every image when there is no --chip-sim).")
+    var greyProbe = false
+
+    @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
+    var out: String
+
+    @Option(help: "FMR the recommended threshold is chosen for (also reported with 0.01, 0.001, 0.0001).")
+    var targetFmr = 0.001
+
+    @Option(help: "Worker threads (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Bootstrap replicates for the 95% intervals.")
+    var bootstrap = 1000
+
+    @Option(help: ArgumentHelp("Template cache folder (default ~/.cache/mynaface/templates).", valueName: "DIR"))
+    var cache: String?
+
+    @Flag(help: "Do not read or write the template cache.")
+    var noCache = false
+
+    @Option(help: ArgumentHelp("Folder holding the model files (default: $MYNAFACE_MODELS or ~/.cache/mynaface/models).", valueName: "DIR"))
+    var models: String?
+
+    func validate() throws {
+        let inputs = [csv != nil, pairs != nil, folder != nil && pairs == nil].filter { $0 }.count
+        guard inputs == 1 else { throw ValidationError("give exactly one of --csv, --folder or --pairs (--folder may accompany --pairs as the image root)") }
+        if !sets.isEmpty, csv == nil { throw ValidationError("--set applies to --csv only") }
+        guard parsedChipSize != nil else { throw ValidationError("--chip-size must look like 240x320") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+        guard targetFmr > 0, targetFmr < 1 else { throw ValidationError("--target-fmr must be in (0, 1)") }
+        if let impostors, impostors < 0 { throw ValidationError("--impostors must be ≥ 0") }
+    }
+
+    var parsedChipSize: (Int, Int)? {
+        let parts = chipSize.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else { return nil }
+        return (w, h)
+    }
+
+    func run() throws {
+        let dataset: FaceDataset
+        if let csv {
+            let names = sets.flatMap { $0.split(separator: ",").map(String.init) }
+            dataset = try FaceDataset.labelsCSV(URL(fileURLWithPath: csv), sets: names.isEmpty ? nil : names)
+        } else if let pairs {
+            dataset = try FaceDataset.pairsFile(URL(fileURLWithPath: pairs), root: folder.map { URL(fileURLWithPath: $0) })
+        } else {
+            dataset = try FaceDataset.folder(URL(fileURLWithPath: folder!))
+        }
+        var options = EvaluationOptions()
+        options.score = score
+        options.greyProbe = greyProbe
+        if chipSim, let (w, h) = parsedChipSize { options.chip = ChipSettings(width: w, height: h, byteBudget: chipBytes) }
+        options.impostorPairs = impostors
+        options.seed = seed
+        options.recommendedFMR = targetFmr
+        if !options.targetFMRs.contains(targetFmr) { options.targetFMRs.append(targetFmr) }
+        options.bootstrapReplicates = bootstrap
+
+        let extractor = try makeExtractor(self)
+        let computation = TemplateComputation(
+            extractor: extractor,
+            chipSimulator: options.chip.map { CardFaceChipSimulator(settings: $0) },
+            cache: noCache ? nil : TemplateCache(directory: cache.map { URL(fileURLWithPath: $0) } ?? TemplateCache.defaultDirectory),
+            jobs: jobs, progress: true)
+        let started = Date()
+        let result = try EvaluationRun(dataset: dataset, options: options, computation: computation)
+            .run(modelIdentity: extractor.modelIdentity)
+        let outURL = URL(fileURLWithPath: out)
+        let configuration = try EvaluationReport.write(result, to: outURL)
+
+        let s = result.summary
+        func pct(_ x: Double?) -> String { x.map { String(format: "%.3f%%", $0 * 100) } ?? "not resolvable" }
+        print("data set      \(s.dataset): \(s.images) images, \(s.identities) identities\(options.chip != nil ? ", chip-sim" : "")")
+        print("comparisons   \(s.genuinePairs) genuine, \(s.impostorPairs) impostor scored; \(s.unscoredGenuinePairs + s.unscoredImpostorPairs) not scored")
+        print("FTA           \(pct(s.fta)) (\(s.ftaCount) of \(s.templates) templates; see failures.csv)")
+        print("EER           \(pct(s.eer)) at \(s.score) \(String(format: "%.4f", s.eerThreshold))")
+        for target in options.targetFMRs {
+            let key = EvaluationSummary.key(target)
+            let fnmr = s.fnmrAtFMR[key] ?? nil
+            let ci = (s.fnmrAtFMRCI95[key] ?? nil).map { String(format: " [%.3f%%, %.3f%%]", $0[0] * 100, $0[1] * 100) } ?? ""
+            let threshold = (s.thresholdAtFMR[key] ?? nil).map { String(format: " at %.4f", $0) } ?? ""
+            print("FNMR@FMR=\(key)".padding(toLength: 14, withPad: " ", startingAt: 0) + pct(fnmr) + ci + threshold)
+        }
+        if let configuration {
+            print("threshold     \(configuration.metric) \(configuration.comparison) \(String(format: "%.6f", configuration.threshold)) (FMR \(EvaluationSummary.key(targetFmr))) → \(outURL.appendingPathComponent("threshold.json").path)")
+        } else {
+            print("threshold     not written: FMR \(EvaluationSummary.key(targetFmr)) needs at least \(Int((1 / targetFmr).rounded(.up))) impostor comparisons")
+        }
+        print("time          \(String(format: "%.1f", Date().timeIntervalSince(started))) s; outputs in \(outURL.path)")
+    }
+}
+
+extension ScoreKind: ExpressibleByArgument {}
+
+// MARK: - For the lead: the face pipeline behind `mynaface eval`
+
+/// LEAD: replace the body with the `MynaFace` pipeline (the same one `FaceVerifier` uses), so that the
+/// evaluation measures exactly what the reader runs. It must be safe to call from several threads.
+/// The provisional implementation below chains the stage modules directly.
+func makeExtractor(_ command: EvalCommand) throws -> any FaceTemplateExtractor {
+    let store = command.models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
+    return try ProvisionalPipelineExtractor(store: store)
+}
+
+/// decode → (greyscale) → ×2 upsampling of small images → MMOD detection (all sizes) → largest face →
+/// 5 landmarks → 150×150 chip (padding 0.25) → ResNet descriptor.
+struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
+    let detector: FaceDetector
+    let predictor: ShapePredictor
+    let embedder: FaceEmbedder
+    let modelIdentity: String
+
+    /// Images whose shorter side is below this (pixels) are upsampled ×2 before detection (the MMOD
+    /// window is 80 pixels, so faces in small images such as AT&T's 92×112 are otherwise missed).
+    static let upsampleBelow = 200
+
+    init(store: ModelStore) throws {
+        let detectorURL = try store.url(for: ModelStore.mmodFaceDetector)
+        let predictorURL = try store.url(for: ModelStore.shapePredictor5)
+        let embedderURL = try store.url(for: ModelStore.faceRecognitionResNet)
+        detector = try FaceDetector(modelURL: detectorURL)
+        predictor = try ShapePredictor(contentsOf: predictorURL)
+        embedder = try FaceEmbedder(modelURL: embedderURL)
+        let sizes = [detectorURL, predictorURL, embedderURL].map { url in
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+            return "\(url.lastPathComponent):\(size ?? -1)"
+        }
+        modelIdentity = "provisional-pipeline-v1(upsample<\(Self.upsampleBelow),minface=none);" + sizes.joined(separator: ";")
+    }
+
+    func template(for imageBytes: [UInt8], greyscale: Bool) throws -> [Float]? {
+        var image = try ImageDecoder.decode(imageBytes)
+        if greyscale { image = image.greyscale() }
+        if min(image.width, image.height) < Self.upsampleBelow {
+            image = try image.resized(width: image.width * 2, height: image.height * 2)
+        }
+        let result = try detector.detect(in: image, options: DetectionOptions(minimumFaceSize: .none))
+        guard let face = try? result.selectFace().primary else { return nil }
+        let landmarks = predictor.landmarks(in: image, face: FaceRect(left: face.box.left, top: face.box.top,
+                                                                      right: face.box.right, bottom: face.box.bottom))
+        let chip = try FaceChip.extract(from: image, details: try FaceChip.details(for: landmarks))
+        return try embedder.embedding(ofChip: chip).values
+    }
+}

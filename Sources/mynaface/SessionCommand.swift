@@ -1,0 +1,242 @@
+import ArgumentParser
+import CardAccess
+import FaceImaging
+import Foundation
+import MynaFace
+import Reception
+
+/// `mynaface session --portrait CARD_OR_IMAGE --probe CAMERA_IMAGE [--pin-stdin] [--card-state FILE]`:
+/// the whole reception flow against a ``SimulatedCard``.
+///
+/// Without `--card-state`, or when the file does not exist yet, a simulated card is issued (generated keys)
+/// with the portrait as DF27: a card-face file's DF27 as is, a bare JPEG 2000 as is, any other image
+/// converted to a greyscale JP2 of about 10 KB like a chip copy. With `--card-state` the card, its counters
+/// and its issuer are kept in that JSON file between runs, so face failures and PIN errors accumulate across
+/// visits as on a real card.
+///
+/// Exit status: 0 identity verified, 1 refused, 3 unreadable input, 4 models or pipeline failure.
+struct SessionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Run a reception identity check (face → PIN → staff) against a simulated My Number Card.",
+        discussion: """
+            PINs are read from standard input with --pin-stdin, one line per attempt (never echoed or logged). \
+            Exit status: 0 verified, 1 refused, 3 unreadable input, 4 models missing or pipeline failure.
+            """)
+
+    @Option(help: "The card portrait: a card-face file (EF 0002), a JPEG 2000 file or an image.")
+    var portrait: String
+
+    @Option(help: "The camera frame (JPEG or PNG), used for every face attempt.")
+    var probe: String
+
+    @Flag(help: "Read PIN attempts from standard input, one per line.")
+    var pinStdin = false
+
+    @Option(help: "A JSON file holding the simulated card and its counters (created when absent).")
+    var cardState: String?
+
+    @Option(help: "Card variant when a card is issued: standard, face-only or no-photo.")
+    var variant: String = "standard"
+
+    @Option(help: "The simulated card's PIN when a card is issued.")
+    var cardPIN: String = "1234"
+
+    @Flag(help: "A guardian operates for the card holder (no face check).")
+    var proxy = false
+
+    @Option(help: "Face attempts per visit.")
+    var faceAttempts: Int = 3
+
+    @Option(help: "Staff visual check when it is the only method left: confirm or reject (default: none offered).")
+    var staffCheck: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Report: Encodable {
+        var outcome: String
+        var method: String?
+        var proxy: Bool?
+        var verifiedAt: Date?
+        var birthDate: String?
+        var sex: String?
+        var cardExpiry: String?
+        var staffID: String?
+        var refusal: String?
+        var authenticity: String?
+        var faceAttempts: [String]
+        var cardFaceFailures: Int
+        var cardPINTriesLeft: Int
+    }
+
+    static let demoStaff = StaffCredential(staffID: "staff-demo", secret: "demo")
+
+    func run() async throws {
+        let command = "mynaface session"
+        let probeBytes = try CLI.readFile(probe, what: "camera frame", command: command)
+        let card = try openCard(command: command)
+        guard let anchor = card.state.issuerAnchor else {
+            CLI.fail("\(command): the card state has no issuer anchor (not made by mynaface session)", status: 3)
+        }
+        let authenticator = CardFaceAuthenticator(anchors: TrustAnchors([anchor]))
+        let driver = ReceptionDriver(
+            channel: card, authenticator: authenticator,
+            configuration: ReceptionConfiguration(faceAttemptsPerVisit: faceAttempts,
+                                                  staffCredentials: staffCheck == nil ? [] : [Self.demoStaff]))
+        let reading: ReceptionDriver.CardReading
+        do {
+            // A reader gets 照合番号B by scanning the card surface; the simulation keeps it in the state.
+            reading = try await driver.readCard(verificationCodeB: Array(card.state.verificationCodeB.utf8))
+        } catch {
+            CLI.fail("\(command): cannot read the card: \(error)", status: 3)
+        }
+        if let rejection = reading.portraitRejection {
+            FileHandle.standardError.write(Data("\(command): portrait refused (\(rejection)); face check disabled\n".utf8))
+        }
+
+        let log = AttemptLog()
+        let face: any FaceCheck
+        if let cardFace = card.state.cardFaceFile, reading.profile.hasUsablePortrait, !proxy {
+            face = try makeFaceCheck(portrait: [UInt8](cardFace), certificate: card.state.certificate.map { [UInt8]($0) },
+                                     authenticator: authenticator, probe: probeBytes, log: log)
+        } else {
+            face = FaceCheckClosure { .notAcquired(reason: "no usable portrait") }
+        }
+        let pad = StdinPINPad(enabled: pinStdin)
+        let desk: (any StaffDesk)? = staffCheck.map { StaffDecisionDesk(confirmed: $0 == "confirm") }
+
+        let outcome: ReceptionOutcome
+        do {
+            outcome = try await driver.run(reading: reading, isProxy: proxy, face: face, pinPad: pad, staff: desk)
+        } catch {
+            CLI.fail("\(command): \(error)", status: 4)
+        }
+        let state = card.state
+        var report = Report(outcome: "refused", faceAttempts: log.lines, cardFaceFailures: state.faceFailures,
+                            cardPINTriesLeft: state.userPINTriesLeft)
+        switch outcome {
+        case .verified(let id, let authenticity):
+            report.outcome = "verified"
+            report.method = id.method.rawValue
+            report.proxy = id.isProxy
+            report.verifiedAt = id.verifiedAt
+            report.birthDate = id.birthDate
+            report.sex = id.sex
+            report.cardExpiry = id.cardExpiry
+            report.staffID = id.staffID
+            report.authenticity = authenticity?.description
+        case .refused(let reason):
+            report.refusal = reason.description
+            report.authenticity = reading.authenticity?.description ?? reading.portraitRejection?.description
+        }
+        if json {
+            try CLI.printJSON(report)
+        } else {
+            for line in log.lines { print("face attempt: \(line)") }
+            if report.outcome == "verified" {
+                print("outcome:      verified by \(report.method ?? "?")\(report.proxy == true ? " (proxy)" : "")")
+                print("card data:    birth date \(report.birthDate ?? "-"), sex \(report.sex ?? "-"), expiry \(report.cardExpiry ?? "-")")
+            } else {
+                print("outcome:      refused: \(report.refusal ?? "")")
+            }
+            print("portrait:     \(report.authenticity ?? "none")")
+            print("card:         face failures \(report.cardFaceFailures)/\(SimulatedCardState.faceFailureLimit), PIN tries left \(report.cardPINTriesLeft)")
+        }
+        if report.outcome != "verified" { throw ExitCode(1) }
+    }
+
+    /// Loads the card from `--card-state` or issues a new one.
+    private func openCard(command: String) throws -> SimulatedCard {
+        let url = cardState.map { URL(fileURLWithPath: $0) }
+        if let url, FileManager.default.fileExists(atPath: url.path) {
+            do { return try SimulatedCard.load(from: url) } catch { CLI.fail("\(command): \(error)", status: 3) }
+        }
+        guard let kind = SimulatedCardState.Variant(rawValue: variant.replacingOccurrences(of: "-", with: "").lowercased() == "faceonly"
+                                                    ? "faceOnly" : variant.replacingOccurrences(of: "-", with: "").lowercased() == "nophoto"
+                                                    ? "noPhoto" : variant) else {
+            CLI.fail("\(command): --variant must be standard, face-only or no-photo", status: 3)
+        }
+        let portraitBytes = try CLI.readFile(portrait, what: "portrait", command: command)
+        let df27: [UInt8]
+        do { df27 = try chipPortrait(from: portraitBytes) } catch { CLI.fail("\(command): portrait: \(error)", status: 3) }
+        do {
+            return try SimulatedCard.issue(by: SimulatedIssuer.generate(), variant: kind, portrait: df27,
+                                           birthDate: CardDate(year: 1980, month: 2, day: 17)!, sex: .notKnown,
+                                           expiry: CardDate(year: 2035, month: 2, day: 17)!, userPIN: cardPIN,
+                                           securityCode: "2285", stateFile: url)
+        } catch {
+            CLI.fail("\(command): cannot issue the simulated card: \(error)", status: 3)
+        }
+    }
+
+    /// DF27 for the simulated card: the card-face file's own DF27, a JPEG 2000 file as is, or an image
+    /// re-encoded as a greyscale JP2 of about 10 KB.
+    private func chipPortrait(from bytes: [UInt8]) throws -> [UInt8] {
+        if bytes.first == 0xFF, bytes.dropFirst().first == 0x20 { return try CardFaceFile.parse(bytes).portrait }
+        if let format = ImageFormat.detect(bytes), format == .jp2 || format == .j2k { return bytes }
+        let image = try ImageDecoder.decode(bytes)
+        return try JPEG2000Encoder.encode(image.greyscale(), targetBytes: 10_000)
+    }
+}
+
+/// Wires the lead's `FaceVerifier` into the reception ``FaceCheck``: enrols the card's (authenticated)
+/// card-face file once, then compares the camera frame on each attempt.
+///
+/// LEAD: adjust the verifier configuration (threshold file, probe colour) here if the session should follow
+/// `mynaface verify`'s options.
+func makeFaceCheck(portrait: [UInt8], certificate: [UInt8]?, authenticator: CardFaceAuthenticator, probe: [UInt8],
+                   log: AttemptLog) throws -> any FaceCheck {
+    var configuration = FaceVerifier.Configuration()
+    configuration.authenticator = authenticator
+    let verifier: FaceVerifier
+    do { verifier = try FaceVerifier(configuration: configuration) } catch {
+        CLI.fail("mynaface session: \(error)", status: 4)
+    }
+    let template: PortraitTemplate
+    do { template = try verifier.enroll(portrait: portrait, certificate: certificate) } catch {
+        CLI.fail("mynaface session: cannot enrol the card portrait: \(error)", status: 4)
+    }
+    return FaceCheckClosure {
+        let result = try verifier.verify(template, probe: probe)
+        let score = result.distance.map { String(format: "distance %.4f", $0) } ?? ""
+        switch result.decision {
+        case .match: log.append("match \(score)"); return .match
+        case .noMatch: log.append("no match \(score)"); return .noMatch
+        case .notAcquired(let reason): log.append("not acquired: \(reason)"); return .notAcquired(reason: reason.patientMessage)
+        }
+    }
+}
+
+/// Face-attempt lines for the report (scores only, never images or embeddings).
+final class AttemptLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _lines: [String] = []
+    var lines: [String] { lock.withLock { _lines } }
+    func append(_ line: String) { lock.withLock { _lines.append(line) } }
+}
+
+/// PIN pad on standard input: one attempt per line; end of input asks for staff.
+struct StdinPINPad: PINPad {
+    var enabled: Bool
+    func enterPIN(triesLeft: Int) async throws -> PINPadInput {
+        guard enabled else { return .requestStaff }
+        FileHandle.standardError.write(Data("PIN (\(triesLeft) tr\(triesLeft == 1 ? "y" : "ies") left): ".utf8))
+        guard var line = readLine(strippingNewline: true) else { return .requestStaff }
+        var bytes = Array(line.utf8)
+        line = ""
+        defer { bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        do { return .pin(try PIN(asciiBytes: bytes)) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            return try await enterPIN(triesLeft: triesLeft)
+        }
+    }
+}
+
+/// The staff desk of the demo: always available, with a fixed decision.
+struct StaffDecisionDesk: StaffDesk {
+    var confirmed: Bool
+    func visualCheck() async throws -> (credential: StaffCredential, confirmed: Bool)? {
+        (SessionCommand.demoStaff, confirmed)
+    }
+}

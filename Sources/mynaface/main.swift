@@ -1,2 +1,0 @@
-// Placeholder; replaced by the ArgumentParser root command.
-print("mynaface")

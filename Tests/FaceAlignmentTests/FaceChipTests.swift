@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import FaceImaging
+@testable import FaceAlignment
+import TestSupport
+
+@Suite("face chip geometry and extraction")
+struct FaceChipTests {
+    @Test("template landmarks map to the identity chip: rect (0,0)-(149,149), angle 0")
+    func templateIsIdentity() throws {
+        // Landmarks exactly at the chip template positions p·100 + 25 are not integers, so use a 10× chip
+        // (size 1500, padding 0.25: p·1000 + 250), rounded: the similarity is then the identity up to rounding.
+        let pts = FaceChip.template.map { (Int(($0.0 * 1000 + 250).rounded()), Int(($0.1 * 1000 + 250).rounded())) }
+        let details = try FaceChip.details(for: FaceLandmarks(pairs: pts), size: 1500)
+        #expect(abs(details.angle) < 1e-3)
+        #expect(abs(details.left - 0) < 1.0 && abs(details.top - 0) < 1.0)
+        #expect(abs(details.right - 1499) < 1.0 && abs(details.bottom - 1499) < 1.0)
+    }
+
+    @Test("invalid chip parameters and details are typed errors")
+    func invalidInputs() throws {
+        let lm = try FaceLandmarks(pairs: GoldenTests.fixedLandmarks)
+        #expect(throws: AlignmentError.invalidChipParameters(size: 0, padding: 0.25)) { try FaceChip.details(for: lm, size: 0) }
+        #expect(throws: AlignmentError.self) { try FaceChip.details(for: lm, padding: -1) }
+        #expect(throws: AlignmentError.self) { try FaceChip.details(for: lm, padding: .nan) }
+        #expect(throws: AlignmentError.self) { try FaceChip.details(for: lm, size: 1 << 40) }
+        #expect(throws: AlignmentError.wrongLandmarkCount(4)) { try FaceLandmarks(pairs: [(0, 0), (1, 1), (2, 2), (3, 3)]) }
+        let image = formulaImage(width: 32, height: 32)
+        for d in [ChipDetails(left: .nan, top: 0, right: 10, bottom: 10, angle: 0, size: 150),
+                  ChipDetails(left: 0, top: 0, right: 10, bottom: 10, angle: .infinity, size: 150),
+                  ChipDetails(left: 10, top: 0, right: 0, bottom: 10, angle: 0.1, size: 150),
+                  ChipDetails(left: 0, top: 0, right: 1e300, bottom: 10, angle: 0.1, size: 150),
+                  ChipDetails(left: 0, top: 0, right: 10, bottom: 10, angle: 0.1, size: -3),
+                  ChipDetails(left: 0, top: 0, right: 10, bottom: 10, angle: 0.1, size: 1 << 20)] {
+            #expect(throws: AlignmentError.self) { try FaceChip.extract(from: image, details: d) }
+        }
+    }
+
+    @Test("a chip far outside the image is black, a huge rectangle does not trap")
+    func outsideAndHuge() throws {
+        let image = formulaImage(width: 64, height: 48)
+        let outside = try FaceChip.extract(from: image, details: ChipDetails(left: 1000, top: 1000, right: 1100, bottom: 1100, angle: 0.3, size: 150))
+        #expect(outside.pixels.allSatisfy { $0 == 0 })
+        let huge = try FaceChip.extract(from: image, details: ChipDetails(left: -9e6, top: -9e6, right: 9e6, bottom: 9e6, angle: 0.2, size: 150))
+        #expect(huge.width == 150 && huge.height == 150)
+        let empty = try FaceChip.extract(from: Image(width: 0, height: 0, channels: 1),
+                                         details: ChipDetails(left: 0, top: 0, right: 500, bottom: 500, angle: 0.2, size: 150))
+        #expect(empty.pixels.allSatisfy { $0 == 0 })
+    }
+
+    @Test("with angle 0 and a 150-pixel rectangle the chip is a plain copy (dlib's basic path)")
+    func basicCopy() throws {
+        let image = formulaImage(width: 320, height: 240)
+        let chip = try FaceChip.extract(from: image, details: ChipDetails(left: 10, top: 20, right: 159, bottom: 169, angle: 0, size: 150))
+        #expect(chip.width == 150 && chip.height == 150)
+        for (x, y) in [(0, 0), (149, 0), (0, 149), (77, 33)] {
+            let o = (y * 150 + x) * 3, s = ((y + 20) * 320 + x + 10) * 3
+            #expect(Array(chip.pixels[o..<(o + 3)]) == Array(image.pixels[s..<(s + 3)]))
+        }
+    }
+
+    @Test("a greyscale chip equals each channel of the chip of the grey image replicated in RGB, on the pyramid path too")
+    func greyChip() throws {
+        let rgb = formulaImage(width: 900, height: 700)
+        var grey = [UInt8](repeating: 0, count: 900 * 700)
+        for i in grey.indices { grey[i] = rgb.pixels[3 * i] }
+        let greyImage = Image(width: 900, height: 700, channels: 1, pixels: grey)
+        let replicated = Image(width: 900, height: 700, channels: 3, pixels: grey.flatMap { [$0, $0, $0] })
+        for details in [ChipDetails(left: 100.3, top: 80.7, right: 260.1, bottom: 240.5, angle: 0.1, size: 150),      // direct
+                        ChipDetails(left: 50.25, top: 40.5, right: 700.75, bottom: 691.0, angle: -0.2, size: 150)] {  // 2 pyramid levels
+            let g = try FaceChip.extract(from: greyImage, details: details)
+            let c = try FaceChip.extract(from: replicated, details: details)
+            #expect(g.channels == 1 && c.channels == 3)
+            #expect(g.pixels == stride(from: 0, to: c.pixels.count, by: 3).map { c.pixels[$0] })
+            #expect(g.pixels.contains { $0 != 0 })
+        }
+    }
+
+    @Test("pyramid_down<2> sizes and values on known inputs")
+    func pyramidDown() {
+        // Constant image: every output equals the constant; size (n − 3) / 2.
+        let flat = Image(width: 13, height: 10, channels: 1, pixels: [UInt8](repeating: 200, count: 130))
+        let d = PyramidDown2.apply(flat)
+        #expect(d.width == 5 && d.height == 3)
+        #expect(d.pixels.allSatisfy { $0 == 200 })
+        // Too small: empty.
+        #expect(PyramidDown2.apply(Image(width: 8, height: 20, channels: 3)).width == 0)
+        // A single bright pixel at (4, 4) of a 9×9 image. Output (r, c) covers input rows 2r…2r+4 and columns
+        // 2c…2c+4 with weights [1 4 6 4 1]: (1, 1) gets 6·6·255/256 = 35 (truncated), its 4-neighbours 6·1·255/256 = 5,
+        // the corners 1·1·255/256 = 0.
+        var spike = [UInt8](repeating: 0, count: 81); spike[4 * 9 + 4] = 255
+        let s = PyramidDown2.apply(Image(width: 9, height: 9, channels: 1, pixels: spike))
+        #expect(s.width == 3 && s.height == 3)
+        #expect(s.pixels == [0, 5, 0,
+                             5, 35, 5,
+                             0, 5, 0])
+        var spike2 = [UInt8](repeating: 0, count: 81); spike2[4 * 9 + 2] = 255  // at (x 2, y 4)
+        let s2 = PyramidDown2.apply(Image(width: 9, height: 9, channels: 1, pixels: spike2))
+        // Column weights of x 2: c0 → 6, c1 → 1, c2 → 0; row weights of y 4: r0 → 1, r1 → 6, r2 → 1.
+        #expect(s2.pixels == [5, 0, 0,
+                              35, 5, 0,
+                              5, 0, 0])
+        // point_down
+        let p = PyramidDown2.pointDown(10, 20)
+        #expect(p.0 == 3.75 && p.1 == 9.25)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import FaceImaging
+@testable import FaceAlignment
+import TestSupport
+
+/// One photo of `../shared/facedata` with what dlib-bin 20.0.1 computed for it (HOG detector box, or a
+/// fixed box where HOG found nothing; 5-point landmarks; `get_face_chip(img, shape, 150, 0.25)`).
+/// `imageFNV` and `chipFNV` are FNV-1a 64 hashes of the PIL-decoded pixels and of dlib's chip bytes.
+/// Regenerate with `/tmp/dlibenv/bin/python make_reference.py` (see the alignment report).
+struct PhotoCase: Sendable, CustomStringConvertible {
+    var path: String
+    var channels: Int
+    var imageFNV: UInt64
+    var rect: FaceRect
+    var landmarks: [(Int, Int)]
+    var chipRect: (Double, Double, Double, Double)
+    var angle: Double
+    var chipFNV: UInt64
+    var chipSum: Int
+    var description: String { path }
+}
+
+let photoCases: [PhotoCase] = [
+        PhotoCase(path: "lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg", channels: 3, imageFNV: 0x56ce654a28bfa764, // hog(up=1)
+                  rect: FaceRect(left: 67, top: 80, right: 175, bottom: 187),
+                  landmarks: [(155, 118), (140, 115), (98, 109), (115, 111), (125, 146)],
+                  chipRect: (66.59838327348318, 76.59158736691676, 184.16414007484087, 194.15734416827445), angle: 0.1283066567637831,
+                  chipFNV: 0xa6a504291c8f3d27, chipSum: 9527982),
+        PhotoCase(path: "lfw/Colin_Powell/Colin_Powell_0001.jpg", channels: 3, imageFNV: 0xaa68297b53da490a, // hog(up=1)
+                  rect: FaceRect(left: 67, top: 68, right: 175, bottom: 175),
+                  landmarks: [(150, 115), (136, 115), (99, 111), (114, 113), (128, 141)],
+                  chipRect: (74.66780075351932, 81.49576248226869, 176.85932873681347, 183.68729046556285), angle: 0.023470469929317367,
+                  chipFNV: 0x899d5e42f4568d7a, chipSum: 8100501),
+        PhotoCase(path: "fr/fr_obama/obama.jpg", channels: 3, imageFNV: 0x8557bae28cc771ae, // hog(up=0)
+                  rect: FaceRect(left: 366, top: 136, right: 624, bottom: 394),
+                  landmarks: [(571, 217), (529, 215), (424, 217), (464, 216), (496, 295)],
+                  chipRect: (350.4767015182014, 122.9400481378749, 646.8768079366705, 419.34015455634403), angle: 0.0023004938759215486,
+                  chipFNV: 0xc10fd6609c6d246b, chipSum: 9439968),
+        PhotoCase(path: "fr/fr_biden/biden.jpg", channels: 3, imageFNV: 0x5ab842c9665d6e33, // hog(up=0)
+                  rect: FaceRect(left: 439, top: 233, right: 749, bottom: 542),
+                  landmarks: [(672, 355), (627, 347), (510, 320), (556, 331), (582, 428)],
+                  chipRect: (415.908292751788, 232.46866404498036, 751.2250812715324, 567.7854525647247), angle: 0.18223645705209623,
+                  chipFNV: 0x991d411837322e59, chipSum: 7290964),
+        PhotoCase(path: "deepface/deepface_Angelina_Jolie/img4.jpg", channels: 3, imageFNV: 0xa7e69de805d1c8a0, // hog(up=0)
+                  rect: FaceRect(left: 496, top: 410, right: 1266, bottom: 1181),
+                  landmarks: [(1112, 677), (966, 685), (642, 685), (774, 687), (847, 908)],
+                  chipRect: (415.296160026568, 392.2391844155233, 1328.3865021174802, 1305.3295265064355), angle: 0.019975136532716747,
+                  chipFNV: 0x9d9b80554f06f218, chipSum: 9005373),
+        PhotoCase(path: "deepface/deepface_Jennifer_Aniston/img54.jpg", channels: 3, imageFNV: 0xf8110940deb0b6a8, // hog(up=0)
+                  rect: FaceRect(left: 627, top: 556, right: 1269, bottom: 1198),
+                  landmarks: [(1122, 715), (1017, 724), (765, 726), (866, 732), (952, 933)],
+                  chipRect: (584.0941533793845, 494.1443861453605, 1321.6971399793547, 1231.7473727453307), angle: -0.037196121581353034,
+                  chipFNV: 0xd6c191972d42cf3a, chipSum: 7212967),
+        PhotoCase(path: "deepface/deepface_Scarlett_Johansson/img49.jpg", channels: 3, imageFNV: 0x9ba22d8a4f4ec63c, // hog(up=0)
+                  rect: FaceRect(left: 1947, top: 715, right: 3057, bottom: 1824),
+                  landmarks: [(2859, 998), (2675, 1005), (2194, 977), (2380, 995), (2537, 1323)],
+                  chipRect: (1876.541959625823, 574.6537975626676, 3193.539663268429, 1891.6515012052737), angle: 0.015420712147462613,
+                  chipFNV: 0x38413be712854c70, chipSum: 10366437),
+        PhotoCase(path: "att/att_s1/1.png", channels: 1, imageFNV: 0xf1608a73239bd7ae, // hog(up=1)
+                  rect: FaceRect(left: 17, top: 39, right: 80, bottom: 101),
+                  landmarks: [(65, 53), (54, 55), (28, 58), (40, 57), (50, 80)],
+                  chipRect: (10.2374948045805, 31.772163413191684, 88.39768102092935, 109.93234962954054), angle: -0.13469062641711643,
+                  chipFNV: 0x9fbdf4335d6cdbc7, chipSum: 1952574),
+        PhotoCase(path: "yale/yale_subject01/subject01.happy.png", channels: 1, imageFNV: 0xad20c70c6e55e294, // hog(up=1)
+                  rect: FaceRect(left: 110, top: 82, right: 239, bottom: 211),
+                  landmarks: [(219, 120), (196, 120), (141, 117), (163, 119), (178, 160)],
+                  chipRect: (101.9271395662729, 70.10510757395585, 257.3290425264315, 225.50701053411447), angle: 0.039144787729981895,
+                  chipFNV: 0x4ffaeef334377687, chipSum: 3160168)
+]
+
+@Suite("dlib parity on photos of ../shared/facedata")
+struct PhotoParityTests {
+    @Test("landmarks equal dlib's and the chip is byte-identical",
+          .enabled(if: TestEnvironment.faceData != nil, Comment(rawValue: TestEnvironment.sharedAbsentMessage)),
+          .enabled(if: TestEnvironment.model("shape_predictor_5_face_landmarks.dat") != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)),
+          arguments: photoCases)
+    func photo(_ c: PhotoCase) throws {
+        let url = TestEnvironment.faceData!.appendingPathComponent(c.path)
+        let bytes = try [UInt8](Data(contentsOf: url))
+        // PIL does not apply EXIF orientation; neither does this decode.
+        let image = try ImageDecoder.decode(bytes, options: DecodeOptions(applyOrientation: false))
+        #expect(image.channels == c.channels)
+        #expect(fnv1a64(image.pixels) == c.imageFNV, "decoded pixels differ from PIL's for \(c.path)")
+        let predictor = try #require(SharedPredictor.predictor)
+
+        let landmarks = predictor.landmarks(in: image, face: c.rect)
+        #expect(landmarks.points == c.landmarks.map { LandmarkPoint(x: $0.0, y: $0.1) })
+
+        // Chip details and chip from dlib's landmarks, so a landmark mismatch does not hide a chip result.
+        let details = try FaceChip.details(for: FaceLandmarks(pairs: c.landmarks))
+        let tolerance = 1e-9
+        #expect(abs(details.left - c.chipRect.0) < tolerance && abs(details.top - c.chipRect.1) < tolerance)
+        #expect(abs(details.right - c.chipRect.2) < tolerance && abs(details.bottom - c.chipRect.3) < tolerance)
+        #expect(abs(details.angle - c.angle) < 1e-12)
+        let chip = try FaceChip.extract(from: image, details: details)
+        #expect(chip.width == 150 && chip.height == 150 && chip.channels == c.channels)
+        #expect(chip.pixels.reduce(0) { $0 + Int($1) } == c.chipSum)
+        #expect(fnv1a64(chip.pixels) == c.chipFNV, "chip of \(c.path) differs from dlib's")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import NeuralCore
+import TestSupport
+
+@Suite("dlib DNN file reader")
+struct DlibNetworkFileTests {
+    static let resnet = TestEnvironment.model("dlib_face_recognition_resnet_model_v1.dat")
+    static let mmod = TestEnvironment.model("mmod_human_face_detector.dat")
+
+    @Test("the face ResNet parses: 22,466,066 bytes, 5,614,592 parameters, 29 convs, 22 tags/skips",
+          .enabled(if: resnet != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    func resnetParses() throws {
+        let file = try DlibNetworkFile(contentsOf: Self.resnet!)
+        #expect(file.byteCount == 22_466_066)
+        #expect(file.parameterCount == 5_614_592)
+        #expect(file.tagOrSkipCount == 22)
+        #expect(file.layers.count == 108)  // 29 convs + 29 affines + relus, pools, add_prevs, fc
+        #expect(file.layers.filter { $0.kind == "con" }.count == 29)
+        #expect(file.input == .inputRGBImageSized(means: [122.782, 117.001, 104.298], rows: 150, columns: 150))
+        guard case let .lossMetric(margin, thresh) = file.loss else { Issue.record("loss is \(file.loss.kind)"); return }
+        #expect(abs(margin - 0.04) < 1e-6)
+        #expect(abs(thresh - 0.6) < 1e-6)
+        guard case let .convolution(stem) = file.layers[0] else { Issue.record("first layer is \(file.layers[0].kind)"); return }
+        #expect([stem.filters, stem.inChannels, stem.kernelHeight, stem.strideY, stem.padY] as [Int] == [32, 3, 7, 2, 0])
+        guard case let .fullyConnected(fc) = file.layers.last else { Issue.record("last layer is not fc"); return }
+        #expect(fc.inputs == 256 && fc.outputs == 128 && fc.bias == nil)
+    }
+
+    @Test("the MMOD detector parses: 181,141 parameters, bn_con2 and loss_mmod_ options",
+          .enabled(if: mmod != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    func mmodParses() throws {
+        let file = try DlibNetworkFile(contentsOf: Self.mmod!)
+        #expect(file.parameterCount == 181_141)
+        guard case .inputRGBImagePyramid = file.input else { Issue.record("input is \(file.input.kind)"); return }
+        let convs = file.layers.compactMap { if case let .convolution(c) = $0 { c } else { nil } }
+        #expect(convs.map(\.filters) == [16, 32, 32, 45, 45, 45, 1])
+        #expect(convs.map(\.kernelHeight) == [5, 5, 5, 5, 5, 5, 9])
+        #expect(convs.map(\.padY) == [0, 0, 0, 2, 2, 2, 4])
+        #expect(file.layers.filter { $0.kind == "bn" }.count == 6)
+        guard case let .lossMMOD(loss) = file.loss else { Issue.record("loss is \(file.loss.kind)"); return }
+        #expect(abs(loss.nmsIOU - 0.33828) < 1e-4)
+        #expect(loss.nmsPercentCovered == 1.0)
+        #expect(loss.windows.first.map { [$0.width, $0.height] } == [40, 40] || !loss.windows.isEmpty)
+    }
+
+    @Test("a truncated ResNet file throws a typed truncation error",
+          .enabled(if: resnet != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    func truncated() throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.resnet!))
+        for cut in [0, 1, 5, 1000, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: Array(bytes[0..<cut])) }
+        }
+        let result = Result { () throws(DlibFormatError) -> DlibNetworkFile in
+            try DlibNetworkFile(bytes: Array(bytes[0..<(bytes.count / 2)]))
+        }
+        switch result {
+        case .failure(.truncated): break
+        case .failure(let other): Issue.record("expected .truncated, got \(other)")
+        case .success: Issue.record("half a file parsed")
+        }
+    }
+
+    @Test("corrupted bytes throw DlibFormatError, never trap",
+          .enabled(if: resnet != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    func corrupted() throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.resnet!))
+        var bad = bytes; bad[0] = 0x7F           // invalid loss header control byte
+        #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: bad) }
+        var renamed = bytes
+        if let i = (0..<200).first(where: { bytes[$0] == UInt8(ascii: "l") && bytes[$0 + 1] == UInt8(ascii: "o") }) {
+            renamed[i] = UInt8(ascii: "x")          // "xoss_metric_2": unknown record
+            #expect(throws: DlibFormatError.unsupported(offset: i - 2, detail: "unknown layer record 'xoss_metric_2'")) {
+                try DlibNetworkFile(bytes: renamed)
+            }
+        } else { Issue.record("loss record name not found") }
+        #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: bytes + [0]) }
+    }
+
+    @Test("a missing model names the fetch script")
+    func missingModel() {
+        let store = ModelStore(directory: URL(fileURLWithPath: "/nonexistent-mynaface"))
+        #expect(throws: ModelFileError.missing(name: "x.dat", directory: "/nonexistent-mynaface")) { try store.url(for: "x.dat") }
+        #expect(ModelFileError.missing(name: "x.dat", directory: "/d").description.contains("Scripts/fetch-models.sh"))
+        let manifest = "# c\nmodel\tp\t1\ta/b/x.dat\tABCD\n"
+        #expect(ModelStore.manifestSHA256(for: "x.dat", manifest: manifest) == "abcd")
+        #expect(ModelStore.manifestSHA256(for: "y.dat", manifest: manifest) == nil)
+    }
+}
