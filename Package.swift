@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Reception", targets: ["Reception"]),
         .library(name: "Eligibility", targets: ["Eligibility"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "BenchmarkSupport", targets: ["BenchmarkSupport"]),
         .executable(name: "mynaface", targets: ["mynaface"]),
         .executable(name: "mynaface-fuzz", targets: ["MynaFaceFuzz"]),
     ],
@@ -81,11 +82,18 @@ let package = Package(
         // MARK: threshold tuning
         .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "CardAccess"], swiftSettings: swiftSettings),
 
+        // MARK: benchmark workloads and stages (shared by `mynaface bench` and Benchmarks/)
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: ["MynaFace", "Evaluation", "FaceImaging", "FaceDetection", "FaceAlignment", "FaceEmbedding",
+                           "NeuralCore", "CBLAS"],
+            swiftSettings: swiftSettings),
+
         // MARK: tools
         .executableTarget(
             name: "mynaface",
             dependencies: ["MynaFace", "FaceImaging", "FaceDetection", "FaceAlignment", "FaceEmbedding", "NeuralCore",
-                           "CardAccess", "Reception", "Eligibility", "Evaluation",
+                           "CardAccess", "Reception", "Eligibility", "Evaluation", "BenchmarkSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),

@@ -19,10 +19,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "MynaFace", package: "MynaFace"),
-                .product(name: "FaceImaging", package: "MynaFace"),
-                .product(name: "FaceDetection", package: "MynaFace"),
-                .product(name: "FaceAlignment", package: "MynaFace"),
-                .product(name: "FaceEmbedding", package: "MynaFace"),
+                .product(name: "BenchmarkSupport", package: "MynaFace"),
                 .product(name: "NeuralCore", package: "MynaFace"),
             ],
             path: "MynaFaceBenchmarks",

@@ -8,7 +8,7 @@ bash Scripts/setup.sh
 swift build -c release --product mynaface 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' || true
 bin=$(swift build -c release --show-bin-path)/mynaface
 samples="${MYNAFACE_SAMPLES:-$HOME/.cache/mynaface/samples}"
-card=Fixtures/containers/cardface-portrait.bin
+card=Fixtures/containers/cardface.bin
 
 echo "== mynaface inspect $card"
 "$bin" inspect "$card"

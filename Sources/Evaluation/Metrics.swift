@@ -36,7 +36,8 @@ public struct OperatingPoint: Sendable, Equatable {
     /// False when there are fewer than `1/targetFMR` impostor comparisons: the data cannot distinguish
     /// the target from zero, so `threshold` and `fnmr` are only the "zero observed false matches" point.
     public var resolvable: Bool
-    /// The least strict threshold whose observed FMR is ≤ the target (score units).
+    /// The threshold (score units): half-way between the least strict threshold whose observed FMR is ≤
+    /// the target (a score) and the next less similar score (the most similar impostor it rejects).
     public var threshold: Double
     /// The observed FMR at `threshold`.
     public var fmr: Double
@@ -74,8 +75,10 @@ public struct ConfidenceInterval: Sendable, Equatable, Codable {
 /// reported threshold is interpolated the same way.
 ///
 /// ## FNMR at a target FMR
-/// The threshold is the least strict one whose observed FMR is ≤ the target, i.e. it accepts at most
-/// ⌊target · N_impostor⌋ impostors. A target is *resolvable* only when N_impostor ≥ 1/target; otherwise
+/// The operating point is the least strict threshold whose observed FMR is ≤ the target, i.e. it accepts
+/// at most ⌊target · N_impostor⌋ impostors; the reported threshold is placed half-way between that score
+/// and the next less similar one (the most similar rejected impostor), which gives the same observed
+/// rates but a margin against rounding (1e-9 beyond that impostor when no score is more similar). A target is *resolvable* only when N_impostor ≥ 1/target; otherwise
 /// it is reported as not resolvable (the number is the zero-false-match point, not an estimate of the
 /// target). Confidence intervals: ``bootstrapFNMR(targetFMR:replicates:level:seed:)``.
 public struct ComparisonScores: Sendable {
@@ -174,8 +177,10 @@ public struct ComparisonScores: Sendable {
         var candidates: [Double] = []
         if gAbove < g.count { candidates.append(g[gAbove]) }
         if iAbove < i.count { candidates.append(i[iAbove]) }
-        let t = candidates.min() ?? max(g.last!, i.last!).nextUp
-        return OperatingPoint(targetFMR: target, resolvable: resolvable, threshold: direction.oriented(t),
+        // Half-way between u and the next distinct score, so the decision does not hinge on float rounding
+        // of a score that equals the threshold (e.g. a verifier computing in Float, or a JSON round trip).
+        let threshold = candidates.min().map { (u + $0) / 2 } ?? u + 1e-9 * max(1, abs(u))
+        return OperatingPoint(targetFMR: target, resolvable: resolvable, threshold: direction.oriented(threshold),
                               fmr: Double(i.count - iAbove) / Double(i.count),
                               fnmr: Double(gAbove) / Double(g.count))
     }

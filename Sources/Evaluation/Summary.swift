@@ -109,7 +109,7 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
         model = modelIdentity
         methods = [
             "eer": "linear interpolation of the DET segment crossing FMR = FNMR over the sweep of all distinct scores",
-            "threshold_at_fmr": "least strict threshold accepting at most floor(target * impostor_pairs) impostors",
+            "threshold_at_fmr": "least strict threshold accepting at most floor(target * impostor_pairs) impostors, placed half-way to the next less similar score",
             "resolvable": "impostor_pairs >= 1/target",
             "ci95": "bootstrap percentile interval (type-7 quantiles), genuine and impostor scores resampled independently with replacement, threshold re-chosen per replicate, seed = options.seed + target index + 1",
             "fta": "templates without a face or with a decode error / templates needed; unscored pairs excluded from FMR/FNMR",

@@ -171,7 +171,9 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: [Double], v: SmallMatr
             var cancel = false
             l = k
             while l >= 0 {
-                if abs(e[l]) <= eps { break }
+                // l == 0 stops here: e[0] is 0 (dlib reaches the same point through `|e[0]| <= eps`, which
+                // a NaN input would otherwise turn into a read before the start of q).
+                if l == 0 || abs(e[l]) <= eps { break }
                 if abs(q[l - 1]) <= eps { cancel = true; break }
                 l -= 1
             }

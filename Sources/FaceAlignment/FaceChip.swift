@@ -71,9 +71,12 @@ public enum FaceChip {
         var from = [Double](repeating: 0, count: 2 * n)
         var to = [Double](repeating: 0, count: 2 * n)
         let s = Double(size)
+        // dlib evaluates `(padding + p) / (2·padding + 1)` as a matrix expression, i.e. multiplication by the
+        // reciprocal, then scales the point by `size`.
+        let reciprocal = 1 / (2 * padding + 1)
         for i in 0..<n {
-            from[2 * i] = (padding + template[i].0) / (2 * padding + 1) * s
-            from[2 * i + 1] = (padding + template[i].1) / (2 * padding + 1) * s
+            from[2 * i] = (padding + template[i].0) * reciprocal * s
+            from[2 * i + 1] = (padding + template[i].1) * reciprocal * s
             to[2 * i] = Double(landmarks.points[i].x)
             to[2 * i + 1] = Double(landmarks.points[i].y)
         }
@@ -152,7 +155,6 @@ public enum FaceChip {
         var box = (left: lround(grown.left), top: lround(grown.top), right: lround(grown.right), bottom: lround(grown.bottom))
         if box.right < box.left || box.bottom < box.top { box = (0, 0, -1, -1) }
 
-        var source = crop(image, left: box.left, top: box.top, right: box.right, bottom: box.bottom)
         // Which level to sample from, and the rectangle in that level's coordinates.
         var rect = DRect(left: chipRect.left + Double(-box.left), top: chipRect.top + Double(-box.top),
                          right: chipRect.right + Double(-box.left), bottom: chipRect.bottom + Double(-box.top))
@@ -161,8 +163,13 @@ public enum FaceChip {
             level += 1
             rect = PyramidDown2.rectDown(rect)
         }
+        // Sample from the crop itself (a window of the image) or from a pyramid level built on it.
+        var source = image
+        var window = (x: max(box.left, 0), y: max(box.top, 0), width: box.right - box.left + 1, height: box.bottom - box.top + 1)
         if level >= 0 {
-            for _ in 0...level { source = PyramidDown2.apply(source) }
+            source = PyramidDown2.apply(image, x0: window.x, y0: window.y, width: window.width, height: window.height)
+            for _ in 0..<level { source = PyramidDown2.apply(source) }
+            window = (0, 0, source.width, source.height)
         }
 
         // The affine from chip corners (0,0), (size−1,0), (0,size−1) to the rotated rect corners, solved as dlib does.
@@ -171,13 +178,18 @@ public enum FaceChip {
         let map = dlibAffineTransform(
             from: [(0, 0), (last, 0), (0, last)],
             to: [rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))])
-        return sampleBilinear(source, size: size, map: map, channels: ch)
+        return sampleBilinear(source, window: window, size: size, map: map, channels: ch)
     }
 
     /// dlib's `transform_image` with `interpolate_bilinear` and a black background.
-    private static func sampleBilinear(_ src: Image, size: Int, map: Affine2D, channels ch: Int) -> Image {
+    /// `window` is the sub-image (dlib's `sub_image`) that chip coordinates refer to: `(x, y)` is its
+    /// top-left pixel in `src`, and sampling outside it is black.
+    private static func sampleBilinear(_ src: Image, window: (x: Int, y: Int, width: Int, height: Int), size: Int,
+                                       map: Affine2D, channels ch: Int) -> Image {
         var out = [UInt8](repeating: 0, count: size * size * ch)
-        let w = src.width, h = src.height
+        let w = window.width, h = window.height
+        let stride = src.width * ch
+        let base = window.y * stride + window.x * ch
         src.pixels.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { dst in
                 for r in 0..<size {
@@ -188,8 +200,8 @@ public enum FaceChip {
                         guard fl >= 0, ft >= 0, fl + 1 < Double(w), ft + 1 < Double(h) else { continue }
                         let left = Int(fl), top = Int(ft)
                         let lr = x - Double(left), tb = y - Double(top)
-                        let o00 = (top * w + left) * ch, o01 = o00 + ch
-                        let o10 = o00 + w * ch, o11 = o10 + ch
+                        let o00 = base + top * stride + left * ch, o01 = o00 + ch
+                        let o10 = o00 + stride, o11 = o10 + ch
                         let d = (r * size + c) * ch
                         for k in 0..<ch {
                             let tl = Double(px[o00 + k]), tr = Double(px[o01 + k])
@@ -209,26 +221,6 @@ public enum FaceChip {
     private static func truncateToByte(_ v: Double) -> UInt8 {
         let t = v.rounded(.towardZero)
         return t <= 0 ? 0 : (t >= 255 ? 255 : UInt8(t))
-    }
-
-    /// The pixels of `image` inside the inclusive rectangle (which lies inside the image), or an
-    /// empty image for an empty rectangle (dlib's `sub_image`).
-    private static func crop(_ image: Image, left: Int, top: Int, right: Int, bottom: Int) -> Image {
-        let ch = image.channels
-        guard right >= left, bottom >= top else { return Image(width: 0, height: 0, channels: ch) }
-        if left == 0, top == 0, right == image.width - 1, bottom == image.height - 1 { return image }
-        let w = right - left + 1, h = bottom - top + 1
-        var out = [UInt8](repeating: 0, count: w * h * ch)
-        image.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for r in 0..<h {
-                    let s = ((top + r) * image.width + left) * ch
-                    let d = r * w * ch
-                    for i in 0..<(w * ch) { dst[d + i] = src[s + i] }
-                }
-            }
-        }
-        return Image(width: w, height: h, channels: ch, pixels: out)
     }
 
     /// dlib's `basic_extract_image_chip`: copy the integer rectangle, black where it leaves the image.

@@ -73,6 +73,20 @@ public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertibl
         try self.init(pairs.map { LandmarkPoint(x: $0.0, y: $0.1) })
     }
 
+    /// Decodes five points, rejecting any other count.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let points = try container.decode([LandmarkPoint].self)
+        guard points.count == Self.count else { throw AlignmentError.wrongLandmarkCount(points.count) }
+        self.points = points
+    }
+
+    /// Encodes the five points as an array of `{x, y}` objects.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(points)
+    }
+
     /// Internal initializer for a shape whose count is already known to be five.
     init(unchecked points: [LandmarkPoint]) {
         self.points = points

@@ -9,42 +9,57 @@ import FaceImaging
 enum PyramidDown2 {
     /// Downsamples `input` by two (see the type's documentation for the exact sizes).
     static func apply(_ input: Image) -> Image {
-        let w = input.width, h = input.height, ch = input.channels
+        apply(input, x0: 0, y0: 0, width: input.width, height: input.height)
+    }
+
+    /// Downsamples the window of `input` with top-left `(x0, y0)` and the given size (which must lie
+    /// inside the image) by two, as dlib does on a `sub_image`.
+    static func apply(_ input: Image, x0: Int, y0: Int, width w: Int, height h: Int) -> Image {
+        let ch = input.channels
         guard w > 8, h > 8 else { return Image(width: 0, height: 0, channels: ch) }
         let tw = (w - 3) / 2
         let outW = (w - 3) / 2, outH = (h - 3) / 2
-        // Row filter into a temporary of h rows × tw columns (sums ≤ 16·255, fits in UInt16).
-        var temp = [UInt16](repeating: 0, count: h * tw * ch)
+        let srcStride = input.width * ch
+        let rowLen = tw * ch
+        // Row filter into a temporary of h rows × tw columns (sums ≤ 16·255, fit in UInt16).
+        var temp = [UInt16](repeating: 0, count: h * rowLen)
         input.pixels.withUnsafeBufferPointer { src in
             temp.withUnsafeMutableBufferPointer { dst in
                 for r in 0..<h {
-                    let rowIn = r * w * ch
-                    let rowOut = r * tw * ch
-                    for c in 0..<tw {
-                        let o = rowIn + 2 * c * ch
-                        for k in 0..<ch {
-                            let p1 = UInt16(src[o + k]), p2 = UInt16(src[o + ch + k]), p3 = UInt16(src[o + 2 * ch + k])
-                            let p4 = UInt16(src[o + 3 * ch + k]), p5 = UInt16(src[o + 4 * ch + k])
-                            dst[rowOut + c * ch + k] = p1 + 4 * p2 + 6 * p3 + 4 * p4 + p5
+                    let rowIn = (y0 + r) * srcStride + x0 * ch
+                    let rowOut = r * rowLen
+                    if ch == 3 {
+                        for c in 0..<tw {
+                            let o = rowIn + 6 * c
+                            let d = rowOut + 3 * c
+                            for k in 0..<3 {
+                                let s = UInt16(src[o + k]) + 4 * UInt16(src[o + 3 + k]) + 6 * UInt16(src[o + 6 + k])
+                                    + 4 * UInt16(src[o + 9 + k]) + UInt16(src[o + 12 + k])
+                                dst[d + k] = s
+                            }
+                        }
+                    } else {
+                        for c in 0..<tw {
+                            let o = rowIn + 2 * c
+                            dst[rowOut + c] = UInt16(src[o]) + 4 * UInt16(src[o + 1]) + 6 * UInt16(src[o + 2])
+                                + 4 * UInt16(src[o + 3]) + UInt16(src[o + 4])
                         }
                     }
                 }
             }
         }
-        // Column filter on every other row (sums ≤ 256·255 = 65280, fits in UInt32 comfortably).
+        // Column filter on every other row (sums ≤ 256·255 = 65280).
         var out = [UInt8](repeating: 0, count: outW * outH * ch)
         temp.withUnsafeBufferPointer { t in
             out.withUnsafeMutableBufferPointer { dst in
-                let stride = tw * ch
                 for dr in 0..<outH {
-                    let r = 2 * dr + 2
-                    let b0 = (r - 2) * stride, b1 = (r - 1) * stride, b2 = r * stride
-                    let b3 = (r + 1) * stride, b4 = (r + 2) * stride
-                    let o = dr * outW * ch
-                    for i in 0..<(outW * ch) {
+                    let b0 = 2 * dr * rowLen
+                    let b1 = b0 + rowLen, b2 = b1 + rowLen, b3 = b2 + rowLen, b4 = b3 + rowLen
+                    let o = dr * rowLen
+                    for i in 0..<rowLen {
                         let s = UInt32(t[b0 + i]) + 4 * UInt32(t[b1 + i]) + 6 * UInt32(t[b2 + i])
                             + 4 * UInt32(t[b3 + i]) + UInt32(t[b4 + i])
-                        dst[o + i] = UInt8(truncatingIfNeeded: s / 256)
+                        dst[o + i] = UInt8(truncatingIfNeeded: s >> 8)
                     }
                 }
             }

@@ -39,8 +39,8 @@ public struct ShapePredictor: Sendable {
 
     /// Parses a dlib `shape_predictor` serialization (the bytes of a `.dat` file) directly.
     ///
-    /// This is slow (about a second in a release build: dlib stores every float in a portable
-    /// variable-length form); prefer ``init(contentsOf:sha256:cacheDirectory:)``, which caches.
+    /// This is slow (about 0.3 s in a release build, 20 s in a debug build: dlib stores every float in a
+    /// portable variable-length form); prefer ``init(contentsOf:sha256:cacheDirectory:)``, which caches.
     /// - Throws: ``AlignmentError/invalidModel(_:)`` for malformed bytes,
     ///   ``AlignmentError/unsupportedModel(_:)`` for a well-formed predictor that is not a 5-point one
     ///   or whose indices are inconsistent.

@@ -168,7 +168,7 @@ extension ShapePredictor {
 
 /// FNV-1a 64-bit hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3) of `bytes`.
 /// Used as the cache checksum and, in tests, as a digest of chip bytes.
-public func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in bytes {
         hash ^= UInt64(b)

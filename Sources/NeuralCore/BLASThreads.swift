@@ -10,17 +10,23 @@ public enum BLASThreads {
     private typealias SetFn = @convention(c) (Int32) -> Void
     private typealias GetFn = @convention(c) () -> Int32
 
+    /// The process's global symbol scope (the main program and every library it loaded).
+    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
+        guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
+        return dlsym(handle, name)
+    }
+
     /// Sets the number of threads BLAS calls may use. Returns false when the BLAS has no such control.
     @discardableResult
     public static func set(_ count: Int) -> Bool {
-        guard count > 0, let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_set_num_threads") else { return false }
+        guard count > 0, let sym = symbol("openblas_set_num_threads") else { return false }
         unsafeBitCast(sym, to: SetFn.self)(Int32(count))
         return true
     }
 
     /// The current BLAS thread count, or nil when unknown.
     public static var current: Int? {
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_get_num_threads") else { return nil }
+        guard let sym = symbol("openblas_get_num_threads") else { return nil }
         return Int(unsafeBitCast(sym, to: GetFn.self)())
     }
 }

@@ -97,13 +97,10 @@ public struct ReceptionDriver: Sendable {
         var rejection: AuthenticityFailure?
         if let bytes = files.cardFace {
             do {
-                let parsed = try CardFaceFile.parse(bytes)
-                cardFace = parsed
+                cardFace = try Self.parseCardFace(bytes)
                 authenticity = try await authenticator.authenticate(cardFace: bytes, certificate: files.certificate, channel: channel)
             } catch let failure as AuthenticityFailure {
                 rejection = failure
-            } catch let error as ContainerError {
-                rejection = .malformedCardFace(error.description)
             }
             logger.info("card-face authenticity", metadata: ["result": "\(authenticity.map(\.description) ?? rejection?.description ?? "-")"])
         }
@@ -123,6 +120,12 @@ public struct ReceptionDriver: Sendable {
             profile.cardExpiry = String(decoding: cardFace.expiry.ascii, as: UTF8.self)
         }
         return CardReading(profile: profile, cardFace: cardFace, authenticity: authenticity, portraitRejection: rejection)
+    }
+
+    /// Parses EF 0002 (synchronous and untyped: typed throws called directly from async code corrupted async
+    /// frames in debug builds with Swift 6.3.1 on Linux).
+    static func parseCardFace(_ bytes: [UInt8]) throws -> CardFaceFile {
+        do { return try CardFaceFile.parse(bytes) } catch { throw AuthenticityFailure.malformedCardFace(error.description) }
     }
 
     /// Runs a whole reception.

@@ -11,6 +11,6 @@ struct MynaFaceCommand: AsyncParsableCommand {
         abstract: "Face check of a My Number Card reader: inspect portraits, detect, embed, verify, run a reception session, tune thresholds.",
         subcommands: [
             InspectCommand.self, DetectCommand.self, EmbedCommand.self, VerifyCommand.self,
-            EvalCommand.self, EligibilityCommand.self,
+            SessionCommand.self, EvalCommand.self, EligibilityCommand.self, BenchCommand.self,
         ])
 }

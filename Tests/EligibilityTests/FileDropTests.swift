@@ -206,4 +206,33 @@ import Testing
         #expect(log.contains("answered PROC2: validity 3"))
         #expect(!log.contains("ヤマダ") && !log.contains("678"), "the responder log carries no personal data")
     }
+
+    @Test func seedThenRespondOnceWithoutRequestExitsWithStatus1() throws {
+        guard let binary = Self.responderBinary.url else {
+            print("skipped: \(Self.responderBinary.reason)")
+            return
+        }
+        let root = try Fixture.folder("cli")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let registryPath = root.appendingPathComponent("demo.sqlite").path
+        func run(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        #expect(try run(["eligibility", "seed", "--registry", registryPath]) == 0)
+        #expect(try LocalQualificationRegistry(path: registryPath).personCount() == DemoRegistry.persons.count)
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try run(["eligibility", "respond", "--requests", root.path, "--results", root.path,
+                         "--registry", registryPath, "--once", "--timeout", "0.2"]) == 1)
+        #expect(start.duration(to: clock.now) < .seconds(10))
+        #expect(try run(["eligibility", "respond", "--requests", root.path, "--results", root.path,
+                         "--registry", root.appendingPathComponent("missing.sqlite").path, "--once"]) != 0)
+    }
 }

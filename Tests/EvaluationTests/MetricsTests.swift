@@ -37,8 +37,10 @@ struct MetricsTests {
     func separated() throws {
         let s = try ComparisonScores(genuine: [0.2, 0.3], impostor: [0.7, 0.9], direction: .lowerIsMoreSimilar)
         #expect(s.equalErrorRate().rate == 0)
-        let p = s.operatingPoint(targetFMR: 0.5)
-        #expect(p.fnmr == 0 && p.fmr == 0 && p.threshold == 0.3 && p.resolvable)
+        // FMR ≤ 0.5 allows one impostor: the least strict threshold is 0.7, reported half-way to 0.9.
+        #expect(s.operatingPoint(targetFMR: 0.5) == OperatingPoint(targetFMR: 0.5, resolvable: true, threshold: 0.8, fmr: 0.5, fnmr: 0))
+        // FMR ≤ 0.4 allows none (and 2 impostors cannot resolve 0.4): threshold half-way between 0.3 and 0.7.
+        #expect(s.operatingPoint(targetFMR: 0.4) == OperatingPoint(targetFMR: 0.4, resolvable: false, threshold: 0.5, fmr: 0, fnmr: 0))
     }
 
     @Test("threshold and FNMR for a target FMR; unresolvable targets are flagged")
@@ -47,12 +49,12 @@ struct MetricsTests {
         let s = try ComparisonScores(genuine: [0.5, 0.95, 0.985, 0.999, 1.5], impostor: impostor,
                                      direction: .higherIsMoreSimilar)
         let one = s.operatingPoint(targetFMR: 0.01)
-        #expect(one == OperatingPoint(targetFMR: 0.01, resolvable: true, threshold: 0.999, fmr: 0.01, fnmr: 0.6))
+        #expect(one == OperatingPoint(targetFMR: 0.01, resolvable: true, threshold: (0.99 + 0.999) / 2, fmr: 0.01, fnmr: 0.6))
         let two = s.operatingPoint(targetFMR: 0.02)
-        #expect(two == OperatingPoint(targetFMR: 0.02, resolvable: true, threshold: 0.985, fmr: 0.02, fnmr: 0.4))
+        #expect(two == OperatingPoint(targetFMR: 0.02, resolvable: true, threshold: (0.98 + 0.985) / 2, fmr: 0.02, fnmr: 0.4))
         let tiny = s.operatingPoint(targetFMR: 0.001)
         #expect(!tiny.resolvable)
-        #expect(tiny.threshold == 1.5 && tiny.fmr == 0 && tiny.fnmr == 0.8)
+        #expect(tiny.threshold == 1.25 && tiny.fmr == 0 && tiny.fnmr == 0.8)
         #expect(s.bootstrapFNMR(targetFMR: 0.001, seed: 1) == nil)
         #expect(ComparisonScores.isResolvable(targetFMR: 0.001, impostors: 1000))
         #expect(!ComparisonScores.isResolvable(targetFMR: 0.001, impostors: 999))
@@ -73,7 +75,7 @@ struct MetricsTests {
         var g = SeededGenerator(seed: 7)
         let genuine = (0..<300).map { _ in 0.3 + Double(g.next(below: 1000)) / 2000 }
         let impostor = (0..<2000).map { _ in Double(g.next(below: 1000)) / 1500 }
-        let s = try ComparisonScores(genuine: genuine, impostor: impostor, direction: .lowerIsMoreSimilar)
+        let s = try ComparisonScores(genuine: genuine, impostor: impostor, direction: .higherIsMoreSimilar)
         let a = try #require(s.bootstrapFNMR(targetFMR: 0.01, replicates: 400, seed: 42))
         let b = try #require(s.bootstrapFNMR(targetFMR: 0.01, replicates: 400, seed: 42))
         let c = try #require(s.bootstrapFNMR(targetFMR: 0.01, replicates: 400, seed: 43))

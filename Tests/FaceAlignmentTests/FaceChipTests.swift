@@ -36,6 +36,26 @@ struct FaceChipTests {
         }
     }
 
+    @Test("landmarks decode only with five points; absurd landmarks give a typed error, not a trap")
+    func landmarksCodableAndAbsurd() throws {
+        let five = try FaceLandmarks(pairs: GoldenTests.fixedLandmarks)
+        let json = try JSONEncoder().encode(five)
+        #expect(try JSONDecoder().decode(FaceLandmarks.self, from: json) == five)
+        let four = Data(#"[{"x":1,"y":2},{"x":3,"y":4},{"x":5,"y":6},{"x":7,"y":8}]"#.utf8)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(FaceLandmarks.self, from: four) }
+
+        let absurd = try FaceLandmarks(pairs: [(Int.max, 0), (Int.min, 5), (0, Int.max), (7, 7), (Int.max, Int.max)])
+        let image = formulaImage(width: 32, height: 32)
+        do {
+            let d = try FaceChip.details(for: absurd)
+            _ = try FaceChip.extract(from: image, details: d)
+        } catch {
+            if case .invalidChipDetails = error {} else { Issue.record("unexpected \(error)") }
+        }
+        let same = try FaceLandmarks(pairs: Array(repeating: (10, 10), count: 5))  // all points equal: zero scale
+        #expect(throws: AlignmentError.self) { try FaceChip.extract(from: image, details: try FaceChip.details(for: same)) }
+    }
+
     @Test("a chip far outside the image is black, a huge rectangle does not trap")
     func outsideAndHuge() throws {
         let image = formulaImage(width: 64, height: 48)
@@ -103,5 +123,52 @@ struct FaceChipTests {
         // point_down
         let p = PyramidDown2.pointDown(10, 20)
         #expect(p.0 == 3.75 && p.1 == 9.25)
+    }
+}
+
+@Suite("dlib's small linear algebra, bit for bit")
+struct DlibTransformTests {
+    /// Reference bits printed (`%.17g`) by a C++ program calling dlib 20.0.1's `svd(m, u, d, v)`.
+    @Test("Golub–Reinsch SVD of a 2×2 and a 3×3 matrix equals dlib's to the last bit")
+    func svdBits() {
+        var a = SmallMatrix(rows: 2, cols: 2); a.a = [3, 1, 2, 5]
+        let (u, q, v) = dlibSVD(a)
+        #expect(u.a == [0.90929089689331344, 0.41616110441384824, -0.41616110441384807, 0.90929089689331311])
+        #expect(q == [2.2283532364172798, 5.8339045118812676])
+        #expect(v.a == [0.85065080835203988, 0.52573111211913359, -0.52573111211913348, 0.85065080835203966])
+
+        var b = SmallMatrix(rows: 3, cols: 3); b.a = [0, 149, 0, 0, 0, 149, 1, 1, 1]
+        let (u3, q3, v3) = dlibSVD(b)
+        #expect(u3.a == [-0.0067114093619341092, 0.70707493024740764, 0.70710678118654757,
+                         -0.0067114093619341092, 0.70707493024740764, -0.70710678118654735,
+                         0.99995495596989414, 0.0094913661422849783, 0])
+        #expect(q3 == [0.99995495799849354, 149.00671156052658, 149])
+        #expect(v3.a == [0.99999999797130956, 6.3697574712462418e-05, -0.0,
+                         -4.5040987024318908e-05, 0.7071067797520465, 0.70710678118654746,
+                         -4.5040987024318921e-05, 0.70710677975204672, -0.70710678118654746])
+    }
+
+    @Test("the similarity for landmarks (113,50) (91,49) (35,50) (56,49) (72,84) equals dlib's find_similarity_transform")
+    func similarityBits() {
+        let pts = [(113.0, 50.0), (91.0, 49.0), (35.0, 50.0), (56.0, 49.0), (72.0, 84.0)]
+        var from = [Double](), to = [Double]()
+        for i in 0..<5 {
+            from.append((0.25 + FaceChip.template[i].0) * (1 / 1.5) * 150)
+            from.append((0.25 + FaceChip.template[i].1) * (1 / 1.5) * 150)
+            to.append(pts[i].0); to.append(pts[i].1)
+        }
+        let m = from.withUnsafeBufferPointer { f in to.withUnsafeBufferPointer { t in dlibSimilarityTransform(from: f, to: t, count: 5) } }
+        #expect(m.m00 == 1.0015372352101379 && m.m01 == -0.01295913680727289)
+        #expect(m.m10 == 0.01295913680727289 && m.m11 == 1.0015372352101382)
+        #expect(m.b0 == -0.0056390678041111642 && m.b1 == 0.094874458921424321)
+    }
+
+    @Test("a three-point affine reproduces its points")
+    func affine() {
+        let t = dlibAffineTransform(from: [(0, 0), (149, 0), (0, 149)], to: [(10, 20), (160, 25), (5, 170)])
+        for (p, q) in [((0.0, 0.0), (10.0, 20.0)), ((149.0, 0.0), (160.0, 25.0)), ((0.0, 149.0), (5.0, 170.0))] {
+            let r = t.apply(p.0, p.1)
+            #expect(abs(r.0 - q.0) < 1e-9 && abs(r.1 - q.1) < 1e-9)
+        }
     }
 }

@@ -66,7 +66,17 @@ let photoCases: [PhotoCase] = [
                   rect: FaceRect(left: 110, top: 82, right: 239, bottom: 211),
                   landmarks: [(219, 120), (196, 120), (141, 117), (163, 119), (178, 160)],
                   chipRect: (101.9271395662729, 70.10510757395585, 257.3290425264315, 225.50701053411447), angle: 0.039144787729981895,
-                  chipFNV: 0x4ffaeef334377687, chipSum: 3160168)
+                  chipFNV: 0x4ffaeef334377687, chipSum: 3160168),
+        PhotoCase(path: "johns/John_Salley/000186_02159346.jpg", channels: 3, imageFNV: 0x09a7bace917450b4, // hog(up=1); flat background: exercises the exact SVD path
+                  rect: FaceRect(left: 10, top: 10, right: 139, bottom: 139),
+                  landmarks: [(113, 50), (91, 49), (35, 50), (56, 49), (72, 84)],
+                  chipRect: (-0.48386211996404427, 1.5605219278524345, 148.75929874478558, 150.80368279260205), angle: 0.012938524101200785,
+                  chipFNV: 0xb225b809fdcd666c, chipSum: 7356159),
+        PhotoCase(path: "johns/John_Salley/000200_02159354.jpg", channels: 3, imageFNV: 0x3d1693d8621e8732, // hog(up=1)
+                  rect: FaceRect(left: 20, top: 20, right: 127, bottom: 128),
+                  landmarks: [(113, 49), (91, 49), (39, 49), (58, 49), (70, 86)],
+                  chipRect: (1.3322360296141085, 2.7059953024718197, 147.49882548085614, 148.87258475371385), angle: 0.039097949204508396,
+                  chipFNV: 0xce1a6dd572664419, chipSum: 6203386),
 ]
 
 @Suite("dlib parity on photos of ../shared/facedata")
@@ -89,10 +99,10 @@ struct PhotoParityTests {
 
         // Chip details and chip from dlib's landmarks, so a landmark mismatch does not hide a chip result.
         let details = try FaceChip.details(for: FaceLandmarks(pairs: c.landmarks))
-        let tolerance = 1e-9
-        #expect(abs(details.left - c.chipRect.0) < tolerance && abs(details.top - c.chipRect.1) < tolerance)
-        #expect(abs(details.right - c.chipRect.2) < tolerance && abs(details.bottom - c.chipRect.3) < tolerance)
-        #expect(abs(details.angle - c.angle) < 1e-12)
+        // dlib's values were printed with Python's shortest round-trip repr: they must match bit for bit.
+        #expect(details.left == c.chipRect.0 && details.top == c.chipRect.1)
+        #expect(details.right == c.chipRect.2 && details.bottom == c.chipRect.3)
+        #expect(details.angle == c.angle)
         let chip = try FaceChip.extract(from: image, details: details)
         #expect(chip.width == 150 && chip.height == 150 && chip.channels == c.channels)
         #expect(chip.pixels.reduce(0) { $0 + Int($1) } == c.chipSum)

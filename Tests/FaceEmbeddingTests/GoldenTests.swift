@@ -159,3 +159,22 @@ struct SimilarityTests {
         #expect(throws: FaceEmbeddingError.nonFinite) { try FaceEmbedding(values: a) }
     }
 }
+
+@Suite("concurrency")
+struct ConcurrencyTests {
+    @Test("one embedder serves concurrent callers with identical results",
+          .enabled(if: Fixture.modelURL != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    func concurrent() async throws {
+        let embedder = try #require(Fixture.embedder)
+        let chip = Fixture.formulaChip()
+        let reference = try embedder.embedding(ofChip: chip)
+        let results = try await withThrowingTaskGroup(of: FaceEmbedding.self) { group in
+            for _ in 0..<4 { group.addTask { try embedder.embedding(ofChip: chip) } }
+            var all: [FaceEmbedding] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(results.count == 4)
+        #expect(results.allSatisfy { $0 == reference })
+    }
+}

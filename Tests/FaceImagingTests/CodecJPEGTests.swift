@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FaceImaging
 
 @Suite("JPEG codec")
@@ -7,12 +8,29 @@ struct CodecJPEGTests {
     static let djpegPresent = ReferenceTools.available("djpeg")
 
     @Test("decodes like djpeg, byte for byte", .enabled(if: djpegPresent, "djpeg (libjpeg-turbo-progs) is absent"),
-          arguments: ["rgb-baseline.jpg", "rgb-progressive.jpg", "grey.jpg", "orientation-1.jpg", "orientation-6.jpg"])
+          arguments: ["rgb-baseline.jpg", "rgb-progressive.jpg", "grey.jpg"] + (1...8).map { "orientation-\($0).jpg" })
     func matchesDjpeg(name: String) throws {
         let image = try JPEGDecoder.decode(try CodecFixtures.bytes(name), options: DecodeOptions(applyOrientation: false))
         let reference = try #require(try ReferenceTools.djpeg(name))
         #expect(image.width == reference.width && image.height == reference.height && image.channels == reference.channels)
         #expect(image.pixels == reference.pixels)
+    }
+
+    @Test("real camera photos (face_recognition samples) decode like djpeg, full and 1/2 scale",
+          .enabled(if: djpegPresent, "djpeg (libjpeg-turbo-progs) is absent"),
+          arguments: ["obama.jpg", "biden.jpg"])
+    func samplePhotos(name: String) throws {
+        guard let url = TestEnvironment.sample(name) else {
+            print("skipped: sample photo \(name) not fetched (~/.cache/mynaface/samples or $MYNAFACE_SAMPLES)")
+            return
+        }
+        let bytes = [UInt8](try Data(contentsOf: url))
+        for scale in [JPEGScale.full, .half] {
+            let image = try ImageDecoder.decode(bytes, options: DecodeOptions(jpegScale: scale, applyOrientation: false))
+            let reference = try #require(try ReferenceTools.djpeg(path: url.path, scale: scale.rawValue))
+            #expect(image.width == reference.width && image.height == reference.height)
+            #expect(image.pixels == reference.pixels)
+        }
     }
 
     @Test("DCT-scaled decode has the expected size and matches djpeg -scale",
@@ -47,9 +65,12 @@ struct CodecJPEGTests {
         let upright = try ImageDecoder.decode(bytes)
         #expect(upright.width == 96 && upright.height == 64)
         let reference = try ImageDecoder.decode(try CodecFixtures.bytes("orientation-1.jpg"))
-        // jpegtran's transforms are lossless on the DCT coefficients; only the IDCT's row/column order may
-        // change rounding by one level.
-        #expect(maxDifference(upright, reference) <= 1)
+        // jpegtran's transforms are lossless on the DCT coefficients, but libjpeg's integer IDCT rounds after
+        // its column pass, so a transposed block (5…8) can differ by a few levels; a flip (2…4) by at most one.
+        #expect(maxDifference(upright, reference) <= (n >= 5 ? 4 : 1))
+        let meanDifference = zip(upright.pixels, reference.pixels)
+            .reduce(0.0) { $0 + Double(abs(Int($1.0) - Int($1.1))) } / Double(upright.pixels.count)
+        #expect(meanDifference < 0.5)
         // Without orientation the stored (rotated) picture comes back as stored.
         let stored = try ImageDecoder.decode(bytes, options: DecodeOptions(applyOrientation: false))
         #expect(stored.width == (n >= 5 ? 64 : 96))

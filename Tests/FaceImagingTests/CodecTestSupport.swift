@@ -24,7 +24,7 @@ enum CodecFixtures {
     // The synthetic pattern of make-fixtures-codecs.py (W = 96, H = 64).
     static let width = 96, height = 64
     static func rgb(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
-        (UInt8((x + 2 * y) & 255), UInt8(((3 * x) ^ y) & 255), UInt8((x * y >> 4) & 255))
+        (UInt8((x + 2 * y) & 255), UInt8(((3 * x) ^ y) & 255), UInt8(((x * y) >> 4) & 255))
     }
     static func grey(_ x: Int, _ y: Int) -> UInt8 { UInt8((x * 255 / (width - 1) + y * 2) & 255) }
 
@@ -74,12 +74,17 @@ enum ReferenceTools {
 
     /// `djpeg -pnm [-scale 1/n]` of a fixture, parsed.
     static func djpeg(_ name: String, scale: Int = 1) throws -> Image? {
+        try djpeg(path: CodecFixtures.path(name), scale: scale)
+    }
+
+    /// `djpeg -pnm [-scale 1/n]` of any JPEG file, parsed.
+    static func djpeg(path: String, scale: Int = 1) throws -> Image? {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.pnm")
         var args = ["-pnm"]
         if scale != 1 { args += ["-scale", "1/\(scale)"] }
-        guard try run("djpeg", args + [CodecFixtures.path(name)], stdout: out) == 0 else { return nil }
+        guard try run("djpeg", args + [path], stdout: out) == 0 else { return nil }
         return PNM.parse([UInt8](try Data(contentsOf: out)))
     }
 

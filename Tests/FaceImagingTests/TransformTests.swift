@@ -29,7 +29,7 @@ struct TransformTests {
         let rgb = Image(width: 5, height: 1, channels: 3,
                         pixels: [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 10, 200, 30])
         // (19595·R + 38470·G + 7471·B + 32768) >> 16
-        #expect(rgb.greyscale().pixels == [76, 150, 29, 255, 123])
+        #expect(rgb.greyscale().pixels == [76, 150, 29, 255, 124])
         #expect(small.greyscale() == small)
         #expect(small.rgb().pixels == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6])
         #expect(small.rgb().greyscale() == small)
@@ -63,7 +63,7 @@ struct TransformTests {
         #expect(try rgb.planarTensor(.identity) == [10, 40, 20, 50, 30, 60])
         let t = try rgb.planarTensor(TensorNormalization(mean: [10, 20, 30], scale: [1, 0.5, 0.25]))
         #expect(t == [0, 30, 0, 15, 0, 7.5])
-        #expect(try small.planarTensor(.unit)[5] == Float(6) / 255)
+        #expect(abs(try small.planarTensor(.unit)[5] - Float(6) / 255) < 1e-7)
         #expect(throws: ImageTransformError.channelMismatch(expected: 3, got: 2)) {
             try rgb.planarTensor(TensorNormalization(mean: [0, 0], scale: [1]))
         }

@@ -41,7 +41,11 @@ struct DlibNetworkFileTests {
         guard case let .lossMMOD(loss) = file.loss else { Issue.record("loss is \(file.loss.kind)"); return }
         #expect(abs(loss.nmsIOU - 0.33828) < 1e-4)
         #expect(loss.nmsPercentCovered == 1.0)
-        #expect(loss.windows.first.map { [$0.width, $0.height] } == [40, 40] || !loss.windows.isEmpty)
+        #expect(loss.version == 1)
+        #expect(loss.windows == [MMODLossRecord.Window(width: 80, height: 80, label: "")])
+        #expect(loss.ignoreIOU == 0.5 && loss.truthMatchIOU == 0.5)
+        guard case let .inputRGBImagePyramid(means, padding, outer) = file.input else { return }
+        #expect(abs(means[0] - 122.782) < 1e-3 && padding == 10 && outer == 11)
     }
 
     @Test("a truncated ResNet file throws a typed truncation error",
@@ -85,5 +89,40 @@ struct DlibNetworkFileTests {
         let manifest = "# c\nmodel\tp\t1\ta/b/x.dat\tABCD\n"
         #expect(ModelStore.manifestSHA256(for: "x.dat", manifest: manifest) == "abcd")
         #expect(ModelStore.manifestSHA256(for: "y.dat", manifest: manifest) == nil)
+    }
+}
+
+@Suite("hostile dlib inputs")
+struct HostileInputTests {
+    /// dlib integer encoding: control byte (sign bit 7, byte count), then little-endian magnitude.
+    static func int(_ v: Int64) -> [UInt8] {
+        var m = v.magnitude, bytes: [UInt8] = []
+        repeat { bytes.append(UInt8(m & 0xFF)); m >>= 8 } while m > 0
+        return [UInt8(bytes.count) | (v < 0 ? 0x80 : 0)] + bytes
+    }
+
+    @Test("a tensor announcing 2^40 elements is refused before allocating")
+    func hugeTensor() {
+        var r = DlibReader(bytes: Self.int(2) + Self.int(1 << 20) + Self.int(1 << 20) + Self.int(1) + Self.int(1))
+        #expect(throws: DlibFormatError.invalidShape(offset: 0, detail: "tensor dims [1048576, 1048576, 1, 1]")) { try r.tensor() }
+        var neg = DlibReader(bytes: Self.int(2) + Self.int(-3) + Self.int(1) + Self.int(1) + Self.int(1))
+        #expect(throws: DlibFormatError.self) { try neg.tensor() }
+    }
+
+    @Test("a tensor whose data is cut short reports truncation")
+    func shortTensor() throws {
+        var r = DlibReader(bytes: Self.int(2) + Self.int(1) + Self.int(1) + Self.int(2) + Self.int(2) + [0, 0, 0x80, 0x3F])
+        #expect(throws: DlibFormatError.truncated(offset: 10, needed: 12)) { try r.tensor() }
+        var ok = DlibReader(bytes: Self.int(2) + Self.int(1) + Self.int(1) + Self.int(1) + Self.int(1) + [0, 0, 0x80, 0x3F])
+        #expect(try ok.tensor().data == [1])
+    }
+
+    @Test("a file of endless wrapper headers or garbage throws, never hangs")
+    func garbage() {
+        #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: []) }
+        #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: [UInt8](repeating: 0xFF, count: 64)) }
+        let loss = Self.int(1) + Self.int(13) + Array("loss_metric_2".utf8) + Self.int(1) + Self.int(0) + Self.int(1) + Self.int(0)
+        let headers = (0..<1000).flatMap { _ in Self.int(2) }
+        #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: loss + headers) }
     }
 }

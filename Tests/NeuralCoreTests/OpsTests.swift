@@ -151,3 +151,14 @@ struct WinogradTests {
                                             weights: [Float](repeating: 1, count: 9))) == nil)
     }
 }
+
+@Suite("BLAS threads")
+struct BLASThreadsTests {
+    @Test("OpenBLAS's thread count can be set and read back")
+    func setAndGet() {
+        guard BLASThreads.set(1) else { print("this BLAS has no openblas_set_num_threads: skipped"); return }
+        #expect(BLASThreads.current == 1)
+        BLASThreads.set(2)
+        #expect(BLASThreads.current == 2)
+    }
+}

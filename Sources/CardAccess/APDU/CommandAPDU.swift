@@ -28,11 +28,13 @@ public struct CommandAPDU: Sendable, CustomStringConvertible, CustomDebugStringC
     ///   - data: the command data (0…65 535 bytes).
     ///   - le: expected response length in bytes (1…65 536) or nil.
     ///   - isSensitive: mark secret data (PIN) so it is redacted and wipeable.
-    /// - Throws: ``CardAccessError/invalidCommand(_:)`` for a data field or Le outside those ranges.
+    /// - Throws: ``CardAccessError/invalidCommand(_:)`` (only) for a data field or Le outside those ranges.
     public init(cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: some Collection<UInt8> = [UInt8](),
-                le: Int? = nil, isSensitive: Bool = false) throws(CardAccessError) {
-        guard data.count <= 0xFFFF else { throw .invalidCommand("data field of \(data.count) bytes exceeds 65535") }
-        if let le, !(1...0x10000).contains(le) { throw .invalidCommand("Le \(le) outside 1...65536") }
+                le: Int? = nil, isSensitive: Bool = false) throws {
+        // Untyped `throws` on purpose: this initialiser is called from async code everywhere, and typed throws
+        // with a payload-carrying error corrupted async frames in debug builds (Swift 6.3.1, Linux).
+        guard data.count <= 0xFFFF else { throw CardAccessError.invalidCommand("data field of \(data.count) bytes exceeds 65535") }
+        if let le, !(1...0x10000).contains(le) { throw CardAccessError.invalidCommand("Le \(le) outside 1...65536") }
         self.cla = cla
         self.ins = ins
         self.p1 = p1

@@ -197,15 +197,19 @@ public struct CardFaceAuthenticator: Sendable {
     /// - Throws: ``AuthenticityFailure`` under ``AuthenticityPolicy/requireVerified``; transport errors.
     public func authenticate(cardFace: [UInt8], certificate: [UInt8]?, channel: any CardChannel) async throws
         -> CardFaceAuthenticity {
-        let chain = try check(cardFace: cardFace, certificate: certificate)
-        guard chain.waivedFailure == nil else { return chain }
-        let file: CardFaceFile
-        do { file = try CardFaceFile.parse(cardFace) } catch { throw AuthenticityFailure.malformedCardFace(error.description) }
+        // The typed-throwing steps run in a synchronous helper: see `CommandAPDU.init` on typed throws in async code.
+        let (chain, file) = try checkAndParse(cardFace: cardFace, certificate: certificate)
+        guard chain.waivedFailure == nil, let file else { return chain }
         let present = try await verifyCardPresence(of: file, channel: channel)
         return CardFaceAuthenticity(
             anchor: chain.anchor,
             waivedFailure: present ? nil : .cardPresenceFailed("the challenge signature did not verify"),
             cardPresenceVerified: present)
+    }
+
+    private func checkAndParse(cardFace: [UInt8], certificate: [UInt8]?) throws -> (CardFaceAuthenticity, CardFaceFile?) {
+        let chain = try check(cardFace: cardFace, certificate: certificate)
+        return (chain, try? CardFaceFile.parse(cardFace))
     }
 
     private func decide(_ result: Result<TrustAnchor, AuthenticityFailure>) throws(AuthenticityFailure) -> CardFaceAuthenticity {

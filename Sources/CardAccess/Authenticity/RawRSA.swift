@@ -57,6 +57,26 @@ struct RSAPrivateNumbers: Sendable {
     let modulus: [UInt8]
     let publicExponent: [UInt8]
     let privateExponent: [UInt8]
+    let prime1: [UInt8]
+    let prime2: [UInt8]
+    let exponent1: [UInt8]
+    let exponent2: [UInt8]
+    let coefficient: [UInt8]
+
+    /// `message^d mod n` through the Chinese remainder theorem (RFC 8017 §5.1.2, about 4× faster than
+    /// ``RawRSA/privateOperation(_:modulus:privateExponent:)``), left-padded to the modulus length; nil
+    /// when the message is not smaller than n.
+    func sign(_ message: [UInt8]) -> [UInt8]? {
+        let k = RawRSA.significantLength(modulus)
+        let n = BigUInt(Data(modulus)), m = BigUInt(Data(message))
+        guard k > 0, m < n else { return nil }
+        let p = BigUInt(Data(prime1)), q = BigUInt(Data(prime2))
+        let m1 = m.power(BigUInt(Data(exponent1)), modulus: p)
+        let m2 = m.power(BigUInt(Data(exponent2)), modulus: q)
+        let difference = m1 >= m2 % p ? m1 - m2 % p : p - (m2 % p - m1)
+        let h = (BigUInt(Data(coefficient)) * difference) % p
+        return RawRSA.leftPad((m2 + h * q).serialize(), to: k)
+    }
 
     enum DERError: Error { case malformed(String) }
 
@@ -69,6 +89,11 @@ struct RSAPrivateNumbers: Sendable {
         modulus = Self.unsigned(try sequence.read(tag: 0x02).bytes)
         publicExponent = Self.unsigned(try sequence.read(tag: 0x02).bytes)
         privateExponent = Self.unsigned(try sequence.read(tag: 0x02).bytes)
+        prime1 = Self.unsigned(try sequence.read(tag: 0x02).bytes)
+        prime2 = Self.unsigned(try sequence.read(tag: 0x02).bytes)
+        exponent1 = Self.unsigned(try sequence.read(tag: 0x02).bytes)
+        exponent2 = Self.unsigned(try sequence.read(tag: 0x02).bytes)
+        coefficient = Self.unsigned(try sequence.read(tag: 0x02).bytes)
     }
 
     /// Strips the sign byte DER adds before a high bit.

@@ -176,14 +176,22 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
     ///
     /// - Throws: ``SimulatedCardError/unwritableState(path:reason:)``.
     public func save() throws(SimulatedCardError) {
+        do { try persist() } catch let error as SimulatedCardError { throw error } catch {
+            throw .unwritableState(path: stateFile?.path ?? "-", reason: String(describing: error))
+        }
+    }
+
+    /// Untyped-throwing save used on the async APDU path. (Calling the typed-throwing `save()` from the async
+    /// `transmit` corrupted the caller's async frame in debug builds with Swift 6.3.1 on Linux; see the report.)
+    private func persist() throws {
         guard let stateFile else { return }
         let snapshot = state
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(snapshot).write(to: stateFile, options: .atomic)
         } catch {
-            throw .unwritableState(path: stateFile.path, reason: String(describing: error))
+            throw SimulatedCardError.unwritableState(path: stateFile.path, reason: String(describing: error))
         }
     }
 
@@ -197,7 +205,7 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
             _log.append(String(format: "%02X %02X -> %@", command.cla, command.ins, response.status.description))
             return (response, before != _state)
         }
-        if changed { try save() }
+        if changed { try persist() }
         return response
     }
 
@@ -309,7 +317,7 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
             return ResponseAPDU(status: .incorrectData)
         }
         guard let block = RawRSA.pkcs1Block(digestInfo: digestInfo, length: RawRSA.significantLength(cardKey.modulus)),
-              let signature = RawRSA.privateOperation(block, modulus: cardKey.modulus, privateExponent: cardKey.privateExponent)
+              let signature = cardKey.sign(block)
         else { return ResponseAPDU(status: .incorrectData) }
         return ResponseAPDU(data: signature, status: .success)
     }

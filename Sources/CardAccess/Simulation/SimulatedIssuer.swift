@@ -78,8 +78,7 @@ public struct SimulatedIssuer: Sendable {
         var digestInfo = CardFaceAuthenticator.tripleDigestInfoPrefix
         for group in builder.signedGroups() { digestInfo += Array(SHA256.hash(data: group)) }
         guard let block = RawRSA.pkcs1Block(digestInfo: digestInfo, length: 256),
-              let signature = RawRSA.privateOperation(block, modulus: signerNumbers.modulus,
-                                                      privateExponent: signerNumbers.privateExponent)
+              let signature = signerNumbers.sign(block)
         else { throw CardAccessError.invalidCommand("cannot form the card-face signature block") }
         builder.signature = signature
     }

@@ -6,6 +6,9 @@ import Logging
 // the `mynaface.jpeg2000` logger (never to stderr).
 
 /// OpenJPEG's info/warning/error messages (they describe the codestream, never pixel values).
+///
+/// Levels: OpenJPEG info → `.trace`; warnings → `.notice` when the image still decoded (recovered damage),
+/// else `.debug`; errors → `.debug` (the thrown `ImageDecodeError` carries the last one).
 let jpeg2000Logger = Logger(label: "mynaface.jpeg2000")
 
 typealias OPJCodec = UnsafeMutablePointer<opj_codec_t?>
@@ -58,7 +61,26 @@ public enum JPEG2000Decoder {
     /// Finds the codestream: the `jp2c` box content of a JP2 (boxes walked with bounds checks), or everything
     /// for a J2K. A box running past the end, or no `jp2c` box, is `.truncated`.
     static func codestreamRange(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws(ImageDecodeError) -> Range<Int> {
-        guard format == .jp2 else { return 0..<b.count }
+        try jp2Layout(b, format: format).codestream
+    }
+
+    /// What the JP2 boxes say: where the codestream is, and the colour space of `jp2h/colr` (enumerated
+    /// method only: 16 sRGB, 17 greyscale, 18 sYCC), or nil.
+    struct JP2Layout {
+        var codestream: Range<Int>
+        var enumeratedColourSpace: Int?
+        var hasPalette: Bool
+    }
+
+    /// Walks the top-level boxes (and `jp2h`'s children) with bounds checks.
+    static func jp2Layout(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws(ImageDecodeError) -> JP2Layout {
+        guard format == .jp2 else { return JP2Layout(codestream: 0..<b.count, enumeratedColourSpace: nil, hasPalette: false) }
+        var layout = JP2Layout(codestream: 0..<0, enumeratedColourSpace: nil, hasPalette: false)
+        func type(_ at: Int, _ t: String) -> Bool {
+            let u = Array(t.utf8)
+            return b[at + 4] == u[0] && b[at + 5] == u[1] && b[at + 6] == u[2] && b[at + 7] == u[3]
+        }
+        func u32(_ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
         var at = 0
         while at < b.count {
             guard at + 8 <= b.count else { throw .truncated(format: .jp2) }
@@ -81,7 +103,25 @@ public enum JPEG2000Decoder {
                 throw .corrupt(format: .jp2, message: "box at byte \(at) declares length \(length)")
             }
             guard length <= b.count - at else { throw .truncated(format: .jp2) }
-            if isCodestream { return (at + header)..<(at + length) }
+            if isCodestream {
+                layout.codestream = (at + header)..<(at + length)
+                return layout
+            }
+            if type(at, "jp2h") {
+                var child = at + header
+                let end = at + length
+                while child + 8 <= end {
+                    let childLength = u32(child)
+                    guard childLength >= 8, childLength <= end - child else {
+                        throw .corrupt(format: .jp2, message: "box at byte \(child) inside jp2h declares length \(childLength)")
+                    }
+                    if type(child, "colr"), childLength >= 15, b[child + 8] == 1 {
+                        layout.enumeratedColourSpace = u32(child + 11)
+                    }
+                    if type(child, "pclr") { layout.hasPalette = true }
+                    child += childLength
+                }
+            }
             at += length
         }
         throw .truncated(format: .jp2)
@@ -142,15 +182,30 @@ public enum JPEG2000Decoder {
         guard options.jpeg2000Reduce >= 0, options.jpeg2000Reduce < 33 else {
             throw .invalidOption(format: format, detail: "reduce level \(options.jpeg2000Reduce)")
         }
-        let range = try codestreamRange(b, format: format)
+        let layout = try jp2Layout(b, format: format)
+        let range = layout.codestream
         _ = try readSIZ(b, codestream: range, format: format, limits: options.limits)
         try checkComplete(b, codestream: range, format: format)
-        let session = try DecodeSession(b, format: format, reduce: options.jpeg2000Reduce)
+        if layout.hasPalette { throw .unsupported(format: format, detail: "palette (pclr) images") }
+        let declared: ColourHandling?
+        switch layout.enumeratedColourSpace {
+        case nil: declared = nil
+        case 16: declared = .rgb
+        case 17: declared = .grey
+        case 18: declared = .sycc
+        case let other?: throw .unsupported(format: format, detail: "JP2 enumerated colour space \(other)")
+        }
+        // OpenJPEG reads the bare codestream (the J2K codec); the JP2 boxes were read above. This keeps
+        // OpenJPEG's JP2 box reader, and its stream seeking, out of the path.
+        let session = try DecodeSession(UnsafeBufferPointer(rebasing: b[range]), format: format,
+                                        reduce: options.jpeg2000Reduce, declaredColour: declared)
         defer { session.close() }
         let header = try session.readHeader()
         try options.limits.check(width: header.width, height: header.height, format: format)
         try session.decodeTiles()
-        return try session.convert(header)
+        let image = try session.convert(header)
+        session.succeeded = true
+        return image
     }
 
     struct Header {
@@ -172,11 +227,16 @@ public enum JPEG2000Decoder {
         var image: UnsafeMutablePointer<opj_image_t>?
         let reduce: Int
 
-        init(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat, reduce: Int) throws(ImageDecodeError) {
+        let declaredColour: ColourHandling?
+
+        /// `b` is a bare codestream (for a JP2, the content of its `jp2c` box); `format` is for messages.
+        init(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat, reduce: Int,
+             declaredColour: ColourHandling?) throws(ImageDecodeError) {
             self.format = format
             self.reduce = reduce
+            self.declaredColour = declaredColour
             reader = MemoryReader(b)
-            guard let codec = opj_create_decompress(format == .jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K) else {
+            guard let codec = opj_create_decompress(OPJ_CODEC_J2K) else {
                 throw .corrupt(format: format, message: "OpenJPEG could not create a decoder")
             }
             guard let stream = opj_stream_create(64 * 1024, 1) else {
@@ -204,8 +264,11 @@ public enum JPEG2000Decoder {
             image = nil
             opj_stream_destroy(stream)
             opj_destroy_codec(codec)
-            messages.flush(format: format)
+            messages.flush(format: format, succeeded: succeeded)
         }
+
+        /// Set once the pixels were converted: decides the log level of OpenJPEG's warnings.
+        var succeeded = false
 
         func readHeader() throws(ImageDecodeError) -> Header {
             var img: UnsafeMutablePointer<opj_image_t>?
@@ -228,7 +291,9 @@ public enum JPEG2000Decoder {
             }
             let space = img.pointee.color_space
             let colour: ColourHandling
-            if space == OPJ_CLRSPC_CMYK || space == OPJ_CLRSPC_EYCC {
+            if let declared = declaredColour {
+                colour = n < 3 ? .grey : declared
+            } else if space == OPJ_CLRSPC_CMYK || space == OPJ_CLRSPC_EYCC {
                 throw .unsupported(format: format, detail: space == OPJ_CLRSPC_CMYK ? "CMYK colour space" : "e-YCC colour space")
             } else if n < 3 || space == OPJ_CLRSPC_GRAY {
                 colour = .grey
@@ -325,15 +390,15 @@ final class MessageLog {
         let me = Unmanaged.passUnretained(self).toOpaque()
         opj_set_info_handler(codec, { msg, client in
             guard let msg, let client else { return }
-            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.debug, msg)
+            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.trace, msg)
         }, me)
         opj_set_warning_handler(codec, { msg, client in
             guard let msg, let client else { return }
-            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.notice, msg)
+            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.notice, msg)  // warning
         }, me)
         opj_set_error_handler(codec, { msg, client in
             guard let msg, let client else { return }
-            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.warning, msg)
+            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.error, msg)
         }, me)
     }
 
@@ -346,7 +411,7 @@ final class MessageLog {
 
     var mentionsTruncation: Bool {
         entries.contains { e in
-            e.0 != .debug && (e.1.contains("runcated") || e.1.contains("too short") || e.1.contains("Stream too short")
+            e.0 != .trace && (e.1.contains("runcated") || e.1.contains("too short") || e.1.contains("Stream too short")
                 || e.1.contains("not enough") || e.1.contains("end of stream") || e.1.contains("Premature"))
         }
     }
@@ -355,17 +420,19 @@ final class MessageLog {
 
     /// The last error message (or `fallback`), for `.corrupt`.
     func summary(_ fallback: String) -> String {
-        if let e = entries.last(where: { $0.0 == .warning }) { return "\(fallback): \(e.1)" }
+        if let e = entries.last(where: { $0.0 == .error }) { return "\(fallback): \(e.1)" }
         if let e = entries.last(where: { $0.0 == .notice }) { return "\(fallback): \(e.1)" }
         return fallback
     }
 
-    func flush(format: ImageFormat) {
-        for (level, text) in entries {
+    /// Sends the collected messages to `jpeg2000Logger` (see its levels) and clears them.
+    func flush(format: ImageFormat, succeeded: Bool) {
+        for (kind, text) in entries {
+            let level: Logger.Level = kind == .trace ? .trace : (kind == .notice && succeeded ? .notice : .debug)
             jpeg2000Logger.log(level: level, "\(text)", metadata: ["format": "\(format.rawValue)"])
         }
         if dropped > 0 {
-            jpeg2000Logger.notice("\(dropped) further OpenJPEG messages dropped", metadata: ["format": "\(format.rawValue)"])
+            jpeg2000Logger.debug("\(dropped) further OpenJPEG messages dropped", metadata: ["format": "\(format.rawValue)"])
         }
         entries.removeAll()
         dropped = 0
@@ -545,7 +612,8 @@ public enum JPEG2000Encoder {
         }
         defer { opj_destroy_codec(codec) }
         let messages = MessageLog()
-        defer { messages.flush(format: imageFormat) }
+        var encoded = false
+        defer { messages.flush(format: imageFormat, succeeded: encoded) }
         messages.install(on: codec)
         guard opj_setup_encoder(codec, &parameters, opjImage) != 0 else {
             throw .library(format: imageFormat, message: messages.summary("encoder set-up failed"))
@@ -561,6 +629,7 @@ public enum JPEG2000Encoder {
                 && opj_end_compress(codec, stream) != 0
         }
         guard ok else { throw .library(format: imageFormat, message: messages.summary("encoding failed")) }
+        encoded = true
         return writer.data
     }
 }

@@ -73,29 +73,57 @@ public enum PNGDecoder {
         }
         let colour = image.format & 0x02 != 0       // PNG_FORMAT_FLAG_COLOR
         let alpha = image.format & 0x01 != 0        // PNG_FORMAT_FLAG_ALPHA
+        let sixteen = image.format & 0x04 != 0      // PNG_FORMAT_FLAG_LINEAR: the file has 16-bit samples
         let channels = colour ? 3 : 1
         let readChannels = channels + (alpha ? 1 : 0)
-        // 8-bit sRGB formats, non-premultiplied alpha kept then dropped (no compositing).
-        image.format = (colour ? 0x02 : 0) | (alpha ? 0x01 : 0)
+        // 8-bit files: 8-bit sRGB output, alpha kept (non-premultiplied) then dropped — no compositing.
+        // 16-bit files: read as 16-bit linear (libpng takes a 16-bit file without gAMA as linear, so the samples
+        // come back unchanged), then scaled to 8 bits here: v8 = round(v16 · 255 / 65535). libpng premultiplies
+        // linear output by alpha, so that is undone first.
+        image.format = (colour ? 0x02 : 0) | (alpha ? 0x01 : 0) | (sixteen ? 0x04 : 0)
         image.flags = 0
-        let readCount = w * h * readChannels
+        let sampleCount = w * h * readChannels
         var ok = false
-        var samples = [UInt8](unsafeUninitializedCapacity: readCount) { dst, n in
-            dst.initialize(repeating: 0)
-            ok = png_image_finish_read(&image, nil, dst.baseAddress, Int32(w * readChannels), nil) != 0
-            n = readCount
-        }
-        guard ok else { throw libraryError(&image) }
-        if alpha {
+        var samples: [UInt8]
+        if sixteen {
+            var wide = [UInt16](repeating: 0, count: sampleCount)
+            ok = wide.withUnsafeMutableBufferPointer { dst in
+                png_image_finish_read(&image, nil, dst.baseAddress, Int32(w * readChannels), nil) != 0
+            }
+            guard ok else { throw libraryError(&image) }
             samples = [UInt8](unsafeUninitializedCapacity: w * h * channels) { dst, n in
-                samples.withUnsafeBufferPointer { src in
+                wide.withUnsafeBufferPointer { src in
                     var o = 0, s = 0
                     for _ in 0..<(w * h) {
-                        for k in 0..<channels { dst[o + k] = src[s + k] }
+                        let a = alpha ? UInt32(src[s + channels]) : 65535
+                        for k in 0..<channels {
+                            var v = UInt32(src[s + k])
+                            if a != 65535 { v = a == 0 ? 0 : min(65535, (v * 65535 + a / 2) / a) }
+                            dst[o + k] = UInt8((v * 255 + 32767) / 65535)
+                        }
                         o += channels; s += readChannels
                     }
                 }
                 n = w * h * channels
+            }
+        } else {
+            samples = [UInt8](unsafeUninitializedCapacity: sampleCount) { dst, n in
+                dst.initialize(repeating: 0)
+                ok = png_image_finish_read(&image, nil, dst.baseAddress, Int32(w * readChannels), nil) != 0
+                n = sampleCount
+            }
+            guard ok else { throw libraryError(&image) }
+            if alpha {
+                samples = [UInt8](unsafeUninitializedCapacity: w * h * channels) { dst, n in
+                    samples.withUnsafeBufferPointer { src in
+                        var o = 0, s = 0
+                        for _ in 0..<(w * h) {
+                            for k in 0..<channels { dst[o + k] = src[s + k] }
+                            o += channels; s += readChannels
+                        }
+                    }
+                    n = w * h * channels
+                }
             }
         }
         return Image(width: w, height: h, channels: channels, pixels: samples)

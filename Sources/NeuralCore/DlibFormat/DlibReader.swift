@@ -207,11 +207,12 @@ public struct DlibReader: Sendable {
         }
         let count = Int(total)
         try require(count * 4)
-        var data = [Float](repeating: 0, count: count)
-        data.withUnsafeMutableBytes { dst in
+        let dataStart = offset
+        var data = [Float](unsafeUninitializedCapacity: count) { dst, initialized in
             bytes.withUnsafeBytes { src in
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + count * 4)]))
+                UnsafeMutableRawBufferPointer(dst).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dataStart..<(dataStart + count * 4)]))
             }
+            initialized = count
         }
         #if _endian(big)
         for i in data.indices { data[i] = Float(bitPattern: data[i].bitPattern.byteSwapped) }

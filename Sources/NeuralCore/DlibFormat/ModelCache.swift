@@ -121,8 +121,10 @@ public struct ModelCache: Sendable {
         guard count == UInt64(expectedCount), data.count == headerSize + expectedCount * 4 else { return nil }
         let payload = data[(data.startIndex + headerSize)...]
         guard fnv1a64(payload, seed: fnvBasis) == u64(152) else { return nil }
-        var floats = [Float](repeating: 0, count: expectedCount)
-        floats.withUnsafeMutableBytes { dst in payload.withUnsafeBytes { dst.copyMemory(from: $0) } }
+        var floats = [Float](unsafeUninitializedCapacity: expectedCount) { buf, initialized in
+            payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
+            initialized = expectedCount
+        }
         #if _endian(big)
         for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
         #endif

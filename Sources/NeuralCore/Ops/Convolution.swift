@@ -72,7 +72,7 @@ public struct Convolution: Sendable {
     public func scratchCount(for input: TensorShape, layout: TensorLayout = .nchw) -> Int {
         guard let out = outputShape(for: input), !isPointwise else { return 0 }
         let perSample = patchSize * out.planeSize
-        return layout == .cnhw ? perSample * input.n : perSample
+        return layout == .cnhw && !Self.gemmPerSample(out) ? perSample * input.n : perSample
     }
 
     /// Sets a fused per-channel affine `y = scale·x + shift` after the bias (kept separate from the weights).
@@ -120,6 +120,17 @@ public struct Convolution: Sendable {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
                                 1, w.baseAddress!, Int32(k), b, Int32(p), 0, dst, Int32(p))
                 }
+            case .cnhw where !isPointwise && Self.gemmPerSample(out):
+                // Large maps: one GEMM per sample (already large), writing its columns of the [c][n·p]
+                // output with leading dimension n·p; the im2col buffer holds one sample only.
+                let np = p * shape.n
+                for s in 0..<shape.n {
+                    im2col(input.baseAddress! + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
+                           into: scratch.baseAddress!, rowStride: p, out: out)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
+                                1, w.baseAddress!, Int32(k), scratch.baseAddress!, Int32(p), 0,
+                                output.baseAddress! + s * p, Int32(np))
+                }
             case .cnhw:
                 let np = p * shape.n
                 let b: UnsafePointer<Float>
@@ -138,6 +149,10 @@ public struct Convolution: Sendable {
         Elementwise.biasAffineRelu(output.baseAddress!, shape: out, layout: layout, bias: bias,
                                    scale: scale, shift: shift, relu: relu)
     }
+
+    /// In the channel-major layout, maps of at least 1024 output pixels are convolved sample by sample
+    /// (each GEMM is large enough on its own, and the im2col buffer stays one sample big).
+    static func gemmPerSample(_ out: TensorShape) -> Bool { out.planeSize >= 1024 && out.n > 1 }
 
     /// Convenience: convolves an NCHW tensor into a new tensor (allocates).
     /// - Throws: ``NeuralCoreError/shapeMismatch(_:)`` when the input does not fit the layer.

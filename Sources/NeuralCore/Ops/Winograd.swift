@@ -25,26 +25,41 @@ public struct Winograd3x3: Sendable {
               conv.padY == 1, conv.padX == 1 else { return nil }
         let k = conv.outChannels, c = conv.inChannels
         inChannels = c; outChannels = k
-        let g: [SIMD4<Double>] = [SIMD4(1, 0, 0, 0), SIMD4(0.5, 0.5, 0.5, 0), SIMD4(0.5, -0.5, 0.5, 0), SIMD4(0, 0, 1, 0)]
-        var u = [Float](repeating: 0, count: 16 * k * c)
-        conv.weights.withUnsafeBufferPointer { w in
-            for o in 0..<k {
-                for i in 0..<c {
-                    let f = w.baseAddress! + (o * c + i) * 9
-                    // tmp = G·f (4×3), then U = tmp·Gᵀ (4×4)
-                    var tmp = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())  // columns of tmp
-                    for col in 0..<3 {
-                        let fc = SIMD4<Double>(Double(f[col]), Double(f[3 + col]), Double(f[6 + col]), 0)
-                        var column = SIMD4<Double>()
-                        for r in 0..<4 { column[r] = (g[r] * fc).sum() }
-                        if col == 0 { tmp.0 = column } else if col == 1 { tmp.1 = column } else { tmp.2 = column }
+        // Transform pair by pair into [o][i][16] (one write stream), then transpose to [16][o][i]; writing
+        // 16 streams a power-of-two apart directly thrashes the cache.
+        let kc = k * c
+        let pairs = [Float](unsafeUninitializedCapacity: 16 * kc) { pb, initialized in
+            conv.weights.withUnsafeBufferPointer { w in
+                for p in 0..<kc {
+                    let f = w.baseAddress! + p * 9
+                    // rows of G·f (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]), each a 3-vector across filter columns
+                    let f0 = SIMD4<Float>(f[0], f[1], f[2], 0), f1 = SIMD4<Float>(f[3], f[4], f[5], 0)
+                    let f2 = SIMD4<Float>(f[6], f[7], f[8], 0)
+                    let r0 = f0, r1 = (f0 + f1 + f2) * 0.5, r2 = (f0 - f1 + f2) * 0.5, r3 = f2
+                    // each row times Gᵀ: (x, (x+y+z)/2, (x−y+z)/2, z)
+                    @inline(__always) func tr(_ t: SIMD4<Float>) -> SIMD4<Float> {
+                        SIMD4(t.x, (t.x + t.y + t.z) * 0.5, (t.x - t.y + t.z) * 0.5, t.z)
                     }
-                    for r in 0..<4 {
-                        let row = SIMD4<Double>(tmp.0[r], tmp.1[r], tmp.2[r], 0)
-                        for col in 0..<4 { u[(r * 4 + col) * k * c + o * c + i] = Float((row * g[col]).sum()) }
-                    }
+                    let out = UnsafeMutableRawPointer(pb.baseAddress! + p * 16)
+                    out.storeBytes(of: SIMD16(lowHalf: SIMD8(lowHalf: tr(r0), highHalf: tr(r1)),
+                                              highHalf: SIMD8(lowHalf: tr(r2), highHalf: tr(r3))), as: SIMD16<Float>.self)
                 }
             }
+            initialized = 16 * kc
+        }
+        let u = [Float](unsafeUninitializedCapacity: 16 * kc) { ub, initialized in
+            pairs.withUnsafeBufferPointer { pb in
+                var p0 = 0
+                while p0 < kc {  // blocks of 64 pairs (4 KiB) stay in L1 while 16 rows are written
+                    let p1 = min(kc, p0 + 64)
+                    for e in 0..<16 {
+                        let dst = ub.baseAddress! + e * kc, src = pb.baseAddress! + e
+                        for p in p0..<p1 { dst[p] = src[p * 16] }
+                    }
+                    p0 = p1
+                }
+            }
+            initialized = 16 * kc
         }
         self.u = u
         bias = conv.bias; scale = conv.scale; shift = conv.shift; relu = conv.relu

@@ -1,0 +1,134 @@
+import ArgumentParser
+import BenchmarkSupport
+import Foundation
+import MynaFace
+import NeuralCore
+
+/// `mynaface bench [--json]`: every stage timed on this machine, as ratios against an sgemm anchor
+/// measured in the same run; `--check` compares the ratios with a baseline and fails on a regression.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time every stage (decode, detect, landmarks, align, embed, verify) on this machine.",
+        discussion: """
+            Each stage runs after a warm-up until at least --min-iterations runs and --seconds seconds; the table \
+            gives the median and p90 in milliseconds and the ratio to an sgemm anchor timed in the same run. \
+            --check FILE fails (exit 1) when a stage's ratio exceeds the baseline's by more than --tolerance.
+            """)
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    @Option(help: "BLAS threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Seconds per stage (at least).")
+    var seconds: Double = 1.0
+
+    @Option(help: "Runs per stage (at least).")
+    var minIterations: Int = 5
+
+    @Option(help: "Only these stage ids (comma-separated).")
+    var stages: String?
+
+    @Option(help: "Compare with a baseline file (Benchmarks/baseline.json) and fail on a regression.")
+    var check: String?
+
+    @Option(help: "Allowed ratio growth against the baseline before --check fails.")
+    var tolerance: Double = 1.6
+
+    @Option(help: "Write the measured ratios as a new baseline file.")
+    var writeBaseline: String?
+
+    @Option(help: "Folder with the sample photos (default: $MYNAFACE_SAMPLES or ~/.cache/mynaface/samples).")
+    var samples: String?
+
+    struct Report: Codable {
+        var threads: Int?
+        var anchorGFLOPS: Double
+        var embeddingFloorMs: Double
+        var embeddingShareOfFloor: Double?
+        var stages: [StageMeasurement]
+    }
+
+    struct Baseline: Codable {
+        var note: String
+        var ratios: [String: Double]
+    }
+
+    func run() throws {
+        if let threads { BLASThreads.set(threads) }
+        let samplesURL = samples.map { URL(fileURLWithPath: $0) } ?? Self.defaultSamples
+        let loadStart = DispatchTime.now()
+        let verifier: FaceVerifier
+        do { verifier = try FaceVerifier() } catch { CLI.fail("mynaface bench: \(error)", status: 4) }
+        let loadMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e6
+        let workload: BenchmarkWorkload
+        do { workload = try BenchmarkWorkload.make(analyzer: verifier.analyzer, samples: samplesURL) } catch {
+            CLI.fail("mynaface bench: \(error)", status: 4)
+        }
+        let wanted = stages.map { Set($0.split(separator: ",").map(String.init)) }
+        var all = try BenchmarkSuite.stages(workload: workload, verifier: verifier)
+        if let wanted { all = all.filter { wanted.contains($0.id) } }
+
+        let anchor = try BenchmarkSuite.measure(BenchmarkSuite.anchorStage(), minIterations: 20, minSeconds: 0.5)
+        var results: [StageMeasurement] = []
+        var load = StageMeasurement(id: "model_load", title: "model load (3 models, compiled caches)", iterations: 1,
+                                    medianMs: loadMs, p90Ms: loadMs, minMs: loadMs, itemsPerRun: 1)
+        load.ratioToAnchor = loadMs / anchor.medianMs
+        results.append(load)
+        for stage in all {
+            var m = try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds)
+            m.ratioToAnchor = m.medianMs / anchor.medianMs
+            results.append(m)
+            if !json { FileHandle.standardError.write(Data("measured \(stage.id)\n".utf8)) }
+        }
+        let gflops = BenchmarkSuite.anchorGFLOP / (anchor.medianMs / 1000)
+        let floorMs = 2 * BenchmarkSuite.embeddingGMAC / gflops * 1000
+        let embed = results.first { $0.id == "embed_1" }
+        let report = Report(threads: threads ?? BLASThreads.current, anchorGFLOPS: roundTo(gflops, 2),
+                            embeddingFloorMs: roundTo(floorMs, 3),
+                            embeddingShareOfFloor: embed.map { roundTo(floorMs / $0.medianMs, 3) }, stages: results + [anchor])
+        if json {
+            try CLI.printJSON(report)
+        } else {
+            print("stage".padding(toLength: 44, withPad: " ", startingAt: 0) + "   median      p90   per item   ×anchor")
+            for m in results + [anchor] {
+                print(m.title.padding(toLength: 44, withPad: " ", startingAt: 0)
+                      + String(format: " %8.2f %8.2f %10.3f %9.2f", m.medianMs, m.p90Ms, m.perItemMs, m.ratioToAnchor ?? 1))
+            }
+            print(String(format: "anchor sgemm: %.1f GFLOPS; embedding compute floor %.2f ms/chip (0.271 GMAC at that rate)", gflops, floorMs))
+            if let embed { print(String(format: "embedding reaches %.0f%% of the compute floor", 100 * floorMs / embed.medianMs)) }
+        }
+        if let writeBaseline {
+            var ratios: [String: Double] = [:]
+            for m in results where m.id != "model_load" { ratios[m.id] = roundTo(m.ratioToAnchor ?? 0, 3) }
+            let baseline = Baseline(note: "median stage time ÷ median anchor sgemm time, same run (mynaface bench)", ratios: ratios)
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(baseline).write(to: URL(fileURLWithPath: writeBaseline))
+        }
+        if let check {
+            guard let data = FileManager.default.contents(atPath: check),
+                  let baseline = try? JSONDecoder().decode(Baseline.self, from: data) else {
+                CLI.fail("mynaface bench: cannot read baseline \(check)", status: 3)
+            }
+            var regressions: [String] = []
+            for m in results {
+                guard let base = baseline.ratios[m.id], let now = m.ratioToAnchor, base > 0 else { continue }
+                if now > base * tolerance {
+                    regressions.append(String(format: "%@ %.2f× anchor vs baseline %.2f× (limit %.2f×)", m.id, now, base, base * tolerance))
+                }
+            }
+            if regressions.isEmpty {
+                FileHandle.standardError.write(Data("bench check: no stage regressed beyond \(tolerance)× its baseline ratio\n".utf8))
+            } else {
+                CLI.fail("bench check failed: " + regressions.joined(separator: "; "), status: 1)
+            }
+        }
+    }
+
+    static var defaultSamples: URL {
+        if let env = ProcessInfo.processInfo.environment["MYNAFACE_SAMPLES"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/samples")
+    }
+}
