@@ -5,6 +5,7 @@
 #
 # Builds the `mynaface-fuzz` product in its own scratch path (.build-fuzz) with -sanitize=fuzzer,address,
 # seeds a corpus from Fixtures/ (kept in .build-fuzz/corpus, which grows between runs) and runs for the given time.
+# MYNAFACE_FUZZ_SKIP_DECODE=1 fuzzes the container parsers only (no pixel decoding).
 # Crash reproducers land in .build-fuzz/artifacts/; replay one with a normal build:
 #   swift run mynaface-fuzz .build-fuzz/artifacts/crash-…
 set -euo pipefail

@@ -13,6 +13,10 @@ public struct FaceEmbedder: Sendable {
     let pool: ArenaPool
     /// Chips per network pass in ``embeddings(ofChips:)`` (dlib's Python binding uses 16).
     public var batchSize = 16
+    /// Threads ``embeddings(ofChips:)`` spreads the batches of a large request over (default 1). Each
+    /// worker runs whole batches with its own buffers; set BLAS to one thread (``BLASThreads/set(_:)``)
+    /// when using more than one worker, or the two thread pools compete for the cores.
+    public var workers = 1
 
     /// Loads `dlib_face_recognition_resnet_model_v1.dat`, through the compiled cache when possible.
     ///
@@ -60,24 +64,30 @@ public struct FaceEmbedder: Sendable {
         for c in chips where c.width != ResNetModel.chipSize || c.height != ResNetModel.chipSize || !(c.channels == 1 || c.channels == 3) {
             throw .wrongChipSize(width: c.width, height: c.height, channels: c.channels)
         }
-        var result: [FaceEmbedding] = []
-        result.reserveCapacity(chips.count)
-        let arena = pool.take()
-        defer { pool.give(arena) }
-        var start = 0
+        guard !chips.isEmpty else { return [] }
         let step = max(1, batchSize)
-        while start < chips.count {
-            let batch = Array(chips[start..<min(chips.count, start + step)])
-            var out = [Float](repeating: 0, count: batch.count * 128)
-            Self.withPixelPointers(batch) { ptrs in
-                out.withUnsafeMutableBufferPointer { o in
-                    model.forward(chips: ptrs, channels: batch.map(\.channels), arena: arena, output: o)
+        let batches = stride(from: 0, to: chips.count, by: step).map { $0..<min(chips.count, $0 + step) }
+        var out = [Float](repeating: 0, count: chips.count * 128)
+        let threads = min(max(1, workers), batches.count)
+        out.withUnsafeMutableBufferPointer { o in
+            let base = SendablePointer(o.baseAddress!)
+            let run: @Sendable (Int) -> Void = { [pool, model] worker in
+                let arena = pool.take()
+                defer { pool.give(arena) }
+                var b = worker
+                while b < batches.count {
+                    let range = batches[b]
+                    let batch = Array(chips[range])
+                    Self.withPixelPointers(batch) { ptrs in
+                        let dst = UnsafeMutableBufferPointer(start: base.pointer + range.lowerBound * 128, count: range.count * 128)
+                        model.forward(chips: ptrs, channels: batch.map(\.channels), arena: arena, output: dst)
+                    }
+                    b += threads
                 }
             }
-            for i in 0..<batch.count { result.append(FaceEmbedding(unchecked: Array(out[(i * 128)..<((i + 1) * 128)]))) }
-            start += step
+            if threads == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: run) }
         }
-        return result
+        return (0..<chips.count).map { FaceEmbedding(unchecked: Array(out[($0 * 128)..<(($0 + 1) * 128)])) }
     }
 
     /// The descriptor of a raw chip: 150·150·3 bytes, RGB interleaved, row-major.
@@ -96,6 +106,12 @@ public struct FaceEmbedder: Sendable {
         }
         return pin(0)
     }
+}
+
+/// A raw pointer handed to worker threads that write disjoint ranges behind it.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ p: UnsafeMutablePointer<Float>) { pointer = p }
 }
 
 /// A lock-protected stack of arenas: each call takes one (or makes one) and gives it back.

@@ -22,6 +22,8 @@ enum FuzzConfig {
     static let containerLimits = ContainerLimits(
         tlv: TLVLimits(maxDepth: 16, maxElementLength: 1 << 20, maxInputBytes: 1 << 20), maxImagePixels: 4_000_000, maxFaces: 8)
     static let decodeOptions = DecodeOptions(limits: DecodeLimits(maxInputBytes: 1 << 20, maxPixels: 4_000_000, maxSide: 4_000))
+    /// `MYNAFACE_FUZZ_SKIP_DECODE=1`: fuzz the container parsers only (no pixel decoding), to isolate them.
+    static let skipDecode: Bool = getenv("MYNAFACE_FUZZ_SKIP_DECODE").map { String(cString: $0) == "1" } ?? false
 }
 
 /// Runs one input through every parser and decoder. Errors are expected; only crashes matter.
@@ -32,6 +34,10 @@ func fuzzOne(_ bytes: [UInt8]) {
     _ = try? CardFaceFile.parse(bytes, limits: fuzzContainerLimits)
     _ = try? CardVerifiableCertificate.parse(bytes, limits: fuzzContainerLimits)
     _ = try? DG2.parse(bytes, limits: fuzzContainerLimits)
+    if FuzzConfig.skipDecode {
+        _ = try? PortraitContainer.locatePortraits(bytes, limits: fuzzContainerLimits)
+        return
+    }
     _ = try? PortraitContainer.parse(bytes, limits: fuzzContainerLimits)
     _ = try? PortraitContainer.extractPortrait(bytes, options: PortraitOptions(limits: fuzzContainerLimits,
                                                                                 decode: fuzzDecodeOptions))

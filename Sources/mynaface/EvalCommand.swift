@@ -133,7 +133,7 @@ struct EvalCommand: ParsableCommand {
             let fnmr = s.fnmrAtFMR[key] ?? nil
             let ci = (s.fnmrAtFMRCI95[key] ?? nil).map { String(format: " [%.3f%%, %.3f%%]", $0[0] * 100, $0[1] * 100) } ?? ""
             let threshold = (s.thresholdAtFMR[key] ?? nil).map { String(format: " at %.4f", $0) } ?? ""
-            print("FNMR@FMR=\(key)".padding(toLength: 14, withPad: " ", startingAt: 0) + pct(fnmr) + ci + threshold)
+            print("FNMR@FMR=\(key)".padding(toLength: 17, withPad: " ", startingAt: 0) + pct(fnmr) + ci + threshold)
         }
         if let configuration {
             print("threshold     \(configuration.metric) \(configuration.comparison) \(String(format: "%.6f", configuration.threshold)) (FMR \(EvaluationSummary.key(targetFmr))) → \(outURL.appendingPathComponent("threshold.json").path)")

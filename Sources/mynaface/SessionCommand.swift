@@ -1,5 +1,6 @@
 import ArgumentParser
 import CardAccess
+import Eligibility
 import FaceImaging
 import Foundation
 import MynaFace
@@ -51,6 +52,21 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "Staff visual check when it is the only method left: confirm or reject (default: none offered).")
     var staffCheck: String?
 
+    @Option(help: "Local insured-person registry (SQLite) for the eligibility check; default: an in-memory demo registry.")
+    var registry: String?
+
+    @Option(help: "Exchange the qualification request through a file-drop folder pair REQUESTS:RESULTS instead of the registry.")
+    var fileDrop: String?
+
+    @Option(help: "Seconds to wait for a file-drop result.")
+    var fileDropTimeout: Double = 30
+
+    @Flag(inversion: .prefixedNo, help: "The patient agrees to share medication, check-up, diagnosis and operation information.")
+    var consent = true
+
+    @Option(help: "Medical institution code (10 digits) of the request.")
+    var institution: String = "1312345678"
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -68,6 +84,8 @@ struct SessionCommand: AsyncParsableCommand {
         var faceAttempts: [String]
         var cardFaceFailures: Int
         var cardPINTriesLeft: Int
+        var eligibility: String?
+        var qualificationValidity: String?
     }
 
     static let demoStaff = StaffCredential(staffID: "staff-demo", secret: "demo")
@@ -130,6 +148,18 @@ struct SessionCommand: AsyncParsableCommand {
             report.refusal = reason.description
             report.authenticity = reading.authenticity?.description ?? reading.portraitRejection?.description
         }
+        if case .verified(let identity, _) = outcome {
+            // Only a verified identity reaches the qualification check.
+            do {
+                let result = try await QualificationClient(service: try makeQualificationService(),
+                                                           medicalInstitutionCode: institution)
+                    .check(identity, consents: .all(agreed: consent, at: Date()))
+                report.eligibility = result.description
+                report.qualificationValidity = result.validity.map { String(describing: $0) }
+            } catch {
+                report.eligibility = "qualification check failed: \(error)"
+            }
+        }
         if json {
             try CLI.printJSON(report)
         } else {
@@ -141,6 +171,7 @@ struct SessionCommand: AsyncParsableCommand {
                 print("outcome:      refused: \(report.refusal ?? "")")
             }
             print("portrait:     \(report.authenticity ?? "none")")
+            if let e = report.eligibility { print("eligibility:  \(e)") }
             print("card:         face failures \(report.cardFaceFailures)/\(SimulatedCardState.faceFailureLimit), PIN tries left \(report.cardPINTriesLeft)")
         }
         if report.outcome != "verified" { throw ExitCode(1) }
@@ -162,12 +193,28 @@ struct SessionCommand: AsyncParsableCommand {
         do { df27 = try chipPortrait(from: portraitBytes) } catch { CLI.fail("\(command): portrait: \(error)", status: 3) }
         do {
             return try SimulatedCard.issue(by: SimulatedIssuer.generate(), variant: kind, portrait: df27,
-                                           birthDate: CardDate(year: 1980, month: 2, day: 17)!, sex: .notKnown,
-                                           expiry: CardDate(year: 2035, month: 2, day: 17)!, userPIN: cardPIN,
+                                           // The demo registry's insured person 19800401-20310401 (DemoRegistry.validKey).
+                                           birthDate: CardDate(year: 1980, month: 4, day: 1)!, sex: .notKnown,
+                                           expiry: CardDate(year: 2031, month: 4, day: 1)!, userPIN: cardPIN,
                                            securityCode: "2285", stateFile: url)
         } catch {
             CLI.fail("\(command): cannot issue the simulated card: \(error)", status: 3)
         }
+    }
+
+    /// The qualification service: a file-drop folder pair, a registry file, or the seeded in-memory demo registry.
+    private func makeQualificationService() throws -> any QualificationService {
+        if let fileDrop {
+            let parts = fileDrop.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--file-drop takes REQUESTS:RESULTS") }
+            return FileDropQualificationService(requestDirectory: URL(fileURLWithPath: parts[0]),
+                                                resultDirectory: URL(fileURLWithPath: parts[1]),
+                                                timeout: .milliseconds(Int(fileDropTimeout * 1000)))
+        }
+        if let registry { return try LocalQualificationRegistry(path: registry) }
+        let demo = try LocalQualificationRegistry()
+        try DemoRegistry.seed(demo)
+        return demo
     }
 
     /// DF27 for the simulated card: the card-face file's own DF27, a JPEG 2000 file as is, or an image

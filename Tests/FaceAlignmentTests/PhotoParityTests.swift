@@ -7,7 +7,8 @@ import TestSupport
 /// One photo of `../shared/facedata` with what dlib-bin 20.0.1 computed for it (HOG detector box, or a
 /// fixed box where HOG found nothing; 5-point landmarks; `get_face_chip(img, shape, 150, 0.25)`).
 /// `imageFNV` and `chipFNV` are FNV-1a 64 hashes of the PIL-decoded pixels and of dlib's chip bytes.
-/// Regenerate with `/tmp/dlibenv/bin/python make_reference.py` (see the alignment report).
+/// Regenerate with the dlib-bin script at the end of this file (run with a venv holding dlib-bin 20.0.1,
+/// numpy and pillow, and `python make_reference.py [paths…]`).
 struct PhotoCase: Sendable, CustomStringConvertible {
     var path: String
     var channels: Int
@@ -109,3 +110,56 @@ struct PhotoParityTests {
         #expect(fnv1a64(chip.pixels) == c.chipFNV, "chip of \(c.path) differs from dlib's")
     }
 }
+
+/* make_reference.py — the script that produced `photoCases` (dlib-bin 20.0.1, PIL decoding):
+
+#!/usr/bin/env python3
+"""Reference numbers for Tests/FaceAlignmentTests: dlib-bin 20.0.1 landmarks (5-point predictor) and
+chip digests (get_face_chip, size 150, padding 0.25) for photos of ../shared/facedata.
+Usage: /tmp/dlibenv/bin/python make_reference.py  (prints Swift literals; dumps chips to /tmp/alignref)."""
+import os, sys, numpy as np, dlib
+from PIL import Image
+FACEDATA = '/work/shared/facedata'
+SP = os.path.expanduser('~/.cache/mynaface/models/shape_predictor_5_face_landmarks.dat')
+PHOTOS = sys.argv[1:] or [
+    'lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg',
+    'lfw/Colin_Powell/Colin_Powell_0001.jpg',
+    'fr/fr_obama/obama.jpg',
+    'fr/fr_biden/biden.jpg',
+    'deepface/deepface_Angelina_Jolie/img4.jpg',
+    'deepface/deepface_Jennifer_Aniston/img54.jpg',
+    'deepface/deepface_Scarlett_Johansson/img49.jpg',
+    'att/att_s1/1.png',
+    'yale/yale_subject01/subject01.happy.png',
+]
+def fnv1a64(b):
+    h = 0xcbf29ce484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+det = dlib.get_frontal_face_detector(); sp = dlib.shape_predictor(SP)
+for rel in PHOTOS:
+    path = os.path.join(FACEDATA, rel)
+    if not os.path.exists(path):
+        print('// missing', rel); continue
+    im = Image.open(path)
+    img = np.asarray(im.convert('L') if im.mode in ('L', 'P', 'I;16') else im.convert('RGB'))
+    img = np.ascontiguousarray(img)
+    up = 1 if max(img.shape[:2]) < 1000 else 0
+    dets = det(img, up)
+    if len(dets) == 0:
+        h, w = img.shape[:2]; r = dlib.rectangle(w // 8, h // 6, w - 1 - w // 8, h - 1 - h // 8); how = 'fixed'
+    else:
+        r = max(dets, key=lambda d: d.area()); how = 'hog(up=%d)' % up
+    shape = sp(img, r)
+    pts = [(shape.part(i).x, shape.part(i).y) for i in range(5)]
+    d = dlib.get_face_chip_details(shape, 150, 0.25)
+    chip = np.ascontiguousarray(dlib.get_face_chip(img, shape, 150, 0.25))
+    chip.tofile('/tmp/alignref/' + rel.replace('/', '_') + '.chip')
+    name = rel.replace('/', '_')
+    print('    PhotoCase(path: "%s", channels: %d, imageFNV: 0x%016x, // %s' % (rel, 1 if img.ndim == 2 else 3, fnv1a64(img.tobytes()), how))
+    print('              rect: FaceRect(left: %d, top: %d, right: %d, bottom: %d),' % (r.left(), r.top(), r.right(), r.bottom()))
+    print('              landmarks: [%s],' % ', '.join('(%d, %d)' % p for p in pts))
+    print('              chipRect: (%r, %r, %r, %r), angle: %r,' % (d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom(), d.angle))
+    print('              chipFNV: 0x%016x, chipSum: %d),' % (fnv1a64(chip.tobytes()), int(chip.astype(np.int64).sum())))
+*/

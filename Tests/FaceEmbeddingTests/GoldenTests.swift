@@ -79,6 +79,10 @@ struct GoldenTests {
         for (i, j) in [(0, 0), (1, 1), (2, 2), (3, 1), (4, 0)] {
             #expect(Fixture.maxDiff(batch[i].values, singles[j].values) < 1e-5)
         }
+        embedder.workers = 2     // batches spread over two threads: same numbers, same order
+        let parallel = try embedder.embeddings(ofChips: [a, b, grey, b, a])
+        #expect(parallel == batch)
+        #expect(try embedder.embeddings(ofChips: []).isEmpty)
         #expect(Fixture.maxDiff(try embedder.embedding(ofChip: greyAsRGB).values, singles[2].values) == 0)
         #expect(singles[0].euclideanDistance(to: singles[1]) > 0.1)
     }

@@ -162,3 +162,49 @@ struct BLASThreadsTests {
         #expect(BLASThreads.current == 2)
     }
 }
+
+@Suite("channel-major batches")
+struct ChannelMajorTests {
+    @Test("large maps (≥ 1024 output pixels) convolved sample by sample equal the direct sum")
+    func perSampleGEMM() throws {
+        var seed: UInt32 = 7
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(Int(seed >> 9) % 2001 - 1000) / 1000 }
+        let shape = TensorShape(n: 3, c: 2, h: 40, w: 30)
+        let x = Tensor(shape: shape, data: (0..<shape.count).map { _ in rnd() })
+        let conv = try Convolution(inChannels: 2, outChannels: 3, kernelHeight: 3, kernelWidth: 3, padY: 1, padX: 1,
+                                   weights: (0..<54).map { _ in rnd() }, bias: [0.5, 0, -0.5])
+        let want = OpsTests.naive(x, conv)
+        let o = want.shape
+        #expect(o.planeSize >= 1024)
+        var xc = [Float](repeating: 0, count: shape.count)
+        for n in 0..<3 { for ch in 0..<2 { for i in 0..<shape.planeSize {
+            xc[(ch * 3 + n) * shape.planeSize + i] = x.data[(n * 2 + ch) * shape.planeSize + i] } } }
+        var yc = [Float](repeating: .nan, count: o.count)
+        let need = conv.scratchCount(for: shape, layout: .cnhw)
+        #expect(need == 18 * o.planeSize)  // one sample's im2col
+        var scratch = [Float](repeating: 0, count: need)
+        xc.withUnsafeBufferPointer { src in yc.withUnsafeMutableBufferPointer { dst in scratch.withUnsafeMutableBufferPointer { s in
+            conv.forward(src, shape: shape, layout: .cnhw, output: dst, scratch: s) } } }
+        for n in 0..<3 { for ch in 0..<3 { for i in 0..<o.planeSize {
+            #expect(abs(yc[(ch * 3 + n) * o.planeSize + i] - want.data[(n * 3 + ch) * o.planeSize + i]) < 1e-4) } } }
+    }
+}
+
+@Suite("max pooling fast path")
+struct MaxPoolFastPathTests {
+    @Test("3×3/2 max pooling on wide maps equals the window maxima", arguments: [(41, 45), (72, 72), (7, 20)])
+    func wide(_ h: Int, _ w: Int) throws {
+        var seed: UInt32 = 3
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(Int(seed >> 9) % 2001 - 1000) / 1000 }
+        let shape = TensorShape(n: 2, c: 3, h: h, w: w)
+        let x = Tensor(shape: shape, data: (0..<shape.count).map { _ in rnd() })
+        let pool = try Pooling(kind: .max, windowHeight: 3, windowWidth: 3, strideY: 2, strideX: 2)
+        let y = try pool(x)
+        #expect(y.shape == TensorShape(n: 2, c: 3, h: 1 + (h - 3) / 2, w: 1 + (w - 3) / 2))
+        for n in 0..<2 { for c in 0..<3 { for oy in 0..<y.shape.h { for ox in 0..<y.shape.w {
+            var m = -Float.infinity
+            for dy in 0..<3 { for dx in 0..<3 { m = max(m, x[n, c, 2 * oy + dy, 2 * ox + dx]) } }
+            #expect(y[n, c, oy, ox] == m)
+        } } } }
+    }
+}

@@ -254,6 +254,8 @@ public enum JPEG2000Decoder {
                 close()
                 throw .corrupt(format: format, message: messages.summary("decoder set-up failed"))
             }
+            // Strict: a tile-part longer than the data is an error, never a partial decode.
+            _ = opj_decoder_set_strict_mode(codec, 1)
         }
 
         private var closed = false
@@ -457,7 +459,7 @@ final class MemoryReader {
         opj_stream_set_read_function(stream) { buffer, n, user in
             let r = Unmanaged<MemoryReader>.fromOpaque(user!).takeUnretainedValue()
             let remaining = r.count - r.position
-            guard remaining > 0, let buffer, let base = r.base else { r.hitEnd = true; return OPJ_SIZE_T.max }
+            guard remaining > 0, let buffer, let base = r.base else { r.hitEnd = true; return OPJ_SIZE_T(bitPattern: UInt(bitPattern: -1)) }  // (OPJ_SIZE_T)-1: end of stream (size_t imports as Int)
             let k = min(Int(n), remaining)
             buffer.copyMemory(from: base + r.position, byteCount: k)
             r.position += k
@@ -494,7 +496,7 @@ final class MemoryWriter {
         opj_stream_set_user_data(stream, Unmanaged.passUnretained(self).toOpaque(), nil)
         opj_stream_set_write_function(stream) { buffer, n, user in
             let w = Unmanaged<MemoryWriter>.fromOpaque(user!).takeUnretainedValue()
-            guard let buffer else { return OPJ_SIZE_T.max }
+            guard let buffer else { return OPJ_SIZE_T(bitPattern: UInt(bitPattern: -1)) }  // (OPJ_SIZE_T)-1: end of stream (size_t imports as Int)
             let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(n))
             w.write(bytes)
             return n

@@ -43,6 +43,10 @@ public struct Pooling: Sendable, Hashable {
         precondition(input.count >= shape.count && output.count >= out.count)
         let kh = windowHeight == 0 ? shape.h : windowHeight, kw = windowWidth == 0 ? shape.w : windowWidth
         let py = windowHeight == 0 ? 0 : padY, px = windowWidth == 0 ? 0 : padX
+        if kind == .max && kh == 3 && kw == 3 && strideY == 2 && strideX == 2 && py == 0 && px == 0 {
+            maxPool3x3s2(input.baseAddress!, shape: shape, output: output.baseAddress!, out: out)
+            return
+        }
         for plane in 0..<(shape.n * shape.c) {
             let src = input.baseAddress! + plane * shape.planeSize
             let dst = output.baseAddress! + plane * out.planeSize
@@ -61,6 +65,40 @@ public struct Pooling: Sendable, Hashable {
                         let n = max(0, y1 - y0) * max(0, x1 - x0)
                         dst[oy * out.w + ox] = n > 0 ? sum / Float(n) : 0
                     }
+                }
+            }
+        }
+    }
+
+    /// 3×3 stride-2 unpadded max pooling (every window lies inside the input), eight outputs at a time.
+    private func maxPool3x3s2(_ input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>,
+                              out: TensorShape) {
+        let w = shape.w
+        for plane in 0..<(shape.n * shape.c) {
+            let src = input + plane * shape.planeSize
+            let dst = output + plane * out.planeSize
+            for oy in 0..<out.h {
+                let r0 = src + 2 * oy * w, r1 = r0 + w, r2 = r1 + w
+                let d = dst + oy * out.w
+                var ox = 0
+                while ox + 8 <= out.w && 2 * ox + 18 <= w {
+                    var m = SIMD8<Float>(repeating: -.infinity)
+                    @inline(__always) func fold(_ r: UnsafePointer<Float>) {
+                        let a = UnsafeRawPointer(r + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                        let b = UnsafeRawPointer(r + 2 * ox + 2).loadUnaligned(as: SIMD16<Float>.self)
+                        m = m.replacing(with: a.evenHalf, where: a.evenHalf .> m)
+                        m = m.replacing(with: a.oddHalf, where: a.oddHalf .> m)
+                        m = m.replacing(with: b.evenHalf, where: b.evenHalf .> m)
+                    }
+                    fold(r0); fold(r1); fold(r2)
+                    UnsafeMutableRawPointer(d + ox).storeBytes(of: m, as: SIMD8<Float>.self)
+                    ox += 8
+                }
+                while ox < out.w {
+                    var m = -Float.infinity
+                    for j in 0..<3 { m = Swift.max(Swift.max(m, r0[2 * ox + j]), Swift.max(r1[2 * ox + j], r2[2 * ox + j])) }
+                    d[ox] = m
+                    ox += 1
                 }
             }
         }
