@@ -97,7 +97,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "MynaFaceFuzz", dependencies: ["FaceImaging", "CardAccess"], swiftSettings: swiftSettings),
+        .executableTarget(name: "MynaFaceFuzz", dependencies: ["FaceImaging"], swiftSettings: swiftSettings),
 
         // MARK: C libraries (Debian packages), wrapped once each in FaceImaging / NeuralCore
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),

@@ -18,6 +18,9 @@ Outputs (all synthetic; no real person, no real card):
   dg2-39794.bin            DG2, ISO/IEC 39794-5 block, JPEG 2000 face
   manifest.json            expected values from the construction
 
+Not generated here: fuzz-regressions/ holds inputs the libFuzzer target (Scripts/fuzz.sh) once crashed on,
+replayed by Tests/FaceImagingTests/FuzzRegressionTests.swift.
+
 Usage: Scripts/make-fixtures-containers.py [output-dir]   (default Fixtures/containers)
 """
 import json

@@ -17,7 +17,7 @@ public enum SVGPlot {
                            title: String, impostors: Int, genuine: Int) -> String {
         let width = 640.0, height = 600.0, left = 80.0, right = 30.0, top = 50.0, bottom = 70.0
         let plotW = width - left - right, plotH = height - top - bottom
-        let lowest = 1.0 / Double(max(1, min(impostors, genuine)))
+        let lowest = 1.0 / Double(max(1, impostors, genuine))
         let low = detTicks.map(\.0).filter { $0 <= max(lowest, 0.00001) }.last ?? 0.00001
         let high = 0.95
         let zLow = Probit.inverseNormalCDF(low), zHigh = Probit.inverseNormalCDF(high)

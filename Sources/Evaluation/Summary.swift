@@ -87,12 +87,13 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
             let key = Self.key(target)
             let point = scores.operatingPoint(targetFMR: target)
             resolvable[key] = point.resolvable
-            fnmr[key] = point.resolvable ? point.fnmr : nil
-            threshold[key] = point.resolvable ? point.threshold : nil
-            observed[key] = point.resolvable ? point.fmr : nil
+            // updateValue keeps a nil value as an explicit JSON null instead of removing the key.
+            fnmr.updateValue(point.resolvable ? point.fnmr : nil, forKey: key)
+            threshold.updateValue(point.resolvable ? point.threshold : nil, forKey: key)
+            observed.updateValue(point.resolvable ? point.fmr : nil, forKey: key)
             let interval = scores.bootstrapFNMR(targetFMR: target, replicates: options.bootstrapReplicates,
                                                 seed: options.seed &+ UInt64(n + 1))
-            ci[key] = interval.map { [$0.lower, $0.upper] }
+            ci.updateValue(interval.map { [$0.lower, $0.upper] }, forKey: key)
         }
         fnmrAtFMR = fnmr
         fnmrAtFMRCI95 = ci

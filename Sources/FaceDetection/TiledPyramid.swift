@@ -190,8 +190,9 @@ enum PyramidBuilder {
             var c = 0
             while true {
                 vx += SIMD4<Float>(repeating: step)
-                let left = SIMD4<Int32>(vx, rounding: .towardZero)
-                let lr = vx - SIMD4<Float>(left)
+                // x ≥ 0, so truncation (cvttps2dq in dlib) is floor.
+                let left = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
+                let lr = vx - SIMD4<Float>(Float(left[0]), Float(left[1]), Float(left[2]), Float(left[3]))
                 let invLr = SIMD4<Float>(repeating: 1) - lr
                 let right = left &+ 1
                 if Int(right[3]) >= inC { break }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchmarkSupport
+import FaceImaging
 import Foundation
 import MynaFace
 import NeuralCore
@@ -40,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write the measured ratios as a new baseline file.")
     var writeBaseline: String?
 
+    @Option(help: "Write the workload (frame-1280x720.jpg, frame-640x480.jpg, cardface.bin, portrait.jp2, chip.png) to this folder, for the dlib comparison script.")
+    var exportWorkload: String?
+
     @Option(help: "Folder with the sample photos (default: $MYNAFACE_SAMPLES or ~/.cache/mynaface/samples).")
     var samples: String?
 
@@ -66,6 +70,15 @@ struct BenchCommand: ParsableCommand {
         let workload: BenchmarkWorkload
         do { workload = try BenchmarkWorkload.make(analyzer: verifier.analyzer, samples: samplesURL) } catch {
             CLI.fail("mynaface bench: \(error)", status: 4)
+        }
+        if let exportWorkload {
+            let dir = URL(fileURLWithPath: exportWorkload)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(workload.frame720JPEG).write(to: dir.appendingPathComponent("frame-1280x720.jpg"))
+            try Data(workload.frame480JPEG).write(to: dir.appendingPathComponent("frame-640x480.jpg"))
+            try Data(workload.cardFace).write(to: dir.appendingPathComponent("cardface.bin"))
+            try Data(workload.portraitJP2).write(to: dir.appendingPathComponent("portrait.jp2"))
+            try Data(PNGEncoder.encode(workload.chip)).write(to: dir.appendingPathComponent("chip.png"))
         }
         let wanted = stages.map { Set($0.split(separator: ",").map(String.init)) }
         var all = try BenchmarkSuite.stages(workload: workload, verifier: verifier)

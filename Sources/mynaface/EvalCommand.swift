@@ -156,7 +156,7 @@ func makeExtractor(_ command: EvalCommand) throws -> any FaceTemplateExtractor {
     return try ProvisionalPipelineExtractor(store: store)
 }
 
-/// decode → (greyscale) → ×2 upsampling of small images → MMOD detection (all sizes) → largest face →
+/// decode → (greyscale) → large images scaled to 2000 px, small ones upsampled ×2 → MMOD detection (all sizes) → largest face →
 /// 5 landmarks → 150×150 chip (padding 0.25) → ResNet descriptor.
 struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
     let detector: FaceDetector
@@ -167,6 +167,8 @@ struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
     /// Images whose shorter side is below this (pixels) are upsampled ×2 before detection (the MMOD
     /// window is 80 pixels, so faces in small images such as AT&T's 92×112 are otherwise missed).
     static let upsampleBelow = 200
+    /// Larger images are scaled down (bilinear) so their longer side is this many pixels, before detection.
+    static let maximumSide = 2000
 
     init(store: ModelStore) throws {
         let detectorURL = try store.url(for: ModelStore.mmodFaceDetector)
@@ -179,12 +181,18 @@ struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
             return "\(url.lastPathComponent):\(size ?? -1)"
         }
-        modelIdentity = "provisional-pipeline-v1(upsample<\(Self.upsampleBelow),minface=none);" + sizes.joined(separator: ";")
+        modelIdentity = "provisional-pipeline-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);" + sizes.joined(separator: ";")
     }
 
     func template(for imageBytes: [UInt8], greyscale: Bool) throws -> [Float]? {
         var image = try ImageDecoder.decode(imageBytes)
         if greyscale { image = image.greyscale() }
+        let longest = max(image.width, image.height)
+        if longest > Self.maximumSide {  // phone photos: a reader camera never delivers this many pixels
+            let scale = Double(Self.maximumSide) / Double(longest)
+            image = try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())),
+                                      height: max(1, Int((Double(image.height) * scale).rounded())))
+        }
         if min(image.width, image.height) < Self.upsampleBelow {
             image = try image.resized(width: image.width * 2, height: image.height * 2)
         }

@@ -123,6 +123,7 @@ struct RunTests {
         #expect(fnmrs["0.0001"] is NSNull)
         #expect(thresholds["0.0001"] is NSNull)
         #expect((summary["resolvable"] as? [String: Bool])?["0.0001"] == false)
+        #expect((summary["fnmr_at_fmr_ci95"] as? [String: Any])?["0.0001"] is NSNull)
         let ci = try #require((summary["fnmr_at_fmr_ci95"] as? [String: Any])?["0.01"] as? [Double])
         #expect(ci.count == 2 && ci[0] <= ci[1])
 

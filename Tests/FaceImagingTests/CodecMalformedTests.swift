@@ -93,6 +93,21 @@ struct CodecMalformedTests {
         }
     }
 
+    @Test("regression: a damaged J2K whose decoder reads up to the end of the stream gets a typed result, not an abort")
+    func endOfStreamRegression() throws {
+        // Seven bit flips in rgb.j2k (found by a 48 000-input mutation run) made OpenJPEG read past the end of the
+        // stream. The cause was ours: (OPJ_SIZE_T)-1 (end of stream) must be -1, size_t imports into Swift as Int,
+        // and returning Int.max instead made libopenjp2 take garbage for data and abort on an assertion.
+        var bytes = try CodecFixtures.bytes("rgb.j2k")
+        let patches: [(Int, UInt8, UInt8)] = [(45, 0x07, 0x03), (150, 0x40, 0x41), (609, 0x45, 0xC5), (1012, 0x24, 0x2C),
+                                              (1341, 0xA0, 0xA8), (1404, 0xFD, 0xED), (2156, 0xA6, 0x26)]
+        for (at, before, after) in patches {
+            try #require(bytes[at] == before, "fixture rgb.j2k changed; regenerate this case")
+            bytes[at] = after
+        }
+        #expect(throws: ImageDecodeError.self) { try ImageDecoder.decode(bytes) }
+    }
+
     @Test("a J2K with an absurd tile grid is rejected before OpenJPEG allocates it")
     func hostileTiles() throws {
         var j2k = try CodecFixtures.bytes("grey.j2k")

@@ -163,11 +163,12 @@ public enum JPEG2000Decoder {
             throw .corrupt(format: format, message: "SIZ declares an invalid tile grid")
         }
         let tilesX = (xsiz - xto + xt - 1) / xt, tilesY = (ysiz - yto + yt - 1) / yt
-        guard tilesX * tilesY <= maxTiles else {
-            throw .unsupported(format: format, detail: "\(tilesX * tilesY) tiles (at most \(maxTiles))")
+        let (tiles, overflow) = tilesX.multipliedReportingOverflow(by: tilesY)
+        guard !overflow, tiles <= maxTiles else {
+            throw .unsupported(format: format, detail: "\(tilesX)×\(tilesY) tiles (at most \(maxTiles))")
         }
         guard csiz <= 4 else { throw .unsupported(format: format, detail: "\(csiz) components") }
-        return SIZ(width: xsiz - xo, height: ysiz - yo, components: csiz, tiles: tilesX * tilesY)
+        return SIZ(width: xsiz - xo, height: ysiz - yo, components: csiz, tiles: tiles)
     }
 
     /// A complete codestream ends with EOC (`FF D9`): OpenJPEG 2.5 decodes a cut codestream partially and only
@@ -459,7 +460,7 @@ final class MemoryReader {
         opj_stream_set_read_function(stream) { buffer, n, user in
             let r = Unmanaged<MemoryReader>.fromOpaque(user!).takeUnretainedValue()
             let remaining = r.count - r.position
-            guard remaining > 0, let buffer, let base = r.base else { r.hitEnd = true; return OPJ_SIZE_T(bitPattern: UInt(bitPattern: -1)) }  // (OPJ_SIZE_T)-1: end of stream (size_t imports as Int)
+            guard remaining > 0, let buffer, let base = r.base else { r.hitEnd = true; return -1 }  // (OPJ_SIZE_T)-1 = end of stream; size_t imports as Int, so -1, NOT .max
             let k = min(Int(n), remaining)
             buffer.copyMemory(from: base + r.position, byteCount: k)
             r.position += k
@@ -496,7 +497,7 @@ final class MemoryWriter {
         opj_stream_set_user_data(stream, Unmanaged.passUnretained(self).toOpaque(), nil)
         opj_stream_set_write_function(stream) { buffer, n, user in
             let w = Unmanaged<MemoryWriter>.fromOpaque(user!).takeUnretainedValue()
-            guard let buffer else { return OPJ_SIZE_T(bitPattern: UInt(bitPattern: -1)) }  // (OPJ_SIZE_T)-1: end of stream (size_t imports as Int)
+            guard let buffer else { return -1 }  // (OPJ_SIZE_T)-1 = end of stream; size_t imports as Int, so -1, NOT .max
             let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(n))
             w.write(bytes)
             return n

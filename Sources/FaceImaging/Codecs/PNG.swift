@@ -133,7 +133,7 @@ public enum PNGDecoder {
         let message = withUnsafeBytes(of: &image.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        if message.contains("end") || message.contains("truncat") || message.contains("Not enough") {
+        if message.contains("Not enough image data") || message.contains("unexpected end") || message.contains("truncat") {
             return .truncated(format: .png)
         }
         return .corrupt(format: .png, message: message.isEmpty ? "libpng failed" : message)
