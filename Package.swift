@@ -80,7 +80,9 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: threshold tuning
-        .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "CardAccess"], swiftSettings: swiftSettings),
+        .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "CardAccess",
+                                                  .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
 
         // MARK: benchmark workloads and stages (shared by `mynaface bench` and Benchmarks/)
         .target(
@@ -114,7 +116,7 @@ let package = Package(
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MynaFaceTests", dependencies: ["MynaFace", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MynaFaceTests", dependencies: ["MynaFace", "CardAccess", "Evaluation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CardAccessTests", dependencies: ["CardAccess", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReceptionTests", dependencies: ["Reception", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EligibilityTests", dependencies: ["Eligibility", "TestSupport"], swiftSettings: swiftSettings),

@@ -116,6 +116,7 @@ public enum SVGPlot {
             svg += text(x(threshold) + 4, top + 14, "threshold \(trim(threshold, step: 0.0001)) (\(thresholdLabel))", anchor: "start", size: 11)
         }
         let legendX = left + plotW - 190
+        svg += "<rect x=\"\(f(legendX - 8))\" y=\"\(f(top + 16))\" width=\"186\" height=\"48\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
         svg += "<rect x=\"\(f(legendX))\" y=\"\(f(top + 24))\" width=\"12\" height=\"12\" fill=\"#2ca02c\" fill-opacity=\"0.5\"/>\n"
         svg += text(legendX + 18, top + 35, "genuine (\(scores.genuine.count))", anchor: "start", size: 12)
         svg += "<rect x=\"\(f(legendX))\" y=\"\(f(top + 44))\" width=\"12\" height=\"12\" fill=\"#d62728\" fill-opacity=\"0.5\"/>\n"

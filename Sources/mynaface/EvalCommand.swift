@@ -1,10 +1,9 @@
 import ArgumentParser
 import Evaluation
-import FaceAlignment
 import FaceDetection
-import FaceEmbedding
 import FaceImaging
 import Foundation
+import MynaFace
 import NeuralCore
 
 /// `mynaface eval`: threshold tuning over a labelled face set (ISO/IEC 19795-1 error rates).
@@ -146,22 +145,20 @@ struct EvalCommand: ParsableCommand {
 
 extension ScoreKind: ExpressibleByArgument {}
 
-// MARK: - For the lead: the face pipeline behind `mynaface eval`
+// MARK: - The face pipeline behind `mynaface eval`
 
-/// LEAD: replace the body with the `MynaFace` pipeline (the same one `FaceVerifier` uses), so that the
-/// evaluation measures exactly what the reader runs. It must be safe to call from several threads.
-/// The provisional implementation below chains the stage modules directly.
+/// The evaluation's templates come from the same pipeline `FaceVerifier` uses (`FaceAnalyzer`: MMOD detection,
+/// 5-point landmarks, dlib chip, ResNet), so the evaluation measures exactly what the reader runs.
 func makeExtractor(_ command: EvalCommand) throws -> any FaceTemplateExtractor {
     let store = command.models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-    return try ProvisionalPipelineExtractor(store: store)
+    return try PipelineExtractor(store: store)
 }
 
-/// decode → (greyscale) → large images scaled to 2000 px, small ones upsampled ×2 → MMOD detection (all sizes) → largest face →
-/// 5 landmarks → 150×150 chip (padding 0.25) → ResNet descriptor.
-struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
-    let detector: FaceDetector
-    let predictor: ShapePredictor
-    let embedder: FaceEmbedder
+/// decode → (greyscale) → large images scaled to 2000 px, small ones upsampled ×2 → ``FaceAnalyzer`` (MMOD at all
+/// sizes, landmarks, chip) → largest face → ResNet descriptor. No quality gate: evaluation measures the matcher,
+/// and a failure to acquire is an image with no face at all. Safe to call from several threads.
+struct PipelineExtractor: FaceTemplateExtractor {
+    let analyzer: FaceAnalyzer
     let modelIdentity: String
 
     /// Images whose shorter side is below this (pixels) are upsampled ×2 before detection (the MMOD
@@ -171,17 +168,14 @@ struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
     static let maximumSide = 2000
 
     init(store: ModelStore) throws {
-        let detectorURL = try store.url(for: ModelStore.mmodFaceDetector)
-        let predictorURL = try store.url(for: ModelStore.shapePredictor5)
-        let embedderURL = try store.url(for: ModelStore.faceRecognitionResNet)
-        detector = try FaceDetector(modelURL: detectorURL)
-        predictor = try ShapePredictor(contentsOf: predictorURL)
-        embedder = try FaceEmbedder(modelURL: embedderURL)
-        let sizes = [detectorURL, predictorURL, embedderURL].map { url in
+        analyzer = try FaceAnalyzer(store: store)
+        let sizes = try [ModelStore.mmodFaceDetector, ModelStore.shapePredictor5, ModelStore.faceRecognitionResNet].map { name in
+            let url = try store.url(for: name)
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
-            return "\(url.lastPathComponent):\(size ?? -1)"
+            return "\(name):\(size ?? -1)"
         }
-        modelIdentity = "provisional-pipeline-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);" + sizes.joined(separator: ";")
+        modelIdentity = "mynaface-analyzer-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);"
+            + sizes.joined(separator: ";")
     }
 
     func template(for imageBytes: [UInt8], greyscale: Bool) throws -> [Float]? {
@@ -196,11 +190,8 @@ struct ProvisionalPipelineExtractor: FaceTemplateExtractor {
         if min(image.width, image.height) < Self.upsampleBelow {
             image = try image.resized(width: image.width * 2, height: image.height * 2)
         }
-        let result = try detector.detect(in: image, options: DetectionOptions(minimumFaceSize: .none))
-        guard let face = try? result.selectFace().primary else { return nil }
-        let landmarks = predictor.landmarks(in: image, face: FaceRect(left: face.box.left, top: face.box.top,
-                                                                      right: face.box.right, bottom: face.box.bottom))
-        let chip = try FaceChip.extract(from: image, details: try FaceChip.details(for: landmarks))
-        return try embedder.embedding(ofChip: chip).values
+        let analysis = try analyzer.analyze(image, options: DetectionOptions(minimumFaceSize: .none))
+        guard let face = analysis.faces.first else { return nil }
+        return try analyzer.embedding(of: face).values
     }
 }

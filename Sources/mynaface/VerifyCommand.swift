@@ -112,7 +112,9 @@ struct VerifyCommand: AsyncParsableCommand {
             decision: result.decision.name, reason: reason?.description, patientMessage: reason?.patientMessage,
             similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
             threshold: .init(metric: result.threshold.metric.rawValue, value: roundTo(result.threshold.value, 6)),
-            timings: result.timings.rounded(), portrait: template.info?.containerPath ?? "image",
+            timings: result.timings.rounded(), portrait: template.info.map { i in
+                i.containerPath.isEmpty ? "\(i.format) \(i.width)×\(i.height)" : "\(i.containerPath): \(i.format) \(i.width)×\(i.height)"
+            } ?? "image",
             authenticity: template.authenticity.description,
             probeFace: result.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: result.quality)
         if json {
