@@ -87,8 +87,8 @@ let package = Package(
         // MARK: benchmark workloads and stages (shared by `mynaface bench` and Benchmarks/)
         .target(
             name: "BenchmarkSupport",
-            dependencies: ["MynaFace", "Evaluation", "FaceImaging", "FaceDetection", "FaceAlignment", "FaceEmbedding",
-                           "NeuralCore", "CBLAS"],
+            dependencies: ["MynaFace", "Evaluation", "CardAccess", "FaceImaging", "FaceDetection", "FaceAlignment",
+                           "FaceEmbedding", "NeuralCore", "CBLAS"],
             swiftSettings: swiftSettings),
 
         // MARK: tools

@@ -1,4 +1,5 @@
 import CBLAS
+import CardAccess
 import FaceAlignment
 import FaceDetection
 import FaceEmbedding
@@ -43,9 +44,12 @@ public struct StageMeasurement: Sendable, Codable {
 /// The stages of the pipeline, in data-flow order, over a prepared workload.
 public enum BenchmarkSuite {
     /// Every stage of issue 8's list: decode, detect, landmarks, align, embed (1 and 16), similarity, verify.
-    public static func stages(workload w: BenchmarkWorkload, verifier: FaceVerifier) throws -> [BenchmarkStage] {
+    public static func stages(workload w: BenchmarkWorkload, verifier base: FaceVerifier) throws -> [BenchmarkStage] {
+        var configured = base
+        configured.configuration.authenticator = CardFaceAuthenticator(anchors: TrustAnchors([w.anchor]))
+        let verifier = configured
         let analyzer = verifier.analyzer
-        let template = try verifier.enroll(portrait: w.cardFace)
+        let template = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)
         let e1 = try analyzer.embedder.embedding(ofChip: w.chips16[0])
         let e2 = try analyzer.embedder.embedding(ofChip: w.chips16[1])
         let details = try FaceChip.details(for: w.landmarks)
@@ -83,7 +87,7 @@ public enum BenchmarkSuite {
                 _ = try verifier.verify(template, probe: w.frame720JPEG)
             },
             BenchmarkStage(id: "enroll_and_verify", title: "verify: card-face file + 1280×720 JPEG", itemsPerRun: 1) {
-                let t = try verifier.enroll(portrait: w.cardFace)
+                let t = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)
                 _ = try verifier.verify(t, probe: w.frame720JPEG)
             },
         ]
