@@ -2,10 +2,10 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this script):
 #   1. set-up (Debian packages and pinned models, only what is missing);
 #   2. a short libFuzzer run over the container parsers and decoders (Scripts/fuzz.sh, 60 s);
-#   3. release build, then the benchmark regression check (ratios to an sgemm anchor measured in the same
-#      run, against Benchmarks/baseline.json; fails when a stage is more than 2× its baseline ratio);
-#   4. the unit, parity and end-to-end tests (swift test, release build with testing enabled, so the
-#      numeric tests run the real models at speed).
+#   3. one release build of everything (testing enabled, so the numeric tests run the real models at speed);
+#   4. the benchmark regression check: every stage's median as a ratio to an sgemm anchor timed in the same
+#      run, against Benchmarks/baseline.json; a stage more than 2× its baseline ratio fails;
+#   5. the unit, parity and end-to-end tests (swift test, on the build of step 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
@@ -13,9 +13,9 @@ if [ "${MYNAFACE_SKIP_FUZZ:-0}" != 1 ]; then
   bash Scripts/fuzz.sh "${MYNAFACE_FUZZ_SECONDS:-60}" 2>&1 | tail -n 12
 fi
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
-swift build "${flags[@]}" --product mynaface 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' || true
+swift build "${flags[@]}" --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)|warning:|^ *[0-9]* *\||^ *\|' || true
 if [ "${MYNAFACE_SKIP_BENCH:-0}" != 1 ]; then
   "$(swift build "${flags[@]}" --show-bin-path)/mynaface" bench --seconds 0.3 --min-iterations 3 \
       --check Benchmarks/baseline.json --tolerance 2.0
 fi
-swift test "${flags[@]}"
+swift test "${flags[@]}" --skip-build

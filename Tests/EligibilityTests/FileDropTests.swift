@@ -18,7 +18,7 @@ import Testing
 
         func remove() { try? FileManager.default.removeItem(at: root) }
 
-        func service(timeout: Duration = .seconds(5)) -> FileDropQualificationService {
+        func service(timeout: Duration = .seconds(30)) -> FileDropQualificationService {
             FileDropQualificationService(requestDirectory: requests, resultDirectory: results, timeout: timeout,
                                          pollInterval: .milliseconds(10))
         }
@@ -41,7 +41,8 @@ import Testing
             _ = try await folders.service(timeout: .milliseconds(150)).check(try request("T1"))
         }
         let elapsed = start.duration(to: clock.now)
-        #expect(elapsed >= .milliseconds(150) && elapsed < .seconds(2), "elapsed \(elapsed)")
+        // Upper bound generous: CPU-bound model tests share the 2-core pool; this checks the wait ends, not its speed.
+        #expect(elapsed >= .milliseconds(150) && elapsed < .seconds(60), "elapsed \(elapsed)")
         #expect(folders.files(folders.requests).isEmpty, "the unanswered request file is removed")
     }
 
@@ -104,7 +105,7 @@ import Testing
         defer { folders.remove() }
         let responder = FileDropResponder(requestDirectory: folders.requests, resultDirectory: folders.results,
                                           service: try Fixture.registry())
-        let task = Task { try await responder.run(stopAfter: 1, timeout: .seconds(5), pollInterval: .milliseconds(10)) }
+        let task = Task { try await responder.run(stopAfter: 1, timeout: .seconds(30), pollInterval: .milliseconds(10)) }
         let result = try await folders.service().check(try request("P1"))
         #expect(try await task.value == 1)
         #expect(result.validity == .valid)

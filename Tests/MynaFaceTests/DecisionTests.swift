@@ -18,7 +18,7 @@ struct MatchThresholdTests {
         // d = 0.6 between two descriptors of norm 1.453 ↔ normalised distance 0.6/1.453 ↔ cos = 1 − d²/2.
         let t = MatchThreshold.cosineEquivalentOfDlibDefault
         #expect(t.metric == .cosine)
-        #expect(abs(t.value - 0.914737) < 1e-6)
+        #expect(abs(t.value - 0.914740795) < 1e-6)
         #expect(t.accepts(0.95))
         #expect(!t.accepts(0.90))
     }
