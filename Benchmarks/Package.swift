@@ -10,7 +10,7 @@ let package = Package(
     name: "MynaFaceBenchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "MynaFace", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [

@@ -184,10 +184,15 @@ public struct FaceDetector: Sendable {
             }
 
             let t0 = clock.now
-            var input = [Float](repeating: 0, count: 3 * layout.rows * layout.columns)
-            input.withUnsafeMutableBufferPointer { buf in
-                PyramidBuilder.fill(image, layout: layout, means: model.means, into: buf)
+            // calloc: large blocks come zeroed from the kernel, so the untouched gaps cost no memset.
+            let inputCount = 3 * layout.rows * layout.columns
+            guard let raw = calloc(inputCount, MemoryLayout<Float>.stride) else {
+                throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
+            defer { free(raw) }
+            let input = raw.bindMemory(to: Float.self, capacity: inputCount)
+            PyramidBuilder.fill(image, layout: layout, means: model.means,
+                                into: UnsafeMutableBufferPointer(start: input, count: inputCount))
             let t1 = clock.now
             let (scores, m) = MaskedNetwork.run(layers: model.layers, input: input, rows: layout.rows,
                                                 columns: layout.columns, masks: masks)

@@ -1,4 +1,6 @@
 import CBLAS
+import Foundation
+import NeuralCore
 
 /// The cells of one feature-map grid that must be computed, as row spans `[x0, x1)` in row-major order.
 ///
@@ -59,69 +61,150 @@ struct CellMask: Sendable {
     }
 }
 
+/// A pointer handed to the worker threads of one layer; every worker writes disjoint cells.
+private struct SharedPointer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+}
+
+/// Sets BLAS to one thread while at least one detection runs its own worker threads, and restores the
+/// previous count when the last one ends (so overlapping detections do not restore each other's setting).
+private enum SingleThreadedBLAS {
+    private final class State: @unchecked Sendable {
+        let lock = NSLock()
+        var depth = 0
+        var saved: Int?
+    }
+    private static let state = State()
+
+    static func enter() {
+        state.lock.lock(); defer { state.lock.unlock() }
+        if state.depth == 0 {
+            state.saved = BLASThreads.current
+            if state.saved != nil { BLASThreads.set(1) }
+        }
+        state.depth += 1
+    }
+
+    static func leave() {
+        state.lock.lock(); defer { state.lock.unlock() }
+        state.depth -= 1
+        if state.depth == 0, let saved = state.saved { BLASThreads.set(saved) }
+    }
+}
+
 /// Runs the MMOD convolutions over full-size planar feature maps, computing only masked cells
 /// (im2col over the masked cells in chunks, `cblas_sgemm`, scatter with bias and ReLU).
+///
+/// The masked cells of each layer are split into contiguous runs of equal size, one per worker thread
+/// (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile and restored after). Every cell is
+/// computed from the same taps in the same order whatever the split, so the split does not change any value.
 enum MaskedNetwork {
-    /// Floats of im2col scratch per chunk.
-    static let chunkFloats = 1 << 21
+    /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
+    static let chunkFloats = 1 << 18
+    /// Fewest cells per worker worth a thread of its own.
+    static let minimumCellsPerWorker = 256
 
     /// Runs every layer; returns the score-map plane (`rows × columns` of the last grid) with only the
     /// cells of `outputMask` defined, plus the multiply-adds performed.
+    /// `input` holds the `3 × rows × columns` planes of the tiled pyramid (read only where `masks[0]` needs).
     /// `masks[i]` is the needed-cell mask of layer `i`'s input grid; `masks[layers.count]` is the score map's.
-    static func run(layers: [MMODConvolution], input: [Float], rows: Int, columns: Int,
+    static func run(layers: [MMODConvolution], input: UnsafePointer<Float>, rows: Int, columns: Int,
                     masks: [CellMask]) -> (scores: [Float], macs: Int) {
-        var current = input
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        if workers > 1 { SingleThreadedBLAS.enter() }
+        defer { if workers > 1 { SingleThreadedBLAS.leave() } }
+
+        let maxOut = layers.map(\.outChannels).max() ?? 1
+        let minPatch = layers.map(\.patchSize).min() ?? 1
+        let maxChunk = max(64, chunkFloats / max(1, minPatch))
+        let colsPer = max(chunkFloats, 64 * (layers.map(\.patchSize).max() ?? 1))
+        let prodPer = maxChunk * maxOut
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * (colsPer + prodPer))
+        defer { scratch.deallocate() }
+        let shared = SharedPointer(base: scratch)
+
+        var current: [Float] = []
         var h = rows, w = columns
         var macs = 0
-        var scratch = [Float](repeating: 0, count: chunkFloats)
-        var product = [Float]()
         for (index, layer) in layers.enumerated() {
             let oh = layer.outputCount(h), ow = layer.outputCount(w)
-            let outMask = masks[index + 1]
             // Only masked cells are ever written or read, so the rest is left uninitialised.
             var next = [Float](unsafeUninitializedCapacity: layer.outChannels * oh * ow) { _, n in
                 n = layer.outChannels * oh * ow
             }
-            let spans = outMask.spans
+            let spans = masks[index + 1].spans
+            var total = 0
+            for s in spans { total += s.x1 - s.x0 }
+            let parts = max(1, min(workers, total / minimumCellsPerWorker))
+            // Split the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.
+            var pieces: [[(y: Int, x0: Int, x1: Int)]] = Array(repeating: [], count: parts)
+            var piece = 0, filled = 0
+            for s in spans {
+                var x = s.x0
+                while x < s.x1 {
+                    let quota = (total * (piece + 1)) / parts - filled
+                    if quota <= 0 && piece < parts - 1 { piece += 1; continue }
+                    let take = piece == parts - 1 ? s.x1 - x : min(s.x1 - x, quota)
+                    pieces[piece].append((s.y, x, x + take))
+                    filled += take
+                    x += take
+                }
+            }
             let k = layer.patchSize
             let chunk = max(64, chunkFloats / k)
-            if product.count < chunk * layer.outChannels {
-                product = [Float](repeating: 0, count: chunk * layer.outChannels)
-            }
-            var spanIndex = 0, spanOffset = 0
-            while spanIndex < spans.count {
-                // Collect up to `chunk` cells as segments.
-                var segments: [(y: Int, x0: Int, x1: Int)] = []
-                var n = 0
-                while spanIndex < spans.count && n < chunk {
-                    let s = spans[spanIndex]
-                    let start = s.x0 + spanOffset
-                    let take = min(s.x1 - start, chunk - n)
-                    segments.append((s.y, start, start + take))
-                    n += take
-                    if start + take == s.x1 { spanIndex += 1; spanOffset = 0 } else { spanOffset += take }
-                }
-                current.withUnsafeBufferPointer { src in
-                    scratch.withUnsafeMutableBufferPointer { cols in
-                        im2col(layer, src.baseAddress!, h: h, w: w, segments: segments, n: n, into: cols.baseAddress!)
-                        layer.weights.withUnsafeBufferPointer { wts in
-                            product.withUnsafeMutableBufferPointer { prod in
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(layer.outChannels), Int32(n),
-                                            Int32(k), 1, wts.baseAddress!, Int32(k), cols.baseAddress!, Int32(n), 0,
-                                            prod.baseAddress!, Int32(n))
-                                next.withUnsafeMutableBufferPointer { dst in
-                                    scatter(layer, prod.baseAddress!, n: n, segments: segments, into: dst.baseAddress!, oh: oh, ow: ow)
-                                }
-                            }
-                        }
+            let inH = h, inW = w
+            let parted = pieces
+            func layerPass(_ srcBase: UnsafePointer<Float>) {
+                next.withUnsafeMutableBufferPointer { dstBuf in
+                    let src = SharedPointer(base: UnsafeMutablePointer(mutating: srcBase))
+                    let dst = SharedPointer(base: dstBuf.baseAddress!)
+                    let work = { @Sendable (p: Int) in
+                        let cols = shared.base + p * (colsPer + prodPer)
+                        let prod = cols + colsPer
+                        compute(layer, parted[p], chunk: chunk, src: UnsafePointer(src.base), h: inH, w: inW,
+                                cols: cols, prod: prod, dst: dst.base, oh: oh, ow: ow)
                     }
+                    if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
                 }
-                macs += n * k * layer.outChannels
             }
+            if index == 0 {
+                layerPass(input)
+            } else {
+                current.withUnsafeBufferPointer { layerPass($0.baseAddress!) }
+            }
+            macs += total * k * layer.outChannels
             current = next
             h = oh; w = ow
         }
         return (current, macs)
+    }
+
+    /// im2col, `cblas_sgemm` and scatter over `spans`, `chunk` cells at a time.
+    private static func compute(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int,
+                                src: UnsafePointer<Float>, h: Int, w: Int,
+                                cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
+                                dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+        let k = layer.patchSize
+        var spanIndex = 0, spanOffset = 0
+        var segments: [(y: Int, x0: Int, x1: Int)] = []
+        while spanIndex < spans.count {
+            segments.removeAll(keepingCapacity: true)
+            var n = 0
+            while spanIndex < spans.count && n < chunk {
+                let s = spans[spanIndex]
+                let start = s.x0 + spanOffset
+                let take = min(s.x1 - start, chunk - n)
+                segments.append((s.y, start, start + take))
+                n += take
+                if start + take == s.x1 { spanIndex += 1; spanOffset = 0 } else { spanOffset += take }
+            }
+            im2col(layer, src, h: h, w: w, segments: segments, n: n, into: cols)
+            layer.weights.withUnsafeBufferPointer { wts in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(layer.outChannels), Int32(n),
+                            Int32(k), 1, wts.baseAddress!, Int32(k), cols, Int32(n), 0, prod, Int32(n))
+            }
+            scatter(layer, prod, n: n, segments: segments, into: dst, oh: oh, ow: ow)
+        }
     }
 
     @inline(__always)

@@ -134,34 +134,39 @@ struct PyramidLayout: Sendable, Equatable {
 /// level 0 is `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous
 /// tile (the SIMD path of `interpolation.h`, reproduced operation for operation).
 enum PyramidBuilder {
+    /// Plane memory shared by the per-channel tasks (each writes its own plane only).
+    private struct SharedFloats: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
+    /// The image pixels, read by the per-channel tasks.
+    private struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
+
     /// - Precondition: `planes` holds `3 · rows · columns` zeros.
     static func fill(_ image: Image, layout: PyramidLayout, means: (r: Float, g: Float, b: Float),
                      into planes: UnsafeMutableBufferPointer<Float>) {
         let plane = layout.rows * layout.columns
         precondition(planes.count >= 3 * plane)
         guard let r0 = layout.rects.first else { return }
-        let base = planes.baseAddress!
+        let base = SharedFloats(base: planes.baseAddress!)
         let meanArray = [means.r, means.g, means.b]
+        // The three planes are independent: one task each (level 0, then every level from the one above).
         image.pixels.withUnsafeBufferPointer { px in
-            let ch = image.channels
-            for c in 0..<3 {
+            let pixels = SharedBytes(base: px.baseAddress!)
+            let ch = image.channels, width = image.width, height = image.height
+            let rects = layout.rects, columns = layout.columns
+            DispatchQueue.concurrentPerform(iterations: 3) { c in
                 let m = meanArray[c]
-                let dst = base + c * plane
+                let dst = base.base + c * plane
                 let srcChannel = ch == 1 ? 0 : c
-                for y in 0..<image.height {
-                    let row = dst + (r0.top + y) * layout.columns + r0.left
-                    var s = (y * image.width) * ch + srcChannel
-                    for x in 0..<image.width {
-                        row[x] = (Float(px[s]) - m) / 256
+                for y in 0..<height {
+                    let row = dst + (r0.top + y) * columns + r0.left
+                    var s = (y * width) * ch + srcChannel
+                    for x in 0..<width {
+                        row[x] = (Float(pixels.base[s]) - m) / 256
                         s += ch
                     }
                 }
-            }
-        }
-        for c in 0..<3 {
-            let p = base + c * plane
-            for i in 1..<max(1, layout.rects.count) {
-                resize(from: p, src: layout.rects[i - 1], to: p, dst: layout.rects[i], stride: layout.columns)
+                for i in 1..<max(1, rects.count) {
+                    resize(from: dst, src: rects[i - 1], to: dst, dst: rects[i], stride: columns)
+                }
             }
         }
     }
