@@ -226,11 +226,11 @@ public struct FaceVerifier: Sendable {
         async let decodedProbe = Self.decodeTask(probe, options: configuration.decode)
         let template: PortraitTemplate
         do { template = try await Self.enrollTask(self, portrait: portrait, certificate: certificate) } catch {
-            throw error as! VerificationError  // swiftlint:disable:this force_cast — the task throws only VerificationError
+            throw Self.verificationError(error)
         }
         let image: Image
         let decodeMs: Double
-        do { (image, decodeMs) = try await decodedProbe } catch { throw error as! VerificationError }
+        do { (image, decodeMs) = try await decodedProbe } catch { throw Self.verificationError(error) }
         var result = try verify(template, probeImage: image)
         result.timings.decode = decodeMs
         result.timings.total = Self.milliseconds(since: start)
@@ -248,6 +248,11 @@ public struct FaceVerifier: Sendable {
         do { return (try ImageDecoder.decode(bytes, options: options), milliseconds(since: start)) } catch {
             throw VerificationError.probeUnreadable(error)
         }
+    }
+
+    /// The tasks above throw only ``VerificationError``; anything else (never expected) is reported as a pipeline failure.
+    private static func verificationError(_ error: any Error) -> VerificationError {
+        (error as? VerificationError) ?? .pipeline(.stage(String(describing: error)))
     }
 
     static func milliseconds(since start: DispatchTime) -> Double {
