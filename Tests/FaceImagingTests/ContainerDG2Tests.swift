@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import FaceImaging
 
 @Suite("DG2 and card-verifiable certificate")

@@ -68,7 +68,7 @@ struct FaceVerifierTests {
         // Flip bits inside DF27's codestream: the portrait must never enrol, so it can never accept.
         let parsed = try CardFaceFile.parse(card)
         let df27 = try #require(parsed.element(0xDF27))
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<8 {
             var bad = card
             let i = df27.offset + df27.headerLength + 100 + Int(rng.next() % UInt64(parsed.portrait.count - 120))
@@ -128,18 +128,5 @@ struct FaceVerifierTests {
         #expect(throws: VerificationError.portraitHasNoFace(.noFace)) {
             try v.enroll(portraitImage: Image(width: 240, height: 320, channels: 1))
         }
-    }
-}
-
-/// SplitMix64, for seeded corruption.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
