@@ -2,37 +2,10 @@
 // landmark points, and the double-precision helpers (similarity and affine transforms) that
 // reproduce dlib's `point_transforms.h` arithmetic.
 
-/// A face box in image pixels, exactly like dlib's `rectangle`: `left`, `top`, `right` and `bottom`
-/// are **inclusive** integer pixel coordinates, so the width is `right − left + 1`.
-///
-/// The face detector produces these; the shape predictor takes one to place its landmarks.
-public struct FaceRect: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Column of the leftmost pixel in the box (pixels).
-    public var left: Int
-    /// Row of the topmost pixel in the box (pixels).
-    public var top: Int
-    /// Column of the rightmost pixel in the box, inclusive (pixels).
-    public var right: Int
-    /// Row of the bottommost pixel in the box, inclusive (pixels).
-    public var bottom: Int
+import FaceImaging
 
-    /// Creates a rectangle from its inclusive edges (pixels), as `dlib.rectangle(left, top, right, bottom)`.
-    public init(left: Int, top: Int, right: Int, bottom: Int) {
-        self.left = left
-        self.top = top
-        self.right = right
-        self.bottom = bottom
-    }
-
-    /// `right − left + 1`, or 0 for an empty rectangle (pixels).
-    public var width: Int { right < left ? 0 : right &- left &+ 1 }
-    /// `bottom − top + 1`, or 0 for an empty rectangle (pixels).
-    public var height: Int { bottom < top ? 0 : bottom &- top &+ 1 }
-    /// True when the rectangle holds no pixel (dlib's `is_empty`).
-    public var isEmpty: Bool { right < left || bottom < top }
-
-    public var description: String { "[(\(left), \(top)) (\(right), \(bottom))]" }
-}
+/// A face box: inclusive pixel corners, like dlib's `rectangle` — the same type the detector reports.
+public typealias FaceRect = PixelRect
 
 /// One landmark: an integer pixel position, like dlib's `point` (rounded with `floor(v + 0.5)`).
 public struct LandmarkPoint: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,48 +1,6 @@
 import Foundation
 import FaceImaging
 
-/// An integer rectangle with inclusive corners, as dlib's `rectangle` (width = right − left + 1).
-public struct PixelRect: Sendable, Hashable, CustomStringConvertible {
-    /// Left column (pixels, inclusive).
-    public var left: Int
-    /// Top row (pixels, inclusive).
-    public var top: Int
-    /// Right column (pixels, inclusive).
-    public var right: Int
-    /// Bottom row (pixels, inclusive).
-    public var bottom: Int
-
-    /// Creates a rectangle from inclusive corners.
-    public init(left: Int, top: Int, right: Int, bottom: Int) {
-        self.left = left; self.top = top; self.right = right; self.bottom = bottom
-    }
-
-    /// `right − left + 1`, or 0 when empty.
-    public var width: Int { right < left ? 0 : right - left + 1 }
-    /// `bottom − top + 1`, or 0 when empty.
-    public var height: Int { bottom < top ? 0 : bottom - top + 1 }
-    /// `width · height`.
-    public var area: Int { width * height }
-    /// True when the rectangle holds no pixel.
-    public var isEmpty: Bool { right < left || bottom < top }
-
-    /// The common part (may be empty).
-    public func intersection(_ o: PixelRect) -> PixelRect {
-        PixelRect(left: max(left, o.left), top: max(top, o.top), right: min(right, o.right), bottom: min(bottom, o.bottom))
-    }
-
-    /// The smallest rectangle holding both (dlib's `a + b`).
-    public func union(_ o: PixelRect) -> PixelRect {
-        if isEmpty { return o }
-        if o.isEmpty { return self }
-        return PixelRect(left: min(left, o.left), top: min(top, o.top), right: max(right, o.right), bottom: max(bottom, o.bottom))
-    }
-
-    func contains(x: Int, y: Int) -> Bool { x >= left && x <= right && y >= top && y <= bottom }
-
-    public var description: String { "[\(left), \(top), \(right), \(bottom)]" }
-}
-
 /// The geometry of dlib's tiled image pyramid (`compute_tiled_image_pyramid_details` with `pyramid_down<6>`):
 /// level 0 is the image, each next level `floor(5/6 ·)` of the previous one in both axes, down to the last
 /// level at least 5 rows high; levels are stacked in a first column under the image and then, right-aligned,

@@ -52,8 +52,7 @@ struct DetectCommand: ParsableCommand {
 
         let predictor = try ShapePredictor(contentsOf: try store.url(for: ModelStore.shapePredictor5))
         let landmarks = result.faces.map { face in
-            predictor.landmarks(in: picture, face: FaceRect(left: face.box.left, top: face.box.top,
-                                                            right: face.box.right, bottom: face.box.bottom))
+            predictor.landmarks(in: picture, face: face.box)
         }
 
         if json {

@@ -84,7 +84,7 @@ public struct FaceAnalyzer: Sendable {
         var faces: [DetectedFace] = []
         faces.reserveCapacity(ordered.count)
         for d in ordered {
-            let rect = FaceRect(left: d.box.left, top: d.box.top, right: d.box.right, bottom: d.box.bottom)
+            let rect = d.box
             let a = DispatchTime.now()
             let landmarks = predictor.landmarks(in: image, face: rect)
             let b = DispatchTime.now()
