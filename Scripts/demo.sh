@@ -18,3 +18,6 @@ echo "== mynaface verify: the card portrait vs a camera frame (genuine: obama.jp
 echo
 echo "== mynaface verify (impostor: obama.jpg vs biden.jpg)"
 "$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/biden.jpg" || true
+echo
+echo "== mynaface session: the reception flow against a simulated card, then the eligibility check"
+"$bin" session --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg" || true
