@@ -74,6 +74,8 @@ public struct DetectionResult: Sendable, Equatable {
 /// same score map, same 80×80 windows mapped back through the pyramid, same non-maximum suppression.
 public struct FaceDetector: Sendable {
     let model: MMODModel
+    /// Working memory reused across detections (one scratch per concurrent detection).
+    let scratchPool = DetectorScratchPool()
 
     /// The largest tiled-pyramid tensor accepted (pixels); about an 8-megapixel photo.
     public static let maxTensorPixels = 24_000_000
@@ -184,35 +186,39 @@ public struct FaceDetector: Sendable {
             }
 
             let t0 = clock.now
-            // calloc: large blocks come zeroed from the kernel, so the untouched gaps cost no memset.
-            let inputCount = 3 * layout.rows * layout.columns
-            guard let raw = calloc(inputCount, MemoryLayout<Float>.stride) else {
+            let scratch = scratchPool.take()
+            defer { scratchPool.give(scratch) }
+            guard let input = scratch.preparePyramid(planes: 3, layout: layout) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            defer { free(raw) }
-            let input = raw.bindMemory(to: Float.self, capacity: inputCount)
             PyramidBuilder.fill(image, layout: layout, means: model.means,
-                                into: UnsafeMutableBufferPointer(start: input, count: inputCount))
+                                into: UnsafeMutableBufferPointer(start: input, count: 3 * layout.rows * layout.columns))
             let t1 = clock.now
-            let (scores, m) = MaskedNetwork.run(layers: model.layers, input: input, rows: layout.rows,
-                                                columns: layout.columns, masks: masks)
+            let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
+            let threshold = options.adjustThreshold
+            let found = MaskedNetwork.run(layers: model.layers, input: input, rows: layout.rows, columns: layout.columns,
+                                          masks: masks, scratch: scratch) { scores, m -> ([Detection], Int) in
+                // Candidates: every masked score above the threshold, as a window mapped back to the image.
+                var candidates: [Detection] = []
+                for span in outMask.spans {
+                    for c in span.x0..<span.x1 {
+                        let score = Double(scores[span.y * outColumns + c])
+                        guard score > threshold else { continue }
+                        let px = model.outputToInput(Double(c)), py = model.outputToInput(Double(span.y))
+                        let mapped = layout.tensorToImage(left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)
+                        guard levels.contains(mapped.level) else { continue }
+                        candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
+                    }
+                }
+                return (candidates, m)
+            }
+            guard case (var candidates, let m)? = found else {
+                throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
+            }
             macs = m
             let t2 = clock.now
             pyramidTime = t1 - t0; networkTime = t2 - t1
 
-            // Candidates: every masked score above the threshold, as a window mapped back to the image.
-            let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
-            var candidates: [Detection] = []
-            for span in outMask.spans {
-                for c in span.x0..<span.x1 {
-                    let score = Double(scores[span.y * outColumns + c])
-                    guard score > options.adjustThreshold else { continue }
-                    let px = model.outputToInput(Double(c)), py = model.outputToInput(Double(span.y))
-                    let mapped = layout.tensorToImage(left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)
-                    guard levels.contains(mapped.level) else { continue }
-                    candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
-                }
-            }
             candidates.sort { $0.score > $1.score }
             for d in candidates where !faces.contains(where: { overlaps($0.box, d.box) }) {
                 faces.append(d)

@@ -62,7 +62,7 @@ struct CellMask: Sendable {
 }
 
 /// A pointer handed to the worker threads of one layer; every worker writes disjoint cells.
-private struct SharedPointer: @unchecked Sendable {
+struct SharedPointer: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
 }
 
@@ -92,101 +92,169 @@ private enum SingleThreadedBLAS {
     }
 }
 
-/// Runs the MMOD convolutions over full-size planar feature maps, computing only masked cells
-/// (im2col over the masked cells in chunks, `cblas_sgemm`, scatter with bias and ReLU).
+/// Runs the MMOD convolutions over full-size planar feature maps, computing only masked cells.
+///
+/// Each layer is computed the cheapest exact way its shape allows:
+/// - stride-2 layers without padding (the downsampler): the needed input cells are first split into four
+///   phase planes (even/odd rows × even/odd columns), so every im2col row is one contiguous copy; then
+///   `cblas_sgemm` and a scatter with bias and ReLU;
+/// - layers with one output channel (the 9×9 score layer): direct convolution, a row of taps at a time in
+///   SIMD registers — a GEMM with one output row would spend its time building a 3645-row im2col;
+/// - every other layer: im2col over the masked cells in chunks, `cblas_sgemm`, scatter.
 ///
 /// The masked cells of each layer are split into contiguous runs of equal size, one per worker thread
 /// (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile and restored after). Every cell is
 /// computed from the same taps in the same order whatever the split, so the split does not change any value.
+/// All memory comes from a ``DetectorScratch`` that is reused across detections.
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
     static let chunkFloats = 1 << 18
     /// Fewest cells per worker worth a thread of its own.
     static let minimumCellsPerWorker = 256
+    /// Cells per direct-convolution run (the accumulator row and the padded input row stay in L1).
+    static let directChunk = 512
 
-    /// Runs every layer; returns the score-map plane (`rows × columns` of the last grid) with only the
-    /// cells of `outputMask` defined, plus the multiply-adds performed.
+    /// How a layer is computed.
+    enum Method: Equatable {
+        case im2col
+        case phased
+        case direct
+    }
+
+    static func method(for layer: MMODConvolution) -> Method {
+        if layer.outChannels == 1 && layer.stride == 1 { return .direct }
+        if layer.stride == 2 && layer.pad == 0 { return .phased }
+        return .im2col
+    }
+
+    /// Runs every layer and hands `body` the score-map plane (`rows × columns` of the last grid, only the
+    /// cells of `masks.last` defined) and the multiply-adds performed; nil when the scratch memory cannot be had.
     /// `input` holds the `3 × rows × columns` planes of the tiled pyramid (read only where `masks[0]` needs).
     /// `masks[i]` is the needed-cell mask of layer `i`'s input grid; `masks[layers.count]` is the score map's.
-    static func run(layers: [MMODConvolution], input: UnsafePointer<Float>, rows: Int, columns: Int,
-                    masks: [CellMask]) -> (scores: [Float], macs: Int) {
+    static func run<R>(layers: [MMODConvolution], input: UnsafePointer<Float>, rows: Int, columns: Int,
+                       masks: [CellMask], scratch: DetectorScratch,
+                       _ body: (UnsafePointer<Float>, Int) -> R) -> R? {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         if workers > 1 { SingleThreadedBLAS.enter() }
         defer { if workers > 1 { SingleThreadedBLAS.leave() } }
 
+        // Grid sizes, and every block's size up front (so no block grows while another layer reads it).
+        var grids = [(h: rows, w: columns)]
+        for layer in layers { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
+        var mapCounts = [0, 0], phaseCount = 0
+        for (i, layer) in layers.enumerated() {
+            mapCounts[i % 2] = max(mapCounts[i % 2], layer.outChannels * grids[i + 1].h * grids[i + 1].w)
+            if method(for: layer) == .phased {
+                phaseCount = max(phaseCount, layer.inChannels * 4 * ((grids[i].h + 1) / 2) * ((grids[i].w + 1) / 2))
+            }
+        }
         let maxOut = layers.map(\.outChannels).max() ?? 1
         let minPatch = layers.map(\.patchSize).min() ?? 1
         let maxChunk = max(64, chunkFloats / max(1, minPatch))
         let colsPer = max(chunkFloats, 64 * (layers.map(\.patchSize).max() ?? 1))
         let prodPer = maxChunk * maxOut
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * (colsPer + prodPer))
-        defer { scratch.deallocate() }
-        let shared = SharedPointer(base: scratch)
+        guard let mapA = scratch.block(.mapA, count: mapCounts[0]),
+              let mapB = scratch.block(.mapB, count: mapCounts[1]),
+              let phases = scratch.block(.phases, count: phaseCount),
+              let workBase = scratch.block(.workers, count: workers * (colsPer + prodPer)) else { return nil }
+        let shared = SharedPointer(base: workBase)
 
-        var current: [Float] = []
-        var h = rows, w = columns
+        var current = UnsafeMutablePointer(mutating: input)
         var macs = 0
         for (index, layer) in layers.enumerated() {
-            let oh = layer.outputCount(h), ow = layer.outputCount(w)
-            // Only masked cells are ever written or read, so the rest is left uninitialised.
-            var next = [Float](unsafeUninitializedCapacity: layer.outChannels * oh * ow) { _, n in
-                n = layer.outChannels * oh * ow
-            }
+            let (h, w) = grids[index], (oh, ow) = grids[index + 1]
+            let next = index % 2 == 0 ? mapA : mapB
             let spans = masks[index + 1].spans
             var total = 0
             for s in spans { total += s.x1 - s.x0 }
             let parts = max(1, min(workers, total / minimumCellsPerWorker))
-            // Split the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.
-            var pieces: [[(y: Int, x0: Int, x1: Int)]] = Array(repeating: [], count: parts)
-            var piece = 0, filled = 0
-            for s in spans {
-                var x = s.x0
-                while x < s.x1 {
-                    let quota = (total * (piece + 1)) / parts - filled
-                    if quota <= 0 && piece < parts - 1 { piece += 1; continue }
-                    let take = piece == parts - 1 ? s.x1 - x : min(s.x1 - x, quota)
-                    pieces[piece].append((s.y, x, x + take))
-                    filled += take
-                    x += take
+            let parted = split(spans, total: total, parts: parts)
+            let how = method(for: layer)
+            if how == .phased {
+                splitPhases(SharedPointer(base: current), channels: layer.inChannels, h: h, w: w,
+                            spans: masks[index].spans, into: SharedPointer(base: phases), workers: workers)
+            }
+            let src = SharedPointer(base: how == .phased ? phases : current)
+            let dst = SharedPointer(base: next)
+            let work = { @Sendable (p: Int) in
+                let cols = shared.base + p * (colsPer + prodPer)
+                switch how {
+                case .direct:
+                    direct(layer, parted[p], src: UnsafePointer(src.base), h: h, w: w, scratch: cols,
+                           dst: dst.base, oh: oh, ow: ow)
+                case .im2col, .phased:
+                    let chunk = max(64, chunkFloats / layer.patchSize)
+                    gemm(layer, parted[p], chunk: chunk, phased: how == .phased, src: UnsafePointer(src.base),
+                         h: h, w: w, cols: cols, prod: cols + colsPer, dst: dst.base, oh: oh, ow: ow)
                 }
             }
-            let k = layer.patchSize
-            let chunk = max(64, chunkFloats / k)
-            let inH = h, inW = w
-            let parted = pieces
-            func layerPass(_ srcBase: UnsafePointer<Float>) {
-                next.withUnsafeMutableBufferPointer { dstBuf in
-                    let src = SharedPointer(base: UnsafeMutablePointer(mutating: srcBase))
-                    let dst = SharedPointer(base: dstBuf.baseAddress!)
-                    let work = { @Sendable (p: Int) in
-                        let cols = shared.base + p * (colsPer + prodPer)
-                        let prod = cols + colsPer
-                        compute(layer, parted[p], chunk: chunk, src: UnsafePointer(src.base), h: inH, w: inW,
-                                cols: cols, prod: prod, dst: dst.base, oh: oh, ow: ow)
-                    }
-                    if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
-                }
-            }
-            if index == 0 {
-                layerPass(input)
-            } else {
-                current.withUnsafeBufferPointer { layerPass($0.baseAddress!) }
-            }
-            macs += total * k * layer.outChannels
+            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+            macs += total * layer.patchSize * layer.outChannels
             current = next
-            h = oh; w = ow
         }
-        return (current, macs)
+        return body(UnsafePointer(current), macs)
+    }
+
+    /// Splits the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.
+    static func split(_ spans: [(y: Int, x0: Int, x1: Int)], total: Int, parts: Int) -> [[(y: Int, x0: Int, x1: Int)]] {
+        var pieces: [[(y: Int, x0: Int, x1: Int)]] = Array(repeating: [], count: parts)
+        var piece = 0, filled = 0
+        for s in spans {
+            var x = s.x0
+            while x < s.x1 {
+                let quota = (total * (piece + 1)) / parts - filled
+                if quota <= 0 && piece < parts - 1 { piece += 1; continue }
+                let take = piece == parts - 1 ? s.x1 - x : min(s.x1 - x, quota)
+                pieces[piece].append((s.y, x, x + take))
+                filled += take
+                x += take
+            }
+        }
+        return pieces
+    }
+
+    /// Copies the masked cells of each `h × w` channel plane into its four phase planes
+    /// (`(y & 1, x & 1)`, each `⌈h/2⌉ × ⌈w/2⌉`, cell `(y >> 1, x >> 1)`), channels spread over the workers.
+    static func splitPhases(_ src: SharedPointer, channels: Int, h: Int, w: Int, spans: [(y: Int, x0: Int, x1: Int)],
+                            into dst: SharedPointer, workers: Int) {
+        let ph = (h + 1) / 2, pw = (w + 1) / 2
+        let parts = min(workers, channels)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            var c = p
+            while c < channels {
+                let plane = UnsafePointer(src.base + c * h * w)
+                let out = dst.base + c * 4 * ph * pw
+                for s in spans {
+                    let row = plane + s.y * w
+                    let base = out + ((s.y & 1) * 2) * ph * pw + (s.y >> 1) * pw
+                    var even = base + ((s.x0 + 1) >> 1), odd = base + ph * pw + (s.x0 >> 1)
+                    var x = s.x0
+                    if x & 1 == 1 && x < s.x1 { odd.pointee = row[x]; odd += 1; x += 1 }
+                    while x + 16 <= s.x1 {
+                        let v = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(even).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(odd).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                        even += 8; odd += 8; x += 16
+                    }
+                    while x < s.x1 {
+                        if x & 1 == 0 { even.pointee = row[x]; even += 1 } else { odd.pointee = row[x]; odd += 1 }
+                        x += 1
+                    }
+                }
+                c += parts
+            }
+        }
     }
 
     /// im2col, `cblas_sgemm` and scatter over `spans`, `chunk` cells at a time.
-    private static func compute(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int,
-                                src: UnsafePointer<Float>, h: Int, w: Int,
-                                cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
-                                dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+    private static func gemm(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int, phased: Bool,
+                             src: UnsafePointer<Float>, h: Int, w: Int,
+                             cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
+                             dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
         let k = layer.patchSize
         var spanIndex = 0, spanOffset = 0
         var segments: [(y: Int, x0: Int, x1: Int)] = []
+        segments.reserveCapacity(64)
         while spanIndex < spans.count {
             segments.removeAll(keepingCapacity: true)
             var n = 0
@@ -198,7 +266,11 @@ enum MaskedNetwork {
                 n += take
                 if start + take == s.x1 { spanIndex += 1; spanOffset = 0 } else { spanOffset += take }
             }
-            im2col(layer, src, h: h, w: w, segments: segments, n: n, into: cols)
+            if phased {
+                im2colPhased(layer, src, h: h, w: w, segments: segments, n: n, into: cols)
+            } else {
+                im2col(layer, src, h: h, w: w, segments: segments, n: n, into: cols)
+            }
             layer.weights.withUnsafeBufferPointer { wts in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(layer.outChannels), Int32(n),
                             Int32(k), 1, wts.baseAddress!, Int32(k), cols, Int32(n), 0, prod, Int32(n))
@@ -207,6 +279,82 @@ enum MaskedNetwork {
         }
     }
 
+    /// im2col of a stride-2, unpadded layer from phase planes: input cell `(2y + ky, 2x + kx)` is phase
+    /// `(ky & 1, kx & 1)` at `(y + ky >> 1, x + kx >> 1)`, so each row of a segment is one copy.
+    @inline(__always)
+    private static func im2colPhased(_ layer: MMODConvolution, _ phases: UnsafePointer<Float>, h: Int, w: Int,
+                                     segments: [(y: Int, x0: Int, x1: Int)], n: Int, into dst: UnsafeMutablePointer<Float>) {
+        let ph = (h + 1) / 2, pw = (w + 1) / 2, kk = layer.kernel
+        var d = dst
+        for ci in 0..<layer.inChannels {
+            for ky in 0..<kk {
+                for kx in 0..<kk {
+                    let plane = phases + (ci * 4 + (ky & 1) * 2 + (kx & 1)) * ph * pw + (ky >> 1) * pw + (kx >> 1)
+                    for seg in segments {
+                        let count = seg.x1 - seg.x0
+                        d.update(from: plane + seg.y * pw + seg.x0, count: count)
+                        d += count
+                    }
+                }
+            }
+        }
+    }
+
+    /// Direct convolution for a layer with one output channel and stride 1: for each masked run of cells,
+    /// for each input channel and kernel row, the zero-padded input row is copied once and its `kernel`
+    /// taps are accumulated into SIMD registers 8 cells at a time.
+    private static func direct(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)],
+                               src: UnsafePointer<Float>, h: Int, w: Int, scratch: UnsafeMutablePointer<Float>,
+                               dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+        let kk = layer.kernel, p = layer.pad
+        let acc = scratch, row = scratch + directChunk + 8
+        let bias = layer.bias[0]
+        layer.weights.withUnsafeBufferPointer { wts in
+            for s in spans {
+                var x0 = s.x0
+                while x0 < s.x1 {
+                    let n = min(directChunk, s.x1 - x0)
+                    acc.update(repeating: 0, count: n)
+                    let width = n + kk - 1
+                    let left = x0 - p
+                    let lo = max(0, -left), hi = min(width, w - left)  // row[j] valid for lo ≤ j < hi
+                    for ci in 0..<layer.inChannels {
+                        let plane = src + ci * h * w
+                        for ky in 0..<kk {
+                            let iy = s.y - p + ky
+                            guard iy >= 0, iy < h else { continue }
+                            if lo > 0 { row.update(repeating: 0, count: min(lo, width)) }
+                            if hi > lo { (row + lo).update(from: plane + iy * w + left + lo, count: hi - lo) }
+                            if hi < width { (row + max(hi, 0)).update(repeating: 0, count: width - max(hi, 0)) }
+                            let taps = wts.baseAddress! + (ci * kk + ky) * kk
+                            var i = 0
+                            while i + 8 <= n {
+                                var a = UnsafeRawPointer(acc + i).loadUnaligned(as: SIMD8<Float>.self)
+                                for kx in 0..<kk {
+                                    a += SIMD8(repeating: taps[kx]) * UnsafeRawPointer(row + i + kx).loadUnaligned(as: SIMD8<Float>.self)
+                                }
+                                UnsafeMutableRawPointer(acc + i).storeBytes(of: a, as: SIMD8<Float>.self)
+                                i += 8
+                            }
+                            while i < n {
+                                var a = acc[i]
+                                for kx in 0..<kk { a += taps[kx] * row[i + kx] }
+                                acc[i] = a
+                                i += 1
+                            }
+                        }
+                    }
+                    let out = dst + s.y * ow + x0
+                    if layer.relu {
+                        for i in 0..<n { out[i] = max(acc[i] + bias, 0) }
+                    } else {
+                        for i in 0..<n { out[i] = acc[i] + bias }
+                    }
+                    x0 += n
+                }
+            }
+        }
+    }
     @inline(__always)
     private static func im2col(_ layer: MMODConvolution, _ src: UnsafePointer<Float>, h: Int, w: Int,
                                segments: [(y: Int, x0: Int, x1: Int)], n: Int, into dst: UnsafeMutablePointer<Float>) {

@@ -97,7 +97,8 @@ enum PyramidBuilder {
     /// The image pixels, read by the per-channel tasks.
     private struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
 
-    /// - Precondition: `planes` holds `3 · rows · columns` zeros.
+    /// - Precondition: `planes` holds `3 · rows · columns` floats, zero outside the tiles of `layout` (every
+    ///   tile is overwritten whole).
     static func fill(_ image: Image, layout: PyramidLayout, means: (r: Float, g: Float, b: Float),
                      into planes: UnsafeMutableBufferPointer<Float>) {
         let plane = layout.rows * layout.columns
