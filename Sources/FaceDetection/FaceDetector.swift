@@ -182,6 +182,7 @@ public struct FaceDetector: Sendable {
             }
             var masks = [outMask]
             for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
+                if MaskedNetwork.method(for: model.layers[i]) == .winograd { masks[0] = masks[0].alignedToBlocks() }
                 masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
             }
 

@@ -16,6 +16,15 @@ struct MMODConvolution: Sendable {
     /// Folded bias (γ′·b + β′).
     let bias: [Float]
     let relu: Bool
+    /// The Winograd F(2×2, 5×5) form of this layer, for 5×5 stride-1 pad-2 layers.
+    private(set) var winograd: Winograd5x5?
+
+    init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float], relu: Bool) {
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.pad = pad; self.weights = weights; self.bias = bias; self.relu = relu
+        winograd = nil
+        winograd = Winograd5x5(self)
+    }
 
     var patchSize: Int { inChannels * kernel * kernel }
 
