@@ -158,8 +158,11 @@ enum MaskedNetwork {
         for layer in layers { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
         var mapCounts = [0, 0], phaseCount = 0
         for (i, layer) in layers.enumerated() {
-            mapCounts[i % 2] = max(mapCounts[i % 2], layer.outChannels * grids[i + 1].h * grids[i + 1].w)
-            if method(for: layer) == .phased {
+            let (oh, ow) = grids[i + 1]
+            let planar = layer.outChannels * oh * ow
+            let phased = layer.outChannels * 4 * ((oh + 1) / 2) * ((ow + 1) / 2)
+            mapCounts[i % 2] = max(mapCounts[i % 2], writesPhases(layers, i) ? phased : planar)
+            if method(for: layer) == .phased && (i == 0 || !writesPhases(layers, i - 1)) {
                 phaseCount = max(phaseCount, layer.inChannels * 4 * ((grids[i].h + 1) / 2) * ((grids[i].w + 1) / 2))
             }
         }
@@ -176,6 +179,7 @@ enum MaskedNetwork {
         let shared = SharedPointer(base: workBase)
 
         var current = UnsafeMutablePointer(mutating: input)
+        var currentIsPhased = false
         var macs = 0
         for (index, layer) in layers.enumerated() {
             let (h, w) = grids[index], (oh, ow) = grids[index + 1]
@@ -187,12 +191,14 @@ enum MaskedNetwork {
             let parts = max(1, min(workers, total / minimumCellsPerWorker))
             let parted = how == .winograd ? [] : split(spans, total: total, parts: parts)
             let tiles = how == .winograd ? tileRuns(spans, parts: parts) : []
-            if how == .phased {
+            if how == .phased && !currentIsPhased {
                 splitPhases(SharedPointer(base: current), channels: layer.inChannels, h: h, w: w,
                             spans: masks[index].spans, into: SharedPointer(base: phases), workers: workers)
+                current = phases
             }
-            let src = SharedPointer(base: how == .phased ? phases : current)
+            let src = SharedPointer(base: current)
             let dst = SharedPointer(base: next)
+            let outPhased = writesPhases(layers, index)
             let work = { @Sendable (p: Int) in
                 let cols = shared.base + p * (colsPer + prodPer)
                 switch how {
@@ -204,7 +210,8 @@ enum MaskedNetwork {
                 case .im2col, .phased:
                     let chunk = max(64, chunkFloats / layer.patchSize)
                     gemm(layer, parted[p], chunk: chunk, phased: how == .phased, src: UnsafePointer(src.base),
-                         h: h, w: w, cols: cols, prod: cols + colsPer, dst: dst.base, oh: oh, ow: ow)
+                         h: h, w: w, cols: cols, prod: cols + colsPer, dst: dst.base, oh: oh, ow: ow,
+                         phasedOutput: outPhased)
                 }
             }
             if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
@@ -214,8 +221,17 @@ enum MaskedNetwork {
                 macs += total * layer.patchSize * layer.outChannels
             }
             current = next
+            currentIsPhased = outPhased
         }
         return body(UnsafePointer(current), macs)
+    }
+
+    /// Whether layer `i` writes its output as phase planes: when the next layer reads phase planes and this
+    /// layer ends in a scatter (so the split costs nothing extra).
+    static func writesPhases(_ layers: [MMODConvolution], _ i: Int) -> Bool {
+        guard i + 1 < layers.count, method(for: layers[i + 1]) == .phased else { return false }
+        let how = method(for: layers[i])
+        return how == .im2col || how == .phased
     }
 
     /// Splits the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.
@@ -299,7 +315,7 @@ enum MaskedNetwork {
     private static func gemm(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int, phased: Bool,
                              src: UnsafePointer<Float>, h: Int, w: Int,
                              cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
-                             dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+                             dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int, phasedOutput: Bool) {
         let k = layer.patchSize
         var spanIndex = 0, spanOffset = 0
         var segments: [(y: Int, x0: Int, x1: Int)] = []
@@ -324,7 +340,11 @@ enum MaskedNetwork {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(layer.outChannels), Int32(n),
                             Int32(k), 1, wts.baseAddress!, Int32(k), cols, Int32(n), 0, prod, Int32(n))
             }
-            scatter(layer, prod, n: n, segments: segments, into: dst, oh: oh, ow: ow)
+            if phasedOutput {
+                scatterPhases(layer, prod, n: n, segments: segments, into: dst, oh: oh, ow: ow)
+            } else {
+                scatter(layer, prod, n: n, segments: segments, into: dst, oh: oh, ow: ow)
+            }
         }
     }
 
@@ -457,6 +477,33 @@ enum MaskedNetwork {
                     for x in seg.x0..<seg.x1 { d[x] = max(srcRow[x - seg.x0] + b, 0) }
                 } else {
                     for x in seg.x0..<seg.x1 { d[x] = srcRow[x - seg.x0] + b }
+                }
+                srcRow += seg.x1 - seg.x0
+            }
+        }
+    }
+
+    /// ``scatter(_:_:n:segments:into:oh:ow:)`` into phase planes (the layout ``splitPhases`` makes).
+    @inline(__always)
+    private static func scatterPhases(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, n: Int,
+                                      segments: [(y: Int, x0: Int, x1: Int)], into dst: UnsafeMutablePointer<Float>,
+                                      oh: Int, ow: Int) {
+        let ph = (oh + 1) / 2, pw = (ow + 1) / 2, phase = ph * pw
+        for co in 0..<layer.outChannels {
+            let b = layer.bias[co]
+            var srcRow = prod + co * n
+            let planes = dst + co * 4 * phase
+            for seg in segments {
+                let row = planes + (seg.y & 1) * 2 * phase + (seg.y >> 1) * pw
+                // Even columns to the first phase plane of the row, odd ones to the second.
+                for parity in 0..<2 {
+                    let out = row + parity * phase
+                    var x = seg.x0 + ((seg.x0 & 1) ^ parity)
+                    if layer.relu {
+                        while x < seg.x1 { out[x >> 1] = max(srcRow[x - seg.x0] + b, 0); x += 2 }
+                    } else {
+                        while x < seg.x1 { out[x >> 1] = srcRow[x - seg.x0] + b; x += 2 }
+                    }
                 }
                 srcRow += seg.x1 - seg.x0
             }

@@ -91,11 +91,18 @@ struct PyramidLayout: Sendable, Equatable {
 /// Builds the tiled pyramid tensor (3 planes, `layout.rows × layout.columns`, zero outside the tiles):
 /// level 0 is `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous
 /// tile (the SIMD path of `interpolation.h`, reproduced operation for operation).
+///
+/// Levels are built one after another (each reads the previous one); inside a level the rows are split
+/// between the cores, all three planes per row. The column positions and weights of a level are the same
+/// for every row, so they are computed once per level (``ColumnTable``).
 enum PyramidBuilder {
-    /// Plane memory shared by the per-channel tasks (each writes its own plane only).
+    /// Plane memory shared by the row workers (each writes its own rows only).
     private struct SharedFloats: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
-    /// The image pixels, read by the per-channel tasks.
+    /// The image pixels, read by the row workers.
     private struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
+
+    /// Fewest output pixels per worker worth a thread of its own.
+    static let minimumPixelsPerWorker = 16_384
 
     /// - Precondition: `planes` holds `3 · rows · columns` floats, zero outside the tiles of `layout` (every
     ///   tile is overwritten whole).
@@ -105,81 +112,145 @@ enum PyramidBuilder {
         precondition(planes.count >= 3 * plane)
         guard let r0 = layout.rects.first else { return }
         let base = SharedFloats(base: planes.baseAddress!)
-        let meanArray = [means.r, means.g, means.b]
-        // The three planes are independent: one task each (level 0, then every level from the one above).
+        let m = SIMD4<Float>(means.r, means.g, means.b, 0)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let rects = layout.rects, columns = layout.columns
         image.pixels.withUnsafeBufferPointer { px in
             let pixels = SharedBytes(base: px.baseAddress!)
             let ch = image.channels, width = image.width, height = image.height
-            let rects = layout.rects, columns = layout.columns
-            DispatchQueue.concurrentPerform(iterations: 3) { c in
-                let m = meanArray[c]
-                let dst = base.base + c * plane
-                let srcChannel = ch == 1 ? 0 : c
-                for y in 0..<height {
-                    let row = dst + (r0.top + y) * columns + r0.left
-                    var s = (y * width) * ch + srcChannel
-                    for x in 0..<width {
-                        row[x] = (Float(pixels.base[s]) - m) / 256
-                        s += ch
+            // Level 0: rows split between the workers, three planes per row.
+            let parts0 = max(1, min(workers, width * height / minimumPixelsPerWorker))
+            DispatchQueue.concurrentPerform(iterations: parts0) { p in
+                for y in (height * p / parts0)..<(height * (p + 1) / parts0) {
+                    let rowOffset = (r0.top + y) * columns + r0.left
+                    let rr = base.base + rowOffset, rg = rr + plane, rb = rg + plane
+                    var s = y * width * ch
+                    if ch == 1 {
+                        for x in 0..<width {
+                            let v = Float(pixels.base[s])
+                            rr[x] = (v - m[0]) / 256; rg[x] = (v - m[1]) / 256; rb[x] = (v - m[2]) / 256
+                            s += 1
+                        }
+                    } else {
+                        for x in 0..<width {
+                            rr[x] = (Float(pixels.base[s]) - m[0]) / 256
+                            rg[x] = (Float(pixels.base[s + 1]) - m[1]) / 256
+                            rb[x] = (Float(pixels.base[s + 2]) - m[2]) / 256
+                            s += ch
+                        }
                     }
-                }
-                for i in 1..<max(1, rects.count) {
-                    resize(from: dst, src: rects[i - 1], to: dst, dst: rects[i], stride: columns)
                 }
             }
         }
+        // Every next level from the one above, rows split between the workers.
+        for i in 1..<max(1, rects.count) {
+            let src = rects[i - 1], dst = rects[i]
+            let table = ColumnTable(inColumns: src.width, outColumns: dst.width)
+            let parts = max(1, min(workers, dst.width * dst.height * 3 / minimumPixelsPerWorker))
+            let work = { @Sendable (p: Int) in
+                let rows = (dst.height * p / parts)..<(dst.height * (p + 1) / parts)
+                for c in 0..<3 {
+                    let planeBase = base.base + c * plane
+                    resize(from: planeBase, src: src, to: planeBase, dst: dst, stride: columns, rows: rows, table: table)
+                }
+            }
+            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        }
     }
 
-    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images.
+    /// The column positions and weights of one level's resampling, shared by all its rows: dlib's SIMD loop
+    /// (4 columns at a time, x advanced by repeated float additions) up to `simdColumns`, then its scalar
+    /// tail in double.
+    struct ColumnTable: Sendable {
+        let left: [Int32]
+        let fraction: [Float]
+        let simdColumns: Int
+        let tailLeft: [Int]
+        let tailRight: [Int]
+        let tailFraction: [Float]
+
+        init(inColumns inC: Int, outColumns outC: Int) {
+            let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
+            var left: [Int32] = [], fraction: [Float] = []
+            left.reserveCapacity(outC + 4); fraction.reserveCapacity(outC + 4)
+            let x = -4 * xScale
+            let step = Float(4 * xScale)
+            var vx = SIMD4<Float>(Float(x), Float(x + xScale), Float(x + 2 * xScale), Float(x + 3 * xScale))
+            var c = 0
+            while inC > 0 && outC > 0 {
+                vx += SIMD4<Float>(repeating: step)
+                // x ≥ 0, so truncation (cvttps2dq in dlib) is floor.
+                let l = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
+                if Int(l[3]) + 1 >= inC { break }
+                let lr = vx - SIMD4<Float>(Float(l[0]), Float(l[1]), Float(l[2]), Float(l[3]))
+                for j in 0..<4 { left.append(l[j]); fraction.append(lr[j]) }
+                c += 4
+            }
+            simdColumns = c
+            self.left = left; self.fraction = fraction
+            var tl: [Int] = [], tr: [Int] = [], tf: [Float] = []
+            var xs = -xScale + Double(c) * xScale
+            while c < outC {
+                xs += xScale
+                let l = Int(xs.rounded(.down))
+                tl.append(l); tr.append(min(l + 1, inC - 1)); tf.append(Float(xs - Double(l)))
+                c += 1
+            }
+            tailLeft = tl; tailRight = tr; tailFraction = tf
+        }
+    }
+
+    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images (all rows).
     static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
                        to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
+        guard src.height > 0, src.width > 0, dst.height > 0, dst.width > 0 else { return }
+        resize(from: srcBase, src: src, to: dstBase, dst: dst, stride: stride, rows: 0..<dst.height,
+               table: ColumnTable(inColumns: src.width, outColumns: dst.width))
+    }
+
+    /// Rows `rows` of dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images.
+    static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
+                       to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int,
+                       rows: Range<Int>, table: ColumnTable) {
         let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
         guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
-        let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
         let yScale = Double(inR - 1) / Double(max(outR - 1, 1))
         let input = UnsafePointer(srcBase + src.top * stride + src.left)
         let output = dstBase + dst.top * stride + dst.left
         var y = -yScale
-        for r in 0..<outR {
-            y += yScale
-            let top = Int(y.rounded(.down))
-            let bottom = min(top + 1, inR - 1)
-            let tbFrac = y - Double(top)
-            let topRow = input + top * stride, bottomRow = input + bottom * stride
-            let outRow = output + r * stride
-            let x = -4 * xScale
-            let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
-            let step = Float(4 * xScale)
-            var vx = SIMD4<Float>(Float(x), Float(x + xScale), Float(x + 2 * xScale), Float(x + 3 * xScale))
-            var c = 0
-            while true {
-                vx += SIMD4<Float>(repeating: step)
-                // x ≥ 0, so truncation (cvttps2dq in dlib) is floor.
-                let left = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
-                let lr = vx - SIMD4<Float>(Float(left[0]), Float(left[1]), Float(left[2]), Float(left[3]))
-                let invLr = SIMD4<Float>(repeating: 1) - lr
-                let right = left &+ 1
-                if Int(right[3]) >= inC { break }
-                let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
-                for j in 0..<4 {
-                    let l = Int(left[j]), rr = Int(right[j])
-                    let v = tlf[j] * topRow[l] + trf[j] * topRow[rr] + blf[j] * bottomRow[l] + brf[j] * bottomRow[rr]
-                    outRow[c + j] = v
+        for _ in 0..<rows.lowerBound { y += yScale }  // dlib accumulates y row by row
+        table.left.withUnsafeBufferPointer { left in
+        table.fraction.withUnsafeBufferPointer { fraction in
+            for r in rows {
+                y += yScale
+                let top = Int(y.rounded(.down))
+                let bottom = min(top + 1, inR - 1)
+                let tbFrac = y - Double(top)
+                let topRow = input + top * stride, bottomRow = input + bottom * stride
+                let outRow = output + r * stride
+                let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
+                var c = 0
+                while c < table.simdColumns {
+                    let lr = SIMD4<Float>(fraction[c], fraction[c + 1], fraction[c + 2], fraction[c + 3])
+                    let invLr = SIMD4<Float>(repeating: 1) - lr
+                    let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
+                    for j in 0..<4 {
+                        let l = Int(left[c + j])
+                        outRow[c + j] = tlf[j] * topRow[l] + trf[j] * topRow[l + 1] + blf[j] * bottomRow[l]
+                            + brf[j] * bottomRow[l + 1]
+                    }
+                    c += 4
                 }
-                c += 4
+                for t in 0..<(outC - table.simdColumns) {
+                    let l = table.tailLeft[t], rr = table.tailRight[t]
+                    let lrFrac = table.tailFraction[t]
+                    let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
+                    let upper = (1 - lrFrac) * tl + lrFrac * tr
+                    let lower = (1 - lrFrac) * bl + lrFrac * br
+                    outRow[c + t] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
+                }
             }
-            var xs = -xScale + Double(c) * xScale
-            while c < outC {
-                xs += xScale
-                let left = Int(xs.rounded(.down))
-                let right = min(left + 1, inC - 1)
-                let lrFrac = Float(xs - Double(left))
-                let tl = topRow[left], tr = topRow[right], bl = bottomRow[left], br = bottomRow[right]
-                let upper = (1 - lrFrac) * tl + lrFrac * tr
-                let lower = (1 - lrFrac) * bl + lrFrac * br
-                outRow[c] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
-                c += 1
-            }
+        }
         }
     }
 }
