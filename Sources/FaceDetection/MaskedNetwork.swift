@@ -279,17 +279,17 @@ enum MaskedNetwork {
     }
 
     /// Copies the masked cells of each `h × w` channel plane into its four phase planes
-    /// (`(y & 1, x & 1)`, each `⌈h/2⌉ × ⌈w/2⌉`, cell `(y >> 1, x >> 1)`), channels spread over the workers.
+    /// (`(y & 1, x & 1)`, each `⌈h/2⌉ × ⌈w/2⌉`, cell `(y >> 1, x >> 1)`); the spans are split between the
+    /// workers, every channel of a span by the same worker.
     static func splitPhases(_ src: SharedPointer, channels: Int, h: Int, w: Int, spans: [(y: Int, x0: Int, x1: Int)],
                             into dst: SharedPointer, workers: Int) {
         let ph = (h + 1) / 2, pw = (w + 1) / 2
-        let parts = min(workers, channels)
+        let parts = max(1, min(workers, spans.count / 16))
         DispatchQueue.concurrentPerform(iterations: parts) { p in
-            var c = p
-            while c < channels {
+            for c in 0..<channels {
                 let plane = UnsafePointer(src.base + c * h * w)
                 let out = dst.base + c * 4 * ph * pw
-                for s in spans {
+                for s in spans[(spans.count * p / parts)..<(spans.count * (p + 1) / parts)] {
                     let row = plane + s.y * w
                     let base = out + ((s.y & 1) * 2) * ph * pw + (s.y >> 1) * pw
                     var even = base + ((s.x0 + 1) >> 1), odd = base + ph * pw + (s.x0 >> 1)
@@ -306,7 +306,6 @@ enum MaskedNetwork {
                         x += 1
                     }
                 }
-                c += parts
             }
         }
     }
