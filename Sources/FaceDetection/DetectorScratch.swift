@@ -3,10 +3,10 @@ import Foundation
 /// The memory one detection works in, kept between detections so that a steady stream of frames of one
 /// size allocates nothing and faults in no fresh pages.
 ///
-/// Blocks are `calloc`ed when they first grow: the kernel hands large blocks out as untouched zero pages,
+/// Blocks are mapped (`mmap`) when they first grow: the kernel hands them out as untouched zero pages,
 /// so only the cells a detection really writes (the tiles of the pyramid, the masked cells of each layer)
 /// become resident. Block contents are unspecified between uses, except the pyramid tensor, whose
-/// zero gaps between tiles are kept valid (see ``preparePyramid(planes:layout:)``).
+/// zero gaps between tiles are kept valid (see ``preparePyramid(planes:layout:geometry:)``).
 ///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
@@ -17,60 +17,84 @@ final class DetectorScratch: @unchecked Sendable {
 
     private var blocks: [(pointer: UnsafeMutablePointer<Float>?, count: Int)] =
         Array(repeating: (nil, 0), count: Slot.allCases.count)
-    /// The layout whose tiles the pyramid block holds (3 planes at that layout's size); every other float
-    /// of the block is zero.
-    private var writtenLayout: PyramidLayout?
+    /// The layout whose tiles the pyramid block holds, in which geometry; every other float of the block
+    /// is zero.
+    private var written: (layout: PyramidLayout, geometry: PlaneGeometry)?
 
     deinit {
-        for b in blocks { free(b.pointer) }
+        for b in blocks { Self.unmap(b.pointer, count: b.count) }
+    }
+
+    /// Anonymous private pages: zero until written, resident only once touched, whatever malloc's
+    /// thresholds are (a `calloc` served from the heap would zero — and so touch — every page).
+    private static func map(count: Int) -> UnsafeMutablePointer<Float>? {
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let raw, raw != MAP_FAILED else { return nil }
+        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    private static func unmap(_ p: UnsafeMutablePointer<Float>?, count: Int) {
+        guard let p else { return }
+        munmap(UnsafeMutableRawPointer(p), max(count, 1) * MemoryLayout<Float>.stride)
     }
 
     /// Floats held across every slot (allocated, not necessarily resident).
     var capacity: Int { blocks.reduce(0) { $0 + $1.count } }
 
-    /// The first `count` floats of `slot`, growing the block (zero-filled) when it is too small.
+    /// The first `count` floats of `slot`, growing the block (fresh zero pages) when it is too small.
     /// Returns nil when the memory cannot be had.
     func block(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float>? {
         let i = slot.rawValue
         if blocks[i].count >= count, let p = blocks[i].pointer { return p }
-        free(blocks[i].pointer)
+        Self.unmap(blocks[i].pointer, count: blocks[i].count)
         blocks[i] = (nil, 0)
-        if slot == .pyramid { writtenLayout = nil }
-        guard let raw = calloc(max(count, 1), MemoryLayout<Float>.stride) else { return nil }
-        let p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        if slot == .pyramid { written = nil }
+        guard let p = Self.map(count: count) else { return nil }
         blocks[i] = (p, max(count, 1))
         return p
     }
 
-    /// The pyramid block for `layout` (`planes` planes of `layout.rows × layout.columns`), zero outside
-    /// the tiles of `layout`: tiles written for an earlier, different layout are cleared row by row
-    /// (only what was written, not the whole block). The caller writes inside `layout`'s tiles only.
-    func preparePyramid(planes: Int, layout: PyramidLayout) -> UnsafeMutablePointer<Float>? {
-        guard let p = block(.pyramid, count: planes * layout.rows * layout.columns) else { return nil }
-        if let old = writtenLayout, old != layout {
-            let plane = old.rows * old.columns
+    /// The pyramid block for `layout` (`planes` planes of `geometry`), zero outside the tiles of `layout`:
+    /// tiles written for an earlier, different layout are cleared row by row (only what was written, not
+    /// the whole block). The caller writes inside `layout`'s tiles only.
+    func preparePyramid(planes: Int, layout: PyramidLayout, geometry: PlaneGeometry) -> UnsafeMutablePointer<Float>? {
+        guard let p = block(.pyramid, count: planes * geometry.count) else { return nil }
+        if let old = written, old.layout != layout || old.geometry != geometry {
+            let g = old.geometry
             for c in 0..<planes {
-                for r in old.rects {
+                for r in old.layout.rects {
                     for y in r.top...r.bottom {
-                        (p + c * plane + y * old.columns + r.left).update(repeating: 0, count: r.right - r.left + 1)
+                        let row = p + c * g.count + g.rowOffset(y)
+                        if g.phased {
+                            let evens = (r.left + 1) >> 1, evenEnd = r.right >> 1          // even columns
+                            if evenEnd >= evens { (row + evens).update(repeating: 0, count: evenEnd - evens + 1) }
+                            let odds = r.left >> 1, oddEnd = (r.right - 1) >> 1             // odd columns
+                            let odd = row + g.phaseRows * g.phaseColumns
+                            if oddEnd >= odds { (odd + odds).update(repeating: 0, count: oddEnd - odds + 1) }
+                        } else {
+                            (row + r.left).update(repeating: 0, count: r.right - r.left + 1)
+                        }
                     }
                 }
             }
         }
         // From here on only `layout`'s tiles are written.
-        writtenLayout = layout
+        written = (layout, geometry)
         return p
     }
 }
 
 /// A lock-protected stack of scratches: a detection takes one (or a new one) and gives it back.
-/// Keeps at most `limit` idle scratches, so memory is bounded by the number of concurrent detections.
+/// Keeps at most `limit` idle scratches (default one: a reader verifies one frame at a time; a second
+/// concurrent detection, such as the portrait's during enrolment, works in a scratch of its own that is
+/// freed afterwards).
 final class DetectorScratchPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [DetectorScratch] = []
     private let limit: Int
 
-    init(limit: Int = 2) { self.limit = limit }
+    init(limit: Int = 1) { self.limit = limit }
 
     func take() -> DetectorScratch {
         lock.lock(); defer { lock.unlock() }

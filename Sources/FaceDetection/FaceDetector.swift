@@ -189,15 +189,18 @@ public struct FaceDetector: Sendable {
             let t0 = clock.now
             let scratch = scratchPool.take()
             defer { scratchPool.give(scratch) }
-            guard let input = scratch.preparePyramid(planes: 3, layout: layout) else {
+            // Phase planes when the first layer has stride 2 (it then reads them with one copy per row).
+            let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns,
+                                         phased: MaskedNetwork.method(for: model.layers[0]) == .phased)
+            guard let input = scratch.preparePyramid(planes: 3, layout: layout, geometry: geometry) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            PyramidBuilder.fill(image, layout: layout, means: model.means,
-                                into: UnsafeMutableBufferPointer(start: input, count: 3 * layout.rows * layout.columns))
+            PyramidBuilder.fill(image, layout: layout, geometry: geometry, means: model.means,
+                                into: UnsafeMutableBufferPointer(start: input, count: 3 * geometry.count))
             let t1 = clock.now
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold
-            let found = MaskedNetwork.run(layers: model.layers, input: input, rows: layout.rows, columns: layout.columns,
+            let found = MaskedNetwork.run(layers: model.layers, input: input, geometry: geometry,
                                           masks: masks, scratch: scratch) { scores, m -> ([Detection], Int) in
                 // Candidates: every masked score above the threshold, as a window mapped back to the image.
                 var candidates: [Detection] = []

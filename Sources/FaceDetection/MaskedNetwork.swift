@@ -144,9 +144,9 @@ enum MaskedNetwork {
 
     /// Runs every layer and hands `body` the score-map plane (`rows × columns` of the last grid, only the
     /// cells of `masks.last` defined) and the multiply-adds performed; nil when the scratch memory cannot be had.
-    /// `input` holds the `3 × rows × columns` planes of the tiled pyramid (read only where `masks[0]` needs).
+    /// `input` holds the 3 planes of the tiled pyramid in `geometry` (read only where `masks[0]` needs).
     /// `masks[i]` is the needed-cell mask of layer `i`'s input grid; `masks[layers.count]` is the score map's.
-    static func run<R>(layers: [MMODConvolution], input: UnsafePointer<Float>, rows: Int, columns: Int,
+    static func run<R>(layers: [MMODConvolution], input: UnsafePointer<Float>, geometry: PlaneGeometry,
                        masks: [CellMask], scratch: DetectorScratch,
                        _ body: (UnsafePointer<Float>, Int) -> R) -> R? {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
@@ -154,7 +154,7 @@ enum MaskedNetwork {
         defer { if workers > 1 { SingleThreadedBLAS.leave() } }
 
         // Grid sizes, and every block's size up front (so no block grows while another layer reads it).
-        var grids = [(h: rows, w: columns)]
+        var grids = [(h: geometry.rows, w: geometry.columns)]
         for layer in layers { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
         var mapCounts = [0, 0], phaseCount = 0
         for (i, layer) in layers.enumerated() {
@@ -162,7 +162,7 @@ enum MaskedNetwork {
             let planar = layer.outChannels * oh * ow
             let phased = layer.outChannels * 4 * ((oh + 1) / 2) * ((ow + 1) / 2)
             mapCounts[i % 2] = max(mapCounts[i % 2], writesPhases(layers, i) ? phased : planar)
-            if method(for: layer) == .phased && (i == 0 || !writesPhases(layers, i - 1)) {
+            if method(for: layer) == .phased && (i == 0 ? !geometry.phased : !writesPhases(layers, i - 1)) {
                 phaseCount = max(phaseCount, layer.inChannels * 4 * ((grids[i].h + 1) / 2) * ((grids[i].w + 1) / 2))
             }
         }
@@ -179,7 +179,7 @@ enum MaskedNetwork {
         let shared = SharedPointer(base: workBase)
 
         var current = UnsafeMutablePointer(mutating: input)
-        var currentIsPhased = false
+        var currentIsPhased = geometry.phased
         var macs = 0
         for (index, layer) in layers.enumerated() {
             let (h, w) = grids[index], (oh, ow) = grids[index + 1]

@@ -88,13 +88,38 @@ struct PyramidLayout: Sendable, Equatable {
     }
 }
 
-/// Builds the tiled pyramid tensor (3 planes, `layout.rows × layout.columns`, zero outside the tiles):
+/// Where the cells of one `rows × columns` channel plane live in memory: row-major, or split into four
+/// phase planes (even/odd rows × even/odd columns, each `⌈rows/2⌉ × ⌈columns/2⌉`), the layout a stride-2
+/// convolution reads with one copy per im2col row.
+struct PlaneGeometry: Sendable, Equatable {
+    let rows: Int
+    let columns: Int
+    let phased: Bool
+
+    var phaseRows: Int { (rows + 1) / 2 }
+    var phaseColumns: Int { (columns + 1) / 2 }
+    /// Floats per channel plane.
+    var count: Int { phased ? 4 * phaseRows * phaseColumns : rows * columns }
+
+    /// Offset of the start of row `y` (its column 0).
+    @inline(__always) func rowOffset(_ y: Int) -> Int {
+        phased ? (y & 1) * 2 * phaseRows * phaseColumns + (y >> 1) * phaseColumns : y * columns
+    }
+
+    /// Offset of column `x` from its row's start.
+    @inline(__always) func columnOffset(_ x: Int) -> Int {
+        phased ? (x & 1) * phaseRows * phaseColumns + (x >> 1) : x
+    }
+}
+
+/// Builds the tiled pyramid tensor (3 planes of `geometry`, zero outside the tiles):
 /// level 0 is `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous
 /// tile (the SIMD path of `interpolation.h`, reproduced operation for operation).
 ///
 /// Levels are built one after another (each reads the previous one); inside a level the rows are split
 /// between the cores, all three planes per row. The column positions and weights of a level are the same
-/// for every row, so they are computed once per level (``ColumnTable``).
+/// for every row, so they are computed once per level (``ColumnTable``), as memory offsets in the
+/// tensor's geometry — the detector keeps the pyramid as phase planes, which its first, stride-2 layer reads.
 enum PyramidBuilder {
     /// Plane memory shared by the row workers (each writes its own rows only).
     private struct SharedFloats: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
@@ -104,39 +129,43 @@ enum PyramidBuilder {
     /// Fewest output pixels per worker worth a thread of its own.
     static let minimumPixelsPerWorker = 16_384
 
-    /// - Precondition: `planes` holds `3 · rows · columns` floats, zero outside the tiles of `layout` (every
-    ///   tile is overwritten whole).
-    static func fill(_ image: Image, layout: PyramidLayout, means: (r: Float, g: Float, b: Float),
+    /// - Precondition: `planes` holds 3 planes of `geometry` (`layout.rows × layout.columns`), zero outside
+    ///   the tiles of `layout` (every tile is overwritten whole).
+    static func fill(_ image: Image, layout: PyramidLayout, geometry: PlaneGeometry, means: (r: Float, g: Float, b: Float),
                      into planes: UnsafeMutableBufferPointer<Float>) {
-        let plane = layout.rows * layout.columns
+        precondition(geometry.rows == layout.rows && geometry.columns == layout.columns)
+        let plane = geometry.count
         precondition(planes.count >= 3 * plane)
         guard let r0 = layout.rects.first else { return }
         let base = SharedFloats(base: planes.baseAddress!)
         let m = SIMD4<Float>(means.r, means.g, means.b, 0)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let rects = layout.rects, columns = layout.columns
+        let rects = layout.rects
+        let out0 = (0..<image.width).map { geometry.columnOffset(r0.left + $0) }
         image.pixels.withUnsafeBufferPointer { px in
             let pixels = SharedBytes(base: px.baseAddress!)
             let ch = image.channels, width = image.width, height = image.height
             // Level 0: rows split between the workers, three planes per row.
             let parts0 = max(1, min(workers, width * height / minimumPixelsPerWorker))
             DispatchQueue.concurrentPerform(iterations: parts0) { p in
-                for y in (height * p / parts0)..<(height * (p + 1) / parts0) {
-                    let rowOffset = (r0.top + y) * columns + r0.left
-                    let rr = base.base + rowOffset, rg = rr + plane, rb = rg + plane
-                    var s = y * width * ch
-                    if ch == 1 {
-                        for x in 0..<width {
-                            let v = Float(pixels.base[s])
-                            rr[x] = (v - m[0]) / 256; rg[x] = (v - m[1]) / 256; rb[x] = (v - m[2]) / 256
-                            s += 1
-                        }
-                    } else {
-                        for x in 0..<width {
-                            rr[x] = (Float(pixels.base[s]) - m[0]) / 256
-                            rg[x] = (Float(pixels.base[s + 1]) - m[1]) / 256
-                            rb[x] = (Float(pixels.base[s + 2]) - m[2]) / 256
-                            s += ch
+                out0.withUnsafeBufferPointer { o in
+                    for y in (height * p / parts0)..<(height * (p + 1) / parts0) {
+                        let rr = base.base + geometry.rowOffset(r0.top + y), rg = rr + plane, rb = rg + plane
+                        var s = y * width * ch
+                        if ch == 1 {
+                            for x in 0..<width {
+                                let v = Float(pixels.base[s]), d = o[x]
+                                rr[d] = (v - m[0]) / 256; rg[d] = (v - m[1]) / 256; rb[d] = (v - m[2]) / 256
+                                s += 1
+                            }
+                        } else {
+                            for x in 0..<width {
+                                let d = o[x]
+                                rr[d] = (Float(pixels.base[s]) - m[0]) / 256
+                                rg[d] = (Float(pixels.base[s + 1]) - m[1]) / 256
+                                rb[d] = (Float(pixels.base[s + 2]) - m[2]) / 256
+                                s += ch
+                            }
                         }
                     }
                 }
@@ -145,34 +174,34 @@ enum PyramidBuilder {
         // Every next level from the one above, rows split between the workers.
         for i in 1..<max(1, rects.count) {
             let src = rects[i - 1], dst = rects[i]
-            let table = ColumnTable(inColumns: src.width, outColumns: dst.width)
+            let table = ColumnTable(src: src, dst: dst, geometry: geometry)
             let parts = max(1, min(workers, dst.width * dst.height * 3 / minimumPixelsPerWorker))
             let work = { @Sendable (p: Int) in
                 let rows = (dst.height * p / parts)..<(dst.height * (p + 1) / parts)
                 for c in 0..<3 {
-                    let planeBase = base.base + c * plane
-                    resize(from: planeBase, src: src, to: planeBase, dst: dst, stride: columns, rows: rows, table: table)
+                    resize(base.base + c * plane, src: src, dst: dst, geometry: geometry, rows: rows, table: table)
                 }
             }
             if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
         }
     }
 
-    /// The column positions and weights of one level's resampling, shared by all its rows: dlib's SIMD loop
-    /// (4 columns at a time, x advanced by repeated float additions) up to `simdColumns`, then its scalar
-    /// tail in double.
+    /// The column positions and weights of one level's resampling, shared by all its rows, as offsets from
+    /// a row's start in the tensor's geometry: dlib's SIMD loop (4 columns at a time, x advanced by repeated
+    /// float additions) up to `simdColumns`, then its scalar tail in double.
     struct ColumnTable: Sendable {
-        let left: [Int32]
+        /// Offsets of the left and right source columns, and of the output column, per output column.
+        let left: [Int]
+        let right: [Int]
+        let out: [Int]
         let fraction: [Float]
         let simdColumns: Int
-        let tailLeft: [Int]
-        let tailRight: [Int]
-        let tailFraction: [Float]
 
-        init(inColumns inC: Int, outColumns outC: Int) {
+        init(src: PixelRect, dst: PixelRect, geometry: PlaneGeometry) {
+            let inC = src.width, outC = dst.width
             let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
-            var left: [Int32] = [], fraction: [Float] = []
-            left.reserveCapacity(outC + 4); fraction.reserveCapacity(outC + 4)
+            var left: [Int] = [], right: [Int] = [], fraction: [Float] = []
+            left.reserveCapacity(outC); right.reserveCapacity(outC); fraction.reserveCapacity(outC)
             let x = -4 * xScale
             let step = Float(4 * xScale)
             var vx = SIMD4<Float>(Float(x), Float(x + xScale), Float(x + 2 * xScale), Float(x + 3 * xScale))
@@ -183,51 +212,60 @@ enum PyramidBuilder {
                 let l = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
                 if Int(l[3]) + 1 >= inC { break }
                 let lr = vx - SIMD4<Float>(Float(l[0]), Float(l[1]), Float(l[2]), Float(l[3]))
-                for j in 0..<4 { left.append(l[j]); fraction.append(lr[j]) }
+                for j in 0..<4 {
+                    left.append(geometry.columnOffset(src.left + Int(l[j])))
+                    right.append(geometry.columnOffset(src.left + Int(l[j]) + 1))
+                    fraction.append(lr[j])
+                }
                 c += 4
             }
             simdColumns = c
-            self.left = left; self.fraction = fraction
-            var tl: [Int] = [], tr: [Int] = [], tf: [Float] = []
             var xs = -xScale + Double(c) * xScale
             while c < outC {
                 xs += xScale
                 let l = Int(xs.rounded(.down))
-                tl.append(l); tr.append(min(l + 1, inC - 1)); tf.append(Float(xs - Double(l)))
+                left.append(geometry.columnOffset(src.left + l))
+                right.append(geometry.columnOffset(src.left + min(l + 1, inC - 1)))
+                fraction.append(Float(xs - Double(l)))
                 c += 1
             }
-            tailLeft = tl; tailRight = tr; tailFraction = tf
+            self.left = left; self.right = right; self.fraction = fraction
+            out = (0..<outC).map { geometry.columnOffset(dst.left + $0) }
         }
     }
 
-    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images (all rows).
+    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images (all rows), on a
+    /// row-major plane with `stride` floats per row.
     static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
                        to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
         guard src.height > 0, src.width > 0, dst.height > 0, dst.width > 0 else { return }
-        resize(from: srcBase, src: src, to: dstBase, dst: dst, stride: stride, rows: 0..<dst.height,
-               table: ColumnTable(inColumns: src.width, outColumns: dst.width))
+        precondition(srcBase == dstBase, "source and destination tiles share one plane")
+        let geometry = PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride, phased: false)
+        resize(srcBase, src: src, dst: dst, geometry: geometry, rows: 0..<dst.height,
+               table: ColumnTable(src: src, dst: dst, geometry: geometry))
     }
 
-    /// Rows `rows` of dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images.
-    static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
-                       to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int,
-                       rows: Range<Int>, table: ColumnTable) {
+    /// Rows `rows` of dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images, from
+    /// tile `src` to tile `dst` of one plane of `geometry`.
+    static func resize(_ planeBase: UnsafeMutablePointer<Float>, src: PixelRect, dst: PixelRect,
+                       geometry: PlaneGeometry, rows: Range<Int>, table: ColumnTable) {
         let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
         guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
         let yScale = Double(inR - 1) / Double(max(outR - 1, 1))
-        let input = UnsafePointer(srcBase + src.top * stride + src.left)
-        let output = dstBase + dst.top * stride + dst.left
         var y = -yScale
         for _ in 0..<rows.lowerBound { y += yScale }  // dlib accumulates y row by row
         table.left.withUnsafeBufferPointer { left in
+        table.right.withUnsafeBufferPointer { right in
+        table.out.withUnsafeBufferPointer { out in
         table.fraction.withUnsafeBufferPointer { fraction in
             for r in rows {
                 y += yScale
                 let top = Int(y.rounded(.down))
                 let bottom = min(top + 1, inR - 1)
                 let tbFrac = y - Double(top)
-                let topRow = input + top * stride, bottomRow = input + bottom * stride
-                let outRow = output + r * stride
+                let topRow = UnsafePointer(planeBase + geometry.rowOffset(src.top + top))
+                let bottomRow = UnsafePointer(planeBase + geometry.rowOffset(src.top + bottom))
+                let outRow = planeBase + geometry.rowOffset(dst.top + r)
                 let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
                 var c = 0
                 while c < table.simdColumns {
@@ -235,21 +273,24 @@ enum PyramidBuilder {
                     let invLr = SIMD4<Float>(repeating: 1) - lr
                     let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
                     for j in 0..<4 {
-                        let l = Int(left[c + j])
-                        outRow[c + j] = tlf[j] * topRow[l] + trf[j] * topRow[l + 1] + blf[j] * bottomRow[l]
-                            + brf[j] * bottomRow[l + 1]
+                        let l = left[c + j], rr = right[c + j]
+                        outRow[out[c + j]] = tlf[j] * topRow[l] + trf[j] * topRow[rr] + blf[j] * bottomRow[l]
+                            + brf[j] * bottomRow[rr]
                     }
                     c += 4
                 }
-                for t in 0..<(outC - table.simdColumns) {
-                    let l = table.tailLeft[t], rr = table.tailRight[t]
-                    let lrFrac = table.tailFraction[t]
+                while c < outC {
+                    let l = left[c], rr = right[c]
+                    let lrFrac = fraction[c]
                     let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
                     let upper = (1 - lrFrac) * tl + lrFrac * tr
                     let lower = (1 - lrFrac) * bl + lrFrac * br
-                    outRow[c + t] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
+                    outRow[out[c]] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
+                    c += 1
                 }
             }
+        }
+        }
         }
         }
     }
