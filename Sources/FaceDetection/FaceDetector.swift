@@ -181,8 +181,9 @@ public struct FaceDetector: Sendable {
                 }
             }
             var masks = [outMask]
+            let methods = MaskedNetwork.methods(for: model.layers)
             for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
-                if MaskedNetwork.method(for: model.layers[i]) == .winograd { masks[0] = masks[0].alignedToBlocks() }
+                if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
                 masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
             }
 
@@ -191,7 +192,7 @@ public struct FaceDetector: Sendable {
             defer { scratchPool.give(scratch) }
             // Phase planes when the first layer has stride 2 (it then reads them with one copy per row).
             let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns,
-                                         phased: MaskedNetwork.method(for: model.layers[0]) == .phased)
+                                         phased: MaskedNetwork.methods(for: model.layers).first == .phased)
             guard let input = scratch.preparePyramid(planes: 3, layout: layout, geometry: geometry) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
@@ -201,12 +202,12 @@ public struct FaceDetector: Sendable {
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold
             let found = MaskedNetwork.run(layers: model.layers, input: input, geometry: geometry,
-                                          masks: masks, scratch: scratch) { scores, m -> ([Detection], Int) in
+                                          masks: masks, scratch: scratch) { scores, scoreGeometry, m -> ([Detection], Int) in
                 // Candidates: every masked score above the threshold, as a window mapped back to the image.
                 var candidates: [Detection] = []
                 for span in outMask.spans {
                     for c in span.x0..<span.x1 {
-                        let score = Double(scores[span.y * outColumns + c])
+                        let score = Double(scores[scoreGeometry.rowOffset(span.y) + scoreGeometry.columnOffset(c)])
                         guard score > threshold else { continue }
                         let px = model.outputToInput(Double(c)), py = model.outputToInput(Double(span.y))
                         let mapped = layout.tensorToImage(left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)

@@ -103,22 +103,23 @@ private enum SingleThreadedBLAS {
     }
 }
 
-/// Runs the MMOD convolutions over full-size planar feature maps, computing only masked cells.
+/// Runs the MMOD convolutions, computing only masked cells.
 ///
 /// Each layer is computed the cheapest exact way its shape allows:
-/// - stride-2 layers without padding (the downsampler): the needed input cells are first split into four
-///   phase planes (even/odd rows × even/odd columns), so every im2col row is one contiguous copy; then
-///   `cblas_sgemm` and a scatter with bias and ReLU;
+/// - stride-2 layers without padding (the downsampler): their input is kept as phase planes (even/odd rows
+///   × even/odd columns — the pyramid is built that way, and the previous layer's scatter writes that way),
+///   so every im2col row is one contiguous copy; then `cblas_sgemm` and a scatter with bias and ReLU;
 /// - 5×5 stride-1 layers (the three 45-channel layers): Winograd F(2×2, 5×5) over 2×2 tiles of the
 ///   (block-aligned) mask, 2.78× fewer multiplications (``Winograd5x5``);
 /// - layers with one output channel (the 9×9 score layer): direct convolution, a row of taps at a time in
 ///   SIMD registers — a GEMM with one output row would spend its time building a 3645-row im2col;
-/// - every other layer: im2col over the masked cells in chunks, `cblas_sgemm`, scatter.
+/// - any other layer: im2col over the masked cells in chunks, `cblas_sgemm`, scatter.
 ///
-/// The masked cells of each layer are split into contiguous runs of equal size, one per worker thread
-/// (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile and restored after). Every cell is
-/// computed from the same taps in the same order whatever the split, so the split does not change any value.
-/// All memory comes from a ``DetectorScratch`` that is reused across detections.
+/// Each layer's output is stored for the bounding box of its masked cells only (``PlaneGeometry``), so no
+/// page is touched for cells nobody computes. The masked cells of each layer are split into contiguous runs
+/// of equal size, one per worker thread (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile
+/// and restored after). Every cell is computed from the same taps in the same order whatever the split, so
+/// the split does not change any value. All memory comes from a ``DetectorScratch`` reused across detections.
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
     static let chunkFloats = 1 << 18
@@ -128,43 +129,58 @@ enum MaskedNetwork {
     static let directChunk = 512
 
     /// How a layer is computed.
-    enum Method: Equatable {
+    enum Method: Equatable, Sendable {
         case im2col
         case phased
         case direct
         case winograd
     }
 
-    static func method(for layer: MMODConvolution) -> Method {
-        if layer.outChannels == 1 && layer.stride == 1 { return .direct }
-        if layer.winograd != nil { return .winograd }
-        if layer.stride == 2 && layer.pad == 0 { return .phased }
-        return .im2col
+    /// The method of every layer: a stride-2 unpadded layer reads phase planes when it is the first layer
+    /// (the pyramid is built as phase planes) or follows a layer that scatters (which then writes them).
+    static func methods(for layers: [MMODConvolution]) -> [Method] {
+        var out: [Method] = []
+        for layer in layers {
+            if layer.outChannels == 1 && layer.stride == 1 {
+                out.append(.direct)
+            } else if layer.winograd != nil {
+                out.append(.winograd)
+            } else if layer.stride == 2 && layer.pad == 0 && (out.last.map(scatters) ?? true) {
+                out.append(.phased)
+            } else {
+                out.append(.im2col)
+            }
+        }
+        return out
     }
 
-    /// Runs every layer and hands `body` the score-map plane (`rows × columns` of the last grid, only the
-    /// cells of `masks.last` defined) and the multiply-adds performed; nil when the scratch memory cannot be had.
-    /// `input` holds the 3 planes of the tiled pyramid in `geometry` (read only where `masks[0]` needs).
+    /// Whether a method ends in a scatter (and so can write phase planes for the next layer).
+    static func scatters(_ m: Method) -> Bool { m == .im2col || m == .phased }
+
+    /// Runs every layer and hands `body` the score-map plane (only the cells of `masks.last` defined), where
+    /// its cells are, and the multiply-adds performed; nil when the scratch memory cannot be had.
+    /// `input` holds the 3 planes of the tiled pyramid in `geometry` — phase planes exactly when
+    /// `methods(for: layers).first == .phased` — read only where `masks[0]` needs.
     /// `masks[i]` is the needed-cell mask of layer `i`'s input grid; `masks[layers.count]` is the score map's.
     static func run<R>(layers: [MMODConvolution], input: UnsafePointer<Float>, geometry: PlaneGeometry,
                        masks: [CellMask], scratch: DetectorScratch,
-                       _ body: (UnsafePointer<Float>, Int) -> R) -> R? {
+                       _ body: (UnsafePointer<Float>, PlaneGeometry, Int) -> R) -> R? {
+        let how = methods(for: layers)
+        precondition(geometry.phased == (how.first == .phased), "pyramid layout does not match the first layer")
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         if workers > 1 { SingleThreadedBLAS.enter() }
         defer { if workers > 1 { SingleThreadedBLAS.leave() } }
 
-        // Grid sizes, and every block's size up front (so no block grows while another layer reads it).
+        // Grids, the stored box of every output, and every block's size up front (so no block grows while
+        // another layer reads it).
         var grids = [(h: geometry.rows, w: geometry.columns)]
         for layer in layers { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
-        var mapCounts = [0, 0], phaseCount = 0
+        var geometries = [geometry]
+        var mapCounts = [0, 0]
         for (i, layer) in layers.enumerated() {
-            let (oh, ow) = grids[i + 1]
-            let planar = layer.outChannels * oh * ow
-            let phased = layer.outChannels * 4 * ((oh + 1) / 2) * ((ow + 1) / 2)
-            mapCounts[i % 2] = max(mapCounts[i % 2], writesPhases(layers, i) ? phased : planar)
-            if method(for: layer) == .phased && (i == 0 ? !geometry.phased : !writesPhases(layers, i - 1)) {
-                phaseCount = max(phaseCount, layer.inChannels * 4 * ((grids[i].h + 1) / 2) * ((grids[i].w + 1) / 2))
-            }
+            let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < layers.count && how[i + 1] == .phased)
+            geometries.append(g)
+            mapCounts[i % 2] = max(mapCounts[i % 2], layer.outChannels * g.count)
         }
         let maxOut = layers.map(\.outChannels).max() ?? 1
         let minPatch = layers.map(\.patchSize).min() ?? 1
@@ -174,64 +190,47 @@ enum MaskedNetwork {
         let prodPer = maxChunk * maxOut
         guard let mapA = scratch.block(.mapA, count: mapCounts[0]),
               let mapB = scratch.block(.mapB, count: mapCounts[1]),
-              let phases = scratch.block(.phases, count: phaseCount),
               let workBase = scratch.block(.workers, count: workers * (colsPer + prodPer)) else { return nil }
         let shared = SharedPointer(base: workBase)
 
         var current = UnsafeMutablePointer(mutating: input)
-        var currentIsPhased = geometry.phased
         var macs = 0
         for (index, layer) in layers.enumerated() {
-            let (h, w) = grids[index], (oh, ow) = grids[index + 1]
+            let grid = grids[index], outGrid = grids[index + 1]
+            let inGeo = geometries[index], outGeo = geometries[index + 1]
             let next = index % 2 == 0 ? mapA : mapB
-            let how = method(for: layer)
+            let method = how[index]
             let spans = masks[index + 1].spans
             var total = 0
             for s in spans { total += s.x1 - s.x0 }
             let parts = max(1, min(workers, total / minimumCellsPerWorker))
-            let parted = how == .winograd ? [] : split(spans, total: total, parts: parts)
-            let tiles = how == .winograd ? tileRuns(spans, parts: parts) : []
-            if how == .phased && !currentIsPhased {
-                splitPhases(SharedPointer(base: current), channels: layer.inChannels, h: h, w: w,
-                            spans: masks[index].spans, into: SharedPointer(base: phases), workers: workers)
-                current = phases
-            }
-            let src = SharedPointer(base: current)
-            let dst = SharedPointer(base: next)
-            let outPhased = writesPhases(layers, index)
+            let parted = method == .winograd ? [] : split(spans, total: total, parts: parts)
+            let tiles = method == .winograd ? tileRuns(spans, parts: parts) : []
+            let src = SharedPointer(base: current), dst = SharedPointer(base: next)
             let work = { @Sendable (p: Int) in
                 let cols = shared.base + p * (colsPer + prodPer)
-                switch how {
+                let input = FeatureMap(base: UnsafePointer(src.base), grid: grid, geometry: inGeo)
+                let output = OutputMap(base: dst.base, grid: outGrid, geometry: outGeo)
+                switch method {
                 case .winograd:
-                    layer.winograd!.forward(tiles[p], src: UnsafePointer(src.base), h: h, w: w, dst: dst.base, scratch: cols)
+                    layer.winograd!.forward(tiles[p], input: input, output: output, scratch: cols)
                 case .direct:
-                    direct(layer, parted[p], src: UnsafePointer(src.base), h: h, w: w, scratch: cols,
-                           dst: dst.base, oh: oh, ow: ow)
+                    direct(layer, parted[p], input: input, output: output, scratch: cols)
                 case .im2col, .phased:
                     let chunk = max(64, chunkFloats / layer.patchSize)
-                    gemm(layer, parted[p], chunk: chunk, phased: how == .phased, src: UnsafePointer(src.base),
-                         h: h, w: w, cols: cols, prod: cols + colsPer, dst: dst.base, oh: oh, ow: ow,
-                         phasedOutput: outPhased)
+                    gemm(layer, parted[p], chunk: chunk, phased: method == .phased, input: input,
+                         cols: cols, prod: cols + colsPer, output: output)
                 }
             }
             if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
-            if how == .winograd {
+            if method == .winograd {
                 macs += tiles.joined().reduce(0) { $0 + $1.count } * 36 * layer.inChannels * layer.outChannels
             } else {
                 macs += total * layer.patchSize * layer.outChannels
             }
             current = next
-            currentIsPhased = outPhased
         }
-        return body(UnsafePointer(current), macs)
-    }
-
-    /// Whether layer `i` writes its output as phase planes: when the next layer reads phase planes and this
-    /// layer ends in a scatter (so the split costs nothing extra).
-    static func writesPhases(_ layers: [MMODConvolution], _ i: Int) -> Bool {
-        guard i + 1 < layers.count, method(for: layers[i + 1]) == .phased else { return false }
-        let how = method(for: layers[i])
-        return how == .im2col || how == .phased
+        return body(UnsafePointer(current), geometries.last!, macs)
     }
 
     /// Splits the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.
@@ -278,43 +277,10 @@ enum MaskedNetwork {
         return pieces
     }
 
-    /// Copies the masked cells of each `h × w` channel plane into its four phase planes
-    /// (`(y & 1, x & 1)`, each `⌈h/2⌉ × ⌈w/2⌉`, cell `(y >> 1, x >> 1)`); the spans are split between the
-    /// workers, every channel of a span by the same worker.
-    static func splitPhases(_ src: SharedPointer, channels: Int, h: Int, w: Int, spans: [(y: Int, x0: Int, x1: Int)],
-                            into dst: SharedPointer, workers: Int) {
-        let ph = (h + 1) / 2, pw = (w + 1) / 2
-        let parts = max(1, min(workers, spans.count / 16))
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            for c in 0..<channels {
-                let plane = UnsafePointer(src.base + c * h * w)
-                let out = dst.base + c * 4 * ph * pw
-                for s in spans[(spans.count * p / parts)..<(spans.count * (p + 1) / parts)] {
-                    let row = plane + s.y * w
-                    let base = out + ((s.y & 1) * 2) * ph * pw + (s.y >> 1) * pw
-                    var even = base + ((s.x0 + 1) >> 1), odd = base + ph * pw + (s.x0 >> 1)
-                    var x = s.x0
-                    if x & 1 == 1 && x < s.x1 { odd.pointee = row[x]; odd += 1; x += 1 }
-                    while x + 16 <= s.x1 {
-                        let v = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(even).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(odd).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
-                        even += 8; odd += 8; x += 16
-                    }
-                    while x < s.x1 {
-                        if x & 1 == 0 { even.pointee = row[x]; even += 1 } else { odd.pointee = row[x]; odd += 1 }
-                        x += 1
-                    }
-                }
-            }
-        }
-    }
-
     /// im2col, `cblas_sgemm` and scatter over `spans`, `chunk` cells at a time.
     private static func gemm(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int, phased: Bool,
-                             src: UnsafePointer<Float>, h: Int, w: Int,
-                             cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
-                             dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int, phasedOutput: Bool) {
+                             input: FeatureMap, cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
+                             output: OutputMap) {
         let k = layer.patchSize
         var spanIndex = 0, spanOffset = 0
         var segments: [(y: Int, x0: Int, x1: Int)] = []
@@ -331,36 +297,32 @@ enum MaskedNetwork {
                 if start + take == s.x1 { spanIndex += 1; spanOffset = 0 } else { spanOffset += take }
             }
             if phased {
-                im2colPhased(layer, src, h: h, w: w, segments: segments, n: n, into: cols)
+                im2colPhased(layer, input, segments: segments, into: cols)
             } else {
-                im2col(layer, src, h: h, w: w, segments: segments, n: n, into: cols)
+                im2col(layer, input, segments: segments, n: n, into: cols)
             }
             layer.weights.withUnsafeBufferPointer { wts in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(layer.outChannels), Int32(n),
                             Int32(k), 1, wts.baseAddress!, Int32(k), cols, Int32(n), 0, prod, Int32(n))
             }
-            if phasedOutput {
-                scatterPhases(layer, prod, n: n, segments: segments, into: dst, oh: oh, ow: ow)
-            } else {
-                scatter(layer, prod, n: n, segments: segments, into: dst, oh: oh, ow: ow)
-            }
+            scatter(layer, prod, n: n, segments: segments, into: output)
         }
     }
 
-    /// im2col of a stride-2, unpadded layer from phase planes: input cell `(2y + ky, 2x + kx)` is phase
-    /// `(ky & 1, kx & 1)` at `(y + ky >> 1, x + kx >> 1)`, so each row of a segment is one copy.
+    /// im2col of a stride-2, unpadded layer from phase planes: input cell `(2y + ky, 2x + kx)` has the phase
+    /// `(ky & 1, kx & 1)`, and consecutive `x` are consecutive floats of it, so each row of a segment is one copy.
     @inline(__always)
-    private static func im2colPhased(_ layer: MMODConvolution, _ phases: UnsafePointer<Float>, h: Int, w: Int,
-                                     segments: [(y: Int, x0: Int, x1: Int)], n: Int, into dst: UnsafeMutablePointer<Float>) {
-        let ph = (h + 1) / 2, pw = (w + 1) / 2, kk = layer.kernel
+    private static func im2colPhased(_ layer: MMODConvolution, _ input: FeatureMap,
+                                     segments: [(y: Int, x0: Int, x1: Int)], into dst: UnsafeMutablePointer<Float>) {
+        let kk = layer.kernel, g = input.geometry
         var d = dst
         for ci in 0..<layer.inChannels {
+            let plane = input.base + ci * g.count
             for ky in 0..<kk {
                 for kx in 0..<kk {
-                    let plane = phases + (ci * 4 + (ky & 1) * 2 + (kx & 1)) * ph * pw + (ky >> 1) * pw + (kx >> 1)
                     for seg in segments {
                         let count = seg.x1 - seg.x0
-                        d.update(from: plane + seg.y * pw + seg.x0, count: count)
+                        d.update(from: plane + g.rowOffset(2 * seg.y + ky) + g.columnOffset(2 * seg.x0 + kx), count: count)
                         d += count
                     }
                 }
@@ -372,8 +334,7 @@ enum MaskedNetwork {
     /// for each input channel and kernel row, the zero-padded input row is copied once and its `kernel`
     /// taps are accumulated into SIMD registers 8 cells at a time.
     private static func direct(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)],
-                               src: UnsafePointer<Float>, h: Int, w: Int, scratch: UnsafeMutablePointer<Float>,
-                               dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+                               input: FeatureMap, output: OutputMap, scratch: UnsafeMutablePointer<Float>) {
         let kk = layer.kernel, p = layer.pad
         let acc = scratch, row = scratch + directChunk + 8
         let bias = layer.bias[0]
@@ -383,17 +344,11 @@ enum MaskedNetwork {
                 while x0 < s.x1 {
                     let n = min(directChunk, s.x1 - x0)
                     acc.update(repeating: 0, count: n)
-                    let width = n + kk - 1
-                    let left = x0 - p
-                    let lo = max(0, -left), hi = min(width, w - left)  // row[j] valid for lo ≤ j < hi
                     for ci in 0..<layer.inChannels {
-                        let plane = src + ci * h * w
                         for ky in 0..<kk {
                             let iy = s.y - p + ky
-                            guard iy >= 0, iy < h else { continue }
-                            if lo > 0 { row.update(repeating: 0, count: min(lo, width)) }
-                            if hi > lo { (row + lo).update(from: plane + iy * w + left + lo, count: hi - lo) }
-                            if hi < width { (row + max(hi, 0)).update(repeating: 0, count: width - max(hi, 0)) }
+                            // row[j] = input cell (iy, x0 − p + j), zero outside the grid.
+                            guard input.readRow(channel: ci, y: iy, from: x0 - p, count: n + kk - 1, into: row) else { continue }
                             let taps = wts.baseAddress! + (ci * kk + ky) * kk
                             var i = 0
                             while i + 8 <= n {
@@ -412,7 +367,7 @@ enum MaskedNetwork {
                             }
                         }
                     }
-                    let out = dst + s.y * ow + x0
+                    let out = output.row(channel: 0, y: s.y) + output.geometry.columnOffset(x0)
                     if layer.relu {
                         for i in 0..<n { out[i] = max(acc[i] + bias, 0) }
                     } else {
@@ -423,13 +378,15 @@ enum MaskedNetwork {
             }
         }
     }
+
+    /// General im2col over row-major input (zero outside the grid).
     @inline(__always)
-    private static func im2col(_ layer: MMODConvolution, _ src: UnsafePointer<Float>, h: Int, w: Int,
+    private static func im2col(_ layer: MMODConvolution, _ input: FeatureMap,
                                segments: [(y: Int, x0: Int, x1: Int)], n: Int, into dst: UnsafeMutablePointer<Float>) {
-        let s = layer.stride, p = layer.pad, kk = layer.kernel
+        precondition(!input.geometry.phased)
+        let s = layer.stride, p = layer.pad, kk = layer.kernel, h = input.grid.h, w = input.grid.w
         var row = 0
         for ci in 0..<layer.inChannels {
-            let plane = src + ci * h * w
             for ky in 0..<kk {
                 for kx in 0..<kk {
                     var d = dst + row * n
@@ -445,7 +402,8 @@ enum MaskedNetwork {
                         // Valid x: 0 ≤ x·s − p + kx < w.
                         let lo = min(seg.x1, max(seg.x0, (p - kx + s - 1) / s))
                         let hi = min(seg.x1, max(lo, (w + p - kx + s - 1) / s))
-                        let srow = plane + iy * w - p + kx
+                        // srow[x·s] is input cell (iy, x·s − p + kx).
+                        let srow = input.row(channel: ci, y: iy) + input.geometry.columnOffset(kx - p)
                         var x = seg.x0
                         while x < lo { d[x - seg.x0] = 0; x += 1 }
                         if s == 1 {
@@ -463,49 +421,69 @@ enum MaskedNetwork {
         }
     }
 
+    /// Adds the bias (and ReLU) to the GEMM products and writes them to their cells — row-major, or as
+    /// phase planes for a stride-2 next layer (even columns to one plane, odd to the other).
     @inline(__always)
     private static func scatter(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, n: Int,
-                                segments: [(y: Int, x0: Int, x1: Int)], into dst: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+                                segments: [(y: Int, x0: Int, x1: Int)], into output: OutputMap) {
+        let g = output.geometry
         for co in 0..<layer.outChannels {
             let b = layer.bias[co]
             var srcRow = prod + co * n
-            let plane = dst + co * oh * ow
             for seg in segments {
-                let d = plane + seg.y * ow
-                if layer.relu {
-                    for x in seg.x0..<seg.x1 { d[x] = max(srcRow[x - seg.x0] + b, 0) }
-                } else {
-                    for x in seg.x0..<seg.x1 { d[x] = srcRow[x - seg.x0] + b }
-                }
-                srcRow += seg.x1 - seg.x0
-            }
-        }
-    }
-
-    /// ``scatter(_:_:n:segments:into:oh:ow:)`` into phase planes (the layout ``splitPhases`` makes).
-    @inline(__always)
-    private static func scatterPhases(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, n: Int,
-                                      segments: [(y: Int, x0: Int, x1: Int)], into dst: UnsafeMutablePointer<Float>,
-                                      oh: Int, ow: Int) {
-        let ph = (oh + 1) / 2, pw = (ow + 1) / 2, phase = ph * pw
-        for co in 0..<layer.outChannels {
-            let b = layer.bias[co]
-            var srcRow = prod + co * n
-            let planes = dst + co * 4 * phase
-            for seg in segments {
-                let row = planes + (seg.y & 1) * 2 * phase + (seg.y >> 1) * pw
-                // Even columns to the first phase plane of the row, odd ones to the second.
-                for parity in 0..<2 {
-                    let out = row + parity * phase
-                    var x = seg.x0 + ((seg.x0 & 1) ^ parity)
+                let row = output.row(channel: co, y: seg.y)
+                for parity in 0..<(g.phased ? 2 : 1) {
+                    let step = g.phased ? 2 : 1
+                    var x = g.phased ? seg.x0 + ((seg.x0 & 1) ^ parity) : seg.x0
+                    guard x < seg.x1 else { continue }
+                    let out = row + g.columnOffset(x)  // consecutive floats for x, x + step, …
+                    var j = 0
                     if layer.relu {
-                        while x < seg.x1 { out[x >> 1] = max(srcRow[x - seg.x0] + b, 0); x += 2 }
+                        while x < seg.x1 { out[j] = max(srcRow[x - seg.x0] + b, 0); x += step; j += 1 }
                     } else {
-                        while x < seg.x1 { out[x >> 1] = srcRow[x - seg.x0] + b; x += 2 }
+                        while x < seg.x1 { out[j] = srcRow[x - seg.x0] + b; x += step; j += 1 }
                     }
                 }
                 srcRow += seg.x1 - seg.x0
             }
         }
+    }
+}
+
+/// A layer's input as the kernels read it: the channel planes at `base`, each stored in `geometry`, of a
+/// `grid.h × grid.w` grid (cells outside the grid read zero; cells outside the stored box are never needed).
+struct FeatureMap {
+    let base: UnsafePointer<Float>
+    let grid: (h: Int, w: Int)
+    let geometry: PlaneGeometry
+
+    /// The start of grid row `y` of `channel` (indexed by ``PlaneGeometry/columnOffset(_:)``).
+    @inline(__always) func row(channel: Int, y: Int) -> UnsafePointer<Float> {
+        base + channel * geometry.count + geometry.rowOffset(y)
+    }
+
+    /// Copies cells `(y, x …< x + count)` of a row-major plane into `dst`, zero outside the grid and the stored
+    /// box; false (nothing copied) when row `y` holds no stored cell.
+    @inline(__always)
+    func readRow(channel: Int, y: Int, from x: Int, count: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
+        let g = geometry
+        guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return false }
+        let lo = min(count, max(0, max(0, g.x0) - x))
+        let hi = max(lo, min(count, min(grid.w, g.x0 + g.columns) - x))
+        if lo > 0 { dst.update(repeating: 0, count: lo) }
+        if hi > lo { (dst + lo).update(from: row(channel: channel, y: y) + g.columnOffset(x + lo), count: hi - lo) }
+        if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
+        return true
+    }
+}
+
+/// A layer's output as the kernels write it (see ``FeatureMap``).
+struct OutputMap {
+    let base: UnsafeMutablePointer<Float>
+    let grid: (h: Int, w: Int)
+    let geometry: PlaneGeometry
+
+    @inline(__always) func row(channel: Int, y: Int) -> UnsafeMutablePointer<Float> {
+        base + channel * geometry.count + geometry.rowOffset(y)
     }
 }

@@ -88,30 +88,6 @@ struct PyramidLayout: Sendable, Equatable {
     }
 }
 
-/// Where the cells of one `rows × columns` channel plane live in memory: row-major, or split into four
-/// phase planes (even/odd rows × even/odd columns, each `⌈rows/2⌉ × ⌈columns/2⌉`), the layout a stride-2
-/// convolution reads with one copy per im2col row.
-struct PlaneGeometry: Sendable, Equatable {
-    let rows: Int
-    let columns: Int
-    let phased: Bool
-
-    var phaseRows: Int { (rows + 1) / 2 }
-    var phaseColumns: Int { (columns + 1) / 2 }
-    /// Floats per channel plane.
-    var count: Int { phased ? 4 * phaseRows * phaseColumns : rows * columns }
-
-    /// Offset of the start of row `y` (its column 0).
-    @inline(__always) func rowOffset(_ y: Int) -> Int {
-        phased ? (y & 1) * 2 * phaseRows * phaseColumns + (y >> 1) * phaseColumns : y * columns
-    }
-
-    /// Offset of column `x` from its row's start.
-    @inline(__always) func columnOffset(_ x: Int) -> Int {
-        phased ? (x & 1) * phaseRows * phaseColumns + (x >> 1) : x
-    }
-}
-
 /// Builds the tiled pyramid tensor (3 planes of `geometry`, zero outside the tiles):
 /// level 0 is `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous
 /// tile (the SIMD path of `interpolation.h`, reproduced operation for operation).
@@ -240,7 +216,7 @@ enum PyramidBuilder {
                        to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
         guard src.height > 0, src.width > 0, dst.height > 0, dst.width > 0 else { return }
         precondition(srcBase == dstBase, "source and destination tiles share one plane")
-        let geometry = PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride, phased: false)
+        let geometry = PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride)
         resize(srcBase, src: src, dst: dst, geometry: geometry, rows: 0..<dst.height,
                table: ColumnTable(src: src, dst: dst, geometry: geometry))
     }

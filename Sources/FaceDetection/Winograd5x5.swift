@@ -74,16 +74,16 @@ struct Winograd5x5: Sendable {
     /// Scratch floats one worker needs.
     var scratchCount: Int {
         let s = Self.batchStride
-        return 36 * (inChannels + outChannels) * s + 2 * (s + 24) + 36 * s
+        return 36 * (inChannels + outChannels) * s + 4 * (s + 24) + 36 * s
     }
 
-    /// Convolves the tiles of `runs` (one worker's share) from the `inChannels` planes of `h × w` at `src`
-    /// into the `outChannels` planes of the same size at `dst` (cells outside the grid are not written).
-    func forward(_ runs: [TileRun], src: UnsafePointer<Float>, h: Int, w: Int,
-                 dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    /// Convolves the tiles of `runs` (one worker's share) from the `inChannels` row-major planes of `input`
+    /// into the `outChannels` row-major planes of `output` (same grid; cells outside it are not written).
+    func forward(_ runs: [TileRun], input: FeatureMap, output: OutputMap, scratch: UnsafeMutablePointer<Float>) {
+        precondition(!input.geometry.phased && !output.geometry.phased)
         let s = Self.batchStride, c = inChannels, k = outChannels
         let v = scratch, m = v + 36 * c * s
-        let even = m + 36 * k * s, odd = even + s + 24, hb = odd + s + 24
+        let line = m + 36 * k * s, even = line + 2 * (s + 24), odd = even + s + 24, hb = odd + s + 24
         var batch: [(run: TileRun, t0: Int)] = []
         batch.reserveCapacity(16)
         var runIndex = 0, runOffset = 0
@@ -98,9 +98,8 @@ struct Winograd5x5: Sendable {
                 if runOffset + take == r.count { runIndex += 1; runOffset = 0 } else { runOffset += take }
             }
             for ch in 0..<c {
-                let plane = src + ch * h * w
                 for (run, t0) in batch {
-                    inputTransform(run, plane: plane, h: h, w: w, even: even, odd: odd, hb: hb,
+                    inputTransform(run, input: input, channel: ch, line: line, even: even, odd: odd, hb: hb,
                                    into: v + ch * s + t0, eStride: c * s)
                 }
             }
@@ -112,10 +111,9 @@ struct Winograd5x5: Sendable {
                 }
             }
             for co in 0..<k {
-                let out = dst + co * h * w
                 let b = bias[co]
                 for (run, t0) in batch {
-                    outputTransform(run, m + co * s + t0, eStride: k * s, bias: b, into: out, h: h, w: w)
+                    outputTransform(run, m + co * s + t0, eStride: k * s, bias: b, into: output, channel: co)
                 }
             }
         }
@@ -138,38 +136,26 @@ struct Winograd5x5: Sendable {
     /// `V = Bᵀ d B` for the tiles of `run` on one channel, 8 tiles at a time; writes `V[e]` at
     /// `into + e·eStride + j` for tile `j` (and up to 7 lanes past the run, which later runs overwrite).
     @inline(__always)
-    private func inputTransform(_ run: TileRun, plane: UnsafePointer<Float>, h: Int, w: Int,
-                                even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
-                                hb: UnsafeMutablePointer<Float>, into: UnsafeMutablePointer<Float>, eStride: Int) {
+    private func inputTransform(_ run: TileRun, input: FeatureMap, channel: Int,
+                                line: UnsafeMutablePointer<Float>, even: UnsafeMutablePointer<Float>,
+                                odd: UnsafeMutablePointer<Float>, hb: UnsafeMutablePointer<Float>,
+                                into: UnsafeMutablePointer<Float>, eStride: Int) {
         let s = Self.batchStride
         let lanes = (run.count + 7) & ~7
         let q = lanes + 3  // samples per phase row: tile j reads even[j…j+2], odd[j…j+2]
-        let left = run.x0 - 2
         for r in 0..<6 {
-            let iy = run.y - 2 + r
-            // even[i] = row[left + 2i], odd[i] = row[left + 2i + 1], zero outside the grid.
-            if iy < 0 || iy >= h {
-                even.update(repeating: 0, count: q); odd.update(repeating: 0, count: q)
-            } else {
-                let row = plane + iy * w
+            // line[i] = cell (y − 2 + r, x0 − 2 + i), zero outside the grid; then split into even/odd samples.
+            if input.readRow(channel: channel, y: run.y - 2 + r, from: run.x0 - 2, count: 2 * q, into: line) {
                 var i = 0
-                while i < q && left + 2 * i < 0 {
-                    even[i] = 0
-                    odd[i] = left + 2 * i + 1 >= 0 && left + 2 * i + 1 < w ? row[left + 2 * i + 1] : 0
-                    i += 1
-                }
-                while i + 8 <= q && left + 2 * i + 16 <= w {
-                    let x = UnsafeRawPointer(row + left + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+                while i + 8 <= q {
+                    let x = UnsafeRawPointer(line + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
                     UnsafeMutableRawPointer(even + i).storeBytes(of: x.evenHalf, as: SIMD8<Float>.self)
                     UnsafeMutableRawPointer(odd + i).storeBytes(of: x.oddHalf, as: SIMD8<Float>.self)
                     i += 8
                 }
-                while i < q {
-                    let xe = left + 2 * i
-                    even[i] = xe >= 0 && xe < w ? row[xe] : 0
-                    odd[i] = xe + 1 >= 0 && xe + 1 < w ? row[xe + 1] : 0
-                    i += 1
-                }
+                while i < q { even[i] = line[2 * i]; odd[i] = line[2 * i + 1]; i += 1 }
+            } else {
+                even.update(repeating: 0, count: q); odd.update(repeating: 0, count: q)
             }
             // Horizontal transform of row r: hb[(r·6 + e)·s + j].
             var j = 0
@@ -199,11 +185,16 @@ struct Winograd5x5: Sendable {
     }
 
     /// `Y = Aᵀ M A` + bias (and ReLU) for the tiles of `run` on one output channel; `m + e·eStride + j` holds
-    /// `M[e]` of tile `j`. Cells outside the `h × w` grid are not written.
+    /// `M[e]` of tile `j`. Cells outside the grid are not written.
     @inline(__always)
     private func outputTransform(_ run: TileRun, _ m: UnsafeMutablePointer<Float>, eStride: Int, bias: Float,
-                                 into out: UnsafeMutablePointer<Float>, h: Int, w: Int) {
+                                 into output: OutputMap, channel: Int) {
+        let h = output.grid.h, w = output.grid.w
         let hasRow2 = run.y + 1 < h
+        // row0[x − x0]: cell (y, x); row1 likewise for y + 1.
+        let x0 = output.geometry.x0
+        let row0 = output.row(channel: channel, y: run.y)
+        let row1 = hasRow2 ? output.row(channel: channel, y: run.y + 1) : row0
         var j = 0
         while j < run.count {
             // s_a[e2] = Σ_e1 Aᵀ[a][e1] · M[e1][e2]
@@ -228,14 +219,13 @@ struct Winograd5x5: Sendable {
                 y10 = y10.replacing(with: z, where: y10 .< z); y11 = y11.replacing(with: z, where: y11 .< z)
             }
             let lanes = min(8, run.count - j)
-            let row0 = out + run.y * w, row1 = row0 + w
             for l in 0..<lanes {
                 let x = run.x0 + 2 * (j + l)
-                row0[x] = y00[l]
-                if x + 1 < w { row0[x + 1] = y01[l] }
+                row0[x - x0] = y00[l]
+                if x + 1 < w { row0[x + 1 - x0] = y01[l] }
                 if hasRow2 {
-                    row1[x] = y10[l]
-                    if x + 1 < w { row1[x + 1] = y11[l] }
+                    row1[x - x0] = y10[l]
+                    if x + 1 < w { row1[x + 1 - x0] = y11[l] }
                 }
             }
             j += 8

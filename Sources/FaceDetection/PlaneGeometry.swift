@@ -1,0 +1,57 @@
+/// Where the cells of one channel plane of a feature-map grid live in memory.
+///
+/// A plane stores the cells of a rectangle of its grid — rows `y0 ..< y0 + rows`, columns
+/// `x0 ..< x0 + columns` (the whole grid for the pyramid, the bounding box of the computed cells for a layer's
+/// output, so a map holds no pages of cells nobody computes) — either row-major or split into four phase
+/// planes (even/odd rows × even/odd columns of the grid, each `⌈rows/2⌉ × ⌈columns/2⌉`), the layout a
+/// stride-2 convolution reads with one copy per im2col row. A phased plane starts at an even row and column,
+/// so a cell's phase is the parity of its grid coordinates.
+struct PlaneGeometry: Sendable, Equatable {
+    let y0: Int
+    let x0: Int
+    let rows: Int
+    let columns: Int
+    let phased: Bool
+
+    /// The whole `rows × columns` grid.
+    init(rows: Int, columns: Int, phased: Bool = false) {
+        self.init(y0: 0, x0: 0, rows: rows, columns: columns, phased: phased)
+    }
+
+    init(y0: Int, x0: Int, rows: Int, columns: Int, phased: Bool) {
+        precondition(!phased || (y0 & 1 == 0 && x0 & 1 == 0), "a phased plane starts at an even cell")
+        self.y0 = y0; self.x0 = x0; self.rows = max(0, rows); self.columns = max(0, columns); self.phased = phased
+    }
+
+    /// The bounding box of `mask`'s cells (widened to even origins when `phased`).
+    init(bounding mask: CellMask, phased: Bool) {
+        var top = Int.max, bottom = -1, left = Int.max, right = -1
+        for s in mask.spans {
+            top = min(top, s.y); bottom = max(bottom, s.y)
+            left = min(left, s.x0); right = max(right, s.x1 - 1)
+        }
+        guard bottom >= 0 else { self.init(y0: 0, x0: 0, rows: 0, columns: 0, phased: phased); return }
+        if phased { top &= ~1; left &= ~1 }
+        self.init(y0: top, x0: left, rows: bottom - top + 1, columns: right - left + 1, phased: phased)
+    }
+
+    var phaseRows: Int { (rows + 1) / 2 }
+    var phaseColumns: Int { (columns + 1) / 2 }
+    /// Floats per channel plane.
+    var count: Int { phased ? 4 * phaseRows * phaseColumns : rows * columns }
+    /// Whether the cell is stored.
+    @inline(__always) func contains(y: Int, x: Int) -> Bool {
+        y >= y0 && y < y0 + rows && x >= x0 && x < x0 + columns
+    }
+
+    /// Offset of grid row `y` (its stored cell at column `x0`, or the phase row's start when phased).
+    @inline(__always) func rowOffset(_ y: Int) -> Int {
+        phased ? (y & 1) * 2 * phaseRows * phaseColumns + ((y - y0) >> 1) * phaseColumns : (y - y0) * columns
+    }
+
+    /// Offset of grid column `x` from its row's ``rowOffset(_:)``. Row-major: `x − x0`, so consecutive
+    /// columns are consecutive floats; phased: consecutive columns of one parity are.
+    @inline(__always) func columnOffset(_ x: Int) -> Int {
+        phased ? (x & 1) * phaseRows * phaseColumns + ((x - x0) >> 1) : x - x0
+    }
+}
