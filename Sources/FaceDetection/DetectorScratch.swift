@@ -15,6 +15,9 @@ final class DetectorScratch: @unchecked Sendable {
         case pyramid, mapA, mapB, phases, workers
     }
 
+    /// The plan of the last frame size detected in this scratch.
+    var plan: DetectionPlan?
+
     private var blocks: [(pointer: UnsafeMutablePointer<Float>?, count: Int)] =
         Array(repeating: (nil, 0), count: Slot.allCases.count)
     /// The layout whose tiles the pyramid block holds, in which geometry; every other float of the block

@@ -138,74 +138,37 @@ public struct FaceDetector: Sendable {
             guard f.isFinite, f >= 0, f <= 1 else { throw .invalidOptions("minimum face size fraction \(f) is not within 0…1") }
             minFace = Int((f * Double(image.width)).rounded())
         }
-        // Layout (cheap) first, to bound memory before allocating.
-        guard image.width <= 1 << 16, image.height <= 1 << 16 else {
-            throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
+        let scratch = scratchPool.take()
+        defer { scratchPool.give(scratch) }
+        // The plan of this frame size (layout, levels, needed cells): made once, reused for later frames.
+        let key = DetectionPlan.Key(width: image.width, height: image.height, minimumFace: minFace)
+        let plan: DetectionPlan
+        if let cached = scratch.plan, cached.key == key {
+            plan = cached
+        } else {
+            plan = try self.plan(for: key)
+            scratch.plan = plan
         }
-        let layout = PyramidLayout(imageRows: image.height, imageColumns: image.width,
-                                   padding: model.pyramidPadding, outerPadding: model.pyramidOuterPadding)
-        guard layout.rows * layout.columns <= Self.maxTensorPixels else {
-            throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
-        }
-        let levelCount = layout.rects.count
-        var firstLevel = 0
-        while firstLevel < levelCount - 1 && boxWidth(atLevel: firstLevel) < minFace { firstLevel += 1 }
-        let levels: ClosedRange<Int>? = levelCount > 0 ? firstLevel...(levelCount - 1) : nil
-
-        // Grids of every layer.
-        var gridRows = [layout.rows], gridColumns = [layout.columns]
-        for layer in model.layers {
-            gridRows.append(layer.outputCount(gridRows.last!))
-            gridColumns.append(layer.outputCount(gridColumns.last!))
-        }
-        let outRows = gridRows.last!, outColumns = gridColumns.last!
+        let layout = plan.layout, levels = plan.levels
 
         var faces: [Detection] = []
         var macs = 0
         var pyramidTime = Duration.zero, networkTime = Duration.zero
-        if let levels, outRows > 0, outColumns > 0 {
-            // Score-map cells whose window centre lies on (or within `margin` of) a kept tile.
-            let origin = model.outputToInput(0), step = model.outputToInput(1) - origin
-            var outMask = CellMask(rows: outRows, columns: outColumns)
-            if levels.lowerBound == 0 {
-                outMask.mark(x0: 0, x1: outColumns, y0: 0, y1: outRows)
-            } else {
-                let margin = Double(model.pyramidPadding + model.pyramidOuterPadding)
-                for level in levels {
-                    let r = layout.rects[level]
-                    let c0 = Int(((Double(r.left) - margin - origin) / step).rounded(.up))
-                    let c1 = Int(((Double(r.right) + margin - origin) / step).rounded(.down))
-                    let r0 = Int(((Double(r.top) - margin - origin) / step).rounded(.up))
-                    let r1 = Int(((Double(r.bottom) + margin - origin) / step).rounded(.down))
-                    outMask.mark(x0: c0, x1: c1 + 1, y0: r0, y1: r1 + 1)
-                }
-            }
-            var masks = [outMask]
-            let methods = MaskedNetwork.methods(for: model.layers)
-            for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
-                if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
-                masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
-            }
-
+        if let levels, let network = plan.network {
             let t0 = clock.now
-            let scratch = scratchPool.take()
-            defer { scratchPool.give(scratch) }
-            // Phase planes when the first layer has stride 2 (it then reads them with one copy per row).
-            let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns,
-                                         phased: MaskedNetwork.methods(for: model.layers).first == .phased)
-            guard let input = scratch.preparePyramid(planes: 3, layout: layout, geometry: geometry) else {
+            guard let input = scratch.preparePyramid(planes: 3, layout: layout, geometry: plan.geometry) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            PyramidBuilder.fill(image, layout: layout, geometry: geometry, means: model.means,
-                                into: UnsafeMutableBufferPointer(start: input, count: 3 * geometry.count))
+            PyramidBuilder.fill(image, layout: layout, geometry: plan.geometry, tables: plan.pyramidTables, means: model.means,
+                                into: UnsafeMutableBufferPointer(start: input, count: 3 * plan.geometry.count))
             let t1 = clock.now
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold
-            let found = MaskedNetwork.run(layers: model.layers, input: input, geometry: geometry,
-                                          masks: masks, scratch: scratch) { scores, scoreGeometry, m -> ([Detection], Int) in
+            let scoreGeometry = network.scoreGeometry
+            let found = MaskedNetwork.run(model.layers, plan: network, input: input, scratch: scratch) { scores in
                 // Candidates: every masked score above the threshold, as a window mapped back to the image.
                 var candidates: [Detection] = []
-                for span in outMask.spans {
+                for span in plan.scoreSpans {
                     for c in span.x0..<span.x1 {
                         let score = Double(scores[scoreGeometry.rowOffset(span.y) + scoreGeometry.columnOffset(c)])
                         guard score > threshold else { continue }
@@ -215,12 +178,12 @@ public struct FaceDetector: Sendable {
                         candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
                     }
                 }
-                return (candidates, m)
+                return candidates
             }
-            guard case (var candidates, let m)? = found else {
+            guard var candidates = found else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            macs = m
+            macs = network.multiplyAdds
             let t2 = clock.now
             pyramidTime = t1 - t0; networkTime = t2 - t1
 
@@ -233,7 +196,7 @@ public struct FaceDetector: Sendable {
         func ms(_ d: Duration) -> Double {
             Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
         }
-        return DetectionResult(faces: faces, levelsUsed: levels, levelCount: levelCount, minimumFaceSize: minFace,
+        return DetectionResult(faces: faces, levelsUsed: levels, levelCount: layout.rects.count, minimumFaceSize: minFace,
                                imageWidth: image.width, imageHeight: image.height, multiplyAdds: macs,
                                timing: DetectionTiming(pyramidMilliseconds: ms(pyramidTime),
                                                        networkMilliseconds: ms(networkTime),

@@ -157,80 +157,110 @@ enum MaskedNetwork {
     /// Whether a method ends in a scatter (and so can write phase planes for the next layer).
     static func scatters(_ m: Method) -> Bool { m == .im2col || m == .phased }
 
-    /// Runs every layer and hands `body` the score-map plane (only the cells of `masks.last` defined), where
-    /// its cells are, and the multiply-adds performed; nil when the scratch memory cannot be had.
-    /// `input` holds the 3 planes of the tiled pyramid in `geometry` — phase planes exactly when
-    /// `methods(for: layers).first == .phased` — read only where `masks[0]` needs.
-    /// `masks[i]` is the needed-cell mask of layer `i`'s input grid; `masks[layers.count]` is the score map's.
-    static func run<R>(layers: [MMODConvolution], input: UnsafePointer<Float>, geometry: PlaneGeometry,
-                       masks: [CellMask], scratch: DetectorScratch,
-                       _ body: (UnsafePointer<Float>, PlaneGeometry, Int) -> R) -> R? {
-        let how = methods(for: layers)
-        precondition(geometry.phased == (how.first == .phased), "pyramid layout does not match the first layer")
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    /// Everything about running the layers that depends only on the pyramid layout and the kept levels:
+    /// grids, where each output is stored, block sizes, and each layer's work split between the workers.
+    /// Built once per frame size (``DetectionPlan``) and reused for every frame of that size.
+    struct Plan: Sendable {
+        /// One layer's share of the work.
+        struct Layer: Sendable {
+            let method: Method
+            let grid: (h: Int, w: Int)
+            let outGrid: (h: Int, w: Int)
+            let input: PlaneGeometry
+            let output: PlaneGeometry
+            /// Runs of output cells per worker (im2col, phased, direct), or 2×2 tile runs (Winograd).
+            let pieces: [[(y: Int, x0: Int, x1: Int)]]
+            let tiles: [[Winograd5x5.TileRun]]
+            var parts: Int { max(pieces.count, tiles.count) }
+            /// Multiply-adds performed (Winograd: those of its GEMMs).
+            let multiplyAdds: Int
+        }
+        let layers: [Layer]
+        let workers: Int
+        let mapCounts: (a: Int, b: Int)
+        let colsPer: Int, prodPer: Int
+        /// Where the score map is stored.
+        var scoreGeometry: PlaneGeometry { layers.last?.output ?? PlaneGeometry(rows: 0, columns: 0) }
+        var multiplyAdds: Int { layers.reduce(0) { $0 + $1.multiplyAdds } }
+
+        /// - Parameters:
+        ///   - geometry: the pyramid tensor's (phase planes exactly when the first layer's method is `.phased`).
+        ///   - masks: `masks[i]` is the needed-cell mask of layer `i`'s input grid (Winograd outputs
+        ///     block-aligned); `masks[layers.count]` is the score map's.
+        init(layers convs: [MMODConvolution], geometry: PlaneGeometry, masks: [CellMask]) {
+            let how = methods(for: convs)
+            precondition(geometry.phased == (how.first == .phased), "pyramid layout does not match the first layer")
+            workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            var grids = [(h: geometry.rows, w: geometry.columns)]
+            for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
+            var geometries = [geometry]
+            var counts = [0, 0]
+            var layers: [Layer] = []
+            for (i, layer) in convs.enumerated() {
+                let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < convs.count && how[i + 1] == .phased)
+                geometries.append(g)
+                counts[i % 2] = max(counts[i % 2], layer.outChannels * g.count)
+                let spans = masks[i + 1].spans
+                var total = 0
+                for s in spans { total += s.x1 - s.x0 }
+                let parts = max(1, min(workers, total / minimumCellsPerWorker))
+                let tiles = how[i] == .winograd ? tileRuns(spans, parts: parts) : []
+                let macs = how[i] == .winograd
+                    ? tiles.joined().reduce(0) { $0 + $1.count } * 36 * layer.inChannels * layer.outChannels
+                    : total * layer.patchSize * layer.outChannels
+                layers.append(Layer(method: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
+                                    output: g, pieces: how[i] == .winograd ? [] : split(spans, total: total, parts: parts),
+                                    tiles: tiles, multiplyAdds: macs))
+            }
+            self.layers = layers
+            mapCounts = (counts[0], counts[1])
+            let maxOut = convs.map(\.outChannels).max() ?? 1
+            let minPatch = convs.map(\.patchSize).min() ?? 1
+            let maxChunk = max(64, chunkFloats / max(1, minPatch))
+            colsPer = max(chunkFloats, 64 * (convs.map(\.patchSize).max() ?? 1),
+                          convs.map { $0.winograd?.scratchCount ?? 0 }.max() ?? 0)
+            prodPer = maxChunk * maxOut
+        }
+    }
+
+    /// Runs every layer of `plan` and hands `body` the score-map plane (stored as `plan.scoreGeometry`, only
+    /// the cells of the score mask defined); nil when the scratch memory cannot be had.
+    /// `input` holds the 3 planes of the tiled pyramid in the plan's pyramid geometry.
+    static func run<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>, scratch: DetectorScratch,
+                       _ body: (UnsafePointer<Float>) -> R) -> R? {
+        let workers = plan.workers
         if workers > 1 { SingleThreadedBLAS.enter() }
         defer { if workers > 1 { SingleThreadedBLAS.leave() } }
-
-        // Grids, the stored box of every output, and every block's size up front (so no block grows while
-        // another layer reads it).
-        var grids = [(h: geometry.rows, w: geometry.columns)]
-        for layer in layers { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
-        var geometries = [geometry]
-        var mapCounts = [0, 0]
-        for (i, layer) in layers.enumerated() {
-            let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < layers.count && how[i + 1] == .phased)
-            geometries.append(g)
-            mapCounts[i % 2] = max(mapCounts[i % 2], layer.outChannels * g.count)
-        }
-        let maxOut = layers.map(\.outChannels).max() ?? 1
-        let minPatch = layers.map(\.patchSize).min() ?? 1
-        let maxChunk = max(64, chunkFloats / max(1, minPatch))
-        let colsPer = max(chunkFloats, 64 * (layers.map(\.patchSize).max() ?? 1),
-                          layers.map { $0.winograd?.scratchCount ?? 0 }.max() ?? 0)
-        let prodPer = maxChunk * maxOut
-        guard let mapA = scratch.block(.mapA, count: mapCounts[0]),
-              let mapB = scratch.block(.mapB, count: mapCounts[1]),
+        let colsPer = plan.colsPer, prodPer = plan.prodPer
+        guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a),
+              let mapB = scratch.block(.mapB, count: plan.mapCounts.b),
               let workBase = scratch.block(.workers, count: workers * (colsPer + prodPer)) else { return nil }
         let shared = SharedPointer(base: workBase)
 
         var current = UnsafeMutablePointer(mutating: input)
-        var macs = 0
-        for (index, layer) in layers.enumerated() {
-            let grid = grids[index], outGrid = grids[index + 1]
-            let inGeo = geometries[index], outGeo = geometries[index + 1]
+        for (index, layer) in convs.enumerated() {
+            let step = plan.layers[index]
             let next = index % 2 == 0 ? mapA : mapB
-            let method = how[index]
-            let spans = masks[index + 1].spans
-            var total = 0
-            for s in spans { total += s.x1 - s.x0 }
-            let parts = max(1, min(workers, total / minimumCellsPerWorker))
-            let parted = method == .winograd ? [] : split(spans, total: total, parts: parts)
-            let tiles = method == .winograd ? tileRuns(spans, parts: parts) : []
             let src = SharedPointer(base: current), dst = SharedPointer(base: next)
             let work = { @Sendable (p: Int) in
                 let cols = shared.base + p * (colsPer + prodPer)
-                let input = FeatureMap(base: UnsafePointer(src.base), grid: grid, geometry: inGeo)
-                let output = OutputMap(base: dst.base, grid: outGrid, geometry: outGeo)
-                switch method {
+                let input = FeatureMap(base: UnsafePointer(src.base), grid: step.grid, geometry: step.input)
+                let output = OutputMap(base: dst.base, grid: step.outGrid, geometry: step.output)
+                switch step.method {
                 case .winograd:
-                    layer.winograd!.forward(tiles[p], input: input, output: output, scratch: cols)
+                    layer.winograd!.forward(step.tiles[p], input: input, output: output, scratch: cols)
                 case .direct:
-                    direct(layer, parted[p], input: input, output: output, scratch: cols)
+                    direct(layer, step.pieces[p], input: input, output: output, scratch: cols)
                 case .im2col, .phased:
                     let chunk = max(64, chunkFloats / layer.patchSize)
-                    gemm(layer, parted[p], chunk: chunk, phased: method == .phased, input: input,
+                    gemm(layer, step.pieces[p], chunk: chunk, phased: step.method == .phased, input: input,
                          cols: cols, prod: cols + colsPer, output: output)
                 }
             }
-            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
-            if method == .winograd {
-                macs += tiles.joined().reduce(0) { $0 + $1.count } * 36 * layer.inChannels * layer.outChannels
-            } else {
-                macs += total * layer.patchSize * layer.outChannels
-            }
+            if step.parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: step.parts, execute: work) }
             current = next
         }
-        return body(UnsafePointer(current), geometries.last!, macs)
+        return body(UnsafePointer(current))
     }
 
     /// Splits the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.

@@ -107,7 +107,21 @@ enum PyramidBuilder {
 
     /// - Precondition: `planes` holds 3 planes of `geometry` (`layout.rows × layout.columns`), zero outside
     ///   the tiles of `layout` (every tile is overwritten whole).
-    static func fill(_ image: Image, layout: PyramidLayout, geometry: PlaneGeometry, means: (r: Float, g: Float, b: Float),
+    /// The column tables of every level after the first (index `i − 1` for level `i`), for ``fill(_:layout:geometry:tables:means:into:)``.
+    static func columnTables(_ layout: PyramidLayout, geometry: PlaneGeometry) -> [ColumnTable] {
+        (1..<max(1, layout.rects.count)).map { ColumnTable(src: layout.rects[$0 - 1], dst: layout.rects[$0], geometry: geometry) }
+    }
+
+    /// The level-0 column offsets (one per image column).
+    static func levelZeroOffsets(_ layout: PyramidLayout, geometry: PlaneGeometry) -> [Int] {
+        guard let r0 = layout.rects.first else { return [] }
+        return (0..<r0.width).map { geometry.columnOffset(r0.left + $0) }
+    }
+
+    /// - Parameter tables: ``columnTables(_:geometry:)`` and ``levelZeroOffsets(_:geometry:)`` of this layout
+    ///   and geometry (computed once per frame size).
+    static func fill(_ image: Image, layout: PyramidLayout, geometry: PlaneGeometry,
+                     tables: (levelZero: [Int], levels: [ColumnTable]), means: (r: Float, g: Float, b: Float),
                      into planes: UnsafeMutableBufferPointer<Float>) {
         precondition(geometry.rows == layout.rows && geometry.columns == layout.columns)
         let plane = geometry.count
@@ -117,7 +131,8 @@ enum PyramidBuilder {
         let m = SIMD4<Float>(means.r, means.g, means.b, 0)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let rects = layout.rects
-        let out0 = (0..<image.width).map { geometry.columnOffset(r0.left + $0) }
+        let out0 = tables.levelZero
+        precondition(out0.count == image.width && tables.levels.count == max(0, rects.count - 1))
         image.pixels.withUnsafeBufferPointer { px in
             let pixels = SharedBytes(base: px.baseAddress!)
             let ch = image.channels, width = image.width, height = image.height
@@ -150,7 +165,7 @@ enum PyramidBuilder {
         // Every next level from the one above, rows split between the workers.
         for i in 1..<max(1, rects.count) {
             let src = rects[i - 1], dst = rects[i]
-            let table = ColumnTable(src: src, dst: dst, geometry: geometry)
+            let table = tables.levels[i - 1]
             let parts = max(1, min(workers, dst.width * dst.height * 3 / minimumPixelsPerWorker))
             let work = { @Sendable (p: Int) in
                 let rows = (dst.height * p / parts)..<(dst.height * (p + 1) / parts)

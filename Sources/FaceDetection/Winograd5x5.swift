@@ -200,8 +200,9 @@ struct Winograd5x5: Sendable {
             // s_a[e2] = Σ_e1 Aᵀ[a][e1] · M[e1][e2]
             var s0 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
             var s1 = s0
+            let mj = m + j
             @inline(__always) func col(_ e2: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-                let p = m + j + e2 * eStride
+                let p = mj + e2 * eStride
                 let m0 = ld(p), m1 = ld(p + 6 * eStride), m2 = ld(p + 12 * eStride)
                 let m3 = ld(p + 18 * eStride), m4 = ld(p + 24 * eStride), m5 = ld(p + 30 * eStride)
                 return (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 * (m3 - m4) + m5)

@@ -83,14 +83,7 @@ public struct Pooling: Sendable, Hashable {
                 var ox = 0
                 while ox + 8 <= out.w && 2 * ox + 18 <= w {
                     var m = SIMD8<Float>(repeating: -.infinity)
-                    @inline(__always) func fold(_ r: UnsafePointer<Float>) {
-                        let a = UnsafeRawPointer(r + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-                        let b = UnsafeRawPointer(r + 2 * ox + 2).loadUnaligned(as: SIMD16<Float>.self)
-                        m = m.replacing(with: a.evenHalf, where: a.evenHalf .> m)
-                        m = m.replacing(with: a.oddHalf, where: a.oddHalf .> m)
-                        m = m.replacing(with: b.evenHalf, where: b.evenHalf .> m)
-                    }
-                    fold(r0); fold(r1); fold(r2)
+                    m = Self.fold3(m, r0 + 2 * ox); m = Self.fold3(m, r1 + 2 * ox); m = Self.fold3(m, r2 + 2 * ox)
                     UnsafeMutableRawPointer(d + ox).storeBytes(of: m, as: SIMD8<Float>.self)
                     ox += 8
                 }
@@ -102,6 +95,19 @@ public struct Pooling: Sendable, Hashable {
                 }
             }
         }
+    }
+
+    /// The running maximum `m` folded with the 3-wide, stride-2 windows of one row starting at `r`, 8 outputs
+    /// at a time (a pure function: a nested function capturing `m` would box it on the heap per call).
+    @inline(__always)
+    private static func fold3(_ m: SIMD8<Float>, _ r: UnsafePointer<Float>) -> SIMD8<Float> {
+        let a = UnsafeRawPointer(r).loadUnaligned(as: SIMD16<Float>.self)
+        let b = UnsafeRawPointer(r + 2).loadUnaligned(as: SIMD16<Float>.self)
+        var m = m
+        m = m.replacing(with: a.evenHalf, where: a.evenHalf .> m)
+        m = m.replacing(with: a.oddHalf, where: a.oddHalf .> m)
+        m = m.replacing(with: b.evenHalf, where: b.evenHalf .> m)
+        return m
     }
 
     /// Convenience: pools an NCHW tensor into a new tensor (allocates).

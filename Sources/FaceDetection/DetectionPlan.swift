@@ -1,0 +1,87 @@
+import FaceImaging
+
+/// What detecting in a frame of one size involves, worked out once and reused for every frame of that size
+/// (a reader's camera sends frames of one size): dlib's tiled-pyramid layout, the levels searched, the cells
+/// of every layer the kept levels need, and how the work is split between the cores.
+struct DetectionPlan: Sendable {
+    /// What a plan depends on.
+    struct Key: Equatable, Sendable {
+        let width: Int
+        let height: Int
+        /// Minimum face size, pixels (box width).
+        let minimumFace: Int
+    }
+
+    let key: Key
+    let layout: PyramidLayout
+    /// The levels searched (nil when the image is too small for any level).
+    let levels: ClosedRange<Int>?
+    /// The pyramid tensor's geometry (phase planes when the first layer has stride 2).
+    let geometry: PlaneGeometry
+    /// The pyramid's column offsets and resampling tables.
+    let pyramidTables: (levelZero: [Int], levels: [PyramidBuilder.ColumnTable])
+    /// Score-map cells whose window centre lies on (or near) a kept tile, row by row.
+    let scoreSpans: [(y: Int, x0: Int, x1: Int)]
+    /// The network's plan (nil when there is nothing to compute).
+    let network: MaskedNetwork.Plan?
+}
+
+extension FaceDetector {
+    /// Works out the plan for `key`.
+    /// - Throws: ``FaceDetectionError/imageTooLarge(width:height:maxPixels:)`` when the tiled pyramid would
+    ///   exceed ``maxTensorPixels`` (checked from the layout, before any memory is taken).
+    func plan(for key: DetectionPlan.Key) throws(FaceDetectionError) -> DetectionPlan {
+        guard key.width <= 1 << 16, key.height <= 1 << 16 else {
+            throw .imageTooLarge(width: key.width, height: key.height, maxPixels: Self.maxTensorPixels)
+        }
+        let layout = PyramidLayout(imageRows: key.height, imageColumns: key.width,
+                                   padding: model.pyramidPadding, outerPadding: model.pyramidOuterPadding)
+        guard layout.rows * layout.columns <= Self.maxTensorPixels else {
+            throw .imageTooLarge(width: key.width, height: key.height, maxPixels: Self.maxTensorPixels)
+        }
+        let methods = MaskedNetwork.methods(for: model.layers)
+        let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns, phased: methods.first == .phased)
+        let levelCount = layout.rects.count
+        var firstLevel = 0
+        while firstLevel < levelCount - 1 && boxWidth(atLevel: firstLevel) < key.minimumFace { firstLevel += 1 }
+        let levels: ClosedRange<Int>? = levelCount > 0 ? firstLevel...(levelCount - 1) : nil
+
+        var gridRows = [layout.rows], gridColumns = [layout.columns]
+        for layer in model.layers {
+            gridRows.append(layer.outputCount(gridRows.last!))
+            gridColumns.append(layer.outputCount(gridColumns.last!))
+        }
+        let outRows = gridRows.last!, outColumns = gridColumns.last!
+        guard let levels, outRows > 0, outColumns > 0 else {
+            return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry, pyramidTables: ([], []),
+                                 scoreSpans: [], network: nil)
+        }
+        // Score-map cells whose window centre lies on (or within `margin` of) a kept tile.
+        let origin = model.outputToInput(0), step = model.outputToInput(1) - origin
+        var outMask = CellMask(rows: outRows, columns: outColumns)
+        if levels.lowerBound == 0 {
+            outMask.mark(x0: 0, x1: outColumns, y0: 0, y1: outRows)
+        } else {
+            let margin = Double(model.pyramidPadding + model.pyramidOuterPadding)
+            for level in levels {
+                let r = layout.rects[level]
+                let c0 = Int(((Double(r.left) - margin - origin) / step).rounded(.up))
+                let c1 = Int(((Double(r.right) + margin - origin) / step).rounded(.down))
+                let r0 = Int(((Double(r.top) - margin - origin) / step).rounded(.up))
+                let r1 = Int(((Double(r.bottom) + margin - origin) / step).rounded(.down))
+                outMask.mark(x0: c0, x1: c1 + 1, y0: r0, y1: r1 + 1)
+            }
+        }
+        // Every earlier layer on the union of the receptive fields (Winograd outputs in whole 2×2 blocks).
+        var masks = [outMask]
+        for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
+            if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
+            masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
+        }
+        let tables = (PyramidBuilder.levelZeroOffsets(layout, geometry: geometry),
+                      PyramidBuilder.columnTables(layout, geometry: geometry))
+        return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry, pyramidTables: tables,
+                             scoreSpans: outMask.spans,
+                             network: MaskedNetwork.Plan(layers: model.layers, geometry: geometry, masks: masks))
+    }
+}
