@@ -10,9 +10,9 @@ import Foundation
 ///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
-    /// Slots: the pyramid tensor, two ping-pong feature maps, stride-2 phase planes, per-worker buffers.
+    /// Slots: the pyramid tensor, two ping-pong feature maps, per-worker buffers.
     enum Slot: Int, CaseIterable {
-        case pyramid, mapA, mapB, phases, workers
+        case pyramid, mapA, mapB, workers
     }
 
     /// The plan of the last frame size detected in this scratch.

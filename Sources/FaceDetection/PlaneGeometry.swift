@@ -39,10 +39,6 @@ struct PlaneGeometry: Sendable, Equatable {
     var phaseColumns: Int { (columns + 1) / 2 }
     /// Floats per channel plane.
     var count: Int { phased ? 4 * phaseRows * phaseColumns : rows * columns }
-    /// Whether the cell is stored.
-    @inline(__always) func contains(y: Int, x: Int) -> Bool {
-        y >= y0 && y < y0 + rows && x >= x0 && x < x0 + columns
-    }
 
     /// Offset of grid row `y` (its stored cell at column `x0`, or the phase row's start when phased).
     @inline(__always) func rowOffset(_ y: Int) -> Int {
