@@ -18,8 +18,8 @@ struct DetectionPlan: Sendable {
     let levels: ClosedRange<Int>?
     /// The pyramid tensor's geometry (phase planes when the first layer has stride 2).
     let geometry: PlaneGeometry
-    /// The pyramid's column offsets and resampling tables.
-    let pyramidTables: (levelZero: [Int], levels: [PyramidBuilder.ColumnTable])
+    /// How the pyramid is built and which of its rows are stored.
+    let pyramid: PyramidBuilder.Plan
     /// Score-map cells whose window centre lies on (or near) a kept tile, row by row.
     let scoreSpans: [(y: Int, x0: Int, x1: Int)]
     /// The network's plan (nil when there is nothing to compute).
@@ -53,7 +53,8 @@ extension FaceDetector {
         }
         let outRows = gridRows.last!, outColumns = gridColumns.last!
         guard let levels, outRows > 0, outColumns > 0 else {
-            return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry, pyramidTables: ([], []),
+            return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry,
+                                 pyramid: PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: nil),
                                  scoreSpans: [], network: nil)
         }
         // Score-map cells whose window centre lies on (or within `margin` of) a kept tile.
@@ -78,9 +79,9 @@ extension FaceDetector {
             if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
             masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
         }
-        let tables = (PyramidBuilder.levelZeroOffsets(layout, geometry: geometry),
-                      PyramidBuilder.columnTables(layout, geometry: geometry))
-        return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry, pyramidTables: tables,
+        // The pyramid stores only the rows the first layer reads.
+        let pyramid = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: masks[0])
+        return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry, pyramid: pyramid,
                              scoreSpans: outMask.spans,
                              network: MaskedNetwork.Plan(layers: model.layers, geometry: geometry, masks: masks))
     }

@@ -1,3 +1,4 @@
+import FaceImaging
 import Foundation
 
 /// The memory one detection works in, kept between detections so that a steady stream of frames of one
@@ -6,13 +7,13 @@ import Foundation
 /// Blocks are mapped (`mmap`) when they first grow: the kernel hands them out as untouched zero pages,
 /// so only the cells a detection really writes (the tiles of the pyramid, the masked cells of each layer)
 /// become resident. Block contents are unspecified between uses, except the pyramid tensor, whose
-/// zero gaps between tiles are kept valid (see ``preparePyramid(planes:layout:geometry:)``).
+/// zero gaps between tiles are kept valid (see ``preparePyramid(planes:plan:)``).
 ///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
-    /// Slots: the pyramid tensor, two ping-pong feature maps, per-worker buffers.
+    /// Slots: the pyramid tensor, the pyramid's row rings, two ping-pong feature maps, per-worker buffers.
     enum Slot: Int, CaseIterable {
-        case pyramid, mapA, mapB, workers
+        case pyramid, rings, mapA, mapB, workers
     }
 
     /// The plan of the last frame size detected in this scratch.
@@ -20,9 +21,8 @@ final class DetectorScratch: @unchecked Sendable {
 
     private var blocks: [(pointer: UnsafeMutablePointer<Float>?, count: Int)] =
         Array(repeating: (nil, 0), count: Slot.allCases.count)
-    /// The layout whose tiles the pyramid block holds, in which geometry; every other float of the block
-    /// is zero.
-    private var written: (layout: PyramidLayout, geometry: PlaneGeometry)?
+    /// The rectangles the pyramid block holds values in, and its geometry; every other float is zero.
+    private var written: (geometry: PlaneGeometry, rects: [PixelRect])?
 
     deinit {
         for b in blocks { Self.unmap(b.pointer, count: b.count) }
@@ -58,15 +58,16 @@ final class DetectorScratch: @unchecked Sendable {
         return p
     }
 
-    /// The pyramid block for `layout` (`planes` planes of `geometry`), zero outside the tiles of `layout`:
-    /// tiles written for an earlier, different layout are cleared row by row (only what was written, not
-    /// the whole block). The caller writes inside `layout`'s tiles only.
-    func preparePyramid(planes: Int, layout: PyramidLayout, geometry: PlaneGeometry) -> UnsafeMutablePointer<Float>? {
+    /// The pyramid block for `plan` (`planes` planes of its geometry), zero outside the rows `plan` stores:
+    /// rows stored for an earlier, different plan are cleared (only those, not the whole block).
+    /// The caller writes inside `plan.storedRects` only.
+    func preparePyramid(planes: Int, plan: PyramidBuilder.Plan) -> UnsafeMutablePointer<Float>? {
+        let geometry = plan.geometry, rects = plan.storedRects
         guard let p = block(.pyramid, count: planes * geometry.count) else { return nil }
-        if let old = written, old.layout != layout || old.geometry != geometry {
+        if let old = written, old.geometry != geometry || old.rects != rects {
             let g = old.geometry
             for c in 0..<planes {
-                for r in old.layout.rects {
+                for r in old.rects {
                     for y in r.top...r.bottom {
                         let row = p + c * g.count + g.rowOffset(y)
                         if g.phased {
@@ -82,8 +83,8 @@ final class DetectorScratch: @unchecked Sendable {
                 }
             }
         }
-        // From here on only `layout`'s tiles are written.
-        written = (layout, geometry)
+        // From here on only `plan`'s rows are written.
+        written = (geometry, rects)
         return p
     }
 }

@@ -156,11 +156,11 @@ public struct FaceDetector: Sendable {
         var pyramidTime = Duration.zero, networkTime = Duration.zero
         if let levels, let network = plan.network {
             let t0 = clock.now
-            guard let input = scratch.preparePyramid(planes: 3, layout: layout, geometry: plan.geometry) else {
+            guard let input = scratch.preparePyramid(planes: 3, plan: plan.pyramid),
+                  let rings = scratch.block(.rings, count: 3 * plan.pyramid.ringFloats) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            PyramidBuilder.fill(image, layout: layout, geometry: plan.geometry, tables: plan.pyramidTables, means: model.means,
-                                into: UnsafeMutableBufferPointer(start: input, count: 3 * plan.geometry.count))
+            PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings)
             let t1 = clock.now
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold

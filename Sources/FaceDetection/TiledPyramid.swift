@@ -88,108 +88,169 @@ struct PyramidLayout: Sendable, Equatable {
     }
 }
 
-/// Builds the tiled pyramid tensor (3 planes of `geometry`, zero outside the tiles):
-/// level 0 is `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous
-/// tile (the SIMD path of `interpolation.h`, reproduced operation for operation).
+/// Builds the tiled pyramid tensor (3 planes of a ``PlaneGeometry``, zero outside the tiles): level 0 is
+/// `(pixel − mean)/256`, every next level is dlib's float bilinear `resize_image` of the previous tile (the
+/// SIMD path of `interpolation.h`, reproduced operation for operation).
 ///
-/// Levels are built one after another (each reads the previous one); inside a level the rows are split
-/// between the cores, all three planes per row. The column positions and weights of a level are the same
-/// for every row, so they are computed once per level (``ColumnTable``), as memory offsets in the
-/// tensor's geometry — the detector keeps the pyramid as phase planes, which its first, stride-2 layer reads.
+/// The levels are computed as a cascade of rows: each level keeps its last two rows in a small ring, and
+/// a row of level `i` pulls the rows of level `i − 1` it reads (dlib's `y` only grows, so each row is
+/// computed once). Only the rows the network reads (``Plan``) are written into the tensor: a detection
+/// that searches the small levels never stores the large ones it resamples through — those would be a
+/// third of a frame's working memory. The three colour planes run in parallel.
 enum PyramidBuilder {
-    /// Plane memory shared by the row workers (each writes its own rows only).
+    /// Plane memory shared by the channel workers (each writes its own plane only).
     private struct SharedFloats: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
-    /// The image pixels, read by the row workers.
+    /// The image pixels, read by the channel workers.
     private struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
 
-    /// Fewest output pixels per worker worth a thread of its own.
-    static let minimumPixelsPerWorker = 16_384
-
-    /// - Precondition: `planes` holds 3 planes of `geometry` (`layout.rows × layout.columns`), zero outside
-    ///   the tiles of `layout` (every tile is overwritten whole).
-    /// The column tables of every level after the first (index `i − 1` for level `i`), for ``fill(_:layout:geometry:tables:means:into:)``.
-    static func columnTables(_ layout: PyramidLayout, geometry: PlaneGeometry) -> [ColumnTable] {
-        (1..<max(1, layout.rects.count)).map { ColumnTable(src: layout.rects[$0 - 1], dst: layout.rects[$0], geometry: geometry) }
+    /// One level of the cascade.
+    struct Level: Sendable {
+        /// The tile, in tensor coordinates.
+        let rect: PixelRect
+        /// Tensor offset of each of the level's columns (from the row's start in the tensor geometry).
+        let out: [Int]
+        /// How the level is resampled from the one above (nil for level 0).
+        let table: ColumnTable?
+        /// Tile rows (0-based) written into the tensor; nil when the network reads none.
+        let storedRows: ClosedRange<Int>?
     }
 
-    /// The level-0 column offsets (one per image column).
-    static func levelZeroOffsets(_ layout: PyramidLayout, geometry: PlaneGeometry) -> [Int] {
-        guard let r0 = layout.rects.first else { return [] }
-        return (0..<r0.width).map { geometry.columnOffset(r0.left + $0) }
-    }
+    /// The cascade for one layout, geometry and set of needed cells (made once per frame size).
+    struct Plan: Sendable {
+        let levels: [Level]
+        let geometry: PlaneGeometry
+        /// Ring floats per channel: two rows of every level.
+        let ringFloats: Int
+        /// The tensor rectangles written (tiles clipped to their stored rows).
+        var storedRects: [PixelRect] {
+            levels.compactMap { l in
+                l.storedRows.map { PixelRect(left: l.rect.left, top: l.rect.top + $0.lowerBound,
+                                             right: l.rect.right, bottom: l.rect.top + $0.upperBound) }
+            }
+        }
 
-    /// - Parameter tables: ``columnTables(_:geometry:)`` and ``levelZeroOffsets(_:geometry:)`` of this layout
-    ///   and geometry (computed once per frame size).
-    static func fill(_ image: Image, layout: PyramidLayout, geometry: PlaneGeometry,
-                     tables: (levelZero: [Int], levels: [ColumnTable]), means: (r: Float, g: Float, b: Float),
-                     into planes: UnsafeMutableBufferPointer<Float>) {
-        precondition(geometry.rows == layout.rows && geometry.columns == layout.columns)
-        let plane = geometry.count
-        precondition(planes.count >= 3 * plane)
-        guard let r0 = layout.rects.first else { return }
-        let base = SharedFloats(base: planes.baseAddress!)
-        let m = SIMD4<Float>(means.r, means.g, means.b, 0)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let rects = layout.rects
-        let out0 = tables.levelZero
-        precondition(out0.count == image.width && tables.levels.count == max(0, rects.count - 1))
-        image.pixels.withUnsafeBufferPointer { px in
-            let pixels = SharedBytes(base: px.baseAddress!)
-            let ch = image.channels, width = image.width, height = image.height
-            // Level 0: rows split between the workers, three planes per row.
-            let parts0 = max(1, min(workers, width * height / minimumPixelsPerWorker))
-            DispatchQueue.concurrentPerform(iterations: parts0) { p in
-                out0.withUnsafeBufferPointer { o in
-                    for y in (height * p / parts0)..<(height * (p + 1) / parts0) {
-                        let rr = base.base + geometry.rowOffset(r0.top + y), rg = rr + plane, rb = rg + plane
-                        var s = y * width * ch
-                        if ch == 1 {
-                            for x in 0..<width {
-                                let v = Float(pixels.base[s]), d = o[x]
-                                rr[d] = (v - m[0]) / 256; rg[d] = (v - m[1]) / 256; rb[d] = (v - m[2]) / 256
-                                s += 1
-                            }
-                        } else {
-                            for x in 0..<width {
-                                let d = o[x]
-                                rr[d] = (Float(pixels.base[s]) - m[0]) / 256
-                                rg[d] = (Float(pixels.base[s + 1]) - m[1]) / 256
-                                rb[d] = (Float(pixels.base[s + 2]) - m[2]) / 256
-                                s += ch
-                            }
-                        }
+        /// - Parameter needed: the tensor cells the network reads (nil: every tile row is stored).
+        init(layout: PyramidLayout, geometry: PlaneGeometry, needed: CellMask?) {
+            self.geometry = geometry
+            var levels: [Level] = []
+            var ring = 0
+            // Rows of each tile holding a needed cell.
+            var lo = [Int](repeating: Int.max, count: layout.rects.count), hi = [Int](repeating: -1, count: layout.rects.count)
+            if let needed {
+                for s in needed.spans {
+                    for (i, r) in layout.rects.enumerated() where s.y >= r.top && s.y <= r.bottom && s.x0 <= r.right && s.x1 > r.left {
+                        lo[i] = min(lo[i], s.y - r.top); hi[i] = max(hi[i], s.y - r.top)
                     }
                 }
             }
-        }
-        // Every next level from the one above, rows split between the workers.
-        for i in 1..<max(1, rects.count) {
-            let src = rects[i - 1], dst = rects[i]
-            let table = tables.levels[i - 1]
-            let parts = max(1, min(workers, dst.width * dst.height * 3 / minimumPixelsPerWorker))
-            let work = { @Sendable (p: Int) in
-                let rows = (dst.height * p / parts)..<(dst.height * (p + 1) / parts)
-                for c in 0..<3 {
-                    resize(base.base + c * plane, src: src, dst: dst, geometry: geometry, rows: rows, table: table)
-                }
+            for (i, r) in layout.rects.enumerated() {
+                let stored: ClosedRange<Int>? = needed == nil ? 0...(r.height - 1) : (hi[i] >= 0 ? lo[i]...hi[i] : nil)
+                levels.append(Level(rect: r, out: (0..<r.width).map { geometry.columnOffset(r.left + $0) },
+                                    table: i == 0 ? nil : ColumnTable(inColumns: layout.rects[i - 1].width, outColumns: r.width),
+                                    storedRows: stored))
+                ring += 2 * r.width
             }
-            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+            self.levels = levels
+            ringFloats = ring
         }
     }
 
-    /// The column positions and weights of one level's resampling, shared by all its rows, as offsets from
-    /// a row's start in the tensor's geometry: dlib's SIMD loop (4 columns at a time, x advanced by repeated
-    /// float additions) up to `simdColumns`, then its scalar tail in double.
+    /// Fills the stored rows of `plan` for `image`.
+    /// - Parameters:
+    ///   - planes: 3 planes of `plan.geometry`, zero outside the stored rows (which are overwritten whole).
+    ///   - rings: `3 · plan.ringFloats` floats of working memory.
+    static func fill(_ image: Image, plan: Plan, means: (r: Float, g: Float, b: Float),
+                     into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>) {
+        guard let first = plan.levels.first else { return }
+        precondition(first.rect.width == image.width && first.rect.height == image.height)
+        let base = SharedFloats(base: planes), ringBase = SharedFloats(base: rings)
+        let meanArray = [means.r, means.g, means.b]
+        image.pixels.withUnsafeBufferPointer { px in
+            let pixels = SharedBytes(base: px.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: 3) { c in
+                var cascade = Cascade(plan: plan, channel: c, image: image, pixels: pixels.base, mean: meanArray[c],
+                                      plane: base.base + c * plan.geometry.count,
+                                      rings: ringBase.base + c * plan.ringFloats)
+                cascade.run()
+            }
+        }
+    }
+
+    /// One colour plane's cascade: per level, how many rows are done and dlib's running `y`.
+    private struct Cascade {
+        let plan: Plan
+        let channel: Int
+        let image: Image
+        let pixels: UnsafePointer<UInt8>
+        let mean: Float
+        let plane: UnsafeMutablePointer<Float>
+        /// Two rows per level: row `k` of level `i` lives at `ring[i] + (k & 1) · width`.
+        var ring: [UnsafeMutablePointer<Float>] = []
+        var produced: [Int]
+        var y: [Double]
+
+        init(plan: Plan, channel: Int, image: Image, pixels: UnsafePointer<UInt8>, mean: Float,
+             plane: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>) {
+            self.plan = plan; self.channel = channel; self.image = image; self.pixels = pixels
+            self.mean = mean; self.plane = plane
+            var at = rings
+            for l in plan.levels { ring.append(at); at += 2 * l.rect.width }
+            produced = [Int](repeating: 0, count: plan.levels.count)
+            y = plan.levels.indices.map { i in
+                guard i > 0 else { return 0 }
+                let inR = plan.levels[i - 1].rect.height, outR = plan.levels[i].rect.height
+                return -Double(inR - 1) / Double(max(outR - 1, 1))
+            }
+        }
+
+        mutating func run() {
+            // Pull every row of the last level (which pulls the rows above it), then any rows left above.
+            for i in stride(from: plan.levels.count - 1, through: 0, by: -1) {
+                while produced[i] < plan.levels[i].rect.height { produce(i) }
+            }
+        }
+
+        /// Computes the next row of level `i` into its ring (and into the tensor when stored).
+        mutating func produce(_ i: Int) {
+            let level = plan.levels[i]
+            let r = produced[i], width = level.rect.width
+            let row = ring[i] + (r & 1) * width
+            if i == 0 {
+                let ch = image.channels, src = channel < ch ? channel : 0
+                var s = r * image.width * ch + src
+                for x in 0..<width { row[x] = (Float(pixels[s]) - mean) / 256; s += ch }
+            } else {
+                let above = plan.levels[i - 1].rect
+                let yScale = Double(above.height - 1) / Double(max(level.rect.height - 1, 1))
+                y[i] += yScale  // dlib accumulates y row by row
+                let top = Int(y[i].rounded(.down))
+                let bottom = min(top + 1, above.height - 1)
+                while produced[i - 1] <= bottom { produce(i - 1) }
+                let w = above.width
+                PyramidBuilder.resizeRow(top: ring[i - 1] + (top & 1) * w, bottom: ring[i - 1] + (bottom & 1) * w,
+                                         fraction: y[i] - Double(top), table: level.table!, into: row)
+            }
+            if let stored = level.storedRows, stored.contains(r) {
+                let out = plane + plan.geometry.rowOffset(level.rect.top + r)
+                level.out.withUnsafeBufferPointer { o in
+                    for x in 0..<width { out[o[x]] = row[x] }
+                }
+            }
+            produced[i] = r + 1
+        }
+    }
+
+    /// The column positions and weights of one level's resampling, shared by all its rows: dlib's SIMD loop
+    /// (4 columns at a time, x advanced by repeated float additions) up to `simdColumns`, then its scalar
+    /// tail in double.
     struct ColumnTable: Sendable {
-        /// Offsets of the left and right source columns, and of the output column, per output column.
+        /// Left and right source columns and the weight of the right one, per output column.
         let left: [Int]
         let right: [Int]
-        let out: [Int]
         let fraction: [Float]
         let simdColumns: Int
 
-        init(src: PixelRect, dst: PixelRect, geometry: PlaneGeometry) {
-            let inC = src.width, outC = dst.width
+        init(inColumns inC: Int, outColumns outC: Int) {
             let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
             var left: [Int] = [], right: [Int] = [], fraction: [Float] = []
             left.reserveCapacity(outC); right.reserveCapacity(outC); fraction.reserveCapacity(outC)
@@ -203,11 +264,7 @@ enum PyramidBuilder {
                 let l = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
                 if Int(l[3]) + 1 >= inC { break }
                 let lr = vx - SIMD4<Float>(Float(l[0]), Float(l[1]), Float(l[2]), Float(l[3]))
-                for j in 0..<4 {
-                    left.append(geometry.columnOffset(src.left + Int(l[j])))
-                    right.append(geometry.columnOffset(src.left + Int(l[j]) + 1))
-                    fraction.append(lr[j])
-                }
+                for j in 0..<4 { left.append(Int(l[j])); right.append(Int(l[j]) + 1); fraction.append(lr[j]) }
                 c += 4
             }
             simdColumns = c
@@ -215,74 +272,62 @@ enum PyramidBuilder {
             while c < outC {
                 xs += xScale
                 let l = Int(xs.rounded(.down))
-                left.append(geometry.columnOffset(src.left + l))
-                right.append(geometry.columnOffset(src.left + min(l + 1, inC - 1)))
-                fraction.append(Float(xs - Double(l)))
+                left.append(l); right.append(min(l + 1, inC - 1)); fraction.append(Float(xs - Double(l)))
                 c += 1
             }
             self.left = left; self.right = right; self.fraction = fraction
-            out = (0..<outC).map { geometry.columnOffset(dst.left + $0) }
         }
     }
 
-    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images (all rows), on a
-    /// row-major plane with `stride` floats per row.
-    static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
-                       to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
-        guard src.height > 0, src.width > 0, dst.height > 0, dst.width > 0 else { return }
-        precondition(srcBase == dstBase, "source and destination tiles share one plane")
-        let geometry = PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride)
-        resize(srcBase, src: src, dst: dst, geometry: geometry, rows: 0..<dst.height,
-               table: ColumnTable(src: src, dst: dst, geometry: geometry))
-    }
-
-    /// Rows `rows` of dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images, from
-    /// tile `src` to tile `dst` of one plane of `geometry`.
-    static func resize(_ planeBase: UnsafeMutablePointer<Float>, src: PixelRect, dst: PixelRect,
-                       geometry: PlaneGeometry, rows: Range<Int>, table: ColumnTable) {
-        let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
-        guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
-        let yScale = Double(inR - 1) / Double(max(outR - 1, 1))
-        var y = -yScale
-        for _ in 0..<rows.lowerBound { y += yScale }  // dlib accumulates y row by row
+    /// One output row of dlib's bilinear `resize_image` from two source rows (`fraction` is the weight of
+    /// the bottom one).
+    @inline(__always)
+    static func resizeRow(top topRow: UnsafePointer<Float>, bottom bottomRow: UnsafePointer<Float>, fraction tbFrac: Double,
+                          table: ColumnTable, into outRow: UnsafeMutablePointer<Float>) {
+        let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
         table.left.withUnsafeBufferPointer { left in
         table.right.withUnsafeBufferPointer { right in
-        table.out.withUnsafeBufferPointer { out in
         table.fraction.withUnsafeBufferPointer { fraction in
-            for r in rows {
-                y += yScale
-                let top = Int(y.rounded(.down))
-                let bottom = min(top + 1, inR - 1)
-                let tbFrac = y - Double(top)
-                let topRow = UnsafePointer(planeBase + geometry.rowOffset(src.top + top))
-                let bottomRow = UnsafePointer(planeBase + geometry.rowOffset(src.top + bottom))
-                let outRow = planeBase + geometry.rowOffset(dst.top + r)
-                let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
-                var c = 0
-                while c < table.simdColumns {
-                    let lr = SIMD4<Float>(fraction[c], fraction[c + 1], fraction[c + 2], fraction[c + 3])
-                    let invLr = SIMD4<Float>(repeating: 1) - lr
-                    let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
-                    for j in 0..<4 {
-                        let l = left[c + j], rr = right[c + j]
-                        outRow[out[c + j]] = tlf[j] * topRow[l] + trf[j] * topRow[rr] + blf[j] * bottomRow[l]
-                            + brf[j] * bottomRow[rr]
-                    }
-                    c += 4
+            var c = 0
+            while c < table.simdColumns {
+                let lr = SIMD4<Float>(fraction[c], fraction[c + 1], fraction[c + 2], fraction[c + 3])
+                let invLr = SIMD4<Float>(repeating: 1) - lr
+                let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
+                for j in 0..<4 {
+                    let l = left[c + j], rr = right[c + j]
+                    outRow[c + j] = tlf[j] * topRow[l] + trf[j] * topRow[rr] + blf[j] * bottomRow[l] + brf[j] * bottomRow[rr]
                 }
-                while c < outC {
-                    let l = left[c], rr = right[c]
-                    let lrFrac = fraction[c]
-                    let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
-                    let upper = (1 - lrFrac) * tl + lrFrac * tr
-                    let lower = (1 - lrFrac) * bl + lrFrac * br
-                    outRow[out[c]] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
-                    c += 1
-                }
+                c += 4
+            }
+            while c < left.count {
+                let l = left[c], rr = right[c]
+                let lrFrac = fraction[c]
+                let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
+                let upper = (1 - lrFrac) * tl + lrFrac * tr
+                let lower = (1 - lrFrac) * bl + lrFrac * br
+                outRow[c] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
+                c += 1
             }
         }
         }
         }
+    }
+
+    /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images, between two tiles of
+    /// one row-major plane with `stride` floats per row.
+    static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
+                       to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
+        let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
+        guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
+        let table = ColumnTable(inColumns: inC, outColumns: outC)
+        let yScale = Double(inR - 1) / Double(max(outR - 1, 1))
+        var y = -yScale
+        for r in 0..<outR {
+            y += yScale
+            let top = Int(y.rounded(.down))
+            let bottom = min(top + 1, inR - 1)
+            resizeRow(top: srcBase + (src.top + top) * stride + src.left, bottom: srcBase + (src.top + bottom) * stride + src.left,
+                      fraction: y - Double(top), table: table, into: dstBase + (dst.top + r) * stride + dst.left)
         }
     }
 }
