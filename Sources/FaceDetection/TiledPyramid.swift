@@ -96,61 +96,101 @@ struct PyramidLayout: Sendable, Equatable {
 /// a row of level `i` pulls the rows of level `i − 1` it reads (dlib's `y` only grows, so each row is
 /// computed once). Only the rows the network reads (``Plan``) are written into the tensor: a detection
 /// that searches the small levels never stores the large ones it resamples through — those would be a
-/// third of a frame's working memory. The three colour planes run in parallel.
+/// third of a frame's working memory. The three colour planes run in parallel. All per-level tables live
+/// in flat arrays of the plan, read through raw pointers in the row loop.
 enum PyramidBuilder {
     /// Plane memory shared by the channel workers (each writes its own plane only).
     private struct SharedFloats: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
     /// The image pixels, read by the channel workers.
     private struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
 
-    /// One level of the cascade.
+    /// One level of the cascade (plain values: offsets into the plan's flat tables).
     struct Level: Sendable {
         /// The tile, in tensor coordinates.
         let rect: PixelRect
-        /// Tensor offset of each of the level's columns (from the row's start in the tensor geometry).
-        let out: [Int]
-        /// How the level is resampled from the one above (nil for level 0).
-        let table: ColumnTable?
-        /// Tile rows (0-based) written into the tensor; nil when the network reads none.
-        let storedRows: ClosedRange<Int>?
+        /// Tile rows (0-based) written into the tensor; empty when the network reads none.
+        let storedRows: Range<Int>
+        /// Where this level's columns start in ``Plan/out``, ``Plan/left`` and ``Plan/fraction``.
+        let column0: Int
+        /// Columns resampled by dlib's 4-wide SIMD loop (the rest by its scalar tail).
+        let simdColumns: Int
+        /// dlib's row step `(rows above − 1) / (rows − 1)`.
+        let yScale: Double
     }
 
     /// The cascade for one layout, geometry and set of needed cells (made once per frame size).
     struct Plan: Sendable {
         let levels: [Level]
         let geometry: PlaneGeometry
+        /// Per column of every level: its tensor offset from the row start, the left source column and the
+        /// right one's weight (dlib's `x` accumulated in float 4 columns at a time, then in double).
+        let out: [Int32]
+        let left: [Int32]
+        let fraction: [Float]
         /// Ring floats per channel: two rows of every level.
         let ringFloats: Int
         /// The tensor rectangles written (tiles clipped to their stored rows).
         var storedRects: [PixelRect] {
             levels.compactMap { l in
-                l.storedRows.map { PixelRect(left: l.rect.left, top: l.rect.top + $0.lowerBound,
-                                             right: l.rect.right, bottom: l.rect.top + $0.upperBound) }
+                l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
+                                                       right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
             }
         }
 
         /// - Parameter needed: the tensor cells the network reads (nil: every tile row is stored).
         init(layout: PyramidLayout, geometry: PlaneGeometry, needed: CellMask?) {
+            self.init(rects: layout.rects, geometry: geometry, needed: needed)
+        }
+
+        /// The cascade over tiles `rects` (level `i + 1` resampled from level `i`).
+        init(rects: [PixelRect], geometry: PlaneGeometry, needed: CellMask? = nil) {
             self.geometry = geometry
-            var levels: [Level] = []
-            var ring = 0
             // Rows of each tile holding a needed cell.
-            var lo = [Int](repeating: Int.max, count: layout.rects.count), hi = [Int](repeating: -1, count: layout.rects.count)
+            var lo = [Int](repeating: Int.max, count: rects.count), hi = [Int](repeating: -1, count: rects.count)
             if let needed {
                 for s in needed.spans {
-                    for (i, r) in layout.rects.enumerated() where s.y >= r.top && s.y <= r.bottom && s.x0 <= r.right && s.x1 > r.left {
+                    for (i, r) in rects.enumerated() where s.y >= r.top && s.y <= r.bottom && s.x0 <= r.right && s.x1 > r.left {
                         lo[i] = min(lo[i], s.y - r.top); hi[i] = max(hi[i], s.y - r.top)
                     }
                 }
             }
-            for (i, r) in layout.rects.enumerated() {
-                let stored: ClosedRange<Int>? = needed == nil ? 0...(r.height - 1) : (hi[i] >= 0 ? lo[i]...hi[i] : nil)
-                levels.append(Level(rect: r, out: (0..<r.width).map { geometry.columnOffset(r.left + $0) },
-                                    table: i == 0 ? nil : ColumnTable(inColumns: layout.rects[i - 1].width, outColumns: r.width),
-                                    storedRows: stored))
+            var levels: [Level] = [], out: [Int32] = [], left: [Int32] = [], fraction: [Float] = []
+            var ring = 0
+            for (i, r) in rects.enumerated() {
+                let stored = needed == nil ? 0..<r.height : (hi[i] >= 0 ? lo[i]..<(hi[i] + 1) : 0..<0)
+                var simd = 0, yScale = 0.0
+                for x in 0..<r.width { out.append(Int32(geometry.columnOffset(r.left + x))) }
+                if i == 0 {
+                    left.append(contentsOf: repeatElement(0, count: r.width))
+                    fraction.append(contentsOf: repeatElement(0, count: r.width))
+                } else {
+                    let inC = rects[i - 1].width, outC = r.width
+                    yScale = Double(rects[i - 1].height - 1) / Double(max(r.height - 1, 1))
+                    let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
+                    let x = -4 * xScale
+                    let step = Float(4 * xScale)
+                    var vx = SIMD4<Float>(Float(x), Float(x + xScale), Float(x + 2 * xScale), Float(x + 3 * xScale))
+                    while true {
+                        vx += SIMD4<Float>(repeating: step)
+                        // x ≥ 0, so truncation (cvttps2dq in dlib) is floor.
+                        let l = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
+                        if Int(l[3]) + 1 >= inC { break }
+                        let lr = vx - SIMD4<Float>(Float(l[0]), Float(l[1]), Float(l[2]), Float(l[3]))
+                        for j in 0..<4 { left.append(l[j]); fraction.append(lr[j]) }
+                        simd += 4
+                    }
+                    var xs = -xScale + Double(simd) * xScale
+                    for _ in simd..<outC {
+                        xs += xScale
+                        let l = Int(xs.rounded(.down))
+                        left.append(Int32(l)); fraction.append(Float(xs - Double(l)))
+                    }
+                }
+                levels.append(Level(rect: r, storedRows: stored, column0: out.count - r.width, simdColumns: simd, yScale: yScale))
                 ring += 2 * r.width
             }
             self.levels = levels
+            self.out = out; self.left = left; self.fraction = fraction
             ringFloats = ring
         }
     }
@@ -164,152 +204,121 @@ enum PyramidBuilder {
         guard let first = plan.levels.first else { return }
         precondition(first.rect.width == image.width && first.rect.height == image.height)
         let base = SharedFloats(base: planes), ringBase = SharedFloats(base: rings)
-        let meanArray = [means.r, means.g, means.b]
+        let mean = SIMD4<Float>(means.r, means.g, means.b, 0)
         image.pixels.withUnsafeBufferPointer { px in
             let pixels = SharedBytes(base: px.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: 3) { c in
-                var cascade = Cascade(plan: plan, channel: c, image: image, pixels: pixels.base, mean: meanArray[c],
-                                      plane: base.base + c * plan.geometry.count,
-                                      rings: ringBase.base + c * plan.ringFloats)
-                cascade.run()
+                plan.levels.withUnsafeBufferPointer { levels in
+                plan.out.withUnsafeBufferPointer { out in
+                plan.left.withUnsafeBufferPointer { left in
+                plan.fraction.withUnsafeBufferPointer { fraction in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
+                    withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
+                        var at = ringBase.base + c * plan.ringFloats
+                        for i in 0..<levels.count {
+                            produced[i] = 0; y[i] = -levels[i].yScale
+                            ring[i] = at; at += 2 * levels[i].rect.width
+                        }
+                        let cascade = Cascade(levels: levels, out: out.baseAddress!, left: left.baseAddress!,
+                                              fraction: fraction.baseAddress!, geometry: plan.geometry,
+                                              image: pixels.base, width: image.width, channels: image.channels,
+                                              channel: c, mean: mean[c], plane: base.base + c * plan.geometry.count,
+                                              ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
+                        cascade.run()
+                    }
+                    }
+                    }
+                }
+                }
+                }
+                }
             }
         }
     }
 
-    /// One colour plane's cascade: per level, how many rows are done and dlib's running `y`.
+    /// One colour plane's cascade: raw views of the plan and of this plane's state.
     private struct Cascade {
-        let plan: Plan
-        let channel: Int
-        let image: Image
-        let pixels: UnsafePointer<UInt8>
+        let levels: UnsafeBufferPointer<Level>
+        let out: UnsafePointer<Int32>, left: UnsafePointer<Int32>, fraction: UnsafePointer<Float>
+        let geometry: PlaneGeometry
+        let image: UnsafePointer<UInt8>
+        let width: Int, channels: Int, channel: Int
         let mean: Float
         let plane: UnsafeMutablePointer<Float>
         /// Two rows per level: row `k` of level `i` lives at `ring[i] + (k & 1) · width`.
-        var ring: [UnsafeMutablePointer<Float>] = []
-        var produced: [Int]
-        var y: [Double]
+        let ring: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+        /// Rows done per level, and dlib's running `y` per level.
+        let produced: UnsafeMutablePointer<Int>
+        let y: UnsafeMutablePointer<Double>
 
-        init(plan: Plan, channel: Int, image: Image, pixels: UnsafePointer<UInt8>, mean: Float,
-             plane: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>) {
-            self.plan = plan; self.channel = channel; self.image = image; self.pixels = pixels
-            self.mean = mean; self.plane = plane
-            var at = rings
-            for l in plan.levels { ring.append(at); at += 2 * l.rect.width }
-            produced = [Int](repeating: 0, count: plan.levels.count)
-            y = plan.levels.indices.map { i in
-                guard i > 0 else { return 0 }
-                let inR = plan.levels[i - 1].rect.height, outR = plan.levels[i].rect.height
-                return -Double(inR - 1) / Double(max(outR - 1, 1))
-            }
-        }
-
-        mutating func run() {
+        func run() {
             // Pull every row of the last level (which pulls the rows above it), then any rows left above.
-            for i in stride(from: plan.levels.count - 1, through: 0, by: -1) {
-                while produced[i] < plan.levels[i].rect.height { produce(i) }
+            for i in stride(from: levels.count - 1, through: 0, by: -1) {
+                while produced[i] < levels[i].rect.height { produce(i) }
             }
         }
 
         /// Computes the next row of level `i` into its ring (and into the tensor when stored).
-        mutating func produce(_ i: Int) {
-            let level = plan.levels[i]
-            let r = produced[i], width = level.rect.width
-            let row = ring[i] + (r & 1) * width
+        func produce(_ i: Int) {
+            let level = levels[i]
+            let r = produced[i], w = level.rect.width
+            let row = ring[i] + (r & 1) * w
             if i == 0 {
-                let ch = image.channels, src = channel < ch ? channel : 0
-                var s = r * image.width * ch + src
-                for x in 0..<width { row[x] = (Float(pixels[s]) - mean) / 256; s += ch }
+                let src = channel < channels ? channel : 0
+                var s = r * width * channels + src
+                for x in 0..<w { row[x] = (Float(image[s]) - mean) / 256; s += channels }
             } else {
-                let above = plan.levels[i - 1].rect
-                let yScale = Double(above.height - 1) / Double(max(level.rect.height - 1, 1))
-                y[i] += yScale  // dlib accumulates y row by row
+                let above = levels[i - 1].rect
+                y[i] += level.yScale  // dlib accumulates y row by row
                 let top = Int(y[i].rounded(.down))
                 let bottom = min(top + 1, above.height - 1)
                 while produced[i - 1] <= bottom { produce(i - 1) }
-                let w = above.width
-                PyramidBuilder.resizeRow(top: ring[i - 1] + (top & 1) * w, bottom: ring[i - 1] + (bottom & 1) * w,
-                                         fraction: y[i] - Double(top), table: level.table!, into: row)
+                let aw = above.width
+                PyramidBuilder.resizeRow(top: ring[i - 1] + (top & 1) * aw, bottom: ring[i - 1] + (bottom & 1) * aw,
+                                         fraction: y[i] - Double(top), left: left + level.column0,
+                                         weights: fraction + level.column0, simdColumns: level.simdColumns,
+                                         columns: w, sourceColumns: aw, into: row)
             }
-            if let stored = level.storedRows, stored.contains(r) {
-                let out = plane + plan.geometry.rowOffset(level.rect.top + r)
-                level.out.withUnsafeBufferPointer { o in
-                    for x in 0..<width { out[o[x]] = row[x] }
-                }
+            if level.storedRows.contains(r) {
+                let dst = plane + geometry.rowOffset(level.rect.top + r)
+                let o = out + level.column0
+                for x in 0..<w { dst[Int(o[x])] = row[x] }
             }
             produced[i] = r + 1
         }
     }
 
-    /// The column positions and weights of one level's resampling, shared by all its rows: dlib's SIMD loop
-    /// (4 columns at a time, x advanced by repeated float additions) up to `simdColumns`, then its scalar
-    /// tail in double.
-    struct ColumnTable: Sendable {
-        /// Left and right source columns and the weight of the right one, per output column.
-        let left: [Int]
-        let right: [Int]
-        let fraction: [Float]
-        let simdColumns: Int
-
-        init(inColumns inC: Int, outColumns outC: Int) {
-            let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
-            var left: [Int] = [], right: [Int] = [], fraction: [Float] = []
-            left.reserveCapacity(outC); right.reserveCapacity(outC); fraction.reserveCapacity(outC)
-            let x = -4 * xScale
-            let step = Float(4 * xScale)
-            var vx = SIMD4<Float>(Float(x), Float(x + xScale), Float(x + 2 * xScale), Float(x + 3 * xScale))
-            var c = 0
-            while inC > 0 && outC > 0 {
-                vx += SIMD4<Float>(repeating: step)
-                // x ≥ 0, so truncation (cvttps2dq in dlib) is floor.
-                let l = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
-                if Int(l[3]) + 1 >= inC { break }
-                let lr = vx - SIMD4<Float>(Float(l[0]), Float(l[1]), Float(l[2]), Float(l[3]))
-                for j in 0..<4 { left.append(Int(l[j])); right.append(Int(l[j]) + 1); fraction.append(lr[j]) }
-                c += 4
-            }
-            simdColumns = c
-            var xs = -xScale + Double(c) * xScale
-            while c < outC {
-                xs += xScale
-                let l = Int(xs.rounded(.down))
-                left.append(l); right.append(min(l + 1, inC - 1)); fraction.append(Float(xs - Double(l)))
-                c += 1
-            }
-            self.left = left; self.right = right; self.fraction = fraction
-        }
-    }
-
     /// One output row of dlib's bilinear `resize_image` from two source rows (`fraction` is the weight of
-    /// the bottom one).
+    /// the bottom one): its SSE loop, 4 columns at a time with the same operations in the same order
+    /// (bit-identical), then its scalar tail in double.
     @inline(__always)
     static func resizeRow(top topRow: UnsafePointer<Float>, bottom bottomRow: UnsafePointer<Float>, fraction tbFrac: Double,
-                          table: ColumnTable, into outRow: UnsafeMutablePointer<Float>) {
-        let tb = Float(tbFrac), invTb = Float(1 - tbFrac)
-        table.left.withUnsafeBufferPointer { left in
-        table.right.withUnsafeBufferPointer { right in
-        table.fraction.withUnsafeBufferPointer { fraction in
-            var c = 0
-            while c < table.simdColumns {
-                let lr = SIMD4<Float>(fraction[c], fraction[c + 1], fraction[c + 2], fraction[c + 3])
-                let invLr = SIMD4<Float>(repeating: 1) - lr
-                let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
-                for j in 0..<4 {
-                    let l = left[c + j], rr = right[c + j]
-                    outRow[c + j] = tlf[j] * topRow[l] + trf[j] * topRow[rr] + blf[j] * bottomRow[l] + brf[j] * bottomRow[rr]
-                }
-                c += 4
-            }
-            while c < left.count {
-                let l = left[c], rr = right[c]
-                let lrFrac = fraction[c]
-                let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
-                let upper = (1 - lrFrac) * tl + lrFrac * tr
-                let lower = (1 - lrFrac) * bl + lrFrac * br
-                outRow[c] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
-                c += 1
-            }
+                          left: UnsafePointer<Int32>, weights: UnsafePointer<Float>, simdColumns: Int, columns: Int,
+                          sourceColumns: Int, into outRow: UnsafeMutablePointer<Float>) {
+        let tb = SIMD4<Float>(repeating: Float(tbFrac)), invTb = SIMD4<Float>(repeating: Float(1 - tbFrac))
+        var c = 0
+        while c < simdColumns {
+            let lr = UnsafeRawPointer(weights + c).loadUnaligned(as: SIMD4<Float>.self)
+            let invLr = SIMD4<Float>(repeating: 1) - lr
+            let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
+            let l0 = Int(left[c]), l1 = Int(left[c + 1]), l2 = Int(left[c + 2]), l3 = Int(left[c + 3])
+            let tl = SIMD4(topRow[l0], topRow[l1], topRow[l2], topRow[l3])
+            let tr = SIMD4(topRow[l0 + 1], topRow[l1 + 1], topRow[l2 + 1], topRow[l3 + 1])
+            let bl = SIMD4(bottomRow[l0], bottomRow[l1], bottomRow[l2], bottomRow[l3])
+            let br = SIMD4(bottomRow[l0 + 1], bottomRow[l1 + 1], bottomRow[l2 + 1], bottomRow[l3 + 1])
+            let v = tlf * tl + trf * tr + blf * bl + brf * br
+            UnsafeMutableRawPointer(outRow + c).storeBytes(of: v, as: SIMD4<Float>.self)
+            c += 4
         }
-        }
+        while c < columns {
+            let l = Int(left[c]), rr = min(l + 1, sourceColumns - 1)
+            let lrFrac = weights[c]
+            let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
+            let upper = (1 - lrFrac) * tl + lrFrac * tr
+            let lower = (1 - lrFrac) * bl + lrFrac * br
+            outRow[c] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
+            c += 1
         }
     }
 
@@ -319,15 +328,22 @@ enum PyramidBuilder {
                        to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
         let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
         guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
-        let table = ColumnTable(inColumns: inC, outColumns: outC)
-        let yScale = Double(inR - 1) / Double(max(outR - 1, 1))
-        var y = -yScale
-        for r in 0..<outR {
-            y += yScale
-            let top = Int(y.rounded(.down))
-            let bottom = min(top + 1, inR - 1)
-            resizeRow(top: srcBase + (src.top + top) * stride + src.left, bottom: srcBase + (src.top + bottom) * stride + src.left,
-                      fraction: y - Double(top), table: table, into: dstBase + (dst.top + r) * stride + dst.left)
+        // The plan of a two-level layout gives the column table of this pair of sizes.
+        let pair = Plan(rects: [src, dst], geometry: PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride))
+        let level = pair.levels[1]
+        var y = -level.yScale
+        pair.left.withUnsafeBufferPointer { left in
+            pair.fraction.withUnsafeBufferPointer { weights in
+                for r in 0..<outR {
+                    y += level.yScale
+                    let top = Int(y.rounded(.down))
+                    let bottom = min(top + 1, inR - 1)
+                    resizeRow(top: srcBase + (src.top + top) * stride + src.left, bottom: srcBase + (src.top + bottom) * stride + src.left,
+                              fraction: y - Double(top), left: left.baseAddress! + level.column0,
+                              weights: weights.baseAddress! + level.column0, simdColumns: level.simdColumns,
+                              columns: outC, sourceColumns: inC, into: dstBase + (dst.top + r) * stride + dst.left)
+                }
+            }
         }
     }
 }
