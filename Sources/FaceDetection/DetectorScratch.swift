@@ -42,9 +42,6 @@ final class DetectorScratch: @unchecked Sendable {
         munmap(UnsafeMutableRawPointer(p), max(count, 1) * MemoryLayout<Float>.stride)
     }
 
-    /// Floats held across every slot (allocated, not necessarily resident).
-    var capacity: Int { blocks.reduce(0) { $0 + $1.count } }
-
     /// The first `count` floats of `slot`, growing the block (fresh zero pages) when it is too small.
     /// Returns nil when the memory cannot be had.
     func block(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float>? {

@@ -69,7 +69,10 @@ public struct DetectionResult: Sendable, Equatable {
 
 /// dlib's MMOD CNN face detector (`mmod_human_face_detector.dat`) run natively.
 ///
-/// Load once and share: the detector is an immutable value, safe to use from several tasks at once.
+/// Load once and share: the detector is safe to use from several tasks at once. It keeps the working
+/// memory of its last detection (the pyramid tensor, feature maps, and the plan of that frame size), so a
+/// stream of same-size frames allocates no large buffers and plans nothing again; a second concurrent
+/// detection works in memory of its own, freed when it ends.
 /// Results equal dlib's `cnn_face_detection_model_v1(image, 0)` for the searched levels: same tiled pyramid,
 /// same score map, same 80×80 windows mapped back through the pyramid, same non-maximum suppression.
 public struct FaceDetector: Sendable {
@@ -112,10 +115,11 @@ public struct FaceDetector: Sendable {
 
     /// Detects faces.
     ///
-    /// Builds dlib's tiled pyramid of the whole image, but computes the network only where the kept levels
-    /// need it: levels whose detection box (≈ 80·1.2^level px) is smaller than the minimum face size are
-    /// skipped. Every kept-level score equals the full-pyramid score, so every face at or above the
-    /// minimum is found with dlib's box and score. Greyscale images are read as R = G = B.
+    /// Lays out dlib's tiled pyramid of the whole image, but computes the network (and stores pyramid rows)
+    /// only where the kept levels need it: levels whose detection box (≈ 80·1.2^level px) is smaller than
+    /// the minimum face size are skipped. Every kept-level score equals the full-pyramid score up to float
+    /// rounding (the 5×5 layers use Winograd's algorithm), so every face at or above the minimum is found
+    /// with dlib's box and score. Greyscale images are read as R = G = B.
     ///
     /// - Parameters:
     ///   - image: an RGB or greyscale image.

@@ -17,13 +17,13 @@ struct MMODConvolution: Sendable {
     let bias: [Float]
     let relu: Bool
     /// The Winograd F(2×2, 5×5) form of this layer, for 5×5 stride-1 pad-2 layers.
-    private(set) var winograd: Winograd5x5?
+    let winograd: Winograd5x5?
 
     init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float], relu: Bool) {
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
         self.stride = stride; self.pad = pad; self.weights = weights; self.bias = bias; self.relu = relu
-        winograd = nil
-        winograd = Winograd5x5(self)
+        winograd = Winograd5x5(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, pad: pad,
+                               weights: weights, bias: bias, relu: relu)
     }
 
     var patchSize: Int { inChannels * kernel * kernel }

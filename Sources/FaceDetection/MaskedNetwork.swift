@@ -2,76 +2,6 @@ import CBLAS
 import Foundation
 import NeuralCore
 
-/// The cells of one feature-map grid that must be computed, as row spans `[x0, x1)` in row-major order.
-///
-/// The detector computes each layer only where a later layer needs it: the score map on the cells that
-/// belong to the kept pyramid levels, and every earlier layer on the union of the receptive fields of
-/// those cells. Inside that region the values are exactly the full-tensor values (same taps, same zero
-/// padding at the tensor border), so skipping levels does not change any kept score.
-struct CellMask: Sendable {
-    let rows: Int
-    let columns: Int
-    private(set) var mask: [UInt8]
-
-    init(rows: Int, columns: Int) {
-        self.rows = rows; self.columns = columns
-        mask = [UInt8](repeating: 0, count: rows * columns)
-    }
-
-    /// Marks the cells of `[x0, x1) × [y0, y1)` (clipped to the grid).
-    mutating func mark(x0: Int, x1: Int, y0: Int, y1: Int) {
-        let a = max(0, x0), b = min(columns, x1), c = max(0, y0), d = min(rows, y1)
-        guard a < b, c < d else { return }
-        mask.withUnsafeMutableBufferPointer { m in
-            for y in c..<d { (m.baseAddress! + y * columns + a).update(repeating: 1, count: b - a) }
-        }
-    }
-
-    /// The mask with every 2×2 block (rows `2i…2i+1`, columns `2j…2j+1`) that holds a marked cell marked
-    /// whole (clipped to the grid): the output cells of a Winograd F(2×2) layer are computed a block at a time.
-    func alignedToBlocks() -> CellMask {
-        var out = CellMask(rows: rows, columns: columns)
-        for s in spans {
-            let y0 = s.y & ~1
-            out.mark(x0: s.x0 & ~1, x1: (s.x1 + 1) & ~1, y0: y0, y1: y0 + 2)
-        }
-        return out
-    }
-
-    /// Every marked run, row by row.
-    var spans: [(y: Int, x0: Int, x1: Int)] {
-        var out: [(y: Int, x0: Int, x1: Int)] = []
-        mask.withUnsafeBufferPointer { m in
-            for y in 0..<rows {
-                var x = 0
-                let row = m.baseAddress! + y * columns
-                while x < columns {
-                    if row[x] == 0 { x += 1; continue }
-                    let s = x
-                    while x < columns && row[x] != 0 { x += 1 }
-                    out.append((y, s, x))
-                }
-            }
-        }
-        return out
-    }
-
-    /// Number of marked cells.
-    var count: Int { mask.reduce(0) { $0 + Int($1) } }
-
-    /// The input cells a layer needs to compute these output cells.
-    func dilated(through layer: MMODConvolution, inputRows: Int, inputColumns: Int) -> CellMask {
-        var m = CellMask(rows: inputRows, columns: inputColumns)
-        for s in spans {
-            let y0 = s.y * layer.stride - layer.pad
-            let x0 = s.x0 * layer.stride - layer.pad
-            let x1 = (s.x1 - 1) * layer.stride - layer.pad + layer.kernel
-            m.mark(x0: x0, x1: x1, y0: y0, y1: y0 + layer.kernel)
-        }
-        return m
-    }
-}
-
 /// A pointer handed to the worker threads of one layer; every worker writes disjoint cells.
 struct SharedPointer: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
@@ -105,7 +35,8 @@ private enum SingleThreadedBLAS {
 
 /// Runs the MMOD convolutions, computing only masked cells.
 ///
-/// Each layer is computed the cheapest exact way its shape allows:
+/// Each layer is computed the cheapest way its shape allows, each equal to the direct convolution up to
+/// float rounding:
 /// - stride-2 layers without padding (the downsampler): their input is kept as phase planes (even/odd rows
 ///   × even/odd columns — the pyramid is built that way, and the previous layer's scatter writes that way),
 ///   so every im2col row is one contiguous copy; then `cblas_sgemm` and a scatter with bias and ReLU;
@@ -205,9 +136,11 @@ enum MaskedNetwork {
                 for s in spans { total += s.x1 - s.x0 }
                 let parts = max(1, min(workers, total / minimumCellsPerWorker))
                 let tiles = how[i] == .winograd ? tileRuns(spans, parts: parts) : []
-                let macs = how[i] == .winograd
-                    ? tiles.joined().reduce(0) { $0 + $1.count } * 36 * layer.inChannels * layer.outChannels
-                    : total * layer.patchSize * layer.outChannels
+                var tileCount = 0
+                for piece in tiles { for run in piece { tileCount += run.count } }
+                let perCell: Int = layer.patchSize * layer.outChannels
+                let perTile: Int = 36 * layer.inChannels * layer.outChannels
+                let macs: Int = how[i] == .winograd ? tileCount * perTile : total * perCell
                 layers.append(Layer(method: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
                                     output: g, pieces: how[i] == .winograd ? [] : split(spans, total: total, parts: parts),
                                     tiles: tiles, multiplyAdds: macs))
@@ -477,43 +410,5 @@ enum MaskedNetwork {
                 srcRow += seg.x1 - seg.x0
             }
         }
-    }
-}
-
-/// A layer's input as the kernels read it: the channel planes at `base`, each stored in `geometry`, of a
-/// `grid.h × grid.w` grid (cells outside the grid read zero; cells outside the stored box are never needed).
-struct FeatureMap {
-    let base: UnsafePointer<Float>
-    let grid: (h: Int, w: Int)
-    let geometry: PlaneGeometry
-
-    /// The start of grid row `y` of `channel` (indexed by ``PlaneGeometry/columnOffset(_:)``).
-    @inline(__always) func row(channel: Int, y: Int) -> UnsafePointer<Float> {
-        base + channel * geometry.count + geometry.rowOffset(y)
-    }
-
-    /// Copies cells `(y, x …< x + count)` of a row-major plane into `dst`, zero outside the grid and the stored
-    /// box; false (nothing copied) when row `y` holds no stored cell.
-    @inline(__always)
-    func readRow(channel: Int, y: Int, from x: Int, count: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
-        let g = geometry
-        guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return false }
-        let lo = min(count, max(0, max(0, g.x0) - x))
-        let hi = max(lo, min(count, min(grid.w, g.x0 + g.columns) - x))
-        if lo > 0 { dst.update(repeating: 0, count: lo) }
-        if hi > lo { (dst + lo).update(from: row(channel: channel, y: y) + g.columnOffset(x + lo), count: hi - lo) }
-        if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
-        return true
-    }
-}
-
-/// A layer's output as the kernels write it (see ``FeatureMap``).
-struct OutputMap {
-    let base: UnsafeMutablePointer<Float>
-    let grid: (h: Int, w: Int)
-    let geometry: PlaneGeometry
-
-    @inline(__always) func row(channel: Int, y: Int) -> UnsafeMutablePointer<Float> {
-        base + channel * geometry.count + geometry.rowOffset(y)
     }
 }

@@ -51,3 +51,41 @@ struct PlaneGeometry: Sendable, Equatable {
         phased ? (x & 1) * phaseRows * phaseColumns + ((x - x0) >> 1) : x - x0
     }
 }
+
+/// A layer's input as the kernels read it: the channel planes at `base`, each stored in `geometry`, of a
+/// `grid.h × grid.w` grid (cells outside the grid read zero; cells outside the stored box are never needed).
+struct FeatureMap {
+    let base: UnsafePointer<Float>
+    let grid: (h: Int, w: Int)
+    let geometry: PlaneGeometry
+
+    /// The start of grid row `y` of `channel` (indexed by ``PlaneGeometry/columnOffset(_:)``).
+    @inline(__always) func row(channel: Int, y: Int) -> UnsafePointer<Float> {
+        base + channel * geometry.count + geometry.rowOffset(y)
+    }
+
+    /// Copies cells `(y, x …< x + count)` of a row-major plane into `dst`, zero outside the grid and the stored
+    /// box; false (nothing copied) when row `y` holds no stored cell.
+    @inline(__always)
+    func readRow(channel: Int, y: Int, from x: Int, count: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
+        let g = geometry
+        guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return false }
+        let lo = min(count, max(0, max(0, g.x0) - x))
+        let hi = max(lo, min(count, min(grid.w, g.x0 + g.columns) - x))
+        if lo > 0 { dst.update(repeating: 0, count: lo) }
+        if hi > lo { (dst + lo).update(from: row(channel: channel, y: y) + g.columnOffset(x + lo), count: hi - lo) }
+        if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
+        return true
+    }
+}
+
+/// A layer's output as the kernels write it (see ``FeatureMap``).
+struct OutputMap {
+    let base: UnsafeMutablePointer<Float>
+    let grid: (h: Int, w: Int)
+    let geometry: PlaneGeometry
+
+    @inline(__always) func row(channel: Int, y: Int) -> UnsafeMutablePointer<Float> {
+        base + channel * geometry.count + geometry.rowOffset(y)
+    }
+}

@@ -32,10 +32,11 @@ struct Winograd5x5: Sendable {
     /// Batch row stride: room for the 8-lane stores that run past a batch's last tile.
     static let batchStride = tilesPerBatch + 8
 
-    /// Prepares the transformed filters; nil unless `layer` is 5×5 with stride 1 and padding 2.
-    init?(_ layer: MMODConvolution) {
-        guard layer.kernel == 5, layer.stride == 1, layer.pad == 2 else { return nil }
-        let k = layer.outChannels, c = layer.inChannels
+    /// Prepares the transformed filters of a convolution (weights OIHW); nil unless it is 5×5 with stride 1
+    /// and padding 2.
+    init?(inChannels c: Int, outChannels k: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float],
+          relu: Bool) {
+        guard kernel == 5, stride == 1, pad == 2, weights.count == k * c * 25, bias.count == k else { return nil }
         inChannels = c; outChannels = k
         let g: [[Double]] = [
             [1.0 / 4, 0, 0, 0, 0],
@@ -46,15 +47,15 @@ struct Winograd5x5: Sendable {
             [0, 0, 0, 0, 1],
         ]
         var u = [Float](repeating: 0, count: 36 * k * c)
+        var t = [Double](repeating: 0, count: 30)
         for o in 0..<k {
             for i in 0..<c {
                 let f = (o * c + i) * 25
                 // t = G · f (6×5), then U = t · Gᵀ (6×6), in double.
-                var t = [Double](repeating: 0, count: 30)
                 for a in 0..<6 {
                     for col in 0..<5 {
                         var s = 0.0
-                        for r in 0..<5 { s += g[a][r] * Double(layer.weights[f + r * 5 + col]) }
+                        for r in 0..<5 { s += g[a][r] * Double(weights[f + r * 5 + col]) }
                         t[a * 5 + col] = s
                     }
                 }
@@ -68,7 +69,7 @@ struct Winograd5x5: Sendable {
             }
         }
         self.u = u
-        bias = layer.bias; relu = layer.relu
+        self.bias = bias; self.relu = relu
     }
 
     /// Scratch floats one worker needs.

@@ -31,8 +31,9 @@ public struct FaceEmbedder: Sendable {
         let url = try modelURL ?? ModelStore().url(for: ModelStore.faceRecognitionResNet)
         let name = "dlib_face_recognition_resnet_model_v1"
         let key = try cache.map { _ in try ModelCache.sourceKey(for: url, expectedSHA256: expectedSHA256) }
-        if let cache, let key, let flat = cache.load(name: name, key: key, expectedCount: ResNetModel.floatCount) {
-            model = try flat.withUnsafeBufferPointer { p throws(FaceEmbeddingError) in try ResNetModel(flat: p) }
+        if let cache, let key, let cached = try cache.withLoaded(name: name, key: key, expectedCount: ResNetModel.floatCount,
+                                                                 { try ResNetModel(flat: $0) }) {
+            model = cached
         } else {
             let file: DlibNetworkFile
             do { file = try DlibNetworkFile(contentsOf: url) } catch let e as DlibFormatError {

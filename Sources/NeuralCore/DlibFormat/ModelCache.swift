@@ -65,6 +65,30 @@ public struct ModelCache: Sendable {
         directory.appendingPathComponent("\(name)-\(String(Self.fnv1a64(Data(key.utf8), seed: Self.fnvBasis), radix: 16)).f32w")
     }
 
+    /// Hands `body` the cached floats straight from the mapped file (no copy), or returns nil when the cache
+    /// is absent, stale or corrupted (a corrupted file is removed). The buffer is valid only inside `body`.
+    public func withLoaded<R>(name: String, key: String, expectedCount: Int,
+                              _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
+        let url = fileURL(name: name, key: key)
+        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else { return nil }
+        guard let payload = Self.validatedPayload(data, key: key, expectedCount: expectedCount) else {
+            try? FileManager.default.removeItem(at: url)
+            return nil
+        }
+        #if _endian(big)
+        guard let floats = Self.decode(data, key: key, expectedCount: expectedCount) else { return nil }
+        return try floats.withUnsafeBufferPointer(body)
+        #else
+        return try data.withUnsafeBytes { raw in
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[payload])
+            if Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 {
+                return try body(bytes.bindMemory(to: Float.self))
+            }
+            return try Array(bytes.bindMemory(to: UInt8.self)).withUnsafeBytes { try body($0.bindMemory(to: Float.self)) }
+        }
+        #endif
+    }
+
     /// The cached floats, or nil when the cache is absent, stale or corrupted (a corrupted file is removed).
     public func load(name: String, key: String, expectedCount: Int) -> [Float]? {
         let url = fileURL(name: name, key: key)
@@ -110,6 +134,21 @@ public struct ModelCache: Sendable {
 
     /// Parses a cache file; nil when anything (magic, version, key, count, size, checksum) is wrong.
     public static func decode(_ data: Data, key: String, expectedCount: Int) -> [Float]? {
+        guard let range = validatedPayload(data, key: key, expectedCount: expectedCount) else { return nil }
+        let payload = data[(data.startIndex + range.lowerBound)..<(data.startIndex + range.upperBound)]
+        var floats = [Float](unsafeUninitializedCapacity: expectedCount) { buf, initialized in
+            payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
+            initialized = expectedCount
+        }
+        #if _endian(big)
+        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
+        #endif
+        return floats
+    }
+
+    /// The byte range (from the start of `data`) of a valid cache file's little-endian floats; nil when
+    /// anything (magic, version, key, count, size, checksum) is wrong.
+    static func validatedPayload(_ data: Data, key: String, expectedCount: Int) -> Range<Int>? {
         guard data.count >= headerSize, Array(data.prefix(8)) == magic else { return nil }
         func u32(_ at: Int) -> UInt32 { data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) } }
         func u64(_ at: Int) -> UInt64 { data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
@@ -121,14 +160,7 @@ public struct ModelCache: Sendable {
         guard count == UInt64(expectedCount), data.count == headerSize + expectedCount * 4 else { return nil }
         let payload = data[(data.startIndex + headerSize)...]
         guard fnv1a64(payload, seed: fnvBasis) == u64(152) else { return nil }
-        var floats = [Float](unsafeUninitializedCapacity: expectedCount) { buf, initialized in
-            payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
-            initialized = expectedCount
-        }
-        #if _endian(big)
-        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
-        #endif
-        return floats
+        return headerSize..<data.count
     }
 
     static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
