@@ -11,9 +11,10 @@ import Foundation
 ///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
-    /// Slots: the pyramid tensor, the pyramid's row rings, two ping-pong feature maps, per-worker buffers.
+    /// Slots: the pyramid tensor, the pyramid's row rings, two ping-pong feature maps, the score layer's
+    /// tap products, per-worker buffers.
     enum Slot: Int, CaseIterable {
-        case pyramid, rings, mapA, mapB, workers
+        case pyramid, rings, mapA, mapB, taps, workers
     }
 
     /// The plan of the last frame size detected in this scratch.

@@ -18,12 +18,17 @@ struct MMODConvolution: Sendable {
     let relu: Bool
     /// The Winograd F(2×2, 5×5) form of this layer, for 5×5 stride-1 pad-2 layers.
     let winograd: Winograd5x5?
+    /// For a layer with one output channel: the weights tap-major, `[ky·k + kx][inChannel]`.
+    let tapWeights: [Float]?
 
     init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float], relu: Bool) {
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
         self.stride = stride; self.pad = pad; self.weights = weights; self.bias = bias; self.relu = relu
         winograd = Winograd5x5(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, pad: pad,
                                weights: weights, bias: bias, relu: relu)
+        let taps = kernel * kernel
+        tapWeights = outChannels == 1 && weights.count == inChannels * taps
+            ? (0..<(taps * inChannels)).map { weights[($0 % inChannels) * taps + $0 / inChannels] } : nil
     }
 
     var patchSize: Int { inChannels * kernel * kernel }

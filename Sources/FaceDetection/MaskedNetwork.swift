@@ -42,8 +42,9 @@ private enum SingleThreadedBLAS {
 ///   so every im2col row is one contiguous copy; then `cblas_sgemm` and a scatter with bias and ReLU;
 /// - 5×5 stride-1 layers (the three 45-channel layers): Winograd F(2×2, 5×5) over 2×2 tiles of the
 ///   (block-aligned) mask, 2.78× fewer multiplications (``Winograd5x5``);
-/// - layers with one output channel (the 9×9 score layer): direct convolution, a row of taps at a time in
-///   SIMD registers — a GEMM with one output row would spend its time building a 3645-row im2col;
+/// - layers with one output channel (the 9×9 score layer): one GEMM gives every tap's product at every
+///   stored input cell (`taps × channels` · `channels × cells`), then each output cell sums its taps'
+///   products — an im2col GEMM with one output row would spend its time building a 3645-row im2col;
 /// - any other layer: im2col over the masked cells in chunks, `cblas_sgemm`, scatter.
 ///
 /// Each layer's output is stored for the bounding box of its masked cells only (``PlaneGeometry``), so no
@@ -56,14 +57,12 @@ enum MaskedNetwork {
     static let chunkFloats = 1 << 18
     /// Fewest cells per worker worth a thread of its own.
     static let minimumCellsPerWorker = 256
-    /// Cells per direct-convolution run (the accumulator row and the padded input row stay in L1).
-    static let directChunk = 512
 
     /// How a layer is computed.
     enum Method: Equatable, Sendable {
         case im2col
         case phased
-        case direct
+        case taps
         case winograd
     }
 
@@ -73,7 +72,7 @@ enum MaskedNetwork {
         var out: [Method] = []
         for layer in layers {
             if layer.outChannels == 1 && layer.stride == 1 {
-                out.append(.direct)
+                out.append(.taps)
             } else if layer.winograd != nil {
                 out.append(.winograd)
             } else if layer.stride == 2 && layer.pad == 0 && (out.last.map(scatters) ?? true) {
@@ -99,7 +98,7 @@ enum MaskedNetwork {
             let outGrid: (h: Int, w: Int)
             let input: PlaneGeometry
             let output: PlaneGeometry
-            /// Runs of output cells per worker (im2col, phased, direct), or 2×2 tile runs (Winograd).
+            /// Runs of output cells per worker (im2col, phased, taps), or 2×2 tile runs (Winograd).
             let pieces: [[(y: Int, x0: Int, x1: Int)]]
             let tiles: [[Winograd5x5.TileRun]]
             var parts: Int { max(pieces.count, tiles.count) }
@@ -109,6 +108,8 @@ enum MaskedNetwork {
         let layers: [Layer]
         let workers: Int
         let mapCounts: (a: Int, b: Int)
+        /// Floats of the tap products of a one-output-channel layer (`k² ×` its stored input cells).
+        let tapCount: Int
         let colsPer: Int, prodPer: Int
         /// Where the score map is stored.
         var scoreGeometry: PlaneGeometry { layers.last?.output ?? PlaneGeometry(rows: 0, columns: 0) }
@@ -126,11 +127,13 @@ enum MaskedNetwork {
             for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
             var geometries = [geometry]
             var counts = [0, 0]
+            var taps = 0
             var layers: [Layer] = []
             for (i, layer) in convs.enumerated() {
                 let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < convs.count && how[i + 1] == .phased)
                 geometries.append(g)
                 counts[i % 2] = max(counts[i % 2], layer.outChannels * g.count)
+                if how[i] == .taps { taps = max(taps, layer.kernel * layer.kernel * geometries[i].count) }
                 let spans = masks[i + 1].spans
                 var total = 0
                 for s in spans { total += s.x1 - s.x0 }
@@ -147,6 +150,7 @@ enum MaskedNetwork {
             }
             self.layers = layers
             mapCounts = (counts[0], counts[1])
+            tapCount = taps
             let maxOut = convs.map(\.outChannels).max() ?? 1
             let minPatch = convs.map(\.patchSize).min() ?? 1
             let maxChunk = max(64, chunkFloats / max(1, minPatch))
@@ -167,14 +171,25 @@ enum MaskedNetwork {
         let colsPer = plan.colsPer, prodPer = plan.prodPer
         guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a),
               let mapB = scratch.block(.mapB, count: plan.mapCounts.b),
+              let tapBase = scratch.block(.taps, count: plan.tapCount),
               let workBase = scratch.block(.workers, count: workers * (colsPer + prodPer)) else { return nil }
-        let shared = SharedPointer(base: workBase)
+        let shared = SharedPointer(base: workBase), products = SharedPointer(base: tapBase)
 
         var current = UnsafeMutablePointer(mutating: input)
         for (index, layer) in convs.enumerated() {
+            let tq = DispatchTime.now().uptimeNanoseconds
+            defer { if index == convs.count - 1, ProcessInfo.processInfo.environment["MF_LT"] != nil { FileHandle.standardError.write("L6 \(Double(DispatchTime.now().uptimeNanoseconds - tq)/1e6)\n".data(using: .utf8)!) } }
             let step = plan.layers[index]
             let next = index % 2 == 0 ? mapA : mapB
             let src = SharedPointer(base: current), dst = SharedPointer(base: next)
+            if step.method == .taps {
+                // Every tap's product at every stored input cell: one GEMM, its columns split between the cores.
+                let cells = step.input.count, parts = max(1, min(workers, cells / 4096))
+                DispatchQueue.concurrentPerform(iterations: parts) { p in
+                    tapProducts(layer, input: UnsafePointer(src.base), cells: cells,
+                                columns: (cells * p / parts)..<(cells * (p + 1) / parts), into: products.base)
+                }
+            }
             let work = { @Sendable (p: Int) in
                 let cols = shared.base + p * (colsPer + prodPer)
                 let input = FeatureMap(base: UnsafePointer(src.base), grid: step.grid, geometry: step.input)
@@ -182,8 +197,9 @@ enum MaskedNetwork {
                 switch step.method {
                 case .winograd:
                     layer.winograd!.forward(step.tiles[p], input: input, output: output, scratch: cols)
-                case .direct:
-                    direct(layer, step.pieces[p], input: input, output: output, scratch: cols)
+                case .taps:
+                    sumTaps(layer, step.pieces[p], products: UnsafePointer(products.base), input: input, output: output,
+                            scratch: cols)
                 case .im2col, .phased:
                     let chunk = max(64, chunkFloats / layer.patchSize)
                     gemm(layer, step.pieces[p], chunk: chunk, phased: step.method == .phased, input: input,
@@ -293,51 +309,54 @@ enum MaskedNetwork {
         }
     }
 
-    /// Direct convolution for a layer with one output channel and stride 1: for each masked run of cells,
-    /// for each input channel and kernel row, the zero-padded input row is copied once and its `kernel`
-    /// taps are accumulated into SIMD registers 8 cells at a time.
-    private static func direct(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)],
-                               input: FeatureMap, output: OutputMap, scratch: UnsafeMutablePointer<Float>) {
-        let kk = layer.kernel, p = layer.pad
-        let acc = scratch, row = scratch + directChunk + 8
-        let bias = layer.bias[0]
-        layer.weights.withUnsafeBufferPointer { wts in
-            for s in spans {
-                var x0 = s.x0
-                while x0 < s.x1 {
-                    let n = min(directChunk, s.x1 - x0)
-                    acc.update(repeating: 0, count: n)
-                    for ci in 0..<layer.inChannels {
-                        for ky in 0..<kk {
-                            let iy = s.y - p + ky
-                            // row[j] = input cell (iy, x0 − p + j), zero outside the grid.
-                            guard input.readRow(channel: ci, y: iy, from: x0 - p, count: n + kk - 1, into: row) else { continue }
-                            let taps = wts.baseAddress! + (ci * kk + ky) * kk
-                            var i = 0
-                            while i + 8 <= n {
-                                var a = UnsafeRawPointer(acc + i).loadUnaligned(as: SIMD8<Float>.self)
-                                for kx in 0..<kk {
-                                    a += SIMD8(repeating: taps[kx]) * UnsafeRawPointer(row + i + kx).loadUnaligned(as: SIMD8<Float>.self)
-                                }
-                                UnsafeMutableRawPointer(acc + i).storeBytes(of: a, as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                            while i < n {
-                                var a = acc[i]
-                                for kx in 0..<kk { a += taps[kx] * row[i + kx] }
-                                acc[i] = a
-                                i += 1
-                            }
-                        }
+    /// `products[t][c] = Σ_ci w[ci][t] · input[ci][c]` for every tap `t` and stored input cell `c` in
+    /// `columns` (row-major input, `cells` floats per channel plane; products stored the same way).
+    private static func tapProducts(_ layer: MMODConvolution, input: UnsafePointer<Float>, cells: Int,
+                                    columns: Range<Int>, into products: UnsafeMutablePointer<Float>) {
+        guard !columns.isEmpty, let w = layer.tapWeights else { return }
+        let taps = layer.kernel * layer.kernel
+        w.withUnsafeBufferPointer { wt in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(taps), Int32(columns.count), Int32(layer.inChannels),
+                        1, wt.baseAddress!, Int32(layer.inChannels), input + columns.lowerBound, Int32(cells), 0,
+                        products + columns.lowerBound, Int32(cells))
+        }
+    }
+
+    /// Each output cell of a one-output-channel, stride-1 layer: the bias plus its taps' products (taps that
+    /// fall outside the grid read zero), a row of cells at a time in SIMD registers.
+    private static func sumTaps(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)],
+                                products: UnsafePointer<Float>, input: FeatureMap, output: OutputMap,
+                                scratch acc: UnsafeMutablePointer<Float>) {
+        let kk = layer.kernel, p = layer.pad, g = input.geometry, h = input.grid.h, w = input.grid.w
+        let plane = g.count, bias = layer.bias[0]
+        for s in spans {
+            let n = s.x1 - s.x0
+            acc.update(repeating: bias, count: n)
+            for ky in 0..<kk {
+                let iy = s.y - p + ky
+                guard iy >= 0, iy < h else { continue }
+                let row = products + (ky * kk) * plane + g.rowOffset(iy)
+                for kx in 0..<kk {
+                    // Cells x of the span whose tap column x − p + kx lies in the grid.
+                    let lo = max(s.x0, p - kx), hi = min(s.x1, w + p - kx)
+                    guard hi > lo else { continue }
+                    let src = row + kx * plane + g.columnOffset(lo - p + kx)
+                    let dst = acc + (lo - s.x0)
+                    var i = 0
+                    while i + 8 <= hi - lo {
+                        let a = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(dst + i).storeBytes(of: a + b, as: SIMD8<Float>.self)
+                        i += 8
                     }
-                    let out = output.row(channel: 0, y: s.y) + output.geometry.columnOffset(x0)
-                    if layer.relu {
-                        for i in 0..<n { out[i] = max(acc[i] + bias, 0) }
-                    } else {
-                        for i in 0..<n { out[i] = acc[i] + bias }
-                    }
-                    x0 += n
+                    while i < hi - lo { dst[i] += src[i]; i += 1 }
                 }
+            }
+            let out = output.row(channel: 0, y: s.y) + output.geometry.columnOffset(s.x0)
+            if layer.relu {
+                for i in 0..<n { out[i] = max(acc[i], 0) }
+            } else {
+                out.update(from: acc, count: n)
             }
         }
     }

@@ -6,7 +6,7 @@ import TestSupport
 
 /// The detector's masked network on small synthetic networks, against a plain full-tensor convolution in
 /// double precision: every computed cell must equal the full-tensor value whatever method computes it
-/// (phase-plane im2col, Winograd F(2×2, 5×5), direct) and wherever its map is stored.
+/// (phase-plane im2col, Winograd F(2×2, 5×5), tap products) and wherever its map is stored.
 @Suite("masked network: methods and storage")
 struct MaskedNetworkTests {
     /// A layer with seeded random weights and biases.
@@ -54,7 +54,7 @@ struct MaskedNetworkTests {
                    Self.layer(3, 3, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
                    Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
         // A stride-2 layer reads phase planes only where the layer before it scatters (or it comes first).
-        #expect(MaskedNetwork.methods(for: net) == [.phased, .phased, .winograd, .im2col, .phased, .direct])
+        #expect(MaskedNetwork.methods(for: net) == [.phased, .phased, .winograd, .im2col, .phased, .taps])
         #expect(MaskedNetwork.methods(for: [net[2], net[4]]) == [.winograd, .im2col])
     }
 
@@ -95,7 +95,7 @@ struct MaskedNetworkTests {
                    Self.layer(5, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                    Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
         let methods = MaskedNetwork.methods(for: net)
-        #expect(methods == [.phased, .phased, .winograd, .winograd, .direct])
+        #expect(methods == [.phased, .phased, .winograd, .winograd, .taps])
         // Input: 3 random planes, stored as phase planes (the first layer has stride 2).
         let input = (0..<(3 * height * width)).map { _ in Double(Float.random(in: -1...1, using: &rng)) }
         let geometry = PlaneGeometry(rows: height, columns: width, phased: true)
