@@ -102,7 +102,7 @@ enum MaskedNetwork {
             let pieces: [[(y: Int, x0: Int, x1: Int)]]
             let tiles: [[Winograd5x5.TileRun]]
             var parts: Int { max(pieces.count, tiles.count) }
-            /// Multiply-adds performed (Winograd: those of its GEMMs).
+            /// Multiply-adds performed (Winograd and tap products: those of their GEMMs).
             let multiplyAdds: Int
         }
         let layers: [Layer]
@@ -141,9 +141,13 @@ enum MaskedNetwork {
                 let tiles = how[i] == .winograd ? tileRuns(spans, parts: parts) : []
                 var tileCount = 0
                 for piece in tiles { for run in piece { tileCount += run.count } }
-                let perCell: Int = layer.patchSize * layer.outChannels
-                let perTile: Int = 36 * layer.inChannels * layer.outChannels
-                let macs: Int = how[i] == .winograd ? tileCount * perTile : total * perCell
+                // Multiply-adds performed: Winograd's GEMMs per tile, the tap GEMM per stored input cell.
+                let macs: Int
+                switch how[i] {
+                case .winograd: macs = tileCount * 36 * layer.inChannels * layer.outChannels
+                case .taps: macs = geometries[i].count * layer.kernel * layer.kernel * layer.inChannels
+                case .im2col, .phased: macs = total * layer.patchSize * layer.outChannels
+                }
                 layers.append(Layer(method: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
                                     output: g, pieces: how[i] == .winograd ? [] : split(spans, total: total, parts: parts),
                                     tiles: tiles, multiplyAdds: macs))
@@ -192,8 +196,8 @@ enum MaskedNetwork {
             }
             let work = { @Sendable (p: Int) in
                 let cols = shared.base + p * (colsPer + prodPer)
-                let input = FeatureMap(base: UnsafePointer(src.base), grid: step.grid, geometry: step.input)
-                let output = OutputMap(base: dst.base, grid: step.outGrid, geometry: step.output)
+                let input = FeatureMap(base: src.base, grid: step.grid, geometry: step.input)
+                let output = FeatureMap(base: dst.base, grid: step.outGrid, geometry: step.output)
                 switch step.method {
                 case .winograd:
                     layer.winograd!.forward(step.tiles[p], input: input, output: output, scratch: cols)
@@ -259,7 +263,7 @@ enum MaskedNetwork {
     /// im2col, `cblas_sgemm` and scatter over `spans`, `chunk` cells at a time.
     private static func gemm(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int, phased: Bool,
                              input: FeatureMap, cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
-                             output: OutputMap) {
+                             output: FeatureMap) {
         let k = layer.patchSize
         var spanIndex = 0, spanOffset = 0
         var segments: [(y: Int, x0: Int, x1: Int)] = []
@@ -325,7 +329,7 @@ enum MaskedNetwork {
     /// Each output cell of a one-output-channel, stride-1 layer: the bias plus its taps' products (taps that
     /// fall outside the grid read zero), a row of cells at a time in SIMD registers.
     private static func sumTaps(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)],
-                                products: UnsafePointer<Float>, input: FeatureMap, output: OutputMap,
+                                products: UnsafePointer<Float>, input: FeatureMap, output: FeatureMap,
                                 scratch acc: UnsafeMutablePointer<Float>) {
         let kk = layer.kernel, p = layer.pad, g = input.geometry, h = input.grid.h, w = input.grid.w
         let plane = g.count, bias = layer.bias[0]
@@ -407,7 +411,7 @@ enum MaskedNetwork {
     /// phase planes for a stride-2 next layer (even columns to one plane, odd to the other).
     @inline(__always)
     private static func scatter(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, n: Int,
-                                segments: [(y: Int, x0: Int, x1: Int)], into output: OutputMap) {
+                                segments: [(y: Int, x0: Int, x1: Int)], into output: FeatureMap) {
         let g = output.geometry
         for co in 0..<layer.outChannels {
             let b = layer.bias[co]

@@ -52,15 +52,16 @@ struct PlaneGeometry: Sendable, Equatable {
     }
 }
 
-/// A layer's input as the kernels read it: the channel planes at `base`, each stored in `geometry`, of a
-/// `grid.h × grid.w` grid (cells outside the grid read zero; cells outside the stored box are never needed).
+/// A feature map as the kernels read and write it: the channel planes at `base`, each stored in `geometry`,
+/// of a `grid.h × grid.w` grid (cells outside the grid read zero; cells outside the stored box are never
+/// needed).
 struct FeatureMap {
-    let base: UnsafePointer<Float>
+    let base: UnsafeMutablePointer<Float>
     let grid: (h: Int, w: Int)
     let geometry: PlaneGeometry
 
     /// The start of grid row `y` of `channel` (indexed by ``PlaneGeometry/columnOffset(_:)``).
-    @inline(__always) func row(channel: Int, y: Int) -> UnsafePointer<Float> {
+    @inline(__always) func row(channel: Int, y: Int) -> UnsafeMutablePointer<Float> {
         base + channel * geometry.count + geometry.rowOffset(y)
     }
 
@@ -76,16 +77,5 @@ struct FeatureMap {
         if hi > lo { (dst + lo).update(from: row(channel: channel, y: y) + g.columnOffset(x + lo), count: hi - lo) }
         if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
         return true
-    }
-}
-
-/// A layer's output as the kernels write it (see ``FeatureMap``).
-struct OutputMap {
-    let base: UnsafeMutablePointer<Float>
-    let grid: (h: Int, w: Int)
-    let geometry: PlaneGeometry
-
-    @inline(__always) func row(channel: Int, y: Int) -> UnsafeMutablePointer<Float> {
-        base + channel * geometry.count + geometry.rowOffset(y)
     }
 }

@@ -80,7 +80,7 @@ struct Winograd5x5: Sendable {
 
     /// Convolves the tiles of `runs` (one worker's share) from the `inChannels` row-major planes of `input`
     /// into the `outChannels` row-major planes of `output` (same grid; cells outside it are not written).
-    func forward(_ runs: [TileRun], input: FeatureMap, output: OutputMap, scratch: UnsafeMutablePointer<Float>) {
+    func forward(_ runs: [TileRun], input: FeatureMap, output: FeatureMap, scratch: UnsafeMutablePointer<Float>) {
         precondition(!input.geometry.phased && !output.geometry.phased)
         let s = Self.batchStride, c = inChannels, k = outChannels
         let v = scratch, m = v + 36 * c * s
@@ -189,7 +189,7 @@ struct Winograd5x5: Sendable {
     /// `M[e]` of tile `j`. Cells outside the grid are not written.
     @inline(__always)
     private func outputTransform(_ run: TileRun, _ m: UnsafeMutablePointer<Float>, eStride: Int, bias: Float,
-                                 into output: OutputMap, channel: Int) {
+                                 into output: FeatureMap, channel: Int) {
         let h = output.grid.h, w = output.grid.w
         let hasRow2 = run.y + 1 < h
         // row0[x − x0]: cell (y, x); row1 likewise for y + 1.
