@@ -181,8 +181,6 @@ enum MaskedNetwork {
 
         var current = UnsafeMutablePointer(mutating: input)
         for (index, layer) in convs.enumerated() {
-            let tq = DispatchTime.now().uptimeNanoseconds
-            defer { if index == convs.count - 1, ProcessInfo.processInfo.environment["MF_LT"] != nil { FileHandle.standardError.write("L6 \(Double(DispatchTime.now().uptimeNanoseconds - tq)/1e6)\n".data(using: .utf8)!) } }
             let step = plan.layers[index]
             let next = index % 2 == 0 ? mapA : mapB
             let src = SharedPointer(base: current), dst = SharedPointer(base: next)
