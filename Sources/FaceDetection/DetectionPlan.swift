@@ -16,9 +16,8 @@ struct DetectionPlan: Sendable {
     let layout: PyramidLayout
     /// The levels searched (nil when the image is too small for any level).
     let levels: ClosedRange<Int>?
-    /// The pyramid tensor's geometry (phase planes when the first layer has stride 2).
-    let geometry: PlaneGeometry
-    /// How the pyramid is built and which of its rows are stored.
+    /// How the pyramid is built (its tensor's geometry: phase planes when the first layer has stride 2) and
+    /// which of its rows are stored.
     let pyramid: PyramidBuilder.Plan
     /// Score-map cells whose window centre lies on (or near) a kept tile, row by row.
     let scoreSpans: [(y: Int, x0: Int, x1: Int)]
@@ -53,7 +52,7 @@ extension FaceDetector {
         }
         let outRows = gridRows.last!, outColumns = gridColumns.last!
         guard let levels, outRows > 0, outColumns > 0 else {
-            return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry,
+            return DetectionPlan(key: key, layout: layout, levels: levels,
                                  pyramid: PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: nil),
                                  scoreSpans: [], network: nil)
         }
@@ -81,7 +80,7 @@ extension FaceDetector {
         }
         // The pyramid stores only the rows the first layer reads.
         let pyramid = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: masks[0])
-        return DetectionPlan(key: key, layout: layout, levels: levels, geometry: geometry, pyramid: pyramid,
+        return DetectionPlan(key: key, layout: layout, levels: levels, pyramid: pyramid,
                              scoreSpans: outMask.spans,
                              network: MaskedNetwork.Plan(layers: model.layers, geometry: geometry, masks: masks))
     }

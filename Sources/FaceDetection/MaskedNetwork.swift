@@ -149,7 +149,7 @@ enum MaskedNetwork {
                 case .im2col, .phased: macs = total * layer.patchSize * layer.outChannels
                 }
                 layers.append(Layer(method: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
-                                    output: g, pieces: how[i] == .winograd ? [] : split(spans, total: total, parts: parts),
+                                    output: g, pieces: how[i] == .winograd ? [] : split(spans, parts: parts),
                                     tiles: tiles, multiplyAdds: macs))
             }
             self.layers = layers
@@ -214,20 +214,30 @@ enum MaskedNetwork {
         return body(UnsafePointer(current))
     }
 
-    /// Splits the row-major run of cells into `parts` contiguous pieces of (nearly) equal size.
-    static func split(_ spans: [(y: Int, x0: Int, x1: Int)], total: Int, parts: Int) -> [[(y: Int, x0: Int, x1: Int)]] {
-        var pieces: [[(y: Int, x0: Int, x1: Int)]] = Array(repeating: [], count: parts)
+    /// Splits runs of `lengths[r]` items, in order, into `parts` contiguous pieces of (nearly) equal size;
+    /// calls `take(piece, run, offset, count)` for every share of a run a piece gets.
+    static func share(_ lengths: [Int], parts: Int, _ take: (Int, Int, Int, Int) -> Void) {
+        let total = lengths.reduce(0, +)
         var piece = 0, filled = 0
-        for s in spans {
-            var x = s.x0
-            while x < s.x1 {
+        for (run, length) in lengths.enumerated() {
+            var offset = 0
+            while offset < length {
                 let quota = (total * (piece + 1)) / parts - filled
                 if quota <= 0 && piece < parts - 1 { piece += 1; continue }
-                let take = piece == parts - 1 ? s.x1 - x : min(s.x1 - x, quota)
-                pieces[piece].append((s.y, x, x + take))
-                filled += take
-                x += take
+                let count = piece == parts - 1 ? length - offset : min(length - offset, quota)
+                take(piece, run, offset, count)
+                filled += count
+                offset += count
             }
+        }
+    }
+
+    /// Splits the row-major runs of cells into `parts` contiguous pieces of (nearly) equal size.
+    static func split(_ spans: [(y: Int, x0: Int, x1: Int)], parts: Int) -> [[(y: Int, x0: Int, x1: Int)]] {
+        var pieces: [[(y: Int, x0: Int, x1: Int)]] = Array(repeating: [], count: parts)
+        share(spans.map { $0.x1 - $0.x0 }, parts: parts) { piece, run, offset, count in
+            let s = spans[run]
+            pieces[piece].append((s.y, s.x0 + offset, s.x0 + offset + count))
         }
         return pieces
     }
@@ -235,25 +245,10 @@ enum MaskedNetwork {
     /// The 2×2 tiles of a block-aligned mask (the spans of its even rows), split into `parts` pieces of
     /// (nearly) equal tile count.
     static func tileRuns(_ spans: [(y: Int, x0: Int, x1: Int)], parts: Int) -> [[Winograd5x5.TileRun]] {
-        var runs: [Winograd5x5.TileRun] = []
-        var total = 0
-        for s in spans where s.y & 1 == 0 {
-            let n = (s.x1 - s.x0 + 1) / 2
-            runs.append(.init(y: s.y, x0: s.x0, count: n))
-            total += n
-        }
+        let rows = spans.filter { $0.y & 1 == 0 }
         var pieces: [[Winograd5x5.TileRun]] = Array(repeating: [], count: parts)
-        var piece = 0, filled = 0
-        for r in runs {
-            var j = 0
-            while j < r.count {
-                let quota = (total * (piece + 1)) / parts - filled
-                if quota <= 0 && piece < parts - 1 { piece += 1; continue }
-                let take = piece == parts - 1 ? r.count - j : min(r.count - j, quota)
-                pieces[piece].append(.init(y: r.y, x0: r.x0 + 2 * j, count: take))
-                filled += take
-                j += take
-            }
+        share(rows.map { ($0.x1 - $0.x0 + 1) / 2 }, parts: parts) { piece, run, offset, count in
+            pieces[piece].append(.init(y: rows[run].y, x0: rows[run].x0 + 2 * offset, count: count))
         }
         return pieces
     }

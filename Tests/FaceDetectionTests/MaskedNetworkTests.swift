@@ -94,11 +94,30 @@ struct MaskedNetworkTests {
                    Self.layer(6, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                    Self.layer(5, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                    Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        #expect(MaskedNetwork.methods(for: net) == [.phased, .phased, .winograd, .winograd, .taps])
+        try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
+    }
+
+    @Test("the general im2col path (a stride-2 layer after Winograd, a padded 3×3 layer) matches the full-tensor convolution too",
+          arguments: [(61, 70, 4 as UInt64), (58, 63, 5)])
+    func generalIm2col(height: Int, width: Int, seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let net = [Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                   Self.layer(4, 4, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+                   Self.layer(4, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                   Self.layer(3, 3, kernel: 3, stride: 1, pad: 1, relu: false, rng: &rng),
+                   Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        #expect(MaskedNetwork.methods(for: net) == [.phased, .winograd, .im2col, .im2col, .taps])
+        try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
+    }
+
+    /// Runs `net` masked on random input (3 planes of `height × width`) and compares every score cell of an
+    /// irregular score mask with the full-tensor reference.
+    static func checkMaskedRun(_ net: [MMODConvolution], height: Int, width: Int, rng: inout SplitMix64) throws {
         let methods = MaskedNetwork.methods(for: net)
-        #expect(methods == [.phased, .phased, .winograd, .winograd, .taps])
-        // Input: 3 random planes, stored as phase planes (the first layer has stride 2).
+        // Input: 3 random planes, stored as phase planes when the first layer reads them so.
         let input = (0..<(3 * height * width)).map { _ in Double(Float.random(in: -1...1, using: &rng)) }
-        let geometry = PlaneGeometry(rows: height, columns: width, phased: true)
+        let geometry = PlaneGeometry(rows: height, columns: width, phased: methods.first == .phased)
         var stored = [Float](repeating: .nan, count: 3 * geometry.count)
         for c in 0..<3 {
             for y in 0..<height {

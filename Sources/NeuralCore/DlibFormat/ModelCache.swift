@@ -91,13 +91,7 @@ public struct ModelCache: Sendable {
 
     /// The cached floats, or nil when the cache is absent, stale or corrupted (a corrupted file is removed).
     public func load(name: String, key: String, expectedCount: Int) -> [Float]? {
-        let url = fileURL(name: name, key: key)
-        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else { return nil }
-        guard let floats = Self.decode(data, key: key, expectedCount: expectedCount) else {
-            try? FileManager.default.removeItem(at: url)
-            return nil
-        }
-        return floats
+        withLoaded(name: name, key: key, expectedCount: expectedCount) { Array($0) }
     }
 
     /// Writes the floats for a name and key (atomically).
