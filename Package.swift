@@ -18,7 +18,7 @@ let fastMath: [SwiftSetting] = swiftSettings + [
 
 let package = Package(
     name: "MynaFace",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "MynaFace", targets: ["MynaFace"]),
         .library(name: "FaceImaging", targets: ["FaceImaging"]),

@@ -8,7 +8,7 @@ import PackageDescription
 
 let package = Package(
     name: "MynaFaceBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "MynaFace", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),

@@ -7,32 +7,6 @@ struct SharedPointer: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
 }
 
-/// Sets BLAS to one thread while at least one detection runs its own worker threads, and restores the
-/// previous count when the last one ends (so overlapping detections do not restore each other's setting).
-private enum SingleThreadedBLAS {
-    private final class State: @unchecked Sendable {
-        let lock = NSLock()
-        var depth = 0
-        var saved: Int?
-    }
-    private static let state = State()
-
-    static func enter() {
-        state.lock.lock(); defer { state.lock.unlock() }
-        if state.depth == 0 {
-            state.saved = BLASThreads.current
-            if state.saved != nil { BLASThreads.set(1) }
-        }
-        state.depth += 1
-    }
-
-    static func leave() {
-        state.lock.lock(); defer { state.lock.unlock() }
-        state.depth -= 1
-        if state.depth == 0, let saved = state.saved { BLASThreads.set(saved) }
-    }
-}
-
 /// Runs the MMOD convolutions, computing only masked cells.
 ///
 /// Each layer is computed the cheapest way its shape allows, each equal to the direct convolution up to
@@ -49,8 +23,8 @@ private enum SingleThreadedBLAS {
 ///
 /// Each layer's output is stored for the bounding box of its masked cells only (``PlaneGeometry``), so no
 /// page is touched for cells nobody computes. The masked cells of each layer are split into contiguous runs
-/// of equal size, one per worker thread (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile
-/// and restored after). Every cell is computed from the same taps in the same order whatever the split, so
+/// of equal size, one per worker thread (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile:
+/// ``BLASThreads/withSingleThread(_:)``). Every cell is computed from the same taps in the same order whatever the split, so
 /// the split does not change any value. All memory comes from a ``DetectorScratch`` reused across detections.
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
@@ -122,7 +96,7 @@ enum MaskedNetwork {
         init(layers convs: [MMODConvolution], geometry: PlaneGeometry, masks: [CellMask]) {
             let how = methods(for: convs)
             precondition(geometry.phased == (how.first == .phased), "pyramid layout does not match the first layer")
-            workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            workers = min(WorkerTeam.processorCount, 8)
             var grids = [(h: geometry.rows, w: geometry.columns)]
             for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
             var geometries = [geometry]
@@ -169,9 +143,12 @@ enum MaskedNetwork {
     /// `input` holds the 3 planes of the tiled pyramid in the plan's pyramid geometry.
     static func run<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>, scratch: DetectorScratch,
                        _ body: (UnsafePointer<Float>) -> R) -> R? {
+        BLASThreads.withSingleThread { runLayers(convs, plan: plan, input: input, scratch: scratch, body) }
+    }
+
+    private static func runLayers<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>,
+                                     scratch: DetectorScratch, _ body: (UnsafePointer<Float>) -> R) -> R? {
         let workers = plan.workers
-        if workers > 1 { SingleThreadedBLAS.enter() }
-        defer { if workers > 1 { SingleThreadedBLAS.leave() } }
         let colsPer = plan.colsPer, prodPer = plan.prodPer
         guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a),
               let mapB = scratch.block(.mapB, count: plan.mapCounts.b),

@@ -13,9 +13,9 @@ public struct FaceEmbedder: Sendable {
     let pool: ArenaPool
     /// Chips per network pass in ``embeddings(ofChips:)`` (dlib's Python binding uses 16).
     public var batchSize = 16
-    /// Threads ``embeddings(ofChips:)`` spreads the batches of a large request over (default 1). Each
-    /// worker runs whole batches with its own buffers; set BLAS to one thread (``BLASThreads/set(_:)``)
-    /// when using more than one worker, or the two thread pools compete for the cores.
+    /// Threads ``embeddings(ofChips:)`` spreads the batches of a large request over (default 1: each batch
+    /// is shared out layer by layer on a ``WorkerTeam`` instead). Each worker runs whole batches with its
+    /// own buffers.
     public var workers = 1
 
     /// Loads `dlib_face_recognition_resnet_model_v1.dat`, through the compiled cache when possible.
@@ -55,40 +55,86 @@ public struct FaceEmbedder: Sendable {
     /// The descriptor of one aligned chip (150×150, RGB; a grey chip is expanded to R = G = B).
     /// - Throws: ``FaceEmbeddingError/wrongChipSize(width:height:channels:)`` for any other size.
     public func embedding(ofChip chip: Image) throws(FaceEmbeddingError) -> FaceEmbedding {
-        try embeddings(ofChips: [chip])[0]
+        try Self.check(chip)
+        // Straight into the descriptor's own storage: the returned array is the call's only allocation.
+        let values = [Float](unsafeUninitializedCapacity: 128) { buffer, initialized in
+            BLASThreads.withSingleThread {
+                let lease = pool.take(team: true)
+                defer { pool.give(lease) }
+                chip.pixels.withUnsafeBufferPointer { px in
+                    withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: 1) { ptrs in
+                        withUnsafeTemporaryAllocation(of: Int.self, capacity: 1) { channels in
+                            ptrs.initializeElement(at: 0, to: px)
+                            channels.initializeElement(at: 0, to: chip.channels)
+                            Self.run(model, chips: UnsafeBufferPointer(ptrs), channels: UnsafeBufferPointer(channels),
+                                     lease: lease, output: buffer)
+                        }
+                    }
+                }
+            }
+            initialized = 128
+        }
+        return FaceEmbedding(unchecked: values)
+    }
+
+    /// Throws unless `chip` is 150×150 with 1 or 3 channels.
+    private static func check(_ chip: Image) throws(FaceEmbeddingError) {
+        if chip.width != ResNetModel.chipSize || chip.height != ResNetModel.chipSize || !(chip.channels == 1 || chip.channels == 3) {
+            throw .wrongChipSize(width: chip.width, height: chip.height, channels: chip.channels)
+        }
     }
 
     /// The descriptors of several chips, computed in batches of ``batchSize`` (one GEMM per layer per batch).
     /// Results are in input order and equal the single-chip results up to float rounding.
+    ///
+    /// With one worker (the default) each batch runs on a ``WorkerTeam`` (the calling thread plus one helper
+    /// per further core), every layer shared out between them; with several ``workers`` each runs whole
+    /// batches on its own thread. BLAS is set to one thread meanwhile either way.
     /// - Throws: ``FaceEmbeddingError/wrongChipSize(width:height:channels:)`` when any chip is not 150×150.
     public func embeddings(ofChips chips: [Image]) throws(FaceEmbeddingError) -> [FaceEmbedding] {
-        for c in chips where c.width != ResNetModel.chipSize || c.height != ResNetModel.chipSize || !(c.channels == 1 || c.channels == 3) {
-            throw .wrongChipSize(width: c.width, height: c.height, channels: c.channels)
-        }
+        for c in chips { try Self.check(c) }
         guard !chips.isEmpty else { return [] }
         let step = max(1, batchSize)
-        let batches = stride(from: 0, to: chips.count, by: step).map { $0..<min(chips.count, $0 + step) }
+        let batches = (chips.count + step - 1) / step
         var out = [Float](repeating: 0, count: chips.count * 128)
-        let threads = min(max(1, workers), batches.count)
+        let threads = min(max(1, workers), batches)
         out.withUnsafeMutableBufferPointer { o in
-            let base = SendablePointer(o.baseAddress!)
-            let run: @Sendable (Int) -> Void = { [pool, model] worker in
-                let arena = pool.take()
-                defer { pool.give(arena) }
-                var b = worker
-                while b < batches.count {
-                    let range = batches[b]
-                    let batch = Array(chips[range])
-                    Self.withPixelPointers(batch) { ptrs in
-                        let dst = UnsafeMutableBufferPointer(start: base.pointer + range.lowerBound * 128, count: range.count * 128)
-                        model.forward(chips: ptrs, channels: batch.map(\.channels), arena: arena, output: dst)
+            BLASThreads.withSingleThread {
+                if threads == 1 {
+                    runBatches(chips, step: step, worker: 0, threads: 1, output: o.baseAddress!)
+                } else {
+                    let base = SendablePointer(o.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                        runBatches(chips, step: step, worker: worker, threads: threads, output: base.pointer)
                     }
-                    b += threads
                 }
             }
-            if threads == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: run) }
         }
         return (0..<chips.count).map { FaceEmbedding(unchecked: Array(out[($0 * 128)..<(($0 + 1) * 128)])) }
+    }
+
+    /// Runs batches `worker`, `worker + threads`, … of `chips` with buffers borrowed from the pool; a single
+    /// worker also borrows a team to share each layer out.
+    private func runBatches(_ chips: [Image], step: Int, worker: Int, threads: Int, output: UnsafeMutablePointer<Float>) {
+        let lease = pool.take(team: threads == 1)
+        defer { pool.give(lease) }
+        var b = worker
+        while b * step < chips.count {
+            let range = (b * step)..<min(chips.count, (b + 1) * step)
+            Self.withPixelPointers(chips, range) { ptrs, channels in
+                let dst = UnsafeMutableBufferPointer(start: output + range.lowerBound * 128, count: range.count * 128)
+                Self.run(model, chips: ptrs, channels: channels, lease: lease, output: dst)
+            }
+            b += threads
+        }
+    }
+
+    /// One network pass over pinned chips, on the lease's team when it has one.
+    private static func run(_ model: ResNetModel, chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>,
+                            channels: UnsafeBufferPointer<Int>, lease: Lease, output: UnsafeMutableBufferPointer<Float>) {
+        ResNetModel.prepare(model, arena: lease.arena, n: chips.count, parts: lease.team?.size ?? 1)
+        let pass = ResNetModel.Pass(model: model, chips: chips, channels: channels, arena: lease.arena, output: output)
+        if let team = lease.team { team.run(pass) } else { pass.run(.serial) }
     }
 
     /// The descriptor of a raw chip: 150·150·3 bytes, RGB interleaved, row-major.
@@ -98,14 +144,24 @@ public struct FaceEmbedder: Sendable {
         return try embedding(ofChip: Image(width: 150, height: 150, channels: 3, pixels: bytes))
     }
 
-    private static func withPixelPointers<R>(_ images: [Image], _ body: (UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>) -> R) -> R {
-        var ptrs: [UnsafeBufferPointer<UInt8>] = []
-        ptrs.reserveCapacity(images.count)
-        func pin(_ i: Int) -> R {
-            if i == images.count { return ptrs.withUnsafeBufferPointer(body) }
-            return images[i].pixels.withUnsafeBufferPointer { p in ptrs.append(p); return pin(i + 1) }
+    /// Pins the pixels of `images[range]` and hands their pointers and channel counts to `body` (stack
+    /// storage for both: a batch allocates nothing here).
+    private static func withPixelPointers<R>(_ images: [Image], _ range: Range<Int>,
+                                             _ body: (UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, UnsafeBufferPointer<Int>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: range.count) { ptrs in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: range.count) { channels in
+                func pin(_ i: Int) -> R {
+                    if i == range.count { return body(UnsafeBufferPointer(ptrs), UnsafeBufferPointer(channels)) }
+                    let image = images[range.lowerBound + i]
+                    channels.initializeElement(at: i, to: image.channels)
+                    return image.pixels.withUnsafeBufferPointer { p in
+                        ptrs.initializeElement(at: i, to: p)
+                        return pin(i + 1)
+                    }
+                }
+                return pin(0)
+            }
         }
-        return pin(0)
     }
 }
 
@@ -115,18 +171,35 @@ struct SendablePointer: @unchecked Sendable {
     init(_ p: UnsafeMutablePointer<Float>) { pointer = p }
 }
 
-/// A lock-protected stack of arenas: each call takes one (or makes one) and gives it back.
+/// Buffers (and, for a single worker, a thread team) lent to one call.
+struct Lease {
+    let arena: Arena
+    let team: WorkerTeam?
+}
+
+/// A lock-protected stack of arenas and teams: each call takes one (or makes one) and gives it back, so a
+/// steady stream of calls allocates no tensor memory and starts no thread.
 final class ArenaPool: @unchecked Sendable {
     private let lock = NSLock()
-    private var free: [Arena] = []
+    private var arenas: [Arena] = []
+    private var teams: [WorkerTeam] = []
 
-    func take() -> Arena {
-        lock.lock(); defer { lock.unlock() }
-        return free.popLast() ?? Arena()
+    init() {
+        arenas.reserveCapacity(8)
+        teams.reserveCapacity(8)
     }
 
-    func give(_ a: Arena) {
+    /// An arena, and a team when `team` is true and the machine has more than one core.
+    func take(team wantsTeam: Bool) -> Lease {
         lock.lock(); defer { lock.unlock() }
-        if free.count < 8 { free.append(a) }
+        let arena = arenas.popLast() ?? Arena()
+        guard wantsTeam, WorkerTeam.processorCount > 1 else { return Lease(arena: arena, team: nil) }
+        return Lease(arena: arena, team: teams.popLast() ?? WorkerTeam())
+    }
+
+    func give(_ lease: Lease) {
+        lock.lock(); defer { lock.unlock() }
+        if arenas.count < 8 { arenas.append(lease.arena) }
+        if let team = lease.team, teams.count < 8 { teams.append(team) }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Control of the BLAS library's own thread pool (OpenBLAS's `openblas_set_num_threads`, looked up at run
 /// time so that any BLAS works; a BLAS without it is left alone and `OPENBLAS_NUM_THREADS` applies).
@@ -28,5 +29,39 @@ public enum BLASThreads {
     public static var current: Int? {
         guard let sym = symbol("openblas_get_num_threads") else { return nil }
         return Int(unsafeBitCast(sym, to: GetFn.self)())
+    }
+
+    /// Runs `body` with BLAS set to one thread, for code that runs its own threads (a ``WorkerTeam`` or
+    /// `concurrentPerform`) so that the two thread pools do not compete for the cores. The previous count is
+    /// restored when the last overlapping caller leaves (overlapping callers do not restore each other's
+    /// setting).
+    public static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
+        SingleThreaded.enter()
+        defer { SingleThreaded.leave() }
+        return try body()
+    }
+
+    private enum SingleThreaded {
+        private final class State: @unchecked Sendable {
+            let lock = NSLock()
+            var depth = 0
+            var saved: Int?
+        }
+        private static let state = State()
+
+        static func enter() {
+            state.lock.lock(); defer { state.lock.unlock() }
+            if state.depth == 0 {
+                state.saved = BLASThreads.current
+                if let saved = state.saved, saved != 1 { BLASThreads.set(1) }
+            }
+            state.depth += 1
+        }
+
+        static func leave() {
+            state.lock.lock(); defer { state.lock.unlock() }
+            state.depth -= 1
+            if state.depth == 0, let saved = state.saved, saved != 1 { BLASThreads.set(saved) }
+        }
     }
 }

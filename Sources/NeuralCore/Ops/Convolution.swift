@@ -99,55 +99,103 @@ public struct Convolution: Sendable {
     /// Convolves a batch stored in `layout`, writing `outputShape(for: shape)` values into `output` (same
     /// layout). `scratch` must hold at least ``scratchCount(for:layout:)`` floats.
     ///
+    /// Called by every thread of a ``WorkerTeam`` region with its `context`, the channel-major path runs in
+    /// two phases: the im2col rows are shared out, then the GEMM is split by output columns (large maps) or
+    /// by output channels (small maps), each thread with its single-threaded `cblas_sgemm` and its share of
+    /// the bias/affine/ReLU epilogue. It returns on every thread when the whole output is written. The result
+    /// is the same for a given team size; between sizes it can differ by float rounding (BLAS may block a
+    /// narrower GEMM differently).
+    ///
     /// - Precondition: `shape.c == inChannels`, the input is large enough, and the buffers are big enough.
     public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
-                        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>) {
+                        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
+                        context: TeamContext = .serial) {
         guard let out = outputShape(for: shape) else { preconditionFailure("convolution: bad input shape \(shape)") }
         precondition(input.count >= shape.count && output.count >= out.count)
         precondition(scratch.count >= scratchCount(for: shape, layout: layout))
         let k = patchSize, p = out.planeSize
-        weights.withUnsafeBufferPointer { w in
-            switch layout {
-            case .nchw:
-                for s in 0..<shape.n {
-                    let src = input.baseAddress! + s * shape.sampleSize
-                    let dst = output.baseAddress! + s * out.sampleSize
-                    let b: UnsafePointer<Float>
-                    if isPointwise { b = src } else {
-                        im2col(src, shape: shape, planeStride: shape.planeSize, into: scratch.baseAddress!, rowStride: p, out: out)
-                        b = UnsafePointer(scratch.baseAddress!)
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
-                                1, w.baseAddress!, Int32(k), b, Int32(p), 0, dst, Int32(p))
-                }
-            case .cnhw where !isPointwise && Self.gemmPerSample(out):
-                // Large maps: one GEMM per sample (already large), writing its columns of the [c][n·p]
-                // output with leading dimension n·p; the im2col buffer holds one sample only.
-                let np = p * shape.n
-                for s in 0..<shape.n {
-                    im2col(input.baseAddress! + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
-                           into: scratch.baseAddress!, rowStride: p, out: out)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
-                                1, w.baseAddress!, Int32(k), scratch.baseAddress!, Int32(p), 0,
-                                output.baseAddress! + s * p, Int32(np))
-                }
-            case .cnhw:
-                let np = p * shape.n
-                let b: UnsafePointer<Float>
-                if isPointwise { b = input.baseAddress! } else {
+        let src = input.baseAddress!, dst = output.baseAddress!, tmp = scratch.baseAddress!
+        if layout == .nchw && shape.n > 1 {
+            // Sample-major batches (the Tensor convenience API): one GEMM per sample, on the first thread.
+            if context.isFirst {
+                weights.withUnsafeBufferPointer { w in
                     for s in 0..<shape.n {
-                        im2col(input.baseAddress! + s * shape.planeSize, shape: shape,
-                               planeStride: shape.planeSize * shape.n,
-                               into: scratch.baseAddress! + s * p, rowStride: np, out: out)
+                        let x = src + s * shape.sampleSize
+                        let b: UnsafePointer<Float>
+                        if isPointwise { b = x } else {
+                            im2col(x, shape: shape, planeStride: shape.planeSize, into: tmp, rowStride: p, out: out, rows: 0..<k)
+                            b = UnsafePointer(tmp)
+                        }
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
+                                    1, w.baseAddress!, Int32(k), b, Int32(p), 0, dst + s * out.sampleSize, Int32(p))
                     }
-                    b = UnsafePointer(scratch.baseAddress!)
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(np), Int32(k),
-                            1, w.baseAddress!, Int32(k), b, Int32(np), 0, output.baseAddress!, Int32(np))
+                Elementwise.biasAffineRelu(dst, shape: out, layout: layout, bias: bias, scale: scale, shift: shift, relu: relu)
+            }
+            context.sync()
+            return
+        }
+        // Channel-major (for n = 1 the same as sample-major): output rows are channels of n·p columns.
+        let np = p * shape.n
+        if !isPointwise && Self.gemmPerSample(out) {
+            // Large maps: one GEMM per sample (already large), writing its columns of the [c][n·p] output
+            // with leading dimension n·p; the im2col buffer holds one sample only.
+            for s in 0..<shape.n {
+                im2col(src + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
+                       into: tmp, rowStride: p, out: out, rows: context.range(k))
+                context.sync()
+                gemm(UnsafePointer(tmp), ldb: p, columns: p, into: dst + s * p, ldc: np, part: context.part, epilogue: false)
+                context.sync()
+            }
+            epilogue(dst, ldc: np, rows: context.range(outChannels), columns: 0..<np)
+            context.sync()
+            return
+        }
+        let b: UnsafePointer<Float>
+        if isPointwise { b = src } else {
+            for s in 0..<shape.n {
+                im2col(src + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
+                       into: tmp + s * p, rowStride: np, out: out, rows: context.range(k))
+            }
+            context.sync()
+            b = UnsafePointer(tmp)
+        }
+        gemm(b, ldb: np, columns: np, into: dst, ldc: np, part: context.part, epilogue: true)
+        context.sync()
+    }
+
+    /// This part's share of `C = W · B` (`outChannels × columns`, B is `patchSize × columns`): its columns
+    /// when there are many (each part packs only its own columns), else its output channels. With
+    /// `epilogue`, the part also applies bias, affine and ReLU to what it wrote.
+    private func gemm(_ b: UnsafePointer<Float>, ldb: Int, columns: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+                      part: WorkPart, epilogue applyEpilogue: Bool) {
+        let k = patchSize
+        let byColumns = columns >= 256 * part.count
+        let rows = byColumns ? 0..<outChannels : part.range(outChannels)
+        let cols = byColumns ? part.range(columns) : 0..<columns
+        guard !rows.isEmpty, !cols.isEmpty else { return }
+        weights.withUnsafeBufferPointer { w in
+            if cols.count == 1 {
+                // One column (a 1×1 map): a matrix–vector product. OpenBLAS's small-matrix GEMM would `malloc`
+                // a buffer for a single column on every call.
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(k), 1, w.baseAddress! + rows.lowerBound * k,
+                            Int32(k), b + cols.lowerBound, Int32(ldb), 0, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(cols.count), Int32(k),
+                            1, w.baseAddress! + rows.lowerBound * k, Int32(k), b + cols.lowerBound, Int32(ldb), 0,
+                            c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
             }
         }
-        Elementwise.biasAffineRelu(output.baseAddress!, shape: out, layout: layout, bias: bias,
-                                   scale: scale, shift: shift, relu: relu)
+        if applyEpilogue { epilogue(c, ldc: ldc, rows: rows, columns: cols) }
+    }
+
+    /// Bias, affine and ReLU over `rows × columns` of a channel-major output (row = output channel).
+    private func epilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, columns: Range<Int>) {
+        for o in rows {
+            var g: Float = 1, sh = bias[o]
+            if let scale, let shift { g = scale[o]; sh = sh * g + shift[o] }
+            Elementwise.apply(c + o * ldc + columns.lowerBound, count: columns.count, scale: g, shift: sh, relu: relu)
+        }
     }
 
     /// In the channel-major layout, maps of at least 1024 output pixels are convolved sample by sample
@@ -172,49 +220,44 @@ public struct Convolution: Sendable {
         return result
     }
 
-    /// Unfolds one sample's patches into rows `(ci, ky, kx)` × columns `(oy, ox)`.
+    /// Unfolds rows `rows` of one sample's patches: row `(ci, ky, kx)` × columns `(oy, ox)`.
     /// `src` points at channel 0's plane; channel `ci`'s plane is at `src + ci·planeStride`.
     @inline(__always)
     private func im2col(_ src: UnsafePointer<Float>, shape: TensorShape, planeStride: Int,
-                        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape) {
-        let ih = shape.h, iw = shape.w, oh = out.h, ow = out.w
-        var row = 0
-        for ci in 0..<inChannels {
+                        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape, rows: Range<Int>) {
+        let ih = shape.h, iw = shape.w, oh = out.h, ow = out.w, taps = kernelHeight * kernelWidth
+        for row in rows {
+            let ci = row / taps, ky = (row % taps) / kernelWidth, kx = row % kernelWidth
             let plane = src + ci * planeStride
-            for ky in 0..<kernelHeight {
-                for kx in 0..<kernelWidth {
-                    let d = dst + row * rowStride
-                    row += 1
-                    // Valid output columns: 0 ≤ ox·sx − px + kx < iw.
-                    let x0 = max(0, (padX - kx + strideX - 1) / strideX)
-                    let x1 = min(ow, max(0, (iw + padX - kx + strideX - 1) / strideX))
-                    for oy in 0..<oh {
-                        let iy = oy * strideY - padY + ky
-                        let drow = d + oy * ow
-                        if iy < 0 || iy >= ih || x1 <= x0 {
-                            drow.update(repeating: 0, count: ow)
-                            continue
-                        }
-                        if x0 > 0 { drow.update(repeating: 0, count: x0) }
-                        let srow = plane + iy * iw - padX + kx
-                        if strideX == 1 {
-                            (drow + x0).update(from: srow + x0, count: x1 - x0)
-                        } else if strideX == 2 {
-                            var ox = x0
-                            // srow[2·ox ..< 2·ox + 16] must stay inside the input row: 2·ox − padX + kx + 15 < iw
-                            while ox + 8 <= x1 && 2 * ox - padX + kx + 16 <= iw {
-                                let v = UnsafeRawPointer(srow + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-                                UnsafeMutableRawPointer(drow + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-                                ox += 8
-                            }
-                            while ox < x1 { drow[ox] = srow[2 * ox]; ox += 1 }
-                        } else {
-                            var ox = x0
-                            while ox < x1 { drow[ox] = srow[ox * strideX]; ox += 1 }
-                        }
-                        if x1 < ow { (drow + x1).update(repeating: 0, count: ow - x1) }
-                    }
+            let d = dst + row * rowStride
+            // Valid output columns: 0 ≤ ox·sx − px + kx < iw.
+            let x0 = max(0, (padX - kx + strideX - 1) / strideX)
+            let x1 = min(ow, max(0, (iw + padX - kx + strideX - 1) / strideX))
+            for oy in 0..<oh {
+                let iy = oy * strideY - padY + ky
+                let drow = d + oy * ow
+                if iy < 0 || iy >= ih || x1 <= x0 {
+                    drow.update(repeating: 0, count: ow)
+                    continue
                 }
+                if x0 > 0 { drow.update(repeating: 0, count: x0) }
+                let srow = plane + iy * iw - padX + kx
+                if strideX == 1 {
+                    (drow + x0).update(from: srow + x0, count: x1 - x0)
+                } else if strideX == 2 {
+                    var ox = x0
+                    // srow[2·ox ..< 2·ox + 16] must stay inside the input row: 2·ox − padX + kx + 15 < iw
+                    while ox + 8 <= x1 && 2 * ox - padX + kx + 16 <= iw {
+                        let v = UnsafeRawPointer(srow + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(drow + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        ox += 8
+                    }
+                    while ox < x1 { drow[ox] = srow[2 * ox]; ox += 1 }
+                } else {
+                    var ox = x0
+                    while ox < x1 { drow[ox] = srow[ox * strideX]; ox += 1 }
+                }
+                if x1 < ow { (drow + x1).update(repeating: 0, count: ow - x1) }
             }
         }
     }

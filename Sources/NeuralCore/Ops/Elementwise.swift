@@ -33,7 +33,7 @@ public enum Elementwise {
     @inline(__always)
     static func apply(_ x: UnsafeMutablePointer<Float>, count: Int, scale g: Float, shift b: Float, relu: Bool) {
         var i = 0
-        let gv = SIMD8<Float>(repeating: g), bv = SIMD8<Float>(repeating: b), zero = SIMD8<Float>(repeating: 0)
+        let gv = SIMD8<Float>(repeating: g), bv = SIMD8<Float>(repeating: b)
         let raw = UnsafeMutableRawPointer(x)
         if relu {
             while i + 8 <= count {
@@ -61,18 +61,19 @@ public enum Elementwise {
     /// dlib's `add_prev_`: `out = a + b` where the output shape is the element-wise maximum of the two
     /// shapes and each operand contributes zero wherever it does not reach (extra channels, rows, columns).
     /// Optionally applies ReLU to the sum. `out` must not alias `a` or `b` unless it has the same shape as
-    /// that operand (then the add is in place).
+    /// that operand (then the add is in place). `channels` limits the work to those output channels (a
+    /// parallel part's share; default all).
     /// - Precondition: both operands have the same batch size `n`.
     public static func addZeroExtended(_ a: UnsafeBufferPointer<Float>, shape sa: TensorShape,
                                        _ b: UnsafeBufferPointer<Float>, shape sb: TensorShape,
                                        into out: UnsafeMutableBufferPointer<Float>, layout: TensorLayout = .nchw,
-                                       relu: Bool = false) {
+                                       relu: Bool = false, channels: Range<Int>? = nil) {
         precondition(sa.n == sb.n)
         let so = zeroExtendedShape(sa, sb)
         precondition(out.count >= so.count && a.count >= sa.count && b.count >= sb.count)
         let sameAB = sa == sb
         for s in 0..<so.n {
-            for ch in 0..<so.c {
+            for ch in channels ?? 0..<so.c {
                 let po = out.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: so) * so.planeSize
                 let pa: UnsafePointer<Float>? = ch < sa.c ? a.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: sa) * sa.planeSize : nil
                 let pb: UnsafePointer<Float>? = ch < sb.c ? b.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: sb) * sb.planeSize : nil
@@ -96,7 +97,6 @@ public enum Elementwise {
     static func addPlane(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
                          count: Int, relu: Bool) {
         var i = 0
-        let zero = SIMD8<Float>(repeating: 0)
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), ro = UnsafeMutableRawPointer(o)
         while i + 8 <= count {
             var v = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)

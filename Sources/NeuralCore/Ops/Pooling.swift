@@ -39,15 +39,23 @@ public struct Pooling: Sendable, Hashable {
 
     /// Pools every plane of `input` (any layout: planes are independent) into `output`.
     public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>) {
+        forward(input, shape: shape, output: output, planes: 0..<(shape.n * shape.c))
+    }
+
+    /// Pools the planes `planes` (indices in units of planes, any layout) of `input` into the same planes of
+    /// `output`; parallel callers give each part its own range.
+    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>,
+                        planes: Range<Int>) {
         guard let out = outputShape(for: shape) else { preconditionFailure("pooling: bad input shape \(shape)") }
         precondition(input.count >= shape.count && output.count >= out.count)
+        precondition(planes.lowerBound >= 0 && planes.upperBound <= shape.n * shape.c)
         let kh = windowHeight == 0 ? shape.h : windowHeight, kw = windowWidth == 0 ? shape.w : windowWidth
         let py = windowHeight == 0 ? 0 : padY, px = windowWidth == 0 ? 0 : padX
         if kind == .max && kh == 3 && kw == 3 && strideY == 2 && strideX == 2 && py == 0 && px == 0 {
-            maxPool3x3s2(input.baseAddress!, shape: shape, output: output.baseAddress!, out: out)
+            maxPool3x3s2(input.baseAddress!, shape: shape, output: output.baseAddress!, out: out, planes: planes)
             return
         }
-        for plane in 0..<(shape.n * shape.c) {
+        for plane in planes {
             let src = input.baseAddress! + plane * shape.planeSize
             let dst = output.baseAddress! + plane * out.planeSize
             for oy in 0..<out.h {
@@ -72,9 +80,9 @@ public struct Pooling: Sendable, Hashable {
 
     /// 3×3 stride-2 unpadded max pooling (every window lies inside the input), eight outputs at a time.
     private func maxPool3x3s2(_ input: UnsafePointer<Float>, shape: TensorShape, output: UnsafeMutablePointer<Float>,
-                              out: TensorShape) {
+                              out: TensorShape, planes: Range<Int>) {
         let w = shape.w
-        for plane in 0..<(shape.n * shape.c) {
+        for plane in planes {
             let src = input + plane * shape.planeSize
             let dst = output + plane * out.planeSize
             for oy in 0..<out.h {

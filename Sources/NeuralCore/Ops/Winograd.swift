@@ -68,32 +68,72 @@ public struct Winograd3x3: Sendable {
     /// Tiles per axis for an input of h×w.
     @inline(__always) static func tiles(_ h: Int, _ w: Int) -> (Int, Int) { ((h + 1) / 2, (w + 1) / 2) }
 
-    /// Scratch floats ``forward(_:shape:layout:output:scratch:)`` needs: 16·(C + K)·T plus row buffers.
-    public func scratchCount(for input: TensorShape) -> Int {
+    /// Scratch floats ``forward(_:shape:layout:output:scratch:context:)`` needs: 16·(C + K)·T plus row buffers
+    /// for each of `parts` parallel parts (a ``WorkerTeam``'s size).
+    public func scratchCount(for input: TensorShape, parts: Int = 1) -> Int {
         let (th, tw) = Self.tiles(input.h, input.w)
-        return 16 * (inChannels + outChannels) * th * tw * input.n + 8 * (tw + 2) + 16 * tw + 16
+        return 16 * (inChannels + outChannels) * Self.paddedTiles(th * tw * input.n) + max(1, parts) * Self.rowBufferCount(tw)
     }
 
+    /// The tile count rounded up to a multiple of 16: the GEMMs' column count and stride. OpenBLAS's small-matrix
+    /// kernel copies a remainder of 1…8 columns into a buffer it `malloc`s on every call; whole blocks of 16
+    /// avoid that allocation and that slow path (the padding columns are zero and their products unused).
+    @inline(__always) static func paddedTiles(_ t: Int) -> Int { (t + 15) & ~15 }
+
+    /// Floats of one part's row buffers: 4 rows × (even, odd) × (tw + 2), then 16 × tw transformed rows.
+    @inline(__always) static func rowBufferCount(_ tw: Int) -> Int { 8 * (tw + 2) + 16 * tw + 16 }
+
     /// Convolves a batch (output shape = input shape with `outChannels` channels), same layout in and out.
+    ///
+    /// Called by every thread of a ``WorkerTeam`` region with its `context`, it runs in three phases: the
+    /// input transform shared out by input channel, the 16 GEMMs by matrix, the output transform by output
+    /// channel; it returns on every thread when the whole output is written. Every value is computed the
+    /// same way whatever the split. `scratch` must hold ``scratchCount(for:parts:)`` floats for the team size.
     public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout,
-                        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>) {
-        precondition(shape.c == inChannels && scratch.count >= scratchCount(for: shape))
+                        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
+                        context: TeamContext = .serial) {
+        let part = context.part
+        precondition(shape.c == inChannels && scratch.count >= scratchCount(for: shape, parts: part.count))
         let h = shape.h, w = shape.w, n = shape.n, c = inChannels, k = outChannels
         let (th, tw) = Self.tiles(h, w)
-        let t = n * th * tw
+        let t = Self.paddedTiles(n * th * tw)
         let outShape = TensorShape(n: n, c: k, h: h, w: w)
         precondition(output.count >= outShape.count)
         let v = scratch.baseAddress!, m = scratch.baseAddress! + 16 * c * t
-        let ct = c * t
+        let rows = m + 16 * k * t + part.index * Self.rowBufferCount(tw)
+        inputTransform(input.baseAddress!, shape: shape, layout: layout, channels: part.range(c), into: v, rows: rows)
+        context.sync()
+        multiply(v, into: m, tiles: t, matrices: part.range(16))
+        context.sync()
+        outputTransform(m, shape: shape, layout: layout, outputs: part.range(k), into: output.baseAddress!, rows: rows)
+        context.sync()
+    }
+
+    /// The GEMMs `M[e] (K×T) = U[e] (K×C) · V[e] (C×T)` for `e` in `matrices`.
+    private func multiply(_ v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>, tiles t: Int, matrices: Range<Int>) {
+        let c = inChannels, k = outChannels
+        u.withUnsafeBufferPointer { ub in
+            for e in matrices {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(t), Int32(c),
+                            1, ub.baseAddress! + e * k * c, Int32(c), v + e * c * t, Int32(t), 0, m + e * k * t, Int32(t))
+            }
+        }
+    }
+
+    /// Input transform of `channels`: `V[e][ch][tile] = (Bᵀ d B)[e]`, computed row-wise and vectorised over a
+    /// tile row; `rows` is this part's row buffers (``rowBufferCount(_:)`` floats).
+    private func inputTransform(_ input: UnsafePointer<Float>, shape: TensorShape, layout: TensorLayout,
+                                channels: Range<Int>, into v: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>) {
+        let h = shape.h, w = shape.w, n = shape.n, c = inChannels
+        let (th, tw) = Self.tiles(h, w)
+        let t = Self.paddedTiles(n * th * tw), ct = c * t, real = n * th * tw
         // Row buffers: even/odd samples of 4 zero-padded input rows, then their horizontal transforms.
-        let eo = m + 16 * k * t          // 4 rows × (even, odd) × (tw + 1)
+        let eo = rows                    // 4 rows × (even, odd) × (tw + 1)
         let hb = eo + 8 * (tw + 2)       // 4 rows × 4 components × tw
         let stride = tw + 1
-
-        // Input transform V[e][ch][tile] = (Bᵀ d B)[e], computed row-wise and vectorised over a tile row.
-        for ch in 0..<c {
+        for ch in channels {
             for s in 0..<n {
-                let plane = input.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: shape) * h * w
+                let plane = input + layout.planeIndex(sample: s, channel: ch, shape: shape) * h * w
                 for ty in 0..<th {
                     for r in 0..<4 {
                         let y = 2 * ty - 1 + r
@@ -151,22 +191,26 @@ public struct Winograd3x3: Sendable {
                     }
                 }
             }
+            for e in 0..<16 { (v + e * ct + ch * t + real).update(repeating: 0, count: t - real) }
         }
-        // 16 GEMMs: M[e] (K×T) = U[e] (K×C) · V[e] (C×T).
-        u.withUnsafeBufferPointer { ub in
-            for e in 0..<16 {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(t), Int32(c),
-                            1, ub.baseAddress! + e * k * c, Int32(c), v + e * ct, Int32(t), 0, m + e * k * t, Int32(t))
-            }
-        }
-        // Output transform Y = Aᵀ M A with bias, affine and ReLU, vectorised over a tile row.
+    }
+
+    /// The output transform `Y = Aᵀ M A` of channels `outputs`, with bias, affine and ReLU, vectorised over
+    /// a tile row; `rows` is this part's row buffers.
+    private func outputTransform(_ m: UnsafePointer<Float>, shape: TensorShape, layout: TensorLayout,
+                                 outputs: Range<Int>, into output: UnsafeMutablePointer<Float>,
+                                 rows: UnsafeMutablePointer<Float>) {
+        let h = shape.h, w = shape.w, n = shape.n, k = outChannels
+        let (th, tw) = Self.tiles(h, w)
+        let t = Self.paddedTiles(n * th * tw)
+        let outShape = TensorShape(n: n, c: k, h: h, w: w)
         let kt = k * t
-        let q = hb  // 8 × tw: q0[0..3], q1[0..3]
-        for o in 0..<k {
+        let q = rows  // 8 × tw: q0[0..3], q1[0..3]
+        for o in outputs {
             var g: Float = 1, b = bias[o]
             if let scale, let shift { g = scale[o]; b = b * g + shift[o] }
             for s in 0..<n {
-                let plane = output.baseAddress! + layout.planeIndex(sample: s, channel: o, shape: outShape) * h * w
+                let plane = output + layout.planeIndex(sample: s, channel: o, shape: outShape) * h * w
                 for ty in 0..<th {
                     let tile0 = (s * th + ty) * tw
                     let src = m + o * t + tile0

@@ -76,6 +76,13 @@ public final class Arena: @unchecked Sendable {
     /// Total Float capacity held, across slots.
     public var capacity: Int { slots.reduce(0) { $0 + $1.count } }
 
+    /// The first `count` floats of slot `slot`, which must already hold that many: no growth, so several
+    /// threads may call it at once (grow the slots with ``buffer(_:count:)`` first).
+    public func existingBuffer(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(slot < slots.count && slots[slot].count >= count, "arena slot \(slot) was not prepared")
+        return UnsafeMutableBufferPointer(rebasing: slots[slot][0..<count])
+    }
+
     /// The first `count` floats of slot `slot`, growing it if needed (grown contents are zero, kept
     /// contents are unspecified). The pointer stays valid until the slot grows or the arena is released.
     public func buffer(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
