@@ -176,8 +176,8 @@ public enum FaceChip {
         let c = rect.center
         let last = Double(size - 1)
         let map = dlibAffineTransform(
-            from: [(0, 0), (last, 0), (0, last)],
-            to: [rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))])
+            from: ((0, 0), (last, 0), (0, last)),
+            to: (rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))))
         return sampleBilinear(source, window: window, size: size, map: map, channels: ch)
     }
 

@@ -245,7 +245,7 @@ public struct ShapePredictor: Sendable {
         // does (pseudo-inverse) from the corners as single-precision points.
         let l = Double(Float(face.left)), t = Double(Float(face.top))
         let r = Double(Float(face.right)), b = Double(Float(face.bottom))
-        let toImage = dlibAffineTransform(from: [(0, 0), (1, 0), (1, 1)], to: [(l, t), (r, t), (r, b)])
+        let toImage = dlibAffineTransform(from: ((0, 0), (1, 0), (1, 1)), to: ((l, t), (r, t), (r, b)))
         let width = image.width, height = image.height, channels = image.channels
 
         var current = initialShape

@@ -126,24 +126,42 @@ struct FaceChipTests {
     }
 }
 
+// Array views of the inline matrices, for comparing with printed reference values.
+extension SmallMatrix {
+    /// A `rows × cols` matrix from its `rows · cols` row-major elements.
+    init(rows: Int, cols: Int, _ elements: [Double]) {
+        precondition(elements.count == rows * cols)
+        self.init(rows: rows, cols: cols)
+        for i in 0..<rows { for j in 0..<cols { self[i, j] = elements[i * cols + j] } }
+    }
+
+    /// The `rows · cols` elements, row-major.
+    var elements: [Double] { (0..<(rows * cols)).map { self[$0 / cols, $0 % cols] } }
+}
+
+extension SmallVector {
+    /// The `count` elements.
+    var elements: [Double] { (0..<count).map { self[$0] } }
+}
+
 @Suite("dlib's small linear algebra, bit for bit")
 struct DlibTransformTests {
     /// Reference bits printed (`%.17g`) by a C++ program calling dlib 20.0.1's `svd(m, u, d, v)`.
     @Test("Golub–Reinsch SVD of a 2×2 and a 3×3 matrix equals dlib's to the last bit")
     func svdBits() {
-        var a = SmallMatrix(rows: 2, cols: 2); a.a = [3, 1, 2, 5]
+        let a = SmallMatrix(rows: 2, cols: 2, [3, 1, 2, 5])
         let (u, q, v) = dlibSVD(a)
-        #expect(u.a == [0.90929089689331344, 0.41616110441384824, -0.41616110441384807, 0.90929089689331311])
-        #expect(q == [2.2283532364172798, 5.8339045118812676])
-        #expect(v.a == [0.85065080835203988, 0.52573111211913359, -0.52573111211913348, 0.85065080835203966])
+        #expect(u.elements == [0.90929089689331344, 0.41616110441384824, -0.41616110441384807, 0.90929089689331311])
+        #expect(q.elements == [2.2283532364172798, 5.8339045118812676])
+        #expect(v.elements == [0.85065080835203988, 0.52573111211913359, -0.52573111211913348, 0.85065080835203966])
 
-        var b = SmallMatrix(rows: 3, cols: 3); b.a = [0, 149, 0, 0, 0, 149, 1, 1, 1]
+        let b = SmallMatrix(rows: 3, cols: 3, [0, 149, 0, 0, 0, 149, 1, 1, 1])
         let (u3, q3, v3) = dlibSVD(b)
-        #expect(u3.a == [-0.0067114093619341092, 0.70707493024740764, 0.70710678118654757,
+        #expect(u3.elements == [-0.0067114093619341092, 0.70707493024740764, 0.70710678118654757,
                          -0.0067114093619341092, 0.70707493024740764, -0.70710678118654735,
                          0.99995495596989414, 0.0094913661422849783, 0])
-        #expect(q3 == [0.99995495799849354, 149.00671156052658, 149])
-        #expect(v3.a == [0.99999999797130956, 6.3697574712462418e-05, -0.0,
+        #expect(q3.elements == [0.99995495799849354, 149.00671156052658, 149])
+        #expect(v3.elements == [0.99999999797130956, 6.3697574712462418e-05, -0.0,
                          -4.5040987024318908e-05, 0.7071067797520465, 0.70710678118654746,
                          -4.5040987024318921e-05, 0.70710677975204672, -0.70710678118654746])
     }
@@ -165,7 +183,7 @@ struct DlibTransformTests {
 
     @Test("a three-point affine reproduces its points")
     func affine() {
-        let t = dlibAffineTransform(from: [(0, 0), (149, 0), (0, 149)], to: [(10, 20), (160, 25), (5, 170)])
+        let t = dlibAffineTransform(from: ((0, 0), (149, 0), (0, 149)), to: ((10, 20), (160, 25), (5, 170)))
         for (p, q) in [((0.0, 0.0), (10.0, 20.0)), ((149.0, 0.0), (160.0, 25.0)), ((0.0, 149.0), (5.0, 170.0))] {
             let r = t.apply(p.0, p.1)
             #expect(abs(r.0 - q.0) < 1e-9 && abs(r.1 - q.1) < 1e-9)
