@@ -174,8 +174,8 @@ public enum FaceChip {
         var source = image
         var window = (x: max(box.left, 0), y: max(box.top, 0), width: box.right - box.left + 1, height: box.bottom - box.top + 1)
         if level >= 0 {
-            source = PyramidDown2.apply(image, x0: window.x, y0: window.y, width: window.width, height: window.height)
-            for _ in 0..<level { source = PyramidDown2.apply(source) }
+            source = PyramidDown2.apply(image, x0: window.x, y0: window.y, width: window.width, height: window.height,
+                                        levels: level + 1)
             window = (0, 0, source.width, source.height)
         }
 

@@ -13,58 +13,76 @@ enum PyramidDown2 {
     }
 
     /// Downsamples the window of `input` with top-left `(x0, y0)` and the given size (which must lie
-    /// inside the image) by two, as dlib does on a `sub_image`.
-    static func apply(_ input: Image, x0: Int, y0: Int, width w: Int, height h: Int) -> Image {
+    /// inside the image) `levels` times (at least once), as dlib does on a `sub_image`.
+    ///
+    /// All levels are computed in place in the pixel array of the result (each level is smaller than the
+    /// one before; see `downsample`), with one row of column sums as the only scratch, so the depth of
+    /// the pyramid does not add allocations.
+    static func apply(_ input: Image, x0: Int, y0: Int, width w: Int, height h: Int, levels: Int = 1) -> Image {
+        precondition(levels >= 1, "at least one pyramid level")
         let ch = input.channels
         guard w > 8, h > 8 else { return Image(width: 0, height: 0, channels: ch) }
-        let tw = (w - 3) / 2
+        var size = (width: (w - 3) / 2, height: (h - 3) / 2)
+        let pixels = [UInt8](unsafeUninitializedCapacity: size.width * size.height * ch) { buffer, initialized in
+            let dst = buffer.baseAddress!
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: w * ch) { sums in
+                input.pixels.withUnsafeBufferPointer { src in
+                    let stride = input.width * ch
+                    downsample(src.baseAddress! + y0 * stride + x0 * ch, stride: stride, width: w, height: h,
+                               channels: ch, sums: sums.baseAddress!, into: dst)
+                }
+                for _ in 1..<levels {
+                    guard size.width > 8, size.height > 8 else { size = (0, 0); break }
+                    downsample(dst, stride: size.width * ch, width: size.width, height: size.height,
+                               channels: ch, sums: sums.baseAddress!, into: dst)
+                    size = ((size.width - 3) / 2, (size.height - 3) / 2)
+                }
+            }
+            initialized = size.width * size.height * ch
+        }
+        return Image(width: size.width, height: size.height, channels: ch, pixels: pixels)
+    }
+
+    /// One `pyramid_down<2>` step of the `width × height` image at `src` (rows `stride` samples apart,
+    /// both sizes above 8) into packed rows at `dst`.
+    ///
+    /// Per output row, the [1 4 6 4 1] column filter sums five input rows into `sums` (≤ 16·255, so
+    /// UInt16 holds them; `width · channels` of room), then the row filter of every other column gives
+    /// the pixel as the total (≤ 256·255) shifted right by 8 — the same integers, hence the same bytes,
+    /// as dlib's rows-then-columns order.
+    ///
+    /// `dst` may be `src` (with `stride = width · channels`): output row `r` is written only after
+    /// input rows `2r … 2r + 4` have been summed, and it ends before input row `2r + 2`, where the
+    /// next output row starts reading, begins.
+    private static func downsample(_ src: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, channels ch: Int,
+                                   sums: UnsafeMutablePointer<UInt16>, into dst: UnsafeMutablePointer<UInt8>) {
         let outW = (w - 3) / 2, outH = (h - 3) / 2
-        let srcStride = input.width * ch
-        let rowLen = tw * ch
-        // Row filter into a temporary of h rows × tw columns (sums ≤ 16·255, fit in UInt16).
-        var temp = [UInt16](repeating: 0, count: h * rowLen)
-        input.pixels.withUnsafeBufferPointer { src in
-            temp.withUnsafeMutableBufferPointer { dst in
-                for r in 0..<h {
-                    let rowIn = (y0 + r) * srcStride + x0 * ch
-                    let rowOut = r * rowLen
-                    if ch == 3 {
-                        for c in 0..<tw {
-                            let o = rowIn + 6 * c
-                            let d = rowOut + 3 * c
-                            for k in 0..<3 {
-                                let s = UInt16(src[o + k]) + 4 * UInt16(src[o + 3 + k]) + 6 * UInt16(src[o + 6 + k])
-                                    + 4 * UInt16(src[o + 9 + k]) + UInt16(src[o + 12 + k])
-                                dst[d + k] = s
-                            }
-                        }
-                    } else {
-                        for c in 0..<tw {
-                            let o = rowIn + 2 * c
-                            dst[rowOut + c] = UInt16(src[o]) + 4 * UInt16(src[o + 1]) + 6 * UInt16(src[o + 2])
-                                + 4 * UInt16(src[o + 3]) + UInt16(src[o + 4])
-                        }
+        let used = (2 * outW + 3) * ch  // input samples per row that the output reads
+        for r in 0..<outH {
+            let p0 = src + 2 * r * stride
+            let p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride, p4 = p3 + stride
+            for i in 0..<used {
+                sums[i] = UInt16(p0[i]) + 4 * UInt16(p1[i]) + 6 * UInt16(p2[i]) + 4 * UInt16(p3[i]) + UInt16(p4[i])
+            }
+            let out = dst + r * outW * ch
+            if ch == 3 {
+                for c in 0..<outW {
+                    let b = 6 * c
+                    for k in 0..<3 {
+                        let s = UInt32(sums[b + k]) + 4 * UInt32(sums[b + 3 + k]) + 6 * UInt32(sums[b + 6 + k])
+                            + 4 * UInt32(sums[b + 9 + k]) + UInt32(sums[b + 12 + k])
+                        out[3 * c + k] = UInt8(truncatingIfNeeded: s >> 8)
                     }
+                }
+            } else {
+                for c in 0..<outW {
+                    let b = 2 * c
+                    let s = UInt32(sums[b]) + 4 * UInt32(sums[b + 1]) + 6 * UInt32(sums[b + 2])
+                        + 4 * UInt32(sums[b + 3]) + UInt32(sums[b + 4])
+                    out[c] = UInt8(truncatingIfNeeded: s >> 8)
                 }
             }
         }
-        // Column filter on every other row (sums ≤ 256·255 = 65280).
-        var out = [UInt8](repeating: 0, count: outW * outH * ch)
-        temp.withUnsafeBufferPointer { t in
-            out.withUnsafeMutableBufferPointer { dst in
-                for dr in 0..<outH {
-                    let b0 = 2 * dr * rowLen
-                    let b1 = b0 + rowLen, b2 = b1 + rowLen, b3 = b2 + rowLen, b4 = b3 + rowLen
-                    let o = dr * rowLen
-                    for i in 0..<rowLen {
-                        let s = UInt32(t[b0 + i]) + 4 * UInt32(t[b1 + i]) + 6 * UInt32(t[b2 + i])
-                            + 4 * UInt32(t[b3 + i]) + UInt32(t[b4 + i])
-                        dst[o + i] = UInt8(truncatingIfNeeded: s >> 8)
-                    }
-                }
-            }
-        }
-        return Image(width: outW, height: outH, channels: ch, pixels: out)
     }
 
     /// dlib's `pyramid_down<2>::point_down`: `p / 2 − (1.25, 0.75)`.

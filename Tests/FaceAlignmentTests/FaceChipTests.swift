@@ -124,6 +124,47 @@ struct FaceChipTests {
         let p = PyramidDown2.pointDown(10, 20)
         #expect(p.0 == 3.75 && p.1 == 9.25)
     }
+
+    /// dlib's `pyramid_down<2>` written out directly: `Σᵢ Σⱼ wᵢ·wⱼ·p(2r + i, 2c + j) >> 8` with w = [1 4 6 4 1].
+    static func referencePyramidDown(_ image: Image, x0: Int, y0: Int, width: Int, height: Int) -> Image {
+        let ch = image.channels, w = [1, 4, 6, 4, 1]
+        guard width > 8, height > 8 else { return Image(width: 0, height: 0, channels: ch) }
+        let outW = (width - 3) / 2, outH = (height - 3) / 2
+        var out = [UInt8](repeating: 0, count: outW * outH * ch)
+        for r in 0..<outH {
+            for c in 0..<outW {
+                for k in 0..<ch {
+                    var s = 0
+                    for i in 0..<5 {
+                        for j in 0..<5 {
+                            s += w[i] * w[j] * Int(image.pixels[((y0 + 2 * r + i) * image.width + x0 + 2 * c + j) * ch + k])
+                        }
+                    }
+                    out[(r * outW + c) * ch + k] = UInt8(s >> 8)
+                }
+            }
+        }
+        return Image(width: outW, height: outH, channels: ch, pixels: out)
+    }
+
+    @Test("pyramid levels computed in one buffer equal level-by-level pyramid_down<2>, in RGB and grey")
+    func pyramidLevels() {
+        let rgb = formulaImage(width: 211, height: 173)
+        var greyPixels = [UInt8](repeating: 0, count: 211 * 173)
+        for i in greyPixels.indices { greyPixels[i] = rgb.pixels[3 * i + 2] }
+        let grey = Image(width: 211, height: 173, channels: 1, pixels: greyPixels)
+        for image in [rgb, grey] {
+            // A window off the origin; levels 1–4 are 93×73, 45×35, 21×16 and 9×6, and level 5 is empty.
+            let (x0, y0, w, h) = (13, 9, 190, 150)
+            var expected = Self.referencePyramidDown(image, x0: x0, y0: y0, width: w, height: h)
+            #expect(PyramidDown2.apply(image, x0: x0, y0: y0, width: w, height: h) == expected)
+            for levels in 2...5 {
+                expected = Self.referencePyramidDown(expected, x0: 0, y0: 0, width: expected.width, height: expected.height)
+                #expect(PyramidDown2.apply(image, x0: x0, y0: y0, width: w, height: h, levels: levels) == expected)
+            }
+            #expect(expected.width == 0 && expected.height == 0)
+        }
+    }
 }
 
 // Array views of the inline matrices, for comparing with printed reference values.
