@@ -246,14 +246,15 @@ public struct ShapePredictor: Sendable {
         let toImage = dlibAffineTransform(from: ((0, 0), (1, 0), (1, 1)), to: ((l, t), (r, t), (r, b)))
 
         // The working shape lives in a scoped buffer (on the stack for the 5-point model), as does all
-        // other per-call state: the returned landmarks are the only allocation.
+        // other per-call state, and the landmarks are stored inline: a prediction does not allocate.
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * partCount) { shape in
             _ = shape.initialize(fromContentsOf: initialShape)
             runCascades(on: image, toImage: toImage, shape: shape)
-            return FaceLandmarks(unchecked: (0..<partCount).map { i in
+            func point(_ i: Int) -> LandmarkPoint {
                 let (x, y) = toImage.apply(Double(shape[2 * i]), Double(shape[2 * i + 1]))
                 return LandmarkPoint(x: dlibRound(x), y: dlibRound(y))
-            })
+            }
+            return FaceLandmarks(unchecked: (point(0), point(1), point(2), point(3), point(4)))
         }
     }
 

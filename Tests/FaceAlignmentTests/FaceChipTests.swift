@@ -56,6 +56,20 @@ struct FaceChipTests {
         #expect(throws: AlignmentError.self) { try FaceChip.extract(from: image, details: try FaceChip.details(for: same)) }
     }
 
+    @Test("landmarks: subscript and points agree; equality and hashing follow the five points")
+    func landmarksValue() throws {
+        let a = try FaceLandmarks(pairs: GoldenTests.fixedLandmarks)
+        #expect(a.points == GoldenTests.fixedLandmarks.map { LandmarkPoint(x: $0.0, y: $0.1) })
+        for i in 0..<FaceLandmarks.count { #expect(a[i] == a.points[i]) }
+        #expect(a.description == "(200, 100) (175, 102) (115, 98) (140, 101) (158, 140)")
+        var moved = GoldenTests.fixedLandmarks
+        moved[4].1 += 1
+        let b = try FaceLandmarks(pairs: moved)
+        #expect(a != b)
+        #expect(a == (try FaceLandmarks(a.points)))
+        #expect(Set([a, b, try FaceLandmarks(pairs: GoldenTests.fixedLandmarks)]).count == 2)
+    }
+
     @Test("a chip far outside the image is black, a huge rectangle does not trap")
     func outsideAndHuge() throws {
         let image = formulaImage(width: 64, height: 48)
