@@ -16,8 +16,8 @@ enum PyramidDown2 {
     /// inside the image) `levels` times (at least once), as dlib does on a `sub_image`.
     ///
     /// All levels are computed in place in the pixel array of the result (each level is smaller than the
-    /// one before; see `downsample`), with one row of column sums as the only scratch, so the depth of
-    /// the pyramid does not add allocations.
+    /// one before; see `downsample`) and need no other memory, so the returned pixels are the only
+    /// allocation whatever the depth.
     static func apply(_ input: Image, x0: Int, y0: Int, width w: Int, height h: Int, levels: Int = 1) -> Image {
         precondition(levels >= 1, "at least one pyramid level")
         let ch = input.channels
@@ -25,61 +25,73 @@ enum PyramidDown2 {
         var size = (width: (w - 3) / 2, height: (h - 3) / 2)
         let pixels = [UInt8](unsafeUninitializedCapacity: size.width * size.height * ch) { buffer, initialized in
             let dst = buffer.baseAddress!
-            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: w * ch) { sums in
-                input.pixels.withUnsafeBufferPointer { src in
-                    let stride = input.width * ch
-                    downsample(src.baseAddress! + y0 * stride + x0 * ch, stride: stride, width: w, height: h,
-                               channels: ch, sums: sums.baseAddress!, into: dst)
-                }
-                for _ in 1..<levels {
-                    guard size.width > 8, size.height > 8 else { size = (0, 0); break }
-                    downsample(dst, stride: size.width * ch, width: size.width, height: size.height,
-                               channels: ch, sums: sums.baseAddress!, into: dst)
-                    size = ((size.width - 3) / 2, (size.height - 3) / 2)
-                }
+            input.pixels.withUnsafeBufferPointer { src in
+                let stride = input.width * ch
+                downsample(src.baseAddress! + y0 * stride + x0 * ch, stride: stride, width: w, height: h, channels: ch, into: dst)
+            }
+            for _ in 1..<levels {
+                guard size.width > 8, size.height > 8 else { size = (0, 0); break }
+                downsample(dst, stride: size.width * ch, width: size.width, height: size.height, channels: ch, into: dst)
+                size = ((size.width - 3) / 2, (size.height - 3) / 2)
             }
             initialized = size.width * size.height * ch
         }
         return Image(width: size.width, height: size.height, channels: ch, pixels: pixels)
     }
 
+    /// Column sums computed at a time by `downsample`: 512 UInt16 (1 KiB), a buffer small enough to
+    /// always be on the stack.
+    private static let sumsCapacity = 512
+
     /// One `pyramid_down<2>` step of the `width × height` image at `src` (rows `stride` samples apart,
     /// both sizes above 8) into packed rows at `dst`.
     ///
-    /// Per output row, the [1 4 6 4 1] column filter sums five input rows into `sums` (≤ 16·255, so
-    /// UInt16 holds them; `width · channels` of room), then the row filter of every other column gives
-    /// the pixel as the total (≤ 256·255) shifted right by 8 — the same integers, hence the same bytes,
-    /// as dlib's rows-then-columns order.
+    /// Output pixel `(r, c)` is the [1 4 6 4 1] row filter of the [1 4 6 4 1] column sums of input
+    /// columns `2c … 2c + 4` over rows `2r … 2r + 4` (a column sum is at most 16·255, so UInt16 holds
+    /// it), shifted right by 8: the same integers, hence the same bytes, as dlib's rows-then-columns
+    /// order. Each output row goes in chunks of pixels whose `2n + 3` input columns' sums fit a small
+    /// stack buffer.
     ///
-    /// `dst` may be `src` (with `stride = width · channels`): output row `r` is written only after
-    /// input rows `2r … 2r + 4` have been summed, and it ends before input row `2r + 2`, where the
-    /// next output row starts reading, begins.
+    /// `dst` may be `src` (with `stride = width · channels`): output sample `i` of row `r` lies before
+    /// input row `2r` for `r ≥ 1`; in row 0 it is input sample `i` of row 0 itself, which the chunk
+    /// holding output column `c` has read (its input columns start at `2c`) before writing it, and
+    /// later chunks start reading beyond it.
     private static func downsample(_ src: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, channels ch: Int,
-                                   sums: UnsafeMutablePointer<UInt16>, into dst: UnsafeMutablePointer<UInt8>) {
+                                   into dst: UnsafeMutablePointer<UInt8>) {
         let outW = (w - 3) / 2, outH = (h - 3) / 2
-        let used = (2 * outW + 3) * ch  // input samples per row that the output reads
-        for r in 0..<outH {
-            let p0 = src + 2 * r * stride
-            let p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride, p4 = p3 + stride
-            for i in 0..<used {
-                sums[i] = UInt16(p0[i]) + 4 * UInt16(p1[i]) + 6 * UInt16(p2[i]) + 4 * UInt16(p3[i]) + UInt16(p4[i])
-            }
-            let out = dst + r * outW * ch
-            if ch == 3 {
-                for c in 0..<outW {
-                    let b = 6 * c
-                    for k in 0..<3 {
-                        let s = UInt32(sums[b + k]) + 4 * UInt32(sums[b + 3 + k]) + 6 * UInt32(sums[b + 6 + k])
-                            + 4 * UInt32(sums[b + 9 + k]) + UInt32(sums[b + 12 + k])
-                        out[3 * c + k] = UInt8(truncatingIfNeeded: s >> 8)
+        let chunk = (sumsCapacity / ch - 3) / 2  // output pixels per chunk
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: sumsCapacity) { sums in
+            for r in 0..<outH {
+                let p0 = src + 2 * r * stride
+                let p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride, p4 = p3 + stride
+                let out = dst + r * outW * ch
+                var c0 = 0
+                while c0 < outW {
+                    let n = min(chunk, outW - c0)
+                    let first = 2 * c0 * ch
+                    for i in 0..<((2 * n + 3) * ch) {
+                        let j = first + i
+                        sums[i] = UInt16(p0[j]) + 4 * UInt16(p1[j]) + 6 * UInt16(p2[j]) + 4 * UInt16(p3[j]) + UInt16(p4[j])
                     }
-                }
-            } else {
-                for c in 0..<outW {
-                    let b = 2 * c
-                    let s = UInt32(sums[b]) + 4 * UInt32(sums[b + 1]) + 6 * UInt32(sums[b + 2])
-                        + 4 * UInt32(sums[b + 3]) + UInt32(sums[b + 4])
-                    out[c] = UInt8(truncatingIfNeeded: s >> 8)
+                    let o = out + c0 * ch
+                    if ch == 3 {
+                        for c in 0..<n {
+                            let b = 6 * c
+                            for k in 0..<3 {
+                                let s = UInt32(sums[b + k]) + 4 * UInt32(sums[b + 3 + k]) + 6 * UInt32(sums[b + 6 + k])
+                                    + 4 * UInt32(sums[b + 9 + k]) + UInt32(sums[b + 12 + k])
+                                o[3 * c + k] = UInt8(truncatingIfNeeded: s >> 8)
+                            }
+                        }
+                    } else {
+                        for c in 0..<n {
+                            let b = 2 * c
+                            let s = UInt32(sums[b]) + 4 * UInt32(sums[b + 1]) + 6 * UInt32(sums[b + 2])
+                                + 4 * UInt32(sums[b + 3]) + UInt32(sums[b + 4])
+                            o[c] = UInt8(truncatingIfNeeded: s >> 8)
+                        }
+                    }
+                    c0 += n
                 }
             }
         }

@@ -163,13 +163,14 @@ struct FaceChipTests {
 
     @Test("pyramid levels computed in one buffer equal level-by-level pyramid_down<2>, in RGB and grey")
     func pyramidLevels() {
-        let rgb = formulaImage(width: 211, height: 173)
-        var greyPixels = [UInt8](repeating: 0, count: 211 * 173)
+        let rgb = formulaImage(width: 640, height: 173)
+        var greyPixels = [UInt8](repeating: 0, count: 640 * 173)
         for i in greyPixels.indices { greyPixels[i] = rgb.pixels[3 * i + 2] }
-        let grey = Image(width: 211, height: 173, channels: 1, pixels: greyPixels)
+        let grey = Image(width: 640, height: 173, channels: 1, pixels: greyPixels)
         for image in [rgb, grey] {
-            // A window off the origin; levels 1–4 are 93×73, 45×35, 21×16 and 9×6, and level 5 is empty.
-            let (x0, y0, w, h) = (13, 9, 190, 150)
+            // A window off the origin; levels 1–4 are 298×73, 147×35, 72×16 and 34×6, and level 5 is empty.
+            // 298 output pixels per row take several chunks of column sums in RGB (83) and in grey (254).
+            let (x0, y0, w, h) = (13, 9, 600, 150)
             var expected = Self.referencePyramidDown(image, x0: x0, y0: y0, width: w, height: h)
             #expect(PyramidDown2.apply(image, x0: x0, y0: y0, width: w, height: h) == expected)
             for levels in 2...5 {
