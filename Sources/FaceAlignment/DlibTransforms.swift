@@ -36,16 +36,17 @@ struct SmallMatrix: Sendable {
     }
 
     subscript(_ r: Int, _ c: Int) -> Double {
-        get {
-            assert(r >= 0 && r < rows && c >= 0 && c < cols, "SmallMatrix index out of range")
-            return withUnsafeBytes(of: storage) { $0.load(fromByteOffset: (r * cols + c) * MemoryLayout<Double>.stride, as: Double.self) }
-        }
+        get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: offset(r, c), as: Double.self) } }
         set {
-            assert(r >= 0 && r < rows && c >= 0 && c < cols, "SmallMatrix index out of range")
-            withUnsafeMutableBytes(of: &storage) {
-                $0.storeBytes(of: newValue, toByteOffset: (r * cols + c) * MemoryLayout<Double>.stride, as: Double.self)
-            }
+            let o = offset(r, c)
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: o, as: Double.self) }
         }
+    }
+
+    /// The byte offset of element `(r, c)` in the storage.
+    private func offset(_ r: Int, _ c: Int) -> Int {
+        assert(r >= 0 && r < rows && c >= 0 && c < cols, "SmallMatrix index out of range")
+        return (r * cols + c) * MemoryLayout<Double>.stride
     }
 
     /// dlib's matrix product: `temp = l(r,0)·r(0,c); temp += l(r,k)·r(k,c)` for k = 1….
@@ -86,16 +87,17 @@ struct SmallVector: Sendable {
     }
 
     subscript(_ i: Int) -> Double {
-        get {
-            assert(i >= 0 && i < count, "SmallVector index out of range")
-            return withUnsafeBytes(of: storage) { $0.load(fromByteOffset: i * MemoryLayout<Double>.stride, as: Double.self) }
-        }
+        get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: offset(i), as: Double.self) } }
         set {
-            assert(i >= 0 && i < count, "SmallVector index out of range")
-            withUnsafeMutableBytes(of: &storage) {
-                $0.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<Double>.stride, as: Double.self)
-            }
+            let o = offset(i)
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: o, as: Double.self) }
         }
+    }
+
+    /// The byte offset of element `i` in the storage.
+    private func offset(_ i: Int) -> Int {
+        assert(i >= 0 && i < count, "SmallVector index out of range")
+        return i * MemoryLayout<Double>.stride
     }
 
     /// dlib's `max(m)`: the first element, replaced by every later one that is greater (so a NaN

@@ -45,7 +45,7 @@ public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertibl
     /// - Throws: ``AlignmentError/wrongLandmarkCount(_:)`` when `points.count != 5`.
     public init(_ points: [LandmarkPoint]) throws(AlignmentError) {
         guard points.count == Self.count else { throw .wrongLandmarkCount(points.count) }
-        self.init(unchecked: (points[0], points[1], points[2], points[3], points[4]))
+        self.init(points: (points[0], points[1], points[2], points[3], points[4]))
     }
 
     /// Creates landmarks from five `(x, y)` pixel pairs in dlib's order.
@@ -66,8 +66,8 @@ public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertibl
         try container.encode(points)
     }
 
-    /// Internal initializer from the five points in dlib's order.
-    init(unchecked points: Storage) {
+    /// Creates landmarks from the five points in dlib's order.
+    init(points: Storage) {
         self.storage = points
     }
 
@@ -83,11 +83,13 @@ public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertibl
         }
     }
 
+    /// Two landmark sets are equal when their five points are, in order.
     public static func == (a: FaceLandmarks, b: FaceLandmarks) -> Bool {
         a.storage.0 == b.storage.0 && a.storage.1 == b.storage.1 && a.storage.2 == b.storage.2
             && a.storage.3 == b.storage.3 && a.storage.4 == b.storage.4
     }
 
+    /// Hashes the five points in order.
     public func hash(into hasher: inout Hasher) {
         for i in 0..<Self.count { hasher.combine(self[i]) }
     }

@@ -254,7 +254,7 @@ public struct ShapePredictor: Sendable {
                 let (x, y) = toImage.apply(Double(shape[2 * i]), Double(shape[2 * i + 1]))
                 return LandmarkPoint(x: dlibRound(x), y: dlibRound(y))
             }
-            return FaceLandmarks(unchecked: (point(0), point(1), point(2), point(3), point(4)))
+            return FaceLandmarks(points: (point(0), point(1), point(2), point(3), point(4)))
         }
     }
 
@@ -323,7 +323,8 @@ public struct ShapePredictor: Sendable {
 
     /// Walks every tree of `cascade` on `f[idx1] − f[idx2] > threshold` (in single precision, as dlib
     /// compares its float feature values) and adds the leaf reached to `shape`, tree after tree.
-    private func applyForest(of cascade: Int, features f: UnsafeBufferPointer<UInt8>, to shape: UnsafeMutableBufferPointer<Float>) {
+    private func applyForest(of cascade: Int, features f: UnsafeBufferPointer<UInt8>,
+                             to shape: UnsafeMutableBufferPointer<Float>) {
         let shapeSize = 2 * partCount
         let splits = splitsPerTree
         let treeLeafStride = (splits + 1) * shapeSize
