@@ -10,21 +10,43 @@
 // chips; the same arithmetic in the same order removes them. Every operation below follows dlib's
 // evaluation order (left-to-right sums, matrix/scalar as multiplication by the reciprocal, …).
 
-/// A dense row-major matrix of doubles, just big enough for 2×2 and 3×3 work.
-struct SmallMatrix: Sendable, Equatable {
+/// A dense row-major matrix of doubles of at most 3×3, stored inline: building, copying and
+/// multiplying one never touches the heap.
+struct SmallMatrix: Sendable {
+    /// The inline storage: room for 3×3 elements, row-major, of which the first `rows · cols` are used.
+    typealias Storage = (Double, Double, Double, Double, Double, Double, Double, Double, Double)
+    /// The largest number of elements (`rows · cols`) a matrix can hold.
+    static let capacity = 9
+
     let rows: Int
     let cols: Int
-    var a: [Double]
+    private var storage: Storage
 
+    /// A `rows × cols` matrix with every element `v`.
     init(rows: Int, cols: Int, repeating v: Double = 0) {
+        self.init(rows: rows, cols: cols, rowMajor: (v, v, v, v, v, v, v, v, v))
+    }
+
+    /// A `rows × cols` matrix whose elements are the first `rows · cols` entries of `rowMajor`.
+    init(rows: Int, cols: Int, rowMajor: Storage) {
+        precondition(rows >= 0 && cols >= 0 && rows * cols <= Self.capacity, "SmallMatrix holds at most 3×3 elements")
         self.rows = rows
         self.cols = cols
-        self.a = [Double](repeating: v, count: rows * cols)
+        self.storage = rowMajor
     }
 
     subscript(_ r: Int, _ c: Int) -> Double {
-        get { a[r * cols + c] }
-        set { a[r * cols + c] = newValue }
+        get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: offset(r, c), as: Double.self) } }
+        set {
+            let o = offset(r, c)
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: o, as: Double.self) }
+        }
+    }
+
+    /// The byte offset of element `(r, c)` in the storage.
+    private func offset(_ r: Int, _ c: Int) -> Int {
+        assert(r >= 0 && r < rows && c >= 0 && c < cols, "SmallMatrix index out of range")
+        return (r * cols + c) * MemoryLayout<Double>.stride
     }
 
     /// dlib's matrix product: `temp = l(r,0)·r(0,c); temp += l(r,k)·r(k,c)` for k = 1….
@@ -48,15 +70,55 @@ struct SmallMatrix: Sendable, Equatable {
     }
 }
 
+/// A vector of at most three doubles, stored inline (the singular values and the superdiagonal of
+/// the SVD below).
+struct SmallVector: Sendable {
+    /// The largest number of elements a vector can hold.
+    static let capacity = 3
+
+    let count: Int
+    private var storage: (Double, Double, Double)
+
+    /// A vector of `count` zeros.
+    init(zeros count: Int) {
+        precondition(count >= 0 && count <= Self.capacity, "SmallVector holds at most 3 elements")
+        self.count = count
+        self.storage = (0, 0, 0)
+    }
+
+    subscript(_ i: Int) -> Double {
+        get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: offset(i), as: Double.self) } }
+        set {
+            let o = offset(i)
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: o, as: Double.self) }
+        }
+    }
+
+    /// The byte offset of element `i` in the storage.
+    private func offset(_ i: Int) -> Int {
+        assert(i >= 0 && i < count, "SmallVector index out of range")
+        return i * MemoryLayout<Double>.stride
+    }
+
+    /// dlib's `max(m)`: the first element, replaced by every later one that is greater (so a NaN
+    /// never wins over an earlier number). 0 for an empty vector.
+    var maximum: Double {
+        guard count > 0 else { return 0 }
+        var best = self[0]
+        for i in 1..<count where best < self[i] { best = self[i] }
+        return best
+    }
+}
+
 /// dlib's `svd4(SVD_SKINNY_U, withv: true, a, u, q, v)` for an m×n matrix with m ≥ n:
-/// `a = u · diag(q) · vᵀ`, singular values unsorted, as dlib leaves them.
-func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: [Double], v: SmallMatrix) {
+/// `a = u · diag(q) · vᵀ`, singular values unsorted, as dlib leaves them. `input` is at most 3×3.
+func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallMatrix) {
     let m = input.rows, n = input.cols
     var eps = Double.ulpOfOne
     let tol = Double.leastNormalMagnitude / eps
     var u = input  // m×n (skinny)
-    var q = [Double](repeating: 0, count: n)
-    var e = [Double](repeating: 0, count: n)
+    var q = SmallVector(zeros: n)
+    var e = SmallVector(zeros: n)
     var v = SmallMatrix(rows: n, cols: n)
     var c = 0.0, f = 0.0, g = 0.0, h = 0.0, s = 0.0, x = 0.0, y = 0.0, z = 0.0
     var l = 0
@@ -271,7 +333,7 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: [Double], v: SmallMatr
 /// `ε·max(rows, cols)·max(w)` treated as zero.
 func dlibPseudoInverse(_ m: SmallMatrix) -> SmallMatrix {
     let (u, w, v) = dlibSVD(m)
-    let maxW = w.max() ?? 0
+    let maxW = w.maximum
     let eps = Double.ulpOfOne * Double(max(m.rows, m.cols)) * maxW
     var scaled = v
     for col in 0..<v.cols {
@@ -282,19 +344,18 @@ func dlibPseudoInverse(_ m: SmallMatrix) -> SmallMatrix {
     return scaled * u.transposed
 }
 
-/// dlib's `find_affine_transform(from, to)`: `[M | b] = Q · pinv(P)` with P the 3×N matrix of
-/// `(x, y, 1)` columns of `from` and Q the 2×N matrix of `to`.
-func dlibAffineTransform(from: [(Double, Double)], to: [(Double, Double)]) -> Affine2D {
-    let n = from.count
-    var p = SmallMatrix(rows: 3, cols: n)
-    var q = SmallMatrix(rows: 2, cols: n)
-    for i in 0..<n {
-        p[0, i] = from[i].0; p[1, i] = from[i].1; p[2, i] = 1
-        q[0, i] = to[i].0; q[1, i] = to[i].1
-    }
-    // pinv of a wide matrix goes through its transpose, as dlib does.
-    let pinv = p.cols > p.rows ? dlibPseudoInverse(p.transposed).transposed : dlibPseudoInverse(p)
-    let m = q * pinv
+/// dlib's `find_affine_transform(from, to)` for three point pairs: `[M | b] = Q · pinv(P)` with P the
+/// 3×3 matrix of `(x, y, 1)` columns of `from` and Q the 2×3 matrix of `to`.
+func dlibAffineTransform(from: ((Double, Double), (Double, Double), (Double, Double)),
+                         to: ((Double, Double), (Double, Double), (Double, Double))) -> Affine2D {
+    let p = SmallMatrix(rows: 3, cols: 3, rowMajor: (from.0.0, from.1.0, from.2.0,
+                                                      from.0.1, from.1.1, from.2.1,
+                                                      1, 1, 1))
+    let q = SmallMatrix(rows: 2, cols: 3, rowMajor: (to.0.0, to.1.0, to.2.0,
+                                                      to.0.1, to.1.1, to.2.1,
+                                                      0, 0, 0))
+    // P is square, so dlib takes its pseudo-inverse directly (only a wide matrix goes through its transpose).
+    let m = q * dlibPseudoInverse(p)
     return Affine2D(m00: m[0, 0], m01: m[0, 1], m10: m[1, 0], m11: m[1, 1], b0: m[0, 2], b1: m[1, 2])
 }
 
@@ -320,7 +381,7 @@ func dlibSimilarityTransform(from: UnsafeBufferPointer<Double>, to: UnsafeBuffer
     sigmaFrom /= dn
     // matrix /= scalar is multiplication by the reciprocal in dlib.
     let inv = 1.0 / dn
-    for i in 0..<4 { cov.a[i] = cov.a[i] * inv }
+    for i in 0..<2 { for j in 0..<2 { cov[i, j] = cov[i, j] * inv } }
 
     let (u, d, v) = dlibSVD(cov)
     var s0 = 1.0, s1 = 1.0

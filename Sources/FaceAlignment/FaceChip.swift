@@ -68,20 +68,21 @@ public enum FaceChip {
             throw .invalidChipParameters(size: size, padding: padding)
         }
         let n = FaceLandmarks.count
-        var from = [Double](repeating: 0, count: 2 * n)
-        var to = [Double](repeating: 0, count: 2 * n)
         let s = Double(size)
         // dlib evaluates `(padding + p) / (2·padding + 1)` as a matrix expression, i.e. multiplication by the
         // reciprocal, then scales the point by `size`.
         let reciprocal = 1 / (2 * padding + 1)
-        for i in 0..<n {
-            from[2 * i] = (padding + template[i].0) * reciprocal * s
-            from[2 * i + 1] = (padding + template[i].1) * reciprocal * s
-            to[2 * i] = Double(landmarks.points[i].x)
-            to[2 * i + 1] = Double(landmarks.points[i].y)
-        }
-        let m = from.withUnsafeBufferPointer { f in
-            to.withUnsafeBufferPointer { t in dlibSimilarityTransform(from: f, to: t, count: n) }
+        // The interleaved chip points and landmarks, in a scoped (stack) buffer.
+        let m = withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * n) { buffer in
+            let from = UnsafeMutableBufferPointer(rebasing: buffer[0..<(2 * n)])
+            let to = UnsafeMutableBufferPointer(rebasing: buffer[(2 * n)..<(4 * n)])
+            for i in 0..<n {
+                from[2 * i] = (padding + template[i].0) * reciprocal * s
+                from[2 * i + 1] = (padding + template[i].1) * reciprocal * s
+                to[2 * i] = Double(landmarks[i].x)
+                to[2 * i + 1] = Double(landmarks[i].y)
+            }
+            return dlibSimilarityTransform(from: UnsafeBufferPointer(from), to: UnsafeBufferPointer(to), count: n)
         }
         // p = M·(1, 0)
         let px = m.m00 * 1 + m.m01 * 0, py = m.m10 * 1 + m.m11 * 0
@@ -112,9 +113,15 @@ public enum FaceChip {
         let size = details.size
         guard (1...maximumSize).contains(size) else { throw .invalidChipDetails("size \(size) outside 1…\(maximumSize)") }
         let limit = 1.0e7
-        for v in [details.left, details.top, details.right, details.bottom] where !(v.isFinite && abs(v) <= limit) {
-            throw .invalidChipDetails("rectangle edge \(v) is not finite or exceeds ±\(limit) pixels")
+        func checkEdge(_ v: Double) throws(AlignmentError) {
+            guard v.isFinite, abs(v) <= limit else {
+                throw .invalidChipDetails("rectangle edge \(v) is not finite or exceeds ±\(limit) pixels")
+            }
         }
+        try checkEdge(details.left)
+        try checkEdge(details.top)
+        try checkEdge(details.right)
+        try checkEdge(details.bottom)
         guard details.angle.isFinite else { throw .invalidChipDetails("angle \(details.angle) is not finite") }
         let chipRect = details.rect
         guard !chipRect.isEmpty else { throw .invalidChipDetails("empty rectangle \(details)") }
@@ -144,11 +151,11 @@ public enum FaceChip {
             let y = sinA * dx + cosA * dy
             return (x + c.0, y + c.1)
         }
-        var rotated = DRect.empty
-        for corner in [(chipRect.left, chipRect.top), (chipRect.right, chipRect.top),
-                       (chipRect.left, chipRect.bottom), (chipRect.right, chipRect.bottom)] {
-            rotated = rotated.union(DRect(point: rotate(centre, corner)))
-        }
+        let rotated = DRect.empty
+            .union(DRect(point: rotate(centre, (chipRect.left, chipRect.top))))
+            .union(DRect(point: rotate(centre, (chipRect.right, chipRect.top))))
+            .union(DRect(point: rotate(centre, (chipRect.left, chipRect.bottom))))
+            .union(DRect(point: rotate(centre, (chipRect.right, chipRect.bottom))))
         let imageRect = DRect(left: 0, top: 0, right: Double(image.width - 1), bottom: Double(image.height - 1))
         let grown = rotated.grown(by: grow).intersect(imageRect)
         // rectangle += drectangle: lround of each edge; an empty result leaves dlib's empty rectangle.
@@ -167,8 +174,8 @@ public enum FaceChip {
         var source = image
         var window = (x: max(box.left, 0), y: max(box.top, 0), width: box.right - box.left + 1, height: box.bottom - box.top + 1)
         if level >= 0 {
-            source = PyramidDown2.apply(image, x0: window.x, y0: window.y, width: window.width, height: window.height)
-            for _ in 0..<level { source = PyramidDown2.apply(source) }
+            source = PyramidDown2.apply(image, x0: window.x, y0: window.y, width: window.width, height: window.height,
+                                        levels: level + 1)
             window = (0, 0, source.width, source.height)
         }
 
@@ -176,8 +183,8 @@ public enum FaceChip {
         let c = rect.center
         let last = Double(size - 1)
         let map = dlibAffineTransform(
-            from: [(0, 0), (last, 0), (0, last)],
-            to: [rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))])
+            from: ((0, 0), (last, 0), (0, last)),
+            to: (rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))))
         return sampleBilinear(source, window: window, size: size, map: map, channels: ch)
     }
 

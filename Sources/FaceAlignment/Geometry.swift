@@ -26,18 +26,26 @@ public struct LandmarkPoint: Sendable, Hashable, Codable, CustomStringConvertibl
 /// The five landmarks of dlib's `shape_predictor_5_face_landmarks`, in dlib's order:
 /// 0–1 the eye on the image's right side (outer corner, inner corner), 2–3 the eye on the image's
 /// left side (outer corner, inner corner), 4 the base of the nose. Coordinates are image pixels.
+///
+/// The points are stored inline, so a landmark set is made, copied and read through
+/// ``subscript(_:)`` without a heap allocation.
 public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The number of points in a 5-point shape.
     public static let count = 5
 
-    /// The five points, in dlib's order.
-    public let points: [LandmarkPoint]
+    /// Five points in a row, as ``points`` lists them.
+    typealias Storage = (LandmarkPoint, LandmarkPoint, LandmarkPoint, LandmarkPoint, LandmarkPoint)
+
+    private let storage: Storage
+
+    /// The five points, in dlib's order, as a new array (``subscript(_:)`` reads one point without one).
+    public var points: [LandmarkPoint] { [storage.0, storage.1, storage.2, storage.3, storage.4] }
 
     /// Creates landmarks from exactly five points in dlib's order.
     /// - Throws: ``AlignmentError/wrongLandmarkCount(_:)`` when `points.count != 5`.
     public init(_ points: [LandmarkPoint]) throws(AlignmentError) {
         guard points.count == Self.count else { throw .wrongLandmarkCount(points.count) }
-        self.points = points
+        self.init(points: (points[0], points[1], points[2], points[3], points[4]))
     }
 
     /// Creates landmarks from five `(x, y)` pixel pairs in dlib's order.
@@ -49,9 +57,7 @@ public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertibl
     /// Decodes five points, rejecting any other count.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        let points = try container.decode([LandmarkPoint].self)
-        guard points.count == Self.count else { throw AlignmentError.wrongLandmarkCount(points.count) }
-        self.points = points
+        try self.init(container.decode([LandmarkPoint].self))
     }
 
     /// Encodes the five points as an array of `{x, y}` objects.
@@ -60,13 +66,33 @@ public struct FaceLandmarks: Sendable, Hashable, Codable, CustomStringConvertibl
         try container.encode(points)
     }
 
-    /// Internal initializer for a shape whose count is already known to be five.
-    init(unchecked points: [LandmarkPoint]) {
-        self.points = points
+    /// Creates landmarks from the five points in dlib's order.
+    init(points: Storage) {
+        self.storage = points
     }
 
-    /// The `i`-th point (0…4).
-    public subscript(_ i: Int) -> LandmarkPoint { points[i] }
+    /// The `i`-th point (0…4; any other index traps).
+    public subscript(_ i: Int) -> LandmarkPoint {
+        switch i {
+        case 0: storage.0
+        case 1: storage.1
+        case 2: storage.2
+        case 3: storage.3
+        case 4: storage.4
+        default: fatalError("landmark index \(i) outside 0…4")
+        }
+    }
+
+    /// Two landmark sets are equal when their five points are, in order.
+    public static func == (a: FaceLandmarks, b: FaceLandmarks) -> Bool {
+        a.storage.0 == b.storage.0 && a.storage.1 == b.storage.1 && a.storage.2 == b.storage.2
+            && a.storage.3 == b.storage.3 && a.storage.4 == b.storage.4
+    }
+
+    /// Hashes the five points in order.
+    public func hash(into hasher: inout Hasher) {
+        for i in 0..<Self.count { hasher.combine(self[i]) }
+    }
 
     public var description: String { points.map(\.description).joined(separator: " ") }
 }

@@ -13,58 +13,88 @@ enum PyramidDown2 {
     }
 
     /// Downsamples the window of `input` with top-left `(x0, y0)` and the given size (which must lie
-    /// inside the image) by two, as dlib does on a `sub_image`.
-    static func apply(_ input: Image, x0: Int, y0: Int, width w: Int, height h: Int) -> Image {
+    /// inside the image) `levels` times (at least once), as dlib does on a `sub_image`.
+    ///
+    /// All levels are computed in place in the pixel array of the result (each level is smaller than the
+    /// one before; see `downsample`) and need no other memory, so the returned pixels are the only
+    /// allocation whatever the depth.
+    static func apply(_ input: Image, x0: Int, y0: Int, width w: Int, height h: Int, levels: Int = 1) -> Image {
+        precondition(levels >= 1, "at least one pyramid level")
         let ch = input.channels
         guard w > 8, h > 8 else { return Image(width: 0, height: 0, channels: ch) }
-        let tw = (w - 3) / 2
+        var size = (width: (w - 3) / 2, height: (h - 3) / 2)
+        let pixels = [UInt8](unsafeUninitializedCapacity: size.width * size.height * ch) { buffer, initialized in
+            let dst = buffer.baseAddress!
+            input.pixels.withUnsafeBufferPointer { src in
+                let stride = input.width * ch
+                downsample(src.baseAddress! + y0 * stride + x0 * ch, stride: stride, width: w, height: h, channels: ch, into: dst)
+            }
+            for _ in 1..<levels {
+                guard size.width > 8, size.height > 8 else { size = (0, 0); break }
+                downsample(dst, stride: size.width * ch, width: size.width, height: size.height, channels: ch, into: dst)
+                size = ((size.width - 3) / 2, (size.height - 3) / 2)
+            }
+            initialized = size.width * size.height * ch
+        }
+        return Image(width: size.width, height: size.height, channels: ch, pixels: pixels)
+    }
+
+    /// Column sums computed at a time by `downsample`: 512 UInt16 (1 KiB), a buffer small enough to
+    /// always be on the stack.
+    private static let sumsCapacity = 512
+
+    /// One `pyramid_down<2>` step of the `width × height` image at `src` (rows `stride` samples apart,
+    /// both sizes above 8) into packed rows at `dst`.
+    ///
+    /// Output pixel `(r, c)` is the [1 4 6 4 1] row filter of the [1 4 6 4 1] column sums of input
+    /// columns `2c … 2c + 4` over rows `2r … 2r + 4` (a column sum is at most 16·255, so UInt16 holds
+    /// it), shifted right by 8: the same integers, hence the same bytes, as dlib's rows-then-columns
+    /// order. Each output row goes in chunks of pixels whose `2n + 3` input columns' sums fit a small
+    /// stack buffer.
+    ///
+    /// `dst` may be `src` (with `stride = width · channels`): output sample `i` of row `r` lies before
+    /// input row `2r` for `r ≥ 1`; in row 0 it is input sample `i` of row 0 itself, which the chunk
+    /// holding output column `c` has read (its input columns start at `2c`) before writing it, and
+    /// later chunks start reading beyond it.
+    private static func downsample(_ src: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, channels ch: Int,
+                                   into dst: UnsafeMutablePointer<UInt8>) {
         let outW = (w - 3) / 2, outH = (h - 3) / 2
-        let srcStride = input.width * ch
-        let rowLen = tw * ch
-        // Row filter into a temporary of h rows × tw columns (sums ≤ 16·255, fit in UInt16).
-        var temp = [UInt16](repeating: 0, count: h * rowLen)
-        input.pixels.withUnsafeBufferPointer { src in
-            temp.withUnsafeMutableBufferPointer { dst in
-                for r in 0..<h {
-                    let rowIn = (y0 + r) * srcStride + x0 * ch
-                    let rowOut = r * rowLen
+        let chunk = (sumsCapacity / ch - 3) / 2  // output pixels per chunk
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: sumsCapacity) { sums in
+            for r in 0..<outH {
+                let p0 = src + 2 * r * stride
+                let p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride, p4 = p3 + stride
+                let out = dst + r * outW * ch
+                var c0 = 0
+                while c0 < outW {
+                    let n = min(chunk, outW - c0)
+                    let first = 2 * c0 * ch
+                    for i in 0..<((2 * n + 3) * ch) {
+                        let j = first + i
+                        sums[i] = UInt16(p0[j]) + 4 * UInt16(p1[j]) + 6 * UInt16(p2[j]) + 4 * UInt16(p3[j]) + UInt16(p4[j])
+                    }
+                    let o = out + c0 * ch
                     if ch == 3 {
-                        for c in 0..<tw {
-                            let o = rowIn + 6 * c
-                            let d = rowOut + 3 * c
+                        for c in 0..<n {
+                            let b = 6 * c
                             for k in 0..<3 {
-                                let s = UInt16(src[o + k]) + 4 * UInt16(src[o + 3 + k]) + 6 * UInt16(src[o + 6 + k])
-                                    + 4 * UInt16(src[o + 9 + k]) + UInt16(src[o + 12 + k])
-                                dst[d + k] = s
+                                let s = UInt32(sums[b + k]) + 4 * UInt32(sums[b + 3 + k]) + 6 * UInt32(sums[b + 6 + k])
+                                    + 4 * UInt32(sums[b + 9 + k]) + UInt32(sums[b + 12 + k])
+                                o[3 * c + k] = UInt8(truncatingIfNeeded: s >> 8)
                             }
                         }
                     } else {
-                        for c in 0..<tw {
-                            let o = rowIn + 2 * c
-                            dst[rowOut + c] = UInt16(src[o]) + 4 * UInt16(src[o + 1]) + 6 * UInt16(src[o + 2])
-                                + 4 * UInt16(src[o + 3]) + UInt16(src[o + 4])
+                        for c in 0..<n {
+                            let b = 2 * c
+                            let s = UInt32(sums[b]) + 4 * UInt32(sums[b + 1]) + 6 * UInt32(sums[b + 2])
+                                + 4 * UInt32(sums[b + 3]) + UInt32(sums[b + 4])
+                            o[c] = UInt8(truncatingIfNeeded: s >> 8)
                         }
                     }
+                    c0 += n
                 }
             }
         }
-        // Column filter on every other row (sums ≤ 256·255 = 65280).
-        var out = [UInt8](repeating: 0, count: outW * outH * ch)
-        temp.withUnsafeBufferPointer { t in
-            out.withUnsafeMutableBufferPointer { dst in
-                for dr in 0..<outH {
-                    let b0 = 2 * dr * rowLen
-                    let b1 = b0 + rowLen, b2 = b1 + rowLen, b3 = b2 + rowLen, b4 = b3 + rowLen
-                    let o = dr * rowLen
-                    for i in 0..<rowLen {
-                        let s = UInt32(t[b0 + i]) + 4 * UInt32(t[b1 + i]) + 6 * UInt32(t[b2 + i])
-                            + 4 * UInt32(t[b3 + i]) + UInt32(t[b4 + i])
-                        dst[o + i] = UInt8(truncatingIfNeeded: s >> 8)
-                    }
-                }
-            }
-        }
-        return Image(width: outW, height: outH, channels: ch, pixels: out)
     }
 
     /// dlib's `pyramid_down<2>::point_down`: `p / 2 − (1.25, 0.75)`.

@@ -239,92 +239,112 @@ public struct ShapePredictor: Sendable {
     ///     beyond the image; pixels outside read as 0, as in dlib.
     /// - Returns: the five landmarks, in image pixels (they may lie outside the image).
     public func landmarks(in image: Image, face: FaceRect) -> FaceLandmarks {
-        let parts = partCount
-        let features = featuresPerCascade
         // unnormalizing_tform: (0,0) → top-left, (1,0) → top-right, (1,1) → bottom-right, solved as dlib
         // does (pseudo-inverse) from the corners as single-precision points.
         let l = Double(Float(face.left)), t = Double(Float(face.top))
         let r = Double(Float(face.right)), b = Double(Float(face.bottom))
-        let toImage = dlibAffineTransform(from: [(0, 0), (1, 0), (1, 1)], to: [(l, t), (r, t), (r, b)])
+        let toImage = dlibAffineTransform(from: ((0, 0), (1, 0), (1, 1)), to: ((l, t), (r, t), (r, b)))
+
+        // The working shape lives in a scoped buffer (on the stack for the 5-point model), as does all
+        // other per-call state, and the landmarks are stored inline: a prediction does not allocate.
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * partCount) { shape in
+            _ = shape.initialize(fromContentsOf: initialShape)
+            runCascades(on: image, toImage: toImage, shape: shape)
+            func point(_ i: Int) -> LandmarkPoint {
+                let (x, y) = toImage.apply(Double(shape[2 * i]), Double(shape[2 * i + 1]))
+                return LandmarkPoint(x: dlibRound(x), y: dlibRound(y))
+            }
+            return FaceLandmarks(points: (point(0), point(1), point(2), point(3), point(4)))
+        }
+    }
+
+    /// Runs every cascade on `shape` (normalised coordinates, `x0, y0, x1, y1, …`), in place.
+    private func runCascades(on image: Image, toImage: Affine2D, shape: UnsafeMutableBufferPointer<Float>) {
+        let shapeSize = 2 * partCount
+        // Scratch: the initial shape and the current shape in double precision (the similarity's input),
+        // and the feature pixel values of one cascade. Feature values are grey levels 0…255, so one byte
+        // each holds them exactly (and keeps the 800 of the 5-point model within a stack buffer).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * shapeSize) { points in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: featuresPerCascade) { features in
+            let initial = UnsafeMutableBufferPointer(rebasing: points[0..<shapeSize])
+            let current = UnsafeMutableBufferPointer(rebasing: points[shapeSize..<(2 * shapeSize)])
+            for i in 0..<shapeSize { initial[i] = Double(initialShape[i]) }
+            for cascade in 0..<cascadeCount {
+                // T = 2×2 part of the similarity initial → current, cast to Float as dlib does.
+                for i in 0..<shapeSize { current[i] = Double(shape[i]) }
+                let similarity = dlibSimilarityTransform(from: UnsafeBufferPointer(initial), to: UnsafeBufferPointer(current),
+                                                         count: partCount)
+                readFeatures(of: cascade, from: image, toImage: toImage, similarity: similarity,
+                             shape: UnsafeBufferPointer(shape), into: features)
+                applyForest(of: cascade, features: UnsafeBufferPointer(features), to: shape)
+            }
+        }
+        }
+    }
+
+    /// The grey value of each feature pixel of `cascade`: its offset from its anchor landmark turned by
+    /// the 2×2 part of `similarity` (in single precision), added to the anchor, mapped to the image and
+    /// rounded; `(r + g + b) / 3` in integers for RGB, 0 outside the image.
+    private func readFeatures(of cascade: Int, from image: Image, toImage: Affine2D, similarity: Affine2D,
+                              shape: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<UInt8>) {
+        let t00 = Float(similarity.m00), t01 = Float(similarity.m01)
+        let t10 = Float(similarity.m10), t11 = Float(similarity.m11)
         let width = image.width, height = image.height, channels = image.channels
-
-        var current = initialShape
-        var values = [Float](repeating: 0, count: features)
-        var fromShape = [Double](repeating: 0, count: 2 * parts)
-        var toShape = [Double](repeating: 0, count: 2 * parts)
-        for i in 0..<(2 * parts) { fromShape[i] = Double(initialShape[i]) }
-
+        let featureBase = cascade * featuresPerCascade
         image.pixels.withUnsafeBufferPointer { px in
-            splitFeatures.withUnsafeBufferPointer { splitIdx in
-            thresholds.withUnsafeBufferPointer { thresh in
-            leaves.withUnsafeBufferPointer { leafValues in
-            anchors.withUnsafeBufferPointer { anchor in
-            deltas.withUnsafeBufferPointer { delta in
-            values.withUnsafeMutableBufferPointer { f in
-            current.withUnsafeMutableBufferPointer { cur in
-                let shapeSize = 2 * parts
-                let splits = splitsPerTree
-                let leafStride = shapeSize
-                let treeLeafStride = (splits + 1) * leafStride
-                for cascade in 0..<cascadeCount {
-                    // T = 2×2 part of the similarity initial → current, cast to Float as dlib does.
-                    for i in 0..<shapeSize { toShape[i] = Double(cur[i]) }
-                    let similarity = fromShape.withUnsafeBufferPointer { fromBuf in
-                        toShape.withUnsafeBufferPointer { toBuf in
-                            dlibSimilarityTransform(from: fromBuf, to: toBuf, count: parts)
-                        }
+        anchors.withUnsafeBufferPointer { anchor in
+        deltas.withUnsafeBufferPointer { delta in
+            for i in 0..<featuresPerCascade {
+                let dx = delta[2 * (featureBase + i)], dy = delta[2 * (featureBase + i) + 1]
+                let a = Int(anchor[featureBase + i])
+                var x: Float = t00 * dx
+                x += t01 * dy
+                var y: Float = t10 * dx
+                y += t11 * dy
+                x += shape[2 * a]
+                y += shape[2 * a + 1]
+                let (ix, iy) = toImage.apply(Double(x), Double(y))
+                let col = dlibRound(ix), row = dlibRound(iy)
+                if col >= 0, row >= 0, col < width, row < height {
+                    let o = (row * width + col) * channels
+                    if channels == 3 {
+                        values[i] = UInt8((Int(px[o]) + Int(px[o + 1]) + Int(px[o + 2])) / 3)
+                    } else {
+                        values[i] = px[o]
                     }
-                    let t00 = Float(similarity.m00), t01 = Float(similarity.m01)
-                    let t10 = Float(similarity.m10), t11 = Float(similarity.m11)
-
-                    // Feature pixel values.
-                    let featureBase = cascade * features
-                    for i in 0..<features {
-                        let dx = delta[2 * (featureBase + i)], dy = delta[2 * (featureBase + i) + 1]
-                        let a = Int(anchor[featureBase + i])
-                        var x: Float = t00 * dx
-                        x += t01 * dy
-                        var y: Float = t10 * dx
-                        y += t11 * dy
-                        x += cur[2 * a]
-                        y += cur[2 * a + 1]
-                        let (ix, iy) = toImage.apply(Double(x), Double(y))
-                        let col = dlibRound(ix), row = dlibRound(iy)
-                        if col >= 0, row >= 0, col < width, row < height {
-                            let o = (row * width + col) * channels
-                            if channels == 3 {
-                                f[i] = Float((Int(px[o]) + Int(px[o + 1]) + Int(px[o + 2])) / 3)
-                            } else {
-                                f[i] = Float(px[o])
-                            }
-                        } else {
-                            f[i] = 0
-                        }
-                    }
-
-                    // Walk the trees and accumulate the leaves.
-                    let treeBase = cascade * treesPerCascade
-                    for tree in 0..<treesPerCascade {
-                        let nodeBase = (treeBase + tree) * splits
-                        var node = 0
-                        while node < splits {
-                            let n = nodeBase + node
-                            let diff = f[Int(splitIdx[2 * n])] - f[Int(splitIdx[2 * n + 1])]
-                            node = diff > thresh[n] ? 2 * node + 1 : 2 * node + 2
-                        }
-                        let leaf = (treeBase + tree) * treeLeafStride + (node - splits) * leafStride
-                        for k in 0..<shapeSize { cur[k] += leafValues[leaf + k] }
-                    }
+                } else {
+                    values[i] = 0
                 }
-            }}}}}}}
+            }
         }
+        }
+        }
+    }
 
-        var points: [LandmarkPoint] = []
-        points.reserveCapacity(parts)
-        for i in 0..<parts {
-            let (x, y) = toImage.apply(Double(current[2 * i]), Double(current[2 * i + 1]))
-            points.append(LandmarkPoint(x: dlibRound(x), y: dlibRound(y)))
+    /// Walks every tree of `cascade` on `f[idx1] − f[idx2] > threshold` (in single precision, as dlib
+    /// compares its float feature values) and adds the leaf reached to `shape`, tree after tree.
+    private func applyForest(of cascade: Int, features f: UnsafeBufferPointer<UInt8>,
+                             to shape: UnsafeMutableBufferPointer<Float>) {
+        let shapeSize = 2 * partCount
+        let splits = splitsPerTree
+        let treeLeafStride = (splits + 1) * shapeSize
+        let treeBase = cascade * treesPerCascade
+        splitFeatures.withUnsafeBufferPointer { splitIdx in
+        thresholds.withUnsafeBufferPointer { thresh in
+        leaves.withUnsafeBufferPointer { leafValues in
+            for tree in 0..<treesPerCascade {
+                let nodeBase = (treeBase + tree) * splits
+                var node = 0
+                while node < splits {
+                    let n = nodeBase + node
+                    let diff = Float(f[Int(splitIdx[2 * n])]) - Float(f[Int(splitIdx[2 * n + 1])])
+                    node = diff > thresh[n] ? 2 * node + 1 : 2 * node + 2
+                }
+                let leaf = (treeBase + tree) * treeLeafStride + (node - splits) * shapeSize
+                for k in 0..<shapeSize { shape[k] += leafValues[leaf + k] }
+            }
         }
-        return FaceLandmarks(unchecked: points)
+        }
+        }
     }
 }

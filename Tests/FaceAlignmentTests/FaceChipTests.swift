@@ -56,6 +56,20 @@ struct FaceChipTests {
         #expect(throws: AlignmentError.self) { try FaceChip.extract(from: image, details: try FaceChip.details(for: same)) }
     }
 
+    @Test("landmarks: subscript and points agree; equality and hashing follow the five points")
+    func landmarksValue() throws {
+        let a = try FaceLandmarks(pairs: GoldenTests.fixedLandmarks)
+        #expect(a.points == GoldenTests.fixedLandmarks.map { LandmarkPoint(x: $0.0, y: $0.1) })
+        for i in 0..<FaceLandmarks.count { #expect(a[i] == a.points[i]) }
+        #expect(a.description == "(200, 100) (175, 102) (115, 98) (140, 101) (158, 140)")
+        var moved = GoldenTests.fixedLandmarks
+        moved[4].1 += 1
+        let b = try FaceLandmarks(pairs: moved)
+        #expect(a != b)
+        #expect(a == (try FaceLandmarks(a.points)))
+        #expect(Set([a, b, try FaceLandmarks(pairs: GoldenTests.fixedLandmarks)]).count == 2)
+    }
+
     @Test("a chip far outside the image is black, a huge rectangle does not trap")
     func outsideAndHuge() throws {
         let image = formulaImage(width: 64, height: 48)
@@ -124,6 +138,66 @@ struct FaceChipTests {
         let p = PyramidDown2.pointDown(10, 20)
         #expect(p.0 == 3.75 && p.1 == 9.25)
     }
+
+    /// dlib's `pyramid_down<2>` written out directly: `Σᵢ Σⱼ wᵢ·wⱼ·p(2r + i, 2c + j) >> 8` with w = [1 4 6 4 1].
+    static func referencePyramidDown(_ image: Image, x0: Int, y0: Int, width: Int, height: Int) -> Image {
+        let ch = image.channels, w = [1, 4, 6, 4, 1]
+        guard width > 8, height > 8 else { return Image(width: 0, height: 0, channels: ch) }
+        let outW = (width - 3) / 2, outH = (height - 3) / 2
+        var out = [UInt8](repeating: 0, count: outW * outH * ch)
+        for r in 0..<outH {
+            for c in 0..<outW {
+                for k in 0..<ch {
+                    var s = 0
+                    for i in 0..<5 {
+                        for j in 0..<5 {
+                            s += w[i] * w[j] * Int(image.pixels[((y0 + 2 * r + i) * image.width + x0 + 2 * c + j) * ch + k])
+                        }
+                    }
+                    out[(r * outW + c) * ch + k] = UInt8(s >> 8)
+                }
+            }
+        }
+        return Image(width: outW, height: outH, channels: ch, pixels: out)
+    }
+
+    @Test("pyramid levels computed in one buffer equal level-by-level pyramid_down<2>, in RGB and grey")
+    func pyramidLevels() {
+        let rgb = formulaImage(width: 640, height: 173)
+        var greyPixels = [UInt8](repeating: 0, count: 640 * 173)
+        for i in greyPixels.indices { greyPixels[i] = rgb.pixels[3 * i + 2] }
+        let grey = Image(width: 640, height: 173, channels: 1, pixels: greyPixels)
+        for image in [rgb, grey] {
+            // A window off the origin; levels 1–4 are 298×73, 147×35, 72×16 and 34×6, and level 5 is empty.
+            // 298 output pixels per row take several chunks of column sums in RGB (83) and in grey (254).
+            let (x0, y0, w, h) = (13, 9, 600, 150)
+            var expected = Self.referencePyramidDown(image, x0: x0, y0: y0, width: w, height: h)
+            #expect(PyramidDown2.apply(image, x0: x0, y0: y0, width: w, height: h) == expected)
+            for levels in 2...5 {
+                expected = Self.referencePyramidDown(expected, x0: 0, y0: 0, width: expected.width, height: expected.height)
+                #expect(PyramidDown2.apply(image, x0: x0, y0: y0, width: w, height: h, levels: levels) == expected)
+            }
+            #expect(expected.width == 0 && expected.height == 0)
+        }
+    }
+}
+
+// Array views of the inline matrices, for comparing with printed reference values.
+extension SmallMatrix {
+    /// A `rows × cols` matrix from its `rows · cols` row-major elements.
+    init(rows: Int, cols: Int, _ elements: [Double]) {
+        precondition(elements.count == rows * cols)
+        self.init(rows: rows, cols: cols)
+        for i in 0..<rows { for j in 0..<cols { self[i, j] = elements[i * cols + j] } }
+    }
+
+    /// The `rows · cols` elements, row-major.
+    var elements: [Double] { (0..<(rows * cols)).map { self[$0 / cols, $0 % cols] } }
+}
+
+extension SmallVector {
+    /// The `count` elements.
+    var elements: [Double] { (0..<count).map { self[$0] } }
 }
 
 @Suite("dlib's small linear algebra, bit for bit")
@@ -131,19 +205,19 @@ struct DlibTransformTests {
     /// Reference bits printed (`%.17g`) by a C++ program calling dlib 20.0.1's `svd(m, u, d, v)`.
     @Test("Golub–Reinsch SVD of a 2×2 and a 3×3 matrix equals dlib's to the last bit")
     func svdBits() {
-        var a = SmallMatrix(rows: 2, cols: 2); a.a = [3, 1, 2, 5]
+        let a = SmallMatrix(rows: 2, cols: 2, [3, 1, 2, 5])
         let (u, q, v) = dlibSVD(a)
-        #expect(u.a == [0.90929089689331344, 0.41616110441384824, -0.41616110441384807, 0.90929089689331311])
-        #expect(q == [2.2283532364172798, 5.8339045118812676])
-        #expect(v.a == [0.85065080835203988, 0.52573111211913359, -0.52573111211913348, 0.85065080835203966])
+        #expect(u.elements == [0.90929089689331344, 0.41616110441384824, -0.41616110441384807, 0.90929089689331311])
+        #expect(q.elements == [2.2283532364172798, 5.8339045118812676])
+        #expect(v.elements == [0.85065080835203988, 0.52573111211913359, -0.52573111211913348, 0.85065080835203966])
 
-        var b = SmallMatrix(rows: 3, cols: 3); b.a = [0, 149, 0, 0, 0, 149, 1, 1, 1]
+        let b = SmallMatrix(rows: 3, cols: 3, [0, 149, 0, 0, 0, 149, 1, 1, 1])
         let (u3, q3, v3) = dlibSVD(b)
-        #expect(u3.a == [-0.0067114093619341092, 0.70707493024740764, 0.70710678118654757,
+        #expect(u3.elements == [-0.0067114093619341092, 0.70707493024740764, 0.70710678118654757,
                          -0.0067114093619341092, 0.70707493024740764, -0.70710678118654735,
                          0.99995495596989414, 0.0094913661422849783, 0])
-        #expect(q3 == [0.99995495799849354, 149.00671156052658, 149])
-        #expect(v3.a == [0.99999999797130956, 6.3697574712462418e-05, -0.0,
+        #expect(q3.elements == [0.99995495799849354, 149.00671156052658, 149])
+        #expect(v3.elements == [0.99999999797130956, 6.3697574712462418e-05, -0.0,
                          -4.5040987024318908e-05, 0.7071067797520465, 0.70710678118654746,
                          -4.5040987024318921e-05, 0.70710677975204672, -0.70710678118654746])
     }
@@ -165,7 +239,7 @@ struct DlibTransformTests {
 
     @Test("a three-point affine reproduces its points")
     func affine() {
-        let t = dlibAffineTransform(from: [(0, 0), (149, 0), (0, 149)], to: [(10, 20), (160, 25), (5, 170)])
+        let t = dlibAffineTransform(from: ((0, 0), (149, 0), (0, 149)), to: ((10, 20), (160, 25), (5, 170)))
         for (p, q) in [((0.0, 0.0), (10.0, 20.0)), ((149.0, 0.0), (160.0, 25.0)), ((0.0, 149.0), (5.0, 170.0))] {
             let r = t.apply(p.0, p.1)
             #expect(abs(r.0 - q.0) < 1e-9 && abs(r.1 - q.1) < 1e-9)
