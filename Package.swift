@@ -7,13 +7,19 @@
 //   → compare/decide (MynaFace) → PIN and card (CardAccess) → session (Reception) → eligibility (Eligibility)
 // NeuralCore is the tensor engine and dlib model reader the three model stages share.
 // C libraries enter only through the system-library targets at the bottom (a module map each).
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
+// The numeric targets (decode, neural core, detect, align, embed) are built for the toolchain's portable
+// baseline (x86-64 with SSE2), so the binary runs on any reader PC — some Atom/Celeron ones have no AVX.
+// On a known reader PC, MYNAFACE_TARGET_CPU=<LLVM CPU name> (e.g. `haswell` for AVX2 + FMA) lets the Swift
+// SIMD code use that CPU's vector width (BLAS picks its kernels at run time either way).
+let targetCPU: [String] = ProcessInfo.processInfo.environment["MYNAFACE_TARGET_CPU"].map { ["-target-cpu", $0] } ?? []
 let fastMath: [SwiftSetting] = swiftSettings + [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked"] + targetCPU, .when(configuration: .release)),
 ]
 
 let package = Package(

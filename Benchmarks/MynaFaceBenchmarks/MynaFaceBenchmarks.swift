@@ -2,7 +2,7 @@
 // with wall time, throughput, allocations and peak resident memory per stage.
 //
 //   cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
-//   MYNAFACE_BENCH_THREADS=1 swift package benchmark --filter embed   # one BLAS thread
+//   MYNAFACE_BENCH_THREADS=1 swift package benchmark --filter embed   # one thread (BLAS anchor, embedding team)
 import Benchmark
 import BenchmarkSupport
 import Foundation
@@ -13,8 +13,13 @@ nonisolated(unsafe) var prepared: (FaceVerifier, [BenchmarkStage])?
 
 func prepare() throws -> [BenchmarkStage] {
     if let prepared { return prepared.1 }
-    if let t = ProcessInfo.processInfo.environment["MYNAFACE_BENCH_THREADS"].flatMap(Int.init) { BLASThreads.set(t) }
-    let verifier = try FaceVerifier()
+    var verifier = try FaceVerifier()
+    if let t = ProcessInfo.processInfo.environment["MYNAFACE_BENCH_THREADS"].flatMap(Int.init) {
+        BLASThreads.set(t)
+        var analyzer = verifier.analyzer
+        analyzer.embedder.threads = max(1, t)
+        verifier = FaceVerifier(analyzer: analyzer, configuration: verifier.configuration)
+    }
     let samples = ProcessInfo.processInfo.environment["MYNAFACE_SAMPLES"].map { URL(fileURLWithPath: $0) }
         ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/samples")
     let workload = try BenchmarkWorkload.make(analyzer: verifier.analyzer, samples: samples)

@@ -15,8 +15,11 @@ public struct FaceEmbedder: Sendable {
     public var batchSize = 16
     /// Threads ``embeddings(ofChips:)`` spreads the batches of a large request over (default 1: each batch
     /// is shared out layer by layer on a ``WorkerTeam`` instead). Each worker runs whole batches with its
-    /// own buffers.
+    /// own buffers, on its own thread alone.
     public var workers = 1
+    /// Threads one network pass is shared out over: the calling thread plus `threads − 1` helper threads of
+    /// a ``WorkerTeam`` (default: every active core, at most 8; 1 runs each pass on the calling thread alone).
+    public var threads = min(8, WorkerTeam.processorCount)
 
     /// Loads `dlib_face_recognition_resnet_model_v1.dat`, through the compiled cache when possible.
     ///
@@ -59,7 +62,7 @@ public struct FaceEmbedder: Sendable {
         // Straight into the descriptor's own storage: the returned array is the call's only allocation.
         let values = [Float](unsafeUninitializedCapacity: 128) { buffer, initialized in
             BLASThreads.withSingleThread {
-                let lease = pool.take(team: true)
+                let lease = pool.take(teamSize: threads)
                 defer { pool.give(lease) }
                 chip.pixels.withUnsafeBufferPointer { px in
                     withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: 1) { ptrs in
@@ -97,15 +100,15 @@ public struct FaceEmbedder: Sendable {
         let step = max(1, batchSize)
         let batches = (chips.count + step - 1) / step
         var out = [Float](repeating: 0, count: chips.count * 128)
-        let threads = min(max(1, workers), batches)
+        let workerCount = min(max(1, workers), batches)
         out.withUnsafeMutableBufferPointer { o in
             BLASThreads.withSingleThread {
-                if threads == 1 {
-                    runBatches(chips, step: step, worker: 0, threads: 1, output: o.baseAddress!)
+                if workerCount == 1 {
+                    runBatches(chips, step: step, worker: 0, workerCount: 1, output: o.baseAddress!)
                 } else {
                     let base = SendablePointer(o.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                        runBatches(chips, step: step, worker: worker, threads: threads, output: base.pointer)
+                    DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+                        runBatches(chips, step: step, worker: worker, workerCount: workerCount, output: base.pointer)
                     }
                 }
             }
@@ -113,10 +116,10 @@ public struct FaceEmbedder: Sendable {
         return (0..<chips.count).map { FaceEmbedding(unchecked: Array(out[($0 * 128)..<(($0 + 1) * 128)])) }
     }
 
-    /// Runs batches `worker`, `worker + threads`, … of `chips` with buffers borrowed from the pool; a single
-    /// worker also borrows a team to share each layer out.
-    private func runBatches(_ chips: [Image], step: Int, worker: Int, threads: Int, output: UnsafeMutablePointer<Float>) {
-        let lease = pool.take(team: threads == 1)
+    /// Runs batches `worker`, `worker + workerCount`, … of `chips` with buffers borrowed from the pool; a
+    /// single worker also borrows a team of ``threads`` to share each layer out.
+    private func runBatches(_ chips: [Image], step: Int, worker: Int, workerCount: Int, output: UnsafeMutablePointer<Float>) {
+        let lease = pool.take(teamSize: workerCount == 1 ? threads : 1)
         defer { pool.give(lease) }
         var b = worker
         while b * step < chips.count {
@@ -125,7 +128,7 @@ public struct FaceEmbedder: Sendable {
                 let dst = UnsafeMutableBufferPointer(start: output + range.lowerBound * 128, count: range.count * 128)
                 Self.run(model, chips: ptrs, channels: channels, lease: lease, output: dst)
             }
-            b += threads
+            b += workerCount
         }
     }
 
@@ -189,12 +192,15 @@ final class ArenaPool: @unchecked Sendable {
         teams.reserveCapacity(8)
     }
 
-    /// An arena, and a team when `team` is true and the machine has more than one core.
-    func take(team wantsTeam: Bool) -> Lease {
+    /// An arena, and a team of `teamSize` threads when that is more than one.
+    func take(teamSize: Int) -> Lease {
         lock.lock(); defer { lock.unlock() }
         let arena = arenas.popLast() ?? Arena()
-        guard wantsTeam, WorkerTeam.processorCount > 1 else { return Lease(arena: arena, team: nil) }
-        return Lease(arena: arena, team: teams.popLast() ?? WorkerTeam())
+        guard teamSize > 1 else { return Lease(arena: arena, team: nil) }
+        if let index = teams.lastIndex(where: { $0.size == teamSize }) {
+            return Lease(arena: arena, team: teams.remove(at: index))
+        }
+        return Lease(arena: arena, team: WorkerTeam(size: teamSize))
     }
 
     func give(_ lease: Lease) {

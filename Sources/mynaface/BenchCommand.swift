@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Option(help: "BLAS threads (default: all cores).")
+    @Option(help: "Threads: the anchor's BLAS threads and the embedding's team size (default: all cores; the detector always uses all cores).")
     var threads: Int?
 
     @Option(help: "Seconds per stage (at least).")
@@ -64,8 +64,13 @@ struct BenchCommand: ParsableCommand {
         if let threads { BLASThreads.set(threads) }
         let samplesURL = samples.map { URL(fileURLWithPath: $0) } ?? Self.defaultSamples
         let loadStart = DispatchTime.now()
-        let verifier: FaceVerifier
+        var verifier: FaceVerifier
         do { verifier = try FaceVerifier() } catch { CLI.fail("mynaface bench: \(error)", status: 4) }
+        if let threads {
+            var analyzer = verifier.analyzer
+            analyzer.embedder.threads = max(1, threads)
+            verifier = FaceVerifier(analyzer: analyzer, configuration: verifier.configuration)
+        }
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e6
         let workload: BenchmarkWorkload
         do { workload = try BenchmarkWorkload.make(analyzer: verifier.analyzer, samples: samplesURL) } catch {
@@ -99,7 +104,7 @@ struct BenchCommand: ParsableCommand {
         let gflops = BenchmarkSuite.anchorGFLOP / (anchor.medianMs / 1000)
         let floorMs = 2 * BenchmarkSuite.embeddingGMAC / gflops * 1000
         let embed = results.first { $0.id == "embed_1" }
-        let report = Report(threads: threads ?? BLASThreads.current, anchorGFLOPS: roundTo(gflops, 2),
+        let report = Report(threads: threads ?? WorkerTeam.processorCount, anchorGFLOPS: roundTo(gflops, 2),
                             embeddingFloorMs: roundTo(floorMs, 3),
                             embeddingShareOfFloor: embed.map { roundTo(floorMs / $0.medianMs, 3) }, stages: results + [anchor])
         if json {

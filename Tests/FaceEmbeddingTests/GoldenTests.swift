@@ -84,6 +84,11 @@ struct GoldenTests {
         #expect(parallel.count == 5)
         for i in 0..<5 { #expect(Fixture.maxDiff(parallel[i].values, batch[i].values) < 1e-5) }
         #expect(try embedder.embeddings(ofChips: [a, b, grey, b, a]) == parallel)   // deterministic
+        var alone = embedder
+        alone.threads = 1        // one pass on the calling thread alone: the team's result up to GEMM blocking
+        for (chip, single) in zip([a, b, grey], singles) {
+            #expect(Fixture.maxDiff(try alone.embedding(ofChip: chip).values, single.values) < 1e-5)
+        }
         #expect(try embedder.embeddings(ofChips: []).isEmpty)
         #expect(Fixture.maxDiff(try embedder.embedding(ofChip: greyAsRGB).values, singles[2].values) == 0)
         #expect(singles[0].euclideanDistance(to: singles[1]) > 0.1)

@@ -52,8 +52,8 @@ public struct FaceAnalyzer: Sendable {
     public let detector: FaceDetector
     /// The 5-point shape predictor.
     public let predictor: ShapePredictor
-    /// The ResNet embedder.
-    public let embedder: FaceEmbedder
+    /// The ResNet embedder (settable, e.g. to change its ``FaceEmbedder/threads``).
+    public var embedder: FaceEmbedder
 
     /// Loads the three models from `store` (default: `$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
     /// - Throws: ``FaceAnalyzerError/model(_:)`` naming the missing or corrupt file and the command that fixes it.
