@@ -64,15 +64,8 @@ public struct FaceEmbedder: Sendable {
             BLASThreads.withSingleThread {
                 let lease = pool.take(teamSize: threads)
                 defer { pool.give(lease) }
-                chip.pixels.withUnsafeBufferPointer { px in
-                    withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: 1) { ptrs in
-                        withUnsafeTemporaryAllocation(of: Int.self, capacity: 1) { channels in
-                            ptrs.initializeElement(at: 0, to: px)
-                            channels.initializeElement(at: 0, to: chip.channels)
-                            Self.run(model, chips: UnsafeBufferPointer(ptrs), channels: UnsafeBufferPointer(channels),
-                                     lease: lease, output: buffer)
-                        }
-                    }
+                Self.withPixelPointers(count: 1, image: { _ in chip }) { ptrs, channels in
+                    Self.run(model, chips: ptrs, channels: channels, lease: lease, output: buffer)
                 }
             }
             initialized = 128
@@ -124,7 +117,7 @@ public struct FaceEmbedder: Sendable {
         var b = worker
         while b * step < chips.count {
             let range = (b * step)..<min(chips.count, (b + 1) * step)
-            Self.withPixelPointers(chips, range) { ptrs, channels in
+            Self.withPixelPointers(count: range.count, image: { chips[range.lowerBound + $0] }) { ptrs, channels in
                 let dst = UnsafeMutableBufferPointer(start: output + range.lowerBound * 128, count: range.count * 128)
                 Self.run(model, chips: ptrs, channels: channels, lease: lease, output: dst)
             }
@@ -147,17 +140,17 @@ public struct FaceEmbedder: Sendable {
         return try embedding(ofChip: Image(width: 150, height: 150, channels: 3, pixels: bytes))
     }
 
-    /// Pins the pixels of `images[range]` and hands their pointers and channel counts to `body` (stack
-    /// storage for both: a batch allocates nothing here).
-    private static func withPixelPointers<R>(_ images: [Image], _ range: Range<Int>,
+    /// Pins the pixels of `image(0) … image(count − 1)` and hands their pointers and channel counts to `body`
+    /// (stack storage for both: a batch allocates nothing here).
+    private static func withPixelPointers<R>(count: Int, image: (Int) -> Image,
                                              _ body: (UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, UnsafeBufferPointer<Int>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: range.count) { ptrs in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: range.count) { channels in
+        withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: count) { ptrs in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { channels in
                 func pin(_ i: Int) -> R {
-                    if i == range.count { return body(UnsafeBufferPointer(ptrs), UnsafeBufferPointer(channels)) }
-                    let image = images[range.lowerBound + i]
-                    channels.initializeElement(at: i, to: image.channels)
-                    return image.pixels.withUnsafeBufferPointer { p in
+                    if i == count { return body(UnsafeBufferPointer(ptrs), UnsafeBufferPointer(channels)) }
+                    let chip = image(i)
+                    channels.initializeElement(at: i, to: chip.channels)
+                    return chip.pixels.withUnsafeBufferPointer { p in
                         ptrs.initializeElement(at: i, to: p)
                         return pin(i + 1)
                     }
