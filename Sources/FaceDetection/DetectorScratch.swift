@@ -9,6 +9,8 @@ import Foundation
 /// become resident. Block contents are unspecified between uses, except the pyramid tensor, whose
 /// zero gaps between tiles are kept valid (see ``preparePyramid(planes:plan:)``).
 ///
+/// It also keeps the candidate lists of the non-maximum suppression, with their capacity.
+///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
     /// Slots: the pyramid tensor, the pyramid's row rings, two ping-pong feature maps, the score layer's
@@ -19,6 +21,10 @@ final class DetectorScratch: @unchecked Sendable {
 
     /// The plan of the last frame size detected in this scratch.
     var plan: DetectionPlan?
+    /// Score-map windows above the threshold, then the faces kept (reused; emptied by each detection).
+    var candidates: [Detection] = []
+    /// Merge buffer for sorting the candidates.
+    var sortBuffer: [Detection] = []
 
     private var blocks: [(pointer: UnsafeMutablePointer<Float>?, count: Int)] =
         Array(repeating: (nil, 0), count: Slot.allCases.count)

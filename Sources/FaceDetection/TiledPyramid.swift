@@ -130,12 +130,7 @@ enum PyramidBuilder {
         /// Ring floats per channel: two rows of every level.
         let ringFloats: Int
         /// The tensor rectangles written (tiles clipped to their stored rows).
-        var storedRects: [PixelRect] {
-            levels.compactMap { l in
-                l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
-                                                       right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
-            }
-        }
+        let storedRects: [PixelRect]
 
         /// - Parameter needed: the tensor cells the network reads (nil: every tile row is stored).
         init(layout: PyramidLayout, geometry: PlaneGeometry, needed: CellMask?) {
@@ -190,6 +185,10 @@ enum PyramidBuilder {
                 ring += 2 * r.width
             }
             self.levels = levels
+            storedRects = levels.compactMap { l in
+                l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
+                                                       right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
+            }
             self.out = out; self.left = left; self.fraction = fraction
             ringFloats = ring
         }
