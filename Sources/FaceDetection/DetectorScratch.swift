@@ -1,5 +1,6 @@
 import FaceImaging
 import Foundation
+import NeuralCore
 
 /// The memory one detection works in, kept between detections so that a steady stream of frames of one
 /// size allocates nothing and faults in no fresh pages.
@@ -9,7 +10,9 @@ import Foundation
 /// become resident. Block contents are unspecified between uses, except the pyramid tensor, whose
 /// zero gaps between tiles are kept valid (see ``preparePyramid(planes:plan:)``).
 ///
-/// It also keeps the candidate lists of the non-maximum suppression, with their capacity.
+/// It also owns the threads a detection runs on (a ``WorkerTeam``: the caller plus helpers of its own, which
+/// start a parallel region without allocating, unlike `DispatchQueue.concurrentPerform`) and the candidate
+/// lists of the non-maximum suppression, kept with their capacity.
 ///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
@@ -21,6 +24,8 @@ final class DetectorScratch: @unchecked Sendable {
 
     /// The plan of the last frame size detected in this scratch.
     var plan: DetectionPlan?
+    /// The threads the pyramid and the network run on (one region at a time: the scratch has one user).
+    let team = WorkerTeam()
     /// Score-map windows above the threshold, then the faces kept (reused; emptied by each detection).
     var candidates: [Detection] = []
     /// Merge buffer for sorting the candidates.

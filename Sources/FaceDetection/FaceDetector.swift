@@ -164,7 +164,7 @@ public struct FaceDetector: Sendable {
                   let rings = scratch.block(.rings, count: 3 * plan.pyramid.ringFloats) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings)
+            PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings, team: scratch.team)
             let t1 = clock.now
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold

@@ -2,11 +2,6 @@ import CBLAS
 import Foundation
 import NeuralCore
 
-/// A pointer handed to the worker threads of one layer; every worker writes disjoint cells.
-struct SharedPointer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-}
-
 /// A run of cells on one grid row: row `y`, columns `x0 ..< x1`.
 typealias CellSpan = (y: Int, x0: Int, x1: Int)
 
@@ -26,11 +21,11 @@ typealias CellSpan = (y: Int, x0: Int, x1: Int)
 ///
 /// Each layer's output is stored for the bounding box of its masked cells only (``PlaneGeometry``), so no
 /// page is touched for cells nobody computes. The masked cells of each layer are split into contiguous runs
-/// of equal size, one per worker thread (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile:
+/// of equal size, one per thread of the scratch's ``WorkerTeam`` (BLAS set to one thread meanwhile:
 /// ``BLASThreads/withSingleThread(_:)``). Every cell is computed from the same taps in the same order whatever
 /// the split, so the split does not change any value. All memory comes from a ``DetectorScratch`` reused
-/// across detections, and every split and GEMM chunk is worked out once per frame size (``Plan``); GEMM shapes
-/// avoid OpenBLAS's allocating path (``GEMMShape``).
+/// across detections, and every split and GEMM chunk is worked out once per frame size (``Plan``), so a pass
+/// allocates nothing (GEMM shapes avoid OpenBLAS's allocating path too: ``GEMMShape``).
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
     static let chunkFloats = 1 << 18
@@ -186,45 +181,62 @@ enum MaskedNetwork {
 
     private static func runLayers<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>,
                                      scratch: DetectorScratch, _ body: (UnsafePointer<Float>) -> R) -> R? {
-        let workers = plan.workers
-        let colsPer = plan.colsPer, prodPer = plan.prodPer
+        let team = scratch.team
+        let workers = max(plan.workers, team.size)
         guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a),
               let mapB = scratch.block(.mapB, count: plan.mapCounts.b),
-              let tapBase = scratch.block(.taps, count: plan.tapCount),
-              let workBase = scratch.block(.workers, count: workers * (colsPer + prodPer)) else { return nil }
-        let shared = SharedPointer(base: workBase), products = SharedPointer(base: tapBase)
+              let products = scratch.block(.taps, count: plan.tapCount),
+              let perWorker = scratch.block(.workers, count: workers * (plan.colsPer + plan.prodPer)) else { return nil }
+        team.run(Pass(convs: convs, plan: plan, input: UnsafeMutablePointer(mutating: input), mapA: mapA, mapB: mapB,
+                      products: products, perWorker: perWorker))
+        let scores = convs.isEmpty ? UnsafeMutablePointer(mutating: input) : (convs.count % 2 == 1 ? mapA : mapB)
+        return body(UnsafePointer(scores))
+    }
 
-        var current = UnsafeMutablePointer(mutating: input)
-        for (index, layer) in convs.enumerated() {
-            let step = plan.layers[index]
-            let next = index % 2 == 0 ? mapA : mapB
-            let src = SharedPointer(base: current), dst = SharedPointer(base: next)
-            if step.method == .taps {
-                // Every tap's product at every stored input cell: one GEMM, its columns split between the cores.
-                DispatchQueue.concurrentPerform(iterations: step.tapColumns.count) { p in
-                    tapProducts(layer, input: UnsafePointer(src.base), cells: step.input.count, columns: step.tapColumns[p],
-                                stride: step.tapStride, into: products.base, scratch: shared.base + p * (colsPer + prodPer))
-                }
-            }
-            let work = { @Sendable (p: Int) in
-                let cols = shared.base + p * (colsPer + prodPer)
-                let input = FeatureMap(base: src.base, grid: step.grid, geometry: step.input)
-                let output = FeatureMap(base: dst.base, grid: step.outGrid, geometry: step.output)
+    /// One pass through the layers: a single region of the scratch's ``WorkerTeam``. Each thread computes its
+    /// parts of a layer (part `index`, `index + team size`, …; the plan has one part per worker), then waits
+    /// at the barrier until the layer's map is complete before the next layer reads it. Maps alternate
+    /// between `mapA` (even layers' outputs) and `mapB`.
+    private struct Pass: TeamWork {
+        let convs: [MMODConvolution]
+        let plan: Plan
+        let input, mapA, mapB, products, perWorker: UnsafeMutablePointer<Float>
+
+        func run(_ context: TeamContext) {
+            let me = context.part.index, team = context.part.count
+            let cols = perWorker + me * (plan.colsPer + plan.prodPer), prod = cols + plan.colsPer
+            var current = input
+            for (index, layer) in convs.enumerated() {
+                if index > 0 { context.sync() }
+                let step = plan.layers[index]
+                let next = index % 2 == 0 ? mapA : mapB
+                let inMap = FeatureMap(base: current, grid: step.grid, geometry: step.input)
+                let outMap = FeatureMap(base: next, grid: step.outGrid, geometry: step.output)
                 switch step.method {
                 case .winograd:
-                    layer.winograd!.forward(step.tiles[p], input: input, output: output, scratch: cols)
+                    for p in stride(from: me, to: step.tiles.count, by: team) {
+                        layer.winograd!.forward(step.tiles[p], input: inMap, output: outMap, scratch: cols)
+                    }
                 case .taps:
-                    sumTaps(layer, step.pieces[p], products: UnsafePointer(products.base), stride: step.tapStride,
-                            input: input, output: output, scratch: cols)
+                    // Every tap's product at every stored input cell, then each cell's sum of its taps.
+                    for p in stride(from: me, to: step.tapColumns.count, by: team) {
+                        tapProducts(layer, input: current, cells: step.input.count, columns: step.tapColumns[p],
+                                    stride: step.tapStride, into: products, scratch: cols)
+                    }
+                    context.sync()
+                    for p in stride(from: me, to: step.pieces.count, by: team) {
+                        sumTaps(layer, step.pieces[p], products: products, stride: step.tapStride, input: inMap,
+                                output: outMap, scratch: cols)
+                    }
                 case .im2col, .phased:
-                    gemm(layer, step.chunks[p], phased: step.method == .phased, input: input, cols: cols,
-                         prod: cols + colsPer, output: output)
+                    for p in stride(from: me, to: step.chunks.count, by: team) {
+                        gemm(layer, step.chunks[p], phased: step.method == .phased, input: inMap, cols: cols,
+                             prod: prod, output: outMap)
+                    }
                 }
+                current = next
             }
-            if step.parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: step.parts, execute: work) }
-            current = next
         }
-        return body(UnsafePointer(current))
     }
 
     /// Splits runs of `lengths[r]` items, in order, into `parts` contiguous pieces of (nearly) equal size;
