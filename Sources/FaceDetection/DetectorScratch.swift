@@ -1,5 +1,6 @@
 import FaceImaging
 import Foundation
+import NeuralCore
 
 /// The memory one detection works in, kept between detections so that a steady stream of frames of one
 /// size allocates nothing and faults in no fresh pages.
@@ -8,6 +9,10 @@ import Foundation
 /// so only the cells a detection really writes (the tiles of the pyramid, the masked cells of each layer)
 /// become resident. Block contents are unspecified between uses, except the pyramid tensor, whose
 /// zero gaps between tiles are kept valid (see ``preparePyramid(planes:plan:)``).
+///
+/// It also owns the threads a detection runs on (a ``WorkerTeam``: the caller plus helpers of its own, which
+/// start a parallel region without allocating, unlike `DispatchQueue.concurrentPerform`) and the candidate
+/// lists of the non-maximum suppression, kept with their capacity.
 ///
 /// One detection uses a scratch at a time; ``DetectorScratchPool`` hands them out.
 final class DetectorScratch: @unchecked Sendable {
@@ -19,6 +24,12 @@ final class DetectorScratch: @unchecked Sendable {
 
     /// The plan of the last frame size detected in this scratch.
     var plan: DetectionPlan?
+    /// The threads the pyramid and the network run on (one region at a time: the scratch has one user).
+    let team = WorkerTeam()
+    /// Score-map windows above the threshold, then the faces kept (reused; emptied by each detection).
+    var candidates: [Detection] = []
+    /// Merge buffer for sorting the candidates.
+    var sortBuffer: [Detection] = []
 
     private var blocks: [(pointer: UnsafeMutablePointer<Float>?, count: Int)] =
         Array(repeating: (nil, 0), count: Slot.allCases.count)

@@ -164,14 +164,14 @@ public struct FaceDetector: Sendable {
                   let rings = scratch.block(.rings, count: 3 * plan.pyramid.ringFloats) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings)
+            PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings, team: scratch.team)
             let t1 = clock.now
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold
             let scoreGeometry = network.scoreGeometry
-            let found = MaskedNetwork.run(model.layers, plan: network, input: input, scratch: scratch) { scores in
+            let found: Void? = MaskedNetwork.run(model.layers, plan: network, input: input, scratch: scratch) { scores in
                 // Candidates: every masked score above the threshold, as a window mapped back to the image.
-                var candidates: [Detection] = []
+                scratch.candidates.removeAll(keepingCapacity: true)
                 for span in plan.scoreSpans {
                     for c in span.x0..<span.x1 {
                         let score = Double(scores[scoreGeometry.rowOffset(span.y) + scoreGeometry.columnOffset(c)])
@@ -179,22 +179,17 @@ public struct FaceDetector: Sendable {
                         let px = model.outputToInput(Double(c)), py = model.outputToInput(Double(span.y))
                         let mapped = layout.tensorToImage(left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)
                         guard levels.contains(mapped.level) else { continue }
-                        candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
+                        scratch.candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
                     }
                 }
-                return candidates
             }
-            guard var candidates = found else {
+            guard found != nil else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
             macs = network.multiplyAdds
             let t2 = clock.now
             pyramidTime = t1 - t0; networkTime = t2 - t1
-
-            candidates.sort { $0.score > $1.score }
-            for d in candidates where !faces.contains(where: { overlaps($0.box, d.box) }) {
-                faces.append(d)
-            }
+            faces = suppressNonMaxima(&scratch.candidates, buffer: &scratch.sortBuffer)
         }
         let end = clock.now
         func ms(_ d: Duration) -> Double {
@@ -205,6 +200,68 @@ public struct FaceDetector: Sendable {
                                timing: DetectionTiming(pyramidMilliseconds: ms(pyramidTime),
                                                        networkMilliseconds: ms(networkTime),
                                                        totalMilliseconds: ms(end - start)))
+    }
+
+    /// Non-maximum suppression: the candidates by descending score (ties in their order), each kept unless it
+    /// overlaps one kept before. Works in place (`candidates` is reordered, `buffer` is merge space), so a
+    /// detection allocates only the returned array.
+    func suppressNonMaxima(_ candidates: inout [Detection], buffer: inout [Detection]) -> [Detection] {
+        Self.sortByScore(&candidates, buffer: &buffer)
+        var kept = 0
+        candidates.withUnsafeMutableBufferPointer { c in
+            for i in c.indices {
+                var overlapsKept = false
+                for j in 0..<kept where overlaps(c[j].box, c[i].box) { overlapsKept = true; break }
+                if !overlapsKept { c[kept] = c[i]; kept += 1 }
+            }
+        }
+        return Array(candidates[..<kept])
+    }
+
+    /// Sorts by descending score, keeping the order of equal scores (the order `Array.sort`, a stable sort,
+    /// gives), without allocating once `buffer` has grown to the candidate count: insertion sort of runs of 16,
+    /// then merges back and forth between `detections` and `buffer`.
+    static func sortByScore(_ detections: inout [Detection], buffer: inout [Detection]) {
+        let n = detections.count
+        guard n > 1 else { return }
+        if buffer.count < n { buffer = Array(repeating: detections[0], count: n) }
+        let run = 16
+        var inBuffer = false
+        detections.withUnsafeMutableBufferPointer { a in
+            buffer.withUnsafeMutableBufferPointer { b in
+                var start = 0
+                while start < n {
+                    let end = min(start + run, n)
+                    for i in (start + 1)..<end {
+                        let d = a[i]
+                        var j = i
+                        while j > start && a[j - 1].score < d.score { a[j] = a[j - 1]; j -= 1 }
+                        a[j] = d
+                    }
+                    start = end
+                }
+                var width = run
+                while width < n {
+                    let (src, dst) = inBuffer ? (b, a) : (a, b)
+                    var lo = 0
+                    while lo < n {
+                        let mid = min(lo + width, n), hi = min(lo + 2 * width, n)
+                        var i = lo, j = mid, k = lo
+                        while i < mid && j < hi {
+                            // The left run's element first unless the right one scores strictly higher.
+                            if src[j].score > src[i].score { dst[k] = src[j]; j += 1 } else { dst[k] = src[i]; i += 1 }
+                            k += 1
+                        }
+                        while i < mid { dst[k] = src[i]; i += 1; k += 1 }
+                        while j < hi { dst[k] = src[j]; j += 1; k += 1 }
+                        lo = hi
+                    }
+                    inBuffer.toggle()
+                    width *= 2
+                }
+                if inBuffer { a.baseAddress!.update(from: b.baseAddress!, count: n) }
+            }
+        }
     }
 
     /// dlib's `test_box_overlap` with the model's NMS settings (IoU over the bounding box of both).

@@ -2,10 +2,8 @@ import CBLAS
 import Foundation
 import NeuralCore
 
-/// A pointer handed to the worker threads of one layer; every worker writes disjoint cells.
-struct SharedPointer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-}
+/// A run of cells on one grid row: row `y`, columns `x0 ..< x1`.
+typealias CellSpan = (y: Int, x0: Int, x1: Int)
 
 /// Runs the MMOD convolutions, computing only masked cells.
 ///
@@ -23,14 +21,18 @@ struct SharedPointer: @unchecked Sendable {
 ///
 /// Each layer's output is stored for the bounding box of its masked cells only (``PlaneGeometry``), so no
 /// page is touched for cells nobody computes. The masked cells of each layer are split into contiguous runs
-/// of equal size, one per worker thread (`DispatchQueue.concurrentPerform`, BLAS set to one thread meanwhile:
-/// ``BLASThreads/withSingleThread(_:)``). Every cell is computed from the same taps in the same order whatever the split, so
-/// the split does not change any value. All memory comes from a ``DetectorScratch`` reused across detections.
+/// of equal size, one per thread of the scratch's ``WorkerTeam`` (BLAS set to one thread meanwhile:
+/// ``BLASThreads/withSingleThread(_:)``). Every cell is computed from the same taps in the same order whatever
+/// the split, so the split does not change any value. All memory comes from a ``DetectorScratch`` reused
+/// across detections, and every split and GEMM chunk is worked out once per frame size (``Plan``), so a pass
+/// allocates nothing (GEMM shapes avoid OpenBLAS's allocating path too: ``GEMMShape``).
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
     static let chunkFloats = 1 << 18
     /// Fewest cells per worker worth a thread of its own.
     static let minimumCellsPerWorker = 256
+    /// Fewest stored input cells per worker worth a thread of its own for the tap products.
+    static let minimumTapCellsPerWorker = 4096
 
     /// How a layer is computed.
     enum Method: Equatable, Sendable {
@@ -62,8 +64,8 @@ enum MaskedNetwork {
     static func scatters(_ m: Method) -> Bool { m == .im2col || m == .phased }
 
     /// Everything about running the layers that depends only on the pyramid layout and the kept levels:
-    /// grids, where each output is stored, block sizes, and each layer's work split between the workers.
-    /// Built once per frame size (``DetectionPlan``) and reused for every frame of that size.
+    /// grids, where each output is stored, block sizes, and each layer's work split between the workers and
+    /// cut into GEMMs. Built once per frame size (``DetectionPlan``) and reused for every frame of that size.
     struct Plan: Sendable {
         /// One layer's share of the work.
         struct Layer: Sendable {
@@ -72,18 +74,29 @@ enum MaskedNetwork {
             let outGrid: (h: Int, w: Int)
             let input: PlaneGeometry
             let output: PlaneGeometry
-            /// Runs of output cells per worker (im2col, phased, taps), or 2×2 tile runs (Winograd).
-            let pieces: [[(y: Int, x0: Int, x1: Int)]]
-            let tiles: [[Winograd5x5.TileRun]]
-            var parts: Int { max(pieces.count, tiles.count) }
+            /// Per worker (taps): runs of output cells, each summed in one go.
+            let pieces: [[CellSpan]]
+            /// Per worker (im2col, phased): runs of output cells cut into im2col chunks, one GEMM each.
+            let chunks: [Batches<CellSpan>]
+            /// Per worker (Winograd): runs of 2×2 output tiles cut into GEMM batches.
+            let tiles: [Batches<Winograd5x5.TileRun>]
+            /// Per worker (taps): its columns (stored input cells) of the tap-product GEMM; every bound but the
+            /// last is a multiple of 16, so a padded last GEMM stays within its own columns.
+            let tapColumns: [Range<Int>]
+            /// Floats between two taps' planes of products: the stored input cells rounded up to 16, room for
+            /// the padded columns of a small GEMM (``GEMMShape``).
+            let tapStride: Int
             /// Multiply-adds performed (Winograd and tap products: those of their GEMMs).
             let multiplyAdds: Int
+            /// Parallel parts of the layer's main step.
+            var parts: Int { max(pieces.count, chunks.count, tiles.count) }
         }
         let layers: [Layer]
         let workers: Int
         let mapCounts: (a: Int, b: Int)
-        /// Floats of the tap products of a one-output-channel layer (`k² ×` its stored input cells).
+        /// Floats of the tap products of a one-output-channel layer (`k² ×` its padded stored input cells).
         let tapCount: Int
+        /// Floats per worker: im2col columns (or Winograd's, or tap sums') scratch, then GEMM products.
         let colsPer: Int, prodPer: Int
         /// Where the score map is stored.
         var scoreGeometry: PlaneGeometry { layers.last?.output ?? PlaneGeometry(rows: 0, columns: 0) }
@@ -101,40 +114,60 @@ enum MaskedNetwork {
             for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
             var geometries = [geometry]
             var counts = [0, 0]
-            var taps = 0
+            var taps = 0, cols = 1, prod = 1
             var layers: [Layer] = []
             for (i, layer) in convs.enumerated() {
                 let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < convs.count && how[i + 1] == .phased)
                 geometries.append(g)
                 counts[i % 2] = max(counts[i % 2], layer.outChannels * g.count)
-                if how[i] == .taps { taps = max(taps, layer.kernel * layer.kernel * geometries[i].count) }
                 let spans = masks[i + 1].spans
                 var total = 0
                 for s in spans { total += s.x1 - s.x0 }
                 let parts = max(1, min(workers, total / minimumCellsPerWorker))
-                let tiles = how[i] == .winograd ? tileRuns(spans, parts: parts) : []
-                var tileCount = 0
-                for piece in tiles { for run in piece { tileCount += run.count } }
+                var pieces: [[CellSpan]] = [], chunks: [Batches<CellSpan>] = [], tiles: [Batches<Winograd5x5.TileRun>] = []
+                var tapColumns: [Range<Int>] = [], tapStride = 0
                 // Multiply-adds performed: Winograd's GEMMs per tile, the tap GEMM per stored input cell.
                 let macs: Int
                 switch how[i] {
-                case .winograd: macs = tileCount * 36 * layer.inChannels * layer.outChannels
-                case .taps: macs = geometries[i].count * layer.kernel * layer.kernel * layer.inChannels
-                case .im2col, .phased: macs = total * layer.patchSize * layer.outChannels
+                case .winograd:
+                    let wino = layer.winograd!
+                    tiles = tileRuns(spans, parts: parts).map(Winograd5x5.batches)
+                    macs = tiles.reduce(0) { $0 + $1.items } * 36 * layer.inChannels * layer.outChannels
+                    cols = max(cols, wino.scratchCount)
+                case .taps:
+                    pieces = split(spans, parts: parts)
+                    let cells = geometries[i].count, k2 = layer.kernel * layer.kernel
+                    tapStride = (cells + 15) & ~15
+                    tapColumns = tapSplit(cells, parts: max(1, min(workers, cells / minimumTapCellsPerWorker)))
+                    taps = max(taps, k2 * tapStride)
+                    for c in tapColumns {
+                        // A padded GEMM reads its input from a zero-padded copy in the worker's scratch.
+                        let ld = GEMMShape.paddedColumns(c.count, rows: k2, depth: layer.inChannels)
+                        if ld > c.count { cols = max(cols, layer.inChannels * ld) }
+                    }
+                    cols = max(cols, grids[i + 1].w)  // one row of sums
+                    macs = cells * k2 * layer.inChannels
+                case .im2col, .phased:
+                    let chunk = max(64, chunkFloats / layer.patchSize)
+                    chunks = split(spans, parts: parts).map { piece in
+                        Batches(piece, limit: chunk, length: { $0.x1 - $0.x0 }) { s, offset, count in
+                            (s.y, s.x0 + offset, s.x0 + offset + count)
+                        }
+                    }
+                    // A chunk's GEMM may be padded to a multiple of 16 columns.
+                    cols = max(cols, layer.patchSize * (chunk + 15))
+                    prod = max(prod, layer.outChannels * (chunk + 15))
+                    macs = total * layer.patchSize * layer.outChannels
                 }
                 layers.append(Layer(method: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
-                                    output: g, pieces: how[i] == .winograd ? [] : split(spans, parts: parts),
-                                    tiles: tiles, multiplyAdds: macs))
+                                    output: g, pieces: pieces, chunks: chunks, tiles: tiles, tapColumns: tapColumns,
+                                    tapStride: tapStride, multiplyAdds: macs))
             }
             self.layers = layers
             mapCounts = (counts[0], counts[1])
             tapCount = taps
-            let maxOut = convs.map(\.outChannels).max() ?? 1
-            let minPatch = convs.map(\.patchSize).min() ?? 1
-            let maxChunk = max(64, chunkFloats / max(1, minPatch))
-            colsPer = max(chunkFloats, 64 * (convs.map(\.patchSize).max() ?? 1),
-                          convs.map { $0.winograd?.scratchCount ?? 0 }.max() ?? 0)
-            prodPer = maxChunk * maxOut
+            colsPer = cols
+            prodPer = prod
         }
     }
 
@@ -148,47 +181,62 @@ enum MaskedNetwork {
 
     private static func runLayers<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>,
                                      scratch: DetectorScratch, _ body: (UnsafePointer<Float>) -> R) -> R? {
-        let workers = plan.workers
-        let colsPer = plan.colsPer, prodPer = plan.prodPer
+        let team = scratch.team
+        let workers = max(plan.workers, team.size)
         guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a),
               let mapB = scratch.block(.mapB, count: plan.mapCounts.b),
-              let tapBase = scratch.block(.taps, count: plan.tapCount),
-              let workBase = scratch.block(.workers, count: workers * (colsPer + prodPer)) else { return nil }
-        let shared = SharedPointer(base: workBase), products = SharedPointer(base: tapBase)
+              let products = scratch.block(.taps, count: plan.tapCount),
+              let perWorker = scratch.block(.workers, count: workers * (plan.colsPer + plan.prodPer)) else { return nil }
+        team.run(Pass(convs: convs, plan: plan, input: UnsafeMutablePointer(mutating: input), mapA: mapA, mapB: mapB,
+                      products: products, perWorker: perWorker))
+        let scores = convs.isEmpty ? UnsafeMutablePointer(mutating: input) : (convs.count % 2 == 1 ? mapA : mapB)
+        return body(UnsafePointer(scores))
+    }
 
-        var current = UnsafeMutablePointer(mutating: input)
-        for (index, layer) in convs.enumerated() {
-            let step = plan.layers[index]
-            let next = index % 2 == 0 ? mapA : mapB
-            let src = SharedPointer(base: current), dst = SharedPointer(base: next)
-            if step.method == .taps {
-                // Every tap's product at every stored input cell: one GEMM, its columns split between the cores.
-                let cells = step.input.count, parts = max(1, min(workers, cells / 4096))
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    tapProducts(layer, input: UnsafePointer(src.base), cells: cells,
-                                columns: (cells * p / parts)..<(cells * (p + 1) / parts), into: products.base)
-                }
-            }
-            let work = { @Sendable (p: Int) in
-                let cols = shared.base + p * (colsPer + prodPer)
-                let input = FeatureMap(base: src.base, grid: step.grid, geometry: step.input)
-                let output = FeatureMap(base: dst.base, grid: step.outGrid, geometry: step.output)
+    /// One pass through the layers: a single region of the scratch's ``WorkerTeam``. Each thread computes its
+    /// parts of a layer (part `index`, `index + team size`, …; the plan has one part per worker), then waits
+    /// at the barrier until the layer's map is complete before the next layer reads it. Maps alternate
+    /// between `mapA` (even layers' outputs) and `mapB`.
+    private struct Pass: TeamWork {
+        let convs: [MMODConvolution]
+        let plan: Plan
+        let input, mapA, mapB, products, perWorker: UnsafeMutablePointer<Float>
+
+        func run(_ context: TeamContext) {
+            let me = context.part.index, team = context.part.count
+            let cols = perWorker + me * (plan.colsPer + plan.prodPer), prod = cols + plan.colsPer
+            var current = input
+            for (index, layer) in convs.enumerated() {
+                if index > 0 { context.sync() }
+                let step = plan.layers[index]
+                let next = index % 2 == 0 ? mapA : mapB
+                let inMap = FeatureMap(base: current, grid: step.grid, geometry: step.input)
+                let outMap = FeatureMap(base: next, grid: step.outGrid, geometry: step.output)
                 switch step.method {
                 case .winograd:
-                    layer.winograd!.forward(step.tiles[p], input: input, output: output, scratch: cols)
+                    for p in stride(from: me, to: step.tiles.count, by: team) {
+                        layer.winograd!.forward(step.tiles[p], input: inMap, output: outMap, scratch: cols)
+                    }
                 case .taps:
-                    sumTaps(layer, step.pieces[p], products: UnsafePointer(products.base), input: input, output: output,
-                            scratch: cols)
+                    // Every tap's product at every stored input cell, then each cell's sum of its taps.
+                    for p in stride(from: me, to: step.tapColumns.count, by: team) {
+                        tapProducts(layer, input: current, cells: step.input.count, columns: step.tapColumns[p],
+                                    stride: step.tapStride, into: products, scratch: cols)
+                    }
+                    context.sync()
+                    for p in stride(from: me, to: step.pieces.count, by: team) {
+                        sumTaps(layer, step.pieces[p], products: products, stride: step.tapStride, input: inMap,
+                                output: outMap, scratch: cols)
+                    }
                 case .im2col, .phased:
-                    let chunk = max(64, chunkFloats / layer.patchSize)
-                    gemm(layer, step.pieces[p], chunk: chunk, phased: step.method == .phased, input: input,
-                         cols: cols, prod: cols + colsPer, output: output)
+                    for p in stride(from: me, to: step.chunks.count, by: team) {
+                        gemm(layer, step.chunks[p], phased: step.method == .phased, input: inMap, cols: cols,
+                             prod: prod, output: outMap)
+                    }
                 }
+                current = next
             }
-            if step.parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: step.parts, execute: work) }
-            current = next
         }
-        return body(UnsafePointer(current))
     }
 
     /// Splits runs of `lengths[r]` items, in order, into `parts` contiguous pieces of (nearly) equal size;
@@ -210,8 +258,8 @@ enum MaskedNetwork {
     }
 
     /// Splits the row-major runs of cells into `parts` contiguous pieces of (nearly) equal size.
-    static func split(_ spans: [(y: Int, x0: Int, x1: Int)], parts: Int) -> [[(y: Int, x0: Int, x1: Int)]] {
-        var pieces: [[(y: Int, x0: Int, x1: Int)]] = Array(repeating: [], count: parts)
+    static func split(_ spans: [CellSpan], parts: Int) -> [[CellSpan]] {
+        var pieces: [[CellSpan]] = Array(repeating: [], count: parts)
         share(spans.map { $0.x1 - $0.x0 }, parts: parts) { piece, run, offset, count in
             let s = spans[run]
             pieces[piece].append((s.y, s.x0 + offset, s.x0 + offset + count))
@@ -221,7 +269,7 @@ enum MaskedNetwork {
 
     /// The 2×2 tiles of a block-aligned mask (the spans of its even rows), split into `parts` pieces of
     /// (nearly) equal tile count.
-    static func tileRuns(_ spans: [(y: Int, x0: Int, x1: Int)], parts: Int) -> [[Winograd5x5.TileRun]] {
+    static func tileRuns(_ spans: [CellSpan], parts: Int) -> [[Winograd5x5.TileRun]] {
         let rows = spans.filter { $0.y & 1 == 0 }
         var pieces: [[Winograd5x5.TileRun]] = Array(repeating: [], count: parts)
         share(rows.map { ($0.x1 - $0.x0 + 1) / 2 }, parts: parts) { piece, run, offset, count in
@@ -230,43 +278,41 @@ enum MaskedNetwork {
         return pieces
     }
 
-    /// im2col, `cblas_sgemm` and scatter over `spans`, `chunk` cells at a time.
-    private static func gemm(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)], chunk: Int, phased: Bool,
-                             input: FeatureMap, cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>,
-                             output: FeatureMap) {
-        let k = layer.patchSize
-        var spanIndex = 0, spanOffset = 0
-        var segments: [(y: Int, x0: Int, x1: Int)] = []
-        segments.reserveCapacity(64)
-        while spanIndex < spans.count {
-            segments.removeAll(keepingCapacity: true)
-            var n = 0
-            while spanIndex < spans.count && n < chunk {
-                let s = spans[spanIndex]
-                let start = s.x0 + spanOffset
-                let take = min(s.x1 - start, chunk - n)
-                segments.append((s.y, start, start + take))
-                n += take
-                if start + take == s.x1 { spanIndex += 1; spanOffset = 0 } else { spanOffset += take }
-            }
-            if phased {
-                im2colPhased(layer, input, segments: segments, into: cols)
-            } else {
-                im2col(layer, input, segments: segments, n: n, into: cols)
-            }
+    /// `0 ..< cells` in `parts` contiguous ranges of (nearly) equal size whose inner bounds are multiples of 16.
+    static func tapSplit(_ cells: Int, parts: Int) -> [Range<Int>] {
+        let bound = { (p: Int) in p == parts ? cells : (cells * p / parts) & ~15 }
+        return (0..<parts).map { bound($0)..<bound($0 + 1) }
+    }
+
+    /// im2col, `cblas_sgemm` and scatter over the chunks of `work`. A chunk of `n` cells is laid out with
+    /// ``GEMMShape/paddedColumns(_:rows:depth:)`` columns (the padding zero, its products unused).
+    private static func gemm(_ layer: MMODConvolution, _ work: Batches<CellSpan>, phased: Bool, input: FeatureMap,
+                             cols: UnsafeMutablePointer<Float>, prod: UnsafeMutablePointer<Float>, output: FeatureMap) {
+        let k = layer.patchSize, m = layer.outChannels
+        work.runs.withUnsafeBufferPointer { runs in
             layer.weights.withUnsafeBufferPointer { wts in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(layer.outChannels), Int32(n),
-                            Int32(k), 1, wts.baseAddress!, Int32(k), cols, Int32(n), 0, prod, Int32(n))
+                for batch in work.batches {
+                    let segments = UnsafeBufferPointer(rebasing: runs[batch.runs])
+                    let n = batch.items, ld = GEMMShape.paddedColumns(n, rows: m, depth: k)
+                    if phased {
+                        im2colPhased(layer, input, segments: segments, n: n, ld: ld, into: cols)
+                    } else {
+                        im2col(layer, input, segments: segments, n: n, ld: ld, into: cols)
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(ld), Int32(k), 1,
+                                wts.baseAddress!, Int32(k), cols, Int32(ld), 0, prod, Int32(ld))
+                    scatter(layer, prod, ld: ld, segments: segments, into: output)
+                }
             }
-            scatter(layer, prod, n: n, segments: segments, into: output)
         }
     }
 
     /// im2col of a stride-2, unpadded layer from phase planes: input cell `(2y + ky, 2x + kx)` has the phase
     /// `(ky & 1, kx & 1)`, and consecutive `x` are consecutive floats of it, so each row of a segment is one copy.
+    /// Rows are `ld` floats apart, `n` cells and then `ld − n` zeros.
     @inline(__always)
-    private static func im2colPhased(_ layer: MMODConvolution, _ input: FeatureMap,
-                                     segments: [(y: Int, x0: Int, x1: Int)], into dst: UnsafeMutablePointer<Float>) {
+    private static func im2colPhased(_ layer: MMODConvolution, _ input: FeatureMap, segments: UnsafeBufferPointer<CellSpan>,
+                                     n: Int, ld: Int, into dst: UnsafeMutablePointer<Float>) {
         let kk = layer.kernel, g = input.geometry
         var d = dst
         for ci in 0..<layer.inChannels {
@@ -278,31 +324,48 @@ enum MaskedNetwork {
                         d.update(from: plane + g.rowOffset(2 * seg.y + ky) + g.columnOffset(2 * seg.x0 + kx), count: count)
                         d += count
                     }
+                    if ld > n {
+                        d.update(repeating: 0, count: ld - n)
+                        d += ld - n
+                    }
                 }
             }
         }
     }
 
     /// `products[t][c] = Σ_ci w[ci][t] · input[ci][c]` for every tap `t` and stored input cell `c` in
-    /// `columns` (row-major input, `cells` floats per channel plane; products stored the same way).
+    /// `columns` (row-major input, `cells` floats per channel plane; products `stride` floats per tap plane).
+    /// A GEMM that ``GEMMShape`` pads reads a zero-padded copy of its input columns from `scratch` and writes
+    /// its padding columns past `columns` — within the plane stride, whose inner column bounds are multiples of 16.
     private static func tapProducts(_ layer: MMODConvolution, input: UnsafePointer<Float>, cells: Int,
-                                    columns: Range<Int>, into products: UnsafeMutablePointer<Float>) {
+                                    columns: Range<Int>, stride: Int, into products: UnsafeMutablePointer<Float>,
+                                    scratch: UnsafeMutablePointer<Float>) {
         guard !columns.isEmpty, let w = layer.tapWeights else { return }
-        let taps = layer.kernel * layer.kernel
+        let taps = layer.kernel * layer.kernel, cin = layer.inChannels, n = columns.count
+        let ld = GEMMShape.paddedColumns(n, rows: taps, depth: cin)
+        var b = input + columns.lowerBound, ldb = cells
+        if ld > n {
+            for ci in 0..<cin {
+                let d = scratch + ci * ld
+                d.update(from: input + ci * cells + columns.lowerBound, count: n)
+                (d + n).update(repeating: 0, count: ld - n)
+            }
+            b = UnsafePointer(scratch)
+            ldb = ld
+        }
         w.withUnsafeBufferPointer { wt in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(taps), Int32(columns.count), Int32(layer.inChannels),
-                        1, wt.baseAddress!, Int32(layer.inChannels), input + columns.lowerBound, Int32(cells), 0,
-                        products + columns.lowerBound, Int32(cells))
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(taps), Int32(ld), Int32(cin),
+                        1, wt.baseAddress!, Int32(cin), b, Int32(ldb), 0, products + columns.lowerBound, Int32(stride))
         }
     }
 
     /// Each output cell of a one-output-channel, stride-1 layer: the bias plus its taps' products (taps that
     /// fall outside the grid read zero), a row of cells at a time in SIMD registers.
-    private static func sumTaps(_ layer: MMODConvolution, _ spans: [(y: Int, x0: Int, x1: Int)],
-                                products: UnsafePointer<Float>, input: FeatureMap, output: FeatureMap,
+    private static func sumTaps(_ layer: MMODConvolution, _ spans: [CellSpan], products: UnsafePointer<Float>,
+                                stride plane: Int, input: FeatureMap, output: FeatureMap,
                                 scratch acc: UnsafeMutablePointer<Float>) {
         let kk = layer.kernel, p = layer.pad, g = input.geometry, h = input.grid.h, w = input.grid.w
-        let plane = g.count, bias = layer.bias[0]
+        let bias = layer.bias[0]
         for s in spans {
             let n = s.x1 - s.x0
             acc.update(repeating: bias, count: n)
@@ -335,17 +398,18 @@ enum MaskedNetwork {
         }
     }
 
-    /// General im2col over row-major input (zero outside the grid).
+    /// General im2col over row-major input (zero outside the grid); rows `ld` floats apart, `n` cells and
+    /// then `ld − n` zeros.
     @inline(__always)
-    private static func im2col(_ layer: MMODConvolution, _ input: FeatureMap,
-                               segments: [(y: Int, x0: Int, x1: Int)], n: Int, into dst: UnsafeMutablePointer<Float>) {
+    private static func im2col(_ layer: MMODConvolution, _ input: FeatureMap, segments: UnsafeBufferPointer<CellSpan>,
+                               n: Int, ld: Int, into dst: UnsafeMutablePointer<Float>) {
         precondition(!input.geometry.phased)
         let s = layer.stride, p = layer.pad, kk = layer.kernel, h = input.grid.h, w = input.grid.w
         var row = 0
         for ci in 0..<layer.inChannels {
             for ky in 0..<kk {
                 for kx in 0..<kk {
-                    var d = dst + row * n
+                    var d = dst + row * ld
                     row += 1
                     for seg in segments {
                         let count = seg.x1 - seg.x0
@@ -372,20 +436,21 @@ enum MaskedNetwork {
                         while x < seg.x1 { d[x - seg.x0] = 0; x += 1 }
                         d += count
                     }
+                    if ld > n { d.update(repeating: 0, count: ld - n) }
                 }
             }
         }
     }
 
-    /// Adds the bias (and ReLU) to the GEMM products and writes them to their cells — row-major, or as
-    /// phase planes for a stride-2 next layer (even columns to one plane, odd to the other).
+    /// Adds the bias (and ReLU) to the GEMM products (`ld` floats per output channel) and writes them to their
+    /// cells — row-major, or as phase planes for a stride-2 next layer (even columns to one plane, odd to the other).
     @inline(__always)
-    private static func scatter(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, n: Int,
-                                segments: [(y: Int, x0: Int, x1: Int)], into output: FeatureMap) {
+    private static func scatter(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, ld: Int,
+                                segments: UnsafeBufferPointer<CellSpan>, into output: FeatureMap) {
         let g = output.geometry
         for co in 0..<layer.outChannels {
             let b = layer.bias[co]
-            var srcRow = prod + co * n
+            var srcRow = prod + co * ld
             for seg in segments {
                 let row = output.row(channel: co, y: seg.y)
                 for parity in 0..<(g.phased ? 2 : 1) {

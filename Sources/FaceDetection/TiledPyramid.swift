@@ -1,5 +1,6 @@
 import Foundation
 import FaceImaging
+import NeuralCore
 
 /// The geometry of dlib's tiled image pyramid (`compute_tiled_image_pyramid_details` with `pyramid_down<6>`):
 /// level 0 is the image, each next level `floor(5/6 ·)` of the previous one in both axes, down to the last
@@ -96,14 +97,10 @@ struct PyramidLayout: Sendable, Equatable {
 /// a row of level `i` pulls the rows of level `i − 1` it reads (dlib's `y` only grows, so each row is
 /// computed once). Only the rows the network reads (``Plan``) are written into the tensor: a detection
 /// that searches the small levels never stores the large ones it resamples through — those would be a
-/// third of a frame's working memory. The three colour planes run in parallel. All per-level tables live
+/// third of a frame's working memory. The three colour planes run in parallel (on the detection's
+/// ``WorkerTeam``). All per-level tables live
 /// in flat arrays of the plan, read through raw pointers in the row loop.
 enum PyramidBuilder {
-    /// Plane memory shared by the channel workers (each writes its own plane only).
-    private struct SharedFloats: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
-    /// The image pixels, read by the channel workers.
-    private struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
-
     /// One level of the cascade (plain values: offsets into the plan's flat tables).
     struct Level: Sendable {
         /// The tile, in tensor coordinates.
@@ -130,12 +127,7 @@ enum PyramidBuilder {
         /// Ring floats per channel: two rows of every level.
         let ringFloats: Int
         /// The tensor rectangles written (tiles clipped to their stored rows).
-        var storedRects: [PixelRect] {
-            levels.compactMap { l in
-                l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
-                                                       right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
-            }
-        }
+        let storedRects: [PixelRect]
 
         /// - Parameter needed: the tensor cells the network reads (nil: every tile row is stored).
         init(layout: PyramidLayout, geometry: PlaneGeometry, needed: CellMask?) {
@@ -190,24 +182,40 @@ enum PyramidBuilder {
                 ring += 2 * r.width
             }
             self.levels = levels
+            storedRects = levels.compactMap { l in
+                l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
+                                                       right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
+            }
             self.out = out; self.left = left; self.fraction = fraction
             ringFloats = ring
         }
     }
 
-    /// Fills the stored rows of `plan` for `image`.
+    /// Fills the stored rows of `plan` for `image`, the three colour planes shared out between the threads of
+    /// `team`.
     /// - Parameters:
     ///   - planes: 3 planes of `plan.geometry`, zero outside the stored rows (which are overwritten whole).
     ///   - rings: `3 · plan.ringFloats` floats of working memory.
     static func fill(_ image: Image, plan: Plan, means: (r: Float, g: Float, b: Float),
-                     into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>) {
+                     into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>, team: WorkerTeam) {
         guard let first = plan.levels.first else { return }
         precondition(first.rect.width == image.width && first.rect.height == image.height)
-        let base = SharedFloats(base: planes), ringBase = SharedFloats(base: rings)
-        let mean = SIMD4<Float>(means.r, means.g, means.b, 0)
         image.pixels.withUnsafeBufferPointer { px in
-            let pixels = SharedBytes(base: px.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: 3) { c in
+            team.run(Fill(plan: plan, image: px.baseAddress!, width: image.width, channels: image.channels,
+                          means: SIMD4(means.r, means.g, means.b, 0), planes: planes, rings: rings))
+        }
+    }
+
+    /// The pyramid as one region of a ``WorkerTeam``: each thread runs the cascades of its colour planes.
+    private struct Fill: TeamWork {
+        let plan: Plan
+        let image: UnsafePointer<UInt8>
+        let width: Int, channels: Int
+        let means: SIMD4<Float>
+        let planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>
+
+        func run(_ context: TeamContext) {
+            for c in context.range(3) {
                 plan.levels.withUnsafeBufferPointer { levels in
                 plan.out.withUnsafeBufferPointer { out in
                 plan.left.withUnsafeBufferPointer { left in
@@ -215,15 +223,15 @@ enum PyramidBuilder {
                     withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
                     withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
                     withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
-                        var at = ringBase.base + c * plan.ringFloats
+                        var at = rings + c * plan.ringFloats
                         for i in 0..<levels.count {
                             produced[i] = 0; y[i] = -levels[i].yScale
                             ring[i] = at; at += 2 * levels[i].rect.width
                         }
                         let cascade = Cascade(levels: levels, out: out.baseAddress!, left: left.baseAddress!,
                                               fraction: fraction.baseAddress!, geometry: plan.geometry,
-                                              image: pixels.base, width: image.width, channels: image.channels,
-                                              channel: c, mean: mean[c], plane: base.base + c * plan.geometry.count,
+                                              image: image, width: width, channels: channels,
+                                              channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
                                               ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
                         cascade.run()
                     }

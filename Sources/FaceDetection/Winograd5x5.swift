@@ -27,7 +27,8 @@ struct Winograd5x5: Sendable {
     }
 
     /// Tiles per GEMM batch: the transformed input and products of a batch (36·(in + out)·tiles floats)
-    /// stay within about 1 MB, the L2 cache of one core.
+    /// stay within about 1 MB, the L2 cache of one core. A multiple of 16, so that a batch's GEMMs, padded to
+    /// a multiple of 16 tiles (``GEMMShape``), fit in its rows.
     static let tilesPerBatch = 64
     /// Batch row stride: room for the 8-lane stores that run past a batch's last tile.
     static let batchStride = tilesPerBatch + 8
@@ -78,45 +79,58 @@ struct Winograd5x5: Sendable {
         return 36 * (inChannels + outChannels) * s + 4 * (s + 24) + 36 * s
     }
 
-    /// Convolves the tiles of `runs` (one worker's share) from the `inChannels` row-major planes of `input`
-    /// into the `outChannels` row-major planes of `output` (same grid; cells outside it are not written).
-    func forward(_ runs: [TileRun], input: FeatureMap, output: FeatureMap, scratch: UnsafeMutablePointer<Float>) {
+    /// Convolves the tiles of `work` (one worker's share, cut into batches of at most ``tilesPerBatch`` tiles)
+    /// from the `inChannels` row-major planes of `input` into the `outChannels` row-major planes of `output`
+    /// (same grid; cells outside it are not written).
+    ///
+    /// Each batch's GEMMs run on its tile count rounded up to a multiple of 16 (``GEMMShape``), with the
+    /// transformed input of the padding tiles set to zero.
+    func forward(_ work: Batches<TileRun>, input: FeatureMap, output: FeatureMap, scratch: UnsafeMutablePointer<Float>) {
         precondition(!input.geometry.phased && !output.geometry.phased)
         let s = Self.batchStride, c = inChannels, k = outChannels
         let v = scratch, m = v + 36 * c * s
         let line = m + 36 * k * s, even = line + 2 * (s + 24), odd = even + s + 24, hb = odd + s + 24
-        var batch: [(run: TileRun, t0: Int)] = []
-        batch.reserveCapacity(16)
-        var runIndex = 0, runOffset = 0
-        while runIndex < runs.count {
-            batch.removeAll(keepingCapacity: true)
-            var n = 0
-            while runIndex < runs.count && n < Self.tilesPerBatch {
-                let r = runs[runIndex]
-                let take = min(r.count - runOffset, Self.tilesPerBatch - n)
-                batch.append((TileRun(y: r.y, x0: r.x0 + 2 * runOffset, count: take), n))
-                n += take
-                if runOffset + take == r.count { runIndex += 1; runOffset = 0 } else { runOffset += take }
-            }
-            for ch in 0..<c {
-                for (run, t0) in batch {
-                    inputTransform(run, input: input, channel: ch, line: line, even: even, odd: odd, hb: hb,
-                                   into: v + ch * s + t0, eStride: c * s)
-                }
-            }
+        work.runs.withUnsafeBufferPointer { allRuns in
             u.withUnsafeBufferPointer { ub in
-                for e in 0..<36 {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(n), Int32(c), 1,
-                                ub.baseAddress! + e * k * c, Int32(c), v + e * c * s, Int32(s), 0,
-                                m + e * k * s, Int32(s))
+                for batch in work.batches {
+                    let runs = UnsafeBufferPointer(rebasing: allRuns[batch.runs])
+                    let n = batch.items
+                    let columns = GEMMShape.paddedColumns(n, rows: k, depth: c)
+                    assert(columns <= s)
+                    for ch in 0..<c {
+                        var t0 = 0
+                        for run in runs {
+                            inputTransform(run, input: input, channel: ch, line: line, even: even, odd: odd, hb: hb,
+                                           into: v + ch * s + t0, eStride: c * s)
+                            t0 += run.count
+                        }
+                    }
+                    // Padding tiles read zero (the transforms above may have left up to 7 lanes of junk there).
+                    if columns > n {
+                        for row in 0..<(36 * c) { (v + row * s + n).update(repeating: 0, count: columns - n) }
+                    }
+                    for e in 0..<36 {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c), 1,
+                                    ub.baseAddress! + e * k * c, Int32(c), v + e * c * s, Int32(s), 0,
+                                    m + e * k * s, Int32(s))
+                    }
+                    for co in 0..<k {
+                        let b = bias[co]
+                        var t0 = 0
+                        for run in runs {
+                            outputTransform(run, m + co * s + t0, eStride: k * s, bias: b, into: output, channel: co)
+                            t0 += run.count
+                        }
+                    }
                 }
             }
-            for co in 0..<k {
-                let b = bias[co]
-                for (run, t0) in batch {
-                    outputTransform(run, m + co * s + t0, eStride: k * s, bias: b, into: output, channel: co)
-                }
-            }
+        }
+    }
+
+    /// Cuts tile runs into GEMM batches of at most ``tilesPerBatch`` tiles.
+    static func batches(_ runs: [TileRun]) -> Batches<TileRun> {
+        Batches(runs, limit: tilesPerBatch, length: \.count) { run, offset, count in
+            TileRun(y: run.y, x0: run.x0 + 2 * offset, count: count)
         }
     }
 
