@@ -4,7 +4,8 @@
 #   2. a short libFuzzer run over the container parsers and decoders (Scripts/fuzz.sh, 60 s);
 #   3. one release build of everything (testing enabled, so the numeric tests run the real models at speed);
 #   4. the benchmark regression check: every stage's median as a ratio to an sgemm anchor timed in the same
-#      run, against Benchmarks/baseline.json; a stage more than 2× its baseline ratio fails;
+#      run, against Benchmarks/baseline.json; a stage more than 2× its baseline ratio fails; then the
+#      steady-state allocations per call of each stage against their limits (Scripts/count-allocations.sh);
 #   5. the unit, parity and end-to-end tests (swift test, on the build of step 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,8 @@ fi
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)|warning:|^ *[0-9]* *\||^ *\|' || true
 if [ "${MYNAFACE_SKIP_BENCH:-0}" != 1 ]; then
-  "$(swift build "${flags[@]}" --show-bin-path)/mynaface" bench --seconds 0.3 --min-iterations 3 \
-      --check Benchmarks/baseline.json --tolerance 2.0
+  bin="$(swift build "${flags[@]}" --show-bin-path)/mynaface"
+  "$bin" bench --seconds 0.3 --min-iterations 3 --check Benchmarks/baseline.json --tolerance 2.0
+  bash Scripts/count-allocations.sh "$bin" --check
 fi
 swift test "${flags[@]}" --skip-build
