@@ -88,7 +88,7 @@ extension ResNetModel {
     /// GEMM columns or channels, Winograd by input channel, matrix and output channel, pooling and residual
     /// adds by channel), with a barrier between phases; BLAS must be single-threaded meanwhile. Results depend
     /// on the team size only through float rounding (BLAS may block a narrower GEMM differently); for one
-    /// size they are always the same. `arena` must have been sized with ``prepare(_:n:parts:)``.
+    /// size they are always the same. `arena` must have been sized with ``prepare(_:arena:n:parts:)``.
     func forward(chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, channels: UnsafeBufferPointer<Int>,
                  arena: Arena, context: TeamContext, output: UnsafeMutableBufferPointer<Float>) {
         let n = chips.count
