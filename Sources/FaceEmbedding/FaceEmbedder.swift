@@ -128,8 +128,9 @@ public struct FaceEmbedder: Sendable {
     /// One network pass over pinned chips, on the lease's team when it has one.
     private static func run(_ model: ResNetModel, chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>,
                             channels: UnsafeBufferPointer<Int>, lease: Lease, output: UnsafeMutableBufferPointer<Float>) {
-        ResNetModel.prepare(model, arena: lease.arena, n: chips.count, parts: lease.team?.size ?? 1)
-        let pass = ResNetModel.Pass(model: model, chips: chips, channels: channels, arena: lease.arena, output: output)
+        let need = ResNetModel.prepare(model, arena: lease.arena, n: chips.count, parts: lease.team?.size ?? 1)
+        let pass = ResNetModel.Pass(model: model, chips: chips, channels: channels, arena: lease.arena, need: need,
+                                    output: output)
         if let team = lease.team { team.run(pass) } else { pass.run(.serial) }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import NeuralCore
 
 extension ResNetModel {
-    /// Arena slots used by ``forward(chips:channels:arena:context:output:)``.
+    /// Arena slots used by ``forward(chips:channels:arena:need:context:output:)``.
     enum Slot: Int { case input = 0, x, t1, t2, t3, scratch, features }
     /// Every slot, in arena order (grown before any pointer is taken: growing one moves it).
     static let slots: [Slot] = [.input, .x, .t1, .t2, .t3, .scratch, .features]
@@ -88,12 +88,11 @@ extension ResNetModel {
     /// GEMM columns or channels, Winograd by input channel, matrix and output channel, pooling and residual
     /// adds by channel), with a barrier between phases; BLAS must be single-threaded meanwhile. Results depend
     /// on the team size only through float rounding (BLAS may block a narrower GEMM differently); for one
-    /// size they are always the same. `arena` must have been sized with ``prepare(_:arena:n:parts:)``.
+    /// size they are always the same. `arena` must have been grown to `need` by ``prepare(_:arena:n:parts:)``.
     func forward(chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, channels: UnsafeBufferPointer<Int>,
-                 arena: Arena, context: TeamContext, output: UnsafeMutableBufferPointer<Float>) {
+                 arena: Arena, need: BufferPlan, context: TeamContext, output: UnsafeMutableBufferPointer<Float>) {
         let n = chips.count
         precondition(n > 0 && output.count >= n * 128 && channels.count == n)
-        let need = Self.plan(self, n: n, parts: context.part.count)
         func buf(_ s: Slot) -> UnsafeMutableBufferPointer<Float> { arena.existingBuffer(s.rawValue, count: need[s]) }
         let input = buf(.input), xb = buf(.x), t1 = buf(.t1), t2 = buf(.t2), t3 = buf(.t3)
         let scratch = buf(.scratch), feat = buf(.features)
@@ -157,22 +156,25 @@ extension ResNetModel {
     }
 
     /// Grows `arena` for a batch of `n` chips run by `parts` threads (before a region starts: the threads
-    /// then only read the slots' addresses).
-    static func prepare(_ model: ResNetModel, arena: Arena, n: Int, parts: Int) {
+    /// then only read the slots' addresses) and returns the slot sizes.
+    static func prepare(_ model: ResNetModel, arena: Arena, n: Int, parts: Int) -> BufferPlan {
         let need = plan(model, n: n, parts: parts)
         for slot in slots { _ = arena.buffer(slot.rawValue, count: need[slot]) }
+        return need
     }
 
-    /// One pass as team work: every thread of the region runs ``forward(chips:channels:arena:context:output:)``.
+    /// One pass as team work: every thread of the region runs
+    /// ``forward(chips:channels:arena:need:context:output:)``.
     struct Pass: TeamWork {
         let model: ResNetModel
         let chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>
         let channels: UnsafeBufferPointer<Int>
         let arena: Arena
+        let need: BufferPlan
         let output: UnsafeMutableBufferPointer<Float>
 
         func run(_ context: TeamContext) {
-            model.forward(chips: chips, channels: channels, arena: arena, context: context, output: output)
+            model.forward(chips: chips, channels: channels, arena: arena, need: need, context: context, output: output)
         }
     }
 }

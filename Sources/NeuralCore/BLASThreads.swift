@@ -11,25 +11,26 @@ public enum BLASThreads {
     private typealias SetFn = @convention(c) (Int32) -> Void
     private typealias GetFn = @convention(c) () -> Int32
 
-    /// The process's global symbol scope (the main program and every library it loaded).
+    /// A symbol of the process's global scope (the main program and every library it loaded).
     private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
         guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
         return dlsym(handle, name)
     }
 
+    /// Looked up once: every embedding and detection sets and restores the count.
+    private static let setter = symbol("openblas_set_num_threads").map { unsafeBitCast($0, to: SetFn.self) }
+    private static let getter = symbol("openblas_get_num_threads").map { unsafeBitCast($0, to: GetFn.self) }
+
     /// Sets the number of threads BLAS calls may use. Returns false when the BLAS has no such control.
     @discardableResult
     public static func set(_ count: Int) -> Bool {
-        guard count > 0, let sym = symbol("openblas_set_num_threads") else { return false }
-        unsafeBitCast(sym, to: SetFn.self)(Int32(count))
+        guard count > 0, let setter else { return false }
+        setter(Int32(count))
         return true
     }
 
     /// The current BLAS thread count, or nil when unknown.
-    public static var current: Int? {
-        guard let sym = symbol("openblas_get_num_threads") else { return nil }
-        return Int(unsafeBitCast(sym, to: GetFn.self)())
-    }
+    public static var current: Int? { getter.map { Int($0()) } }
 
     /// Runs `body` with BLAS set to one thread, for code that runs its own threads (a ``WorkerTeam`` or
     /// `concurrentPerform`) so that the two thread pools do not compete for the cores. The previous count is
