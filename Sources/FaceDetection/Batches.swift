@@ -42,26 +42,3 @@ struct Batches<Run: Sendable>: Sendable {
     /// Total items.
     var items: Int { batches.reduce(0) { $0 + $1.items } }
 }
-
-/// GEMM shapes that keep OpenBLAS off its allocating path.
-///
-/// OpenBLAS (0.3.21, Skylake-X/Cooper Lake kernels) computes an SGEMM with `M·N·K ≤ 10⁶` in its small-matrix
-/// kernel, which `malloc`s a buffer on every call whose column-major `M` — the row-major column count `N` of
-/// `C` here — leaves a remainder of 1…8 modulo 16 (measured; remainders 0 and 9…15 do not allocate, larger
-/// products take the blocked path, which does not allocate either). The detector runs such GEMMs on the last,
-/// short chunk of a cell run, on Winograd's tile batches and on the tap products of small maps, so it pads
-/// their column count to a multiple of 16: the padding columns hold zeros and their products are ignored.
-/// A column of `C` depends only on the same column of `B`, so the real columns stay the same dot products;
-/// OpenBLAS then computes the last few with its 16-wide kernel instead of its narrow remainder kernel, which
-/// can change their last bit (float rounding, as any other choice of GEMM shape).
-enum GEMMShape {
-    /// The small-matrix kernel's limit on `M·N·K`.
-    static let smallKernelLimit = 1_000_000
-
-    /// The column count to run an `m × k · k × n` row-major SGEMM with: `n` rounded up to a multiple of 16
-    /// when OpenBLAS would take its small-matrix kernel, else `n`.
-    @inline(__always)
-    static func paddedColumns(_ n: Int, rows m: Int, depth k: Int) -> Int {
-        m * n * k <= smallKernelLimit ? (n + 15) & ~15 : n
-    }
-}

@@ -1,4 +1,5 @@
 import CBLAS
+import NeuralCore
 
 /// A 5×5, stride-1, pad-2 convolution of the MMOD network computed with Winograd's minimal filtering
 /// F(2×2, 5×5) over runs of 2×2 output tiles: 36 multiplications per tile instead of 100 (2.78× fewer),

@@ -2,6 +2,7 @@ import CBLAS
 import Foundation
 import Testing
 @testable import FaceDetection
+import NeuralCore
 import FaceImaging
 import TestSupport
 

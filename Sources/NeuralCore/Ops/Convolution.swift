@@ -181,9 +181,12 @@ public struct Convolution: Sendable {
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(k), 1, w.baseAddress! + rows.lowerBound * k,
                             Int32(k), b + cols.lowerBound, Int32(ldb), 0, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
             } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(cols.count), Int32(k),
-                            1, w.baseAddress! + rows.lowerBound * k, Int32(k), b + cols.lowerBound, Int32(ldb), 0,
-                            c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
+                // In blocks of OpenBLAS's small-matrix kernel: no packing copy of the weights or the im2col rows.
+                for (r, cc) in GEMMShape.blocks(rows: rows, columns: cols, depth: k, byColumns: byColumns) {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(cc.count), Int32(k),
+                                1, w.baseAddress! + r.lowerBound * k, Int32(k), b + cc.lowerBound, Int32(ldb), 0,
+                                c + r.lowerBound * ldc + cc.lowerBound, Int32(ldc))
+                }
             }
         }
         if applyEpilogue { epilogue(c, ldc: ldc, rows: rows, columns: cols) }

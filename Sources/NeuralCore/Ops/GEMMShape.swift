@@ -1,0 +1,91 @@
+/// GEMM shapes chosen for OpenBLAS's small-matrix kernel: no packing copy, and no allocation.
+///
+/// OpenBLAS (0.3.21, Skylake-X/Cooper Lake kernels) computes an SGEMM with `M·N·K ≤ 10⁶` in a small-matrix
+/// kernel that reads `A` and `B` where they are. A larger product takes the blocked path, which first copies
+/// both operands into packed panels: for the shapes of these networks — a few output channels over many
+/// im2col columns, or many weights over a few columns of a small map — that copy is a second pass over the
+/// largest operand and costs about as much as the multiply-adds. So the networks cut such a GEMM into blocks
+/// of the small kernel's size (``blocks(rows:columns:depth:byColumns:)``).
+///
+/// The small kernel `malloc`s a buffer on every call whose column-major `M` — the row-major column count `N`
+/// of `C` here — leaves a remainder of 1…8 modulo 16 (measured; remainders 0 and 9…15 do not allocate). Callers
+/// therefore run it on column counts rounded up to a multiple of 16 (``paddedColumns(_:rows:depth:)``, the
+/// padding columns zero and their products ignored), or on blocks whose column count does not leave such a
+/// remainder. A column of `C` depends only on the same column of `B`, so the real columns stay the same dot
+/// products; OpenBLAS may compute them with a different kernel width, which can change their last bit (float
+/// rounding, as any other choice of GEMM shape).
+public enum GEMMShape {
+    /// The small-matrix kernel's limit on `M·N·K`.
+    public static let smallKernelLimit = 1_000_000
+    /// Fewest columns per block when a GEMM is cut by columns.
+    public static let minimumBlockColumns = 64
+    /// Fewest rows per block when a GEMM is cut by rows.
+    public static let minimumBlockRows = 8
+
+    /// The column count to run an `m × k · k × n` row-major SGEMM with: `n` rounded up to a multiple of 16
+    /// when OpenBLAS would take its small-matrix kernel, else `n`.
+    @inline(__always)
+    public static func paddedColumns(_ n: Int, rows m: Int, depth k: Int) -> Int {
+        m * n * k <= smallKernelLimit ? (n + 15) & ~15 : n
+    }
+
+    /// Whether the small kernel allocates for a row-major column count `n`.
+    @inline(__always)
+    public static func allocates(columns n: Int) -> Bool {
+        let r = n & 15
+        return r >= 1 && r <= 8
+    }
+
+    /// The blocks to compute `C[rows, columns] = A[rows, :] · B[:, columns]` (`depth` = K) with, in order.
+    ///
+    /// A GEMM within the small kernel's limit is one block. A larger one is cut along `columns` (when
+    /// `byColumns`) into blocks of an equal multiple of 16 columns — the last block ends at the last column and
+    /// may overlap the one before, which it then recomputes — or along `rows` into blocks of equal height; it
+    /// stays whole when the blocks would be narrower than ``minimumBlockColumns`` or lower than
+    /// ``minimumBlockRows`` (too little work per call), or when row blocks would have an allocating column count.
+    public static func blocks(rows: Range<Int>, columns: Range<Int>, depth: Int, byColumns: Bool) -> Blocks {
+        var step = 0
+        if rows.count * columns.count * depth > smallKernelLimit {
+            if byColumns {
+                let width = (smallKernelLimit / (rows.count * depth)) & ~15
+                if width >= minimumBlockColumns && width < columns.count { step = width }
+            } else {
+                let height = smallKernelLimit / (columns.count * depth)
+                if height >= minimumBlockRows && height < rows.count && !allocates(columns: columns.count) {
+                    step = height
+                }
+            }
+        }
+        return Blocks(rows: rows, columns: columns, step: step, byColumns: byColumns)
+    }
+
+    /// The blocks of one GEMM (a sequence of `(rows, columns)` ranges; iterating allocates nothing).
+    public struct Blocks: Sequence, IteratorProtocol {
+        let rows: Range<Int>, columns: Range<Int>
+        /// Columns (or rows) per block; 0 for one block.
+        let step: Int
+        let byColumns: Bool
+        private var start: Int
+        private var done = false
+
+        init(rows: Range<Int>, columns: Range<Int>, step: Int, byColumns: Bool) {
+            self.rows = rows; self.columns = columns; self.step = step; self.byColumns = byColumns
+            start = byColumns ? columns.lowerBound : rows.lowerBound
+        }
+
+        public mutating func next() -> (rows: Range<Int>, columns: Range<Int>)? {
+            if done { return nil }
+            if step == 0 { done = true; return (rows, columns) }
+            if byColumns {
+                var lo = start
+                if lo + step >= columns.upperBound { lo = columns.upperBound - step; done = true }
+                start = lo + step
+                return (rows, lo..<(lo + step))
+            }
+            let lo = start, hi = Swift.min(rows.upperBound, lo + step)
+            if hi == rows.upperBound { done = true }
+            start = hi
+            return (lo..<hi, columns)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Testing
+@testable import NeuralCore
+
+/// GEMMs cut into blocks of OpenBLAS's small-matrix kernel: the blocks cover the product exactly, each stays
+/// within the kernel's limit without an allocating column count, and a convolution computed in blocks equals
+/// the direct sum.
+@Suite("GEMM blocks for the small-matrix kernel")
+struct GEMMShapeTests {
+    /// Checks the blocks of one GEMM and returns them.
+    @discardableResult
+    static func check(rows: Range<Int>, columns: Range<Int>, depth: Int, byColumns: Bool) -> [(rows: Range<Int>, columns: Range<Int>)] {
+        let blocks = Array(GEMMShape.blocks(rows: rows, columns: columns, depth: depth, byColumns: byColumns))
+        #expect(!blocks.isEmpty)
+        // Every (row, column) of the product is in some block, and no block leaves the product.
+        var covered = Set<Int>()
+        for b in blocks {
+            #expect(b.rows.clamped(to: rows) == b.rows && b.columns.clamped(to: columns) == b.columns)
+            for r in b.rows { for c in b.columns { covered.insert(r * 1_000_000 + c) } }
+        }
+        #expect(covered.count == rows.count * columns.count)
+        if blocks.count > 1 {
+            for b in blocks {
+                #expect(b.rows.count * b.columns.count * depth <= GEMMShape.smallKernelLimit)
+                #expect(!GEMMShape.allocates(columns: b.columns.count))
+                if byColumns {
+                    #expect(b.columns.count % 16 == 0 && b.columns.count >= GEMMShape.minimumBlockColumns)
+                } else {
+                    #expect(b.rows.count >= 1)
+                }
+            }
+        }
+        return blocks
+    }
+
+    @Test("a GEMM within the kernel's limit stays whole")
+    func smallStaysWhole() {
+        let blocks = Self.check(rows: 0..<16, columns: 0..<832, depth: 75, byColumns: true)
+        #expect(blocks.count == 1 && blocks[0].rows == 0..<16 && blocks[0].columns == 0..<832)
+    }
+
+    @Test("cut by columns: equal multiples of 16, the last block ending at the last column",
+          arguments: [(32, 2592, 147), (32, 5184, 147), (16, 1000, 75), (45, 4000, 45)])
+    func byColumns(_ m: Int, _ n: Int, _ k: Int) {
+        let blocks = Self.check(rows: 0..<m, columns: 100..<(100 + n), depth: k, byColumns: true)
+        let width = (GEMMShape.smallKernelLimit / (m * k)) & ~15
+        #expect(blocks.count == (n + width - 1) / width)
+        #expect(blocks.allSatisfy { $0.columns.count == width })
+        #expect(blocks.last?.columns.upperBound == 100 + n)
+    }
+
+    @Test("cut by rows on small maps: 256 channels of a 4×4 map, 128 of an 8×8 map")
+    func byRows() {
+        // 128 rows (one thread's half of 256 channels) × 16 columns × 2304: blocks of 27 rows.
+        let a = Self.check(rows: 128..<256, columns: 0..<16, depth: 2304, byColumns: false)
+        #expect(a.count == 5 && a[0].rows == 128..<155 && a.last?.rows.upperBound == 256)
+        let b = Self.check(rows: 0..<64, columns: 0..<64, depth: 1152, byColumns: false)
+        #expect(b.count == 5 && b[0].rows.count == 13)
+    }
+
+    @Test("stays whole when the blocks would be too thin or would allocate")
+    func staysWhole() {
+        // 289 columns leave 1 modulo 16: the small kernel would allocate on every block.
+        #expect(Self.check(rows: 0..<32, columns: 0..<289, depth: 288, byColumns: false).count == 1)
+        // 400 columns × 2304 allow one row per block: too little work per call.
+        #expect(Self.check(rows: 0..<128, columns: 0..<400, depth: 2304, byColumns: false).count == 1)
+        // 32 rows × 3456 depth allow 9 columns per block.
+        #expect(Self.check(rows: 0..<32, columns: 0..<4096, depth: 3456, byColumns: true).count == 1)
+    }
+
+    @Test("a convolution computed in blocks (by rows on a small map, by columns on a large one) equals the direct sum",
+          arguments: [(64, 256, 4, 4, 1), (8, 16, 40, 44, 1), (64, 256, 4, 4, 3)])
+    func blockedConvolution(_ cin: Int, _ cout: Int, _ h: Int, _ w: Int, _ n: Int) throws {
+        var seed: UInt32 = 99
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(Int(seed >> 9) % 2001 - 1000) / 1000 }
+        let shape = TensorShape(n: n, c: cin, h: h, w: w)
+        let x = Tensor(shape: shape, data: (0..<shape.count).map { _ in rnd() })
+        let conv = try Convolution(inChannels: cin, outChannels: cout, kernelHeight: 3, kernelWidth: 3, padY: 1, padX: 1,
+                                   weights: (0..<(cout * cin * 9)).map { _ in rnd() / 8 },
+                                   bias: (0..<cout).map { Float($0) / 10 }, relu: true)
+        // The GEMM is above the small kernel's limit, so it really is cut.
+        let columns = h * w * n
+        #expect(cout * columns * cin * 9 > GEMMShape.smallKernelLimit)
+        let want = OpsTests.naive(x, conv)
+        // Channel-major input, as the embedding network runs it (for n = 1 the same as NCHW).
+        var xc = [Float](repeating: 0, count: shape.count)
+        for s in 0..<n { for ch in 0..<cin { for i in 0..<shape.planeSize {
+            xc[(ch * n + s) * shape.planeSize + i] = x.data[(s * cin + ch) * shape.planeSize + i] } } }
+        let o = want.shape
+        for teamSize in [1, 2] {
+            var yc = [Float](repeating: .nan, count: o.count)
+            var scratch = [Float](repeating: 0, count: max(1, conv.scratchCount(for: shape, layout: .cnhw)))
+            let team = WorkerTeam(size: teamSize)
+            xc.withUnsafeBufferPointer { src in yc.withUnsafeMutableBufferPointer { dst in scratch.withUnsafeMutableBufferPointer { s in
+                BLASThreads.withSingleThread {
+                    team.run(ConvolutionWork(conv: conv, input: src, shape: shape, output: dst, scratch: s))
+                }
+            } } }
+            var worst: Float = 0
+            for s in 0..<n { for ch in 0..<cout { for i in 0..<o.planeSize {
+                worst = max(worst, abs(yc[(ch * n + s) * o.planeSize + i] - want.data[(s * cout + ch) * o.planeSize + i])) } } }
+            #expect(worst < 1e-4, "team of \(teamSize): largest difference \(worst)")
+        }
+    }
+}
+
+/// A convolution as one region of a worker team.
+private struct ConvolutionWork: TeamWork {
+    let conv: Convolution
+    let input: UnsafeBufferPointer<Float>
+    let shape: TensorShape
+    let output: UnsafeMutableBufferPointer<Float>
+    let scratch: UnsafeMutableBufferPointer<Float>
+    func run(_ context: TeamContext) {
+        conv.forward(input, shape: shape, layout: .cnhw, output: output, scratch: scratch, context: context)
+    }
+}
