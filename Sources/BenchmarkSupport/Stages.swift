@@ -53,6 +53,7 @@ public enum BenchmarkSuite {
         let e1 = try analyzer.embedder.embedding(ofChip: w.chips16[0])
         let e2 = try analyzer.embedder.embedding(ofChip: w.chips16[1])
         let details = try FaceChip.details(for: w.landmarks)
+        let frame720Grey = w.frame720.greyscale()
         return [
             BenchmarkStage(id: "jpeg_decode_1280x720", title: "JPEG decode 1280×720", itemsPerRun: 1) {
                 _ = try ImageDecoder.decode(w.frame720JPEG)
@@ -65,6 +66,9 @@ public enum BenchmarkSuite {
             },
             BenchmarkStage(id: "detect_1280x720", title: "detect (MMOD) 1280×720", itemsPerRun: 1) {
                 _ = try analyzer.detector.detect(in: w.frame720)
+            },
+            BenchmarkStage(id: "detect_1280x720_grey", title: "detect (MMOD) 1280×720 greyscale", itemsPerRun: 1) {
+                _ = try analyzer.detector.detect(in: frame720Grey)
             },
             BenchmarkStage(id: "landmarks", title: "5-point landmarks", itemsPerRun: 1) {
                 _ = analyzer.predictor.landmarks(in: w.frame720, face: w.face)

@@ -10,6 +10,8 @@ struct DetectionPlan: Sendable {
         let height: Int
         /// Minimum face size, pixels (box width).
         let minimumFace: Int
+        /// A greyscale image: the pyramid has one plane and the tile indicator (``MMODModel/greyLayers``).
+        let grey: Bool
     }
 
     let key: Key
@@ -38,7 +40,8 @@ extension FaceDetector {
         guard layout.rows * layout.columns <= Self.maxTensorPixels else {
             throw .imageTooLarge(width: key.width, height: key.height, maxPixels: Self.maxTensorPixels)
         }
-        let methods = MaskedNetwork.methods(for: model.layers)
+        let layers = model.layers(grey: key.grey)
+        let methods = MaskedNetwork.methods(for: layers)
         let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns, phased: methods.first == .phased)
         let levelCount = layout.rects.count
         var firstLevel = 0
@@ -46,14 +49,14 @@ extension FaceDetector {
         let levels: ClosedRange<Int>? = levelCount > 0 ? firstLevel...(levelCount - 1) : nil
 
         var gridRows = [layout.rows], gridColumns = [layout.columns]
-        for layer in model.layers {
+        for layer in layers {
             gridRows.append(layer.outputCount(gridRows.last!))
             gridColumns.append(layer.outputCount(gridColumns.last!))
         }
         let outRows = gridRows.last!, outColumns = gridColumns.last!
         guard let levels, outRows > 0, outColumns > 0 else {
             return DetectionPlan(key: key, layout: layout, levels: levels,
-                                 pyramid: PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: nil),
+                                 pyramid: PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: nil, grey: key.grey),
                                  scoreSpans: [], network: nil)
         }
         // Score-map cells whose window centre lies on (or within `margin` of) a kept tile.
@@ -74,14 +77,14 @@ extension FaceDetector {
         }
         // Every earlier layer on the union of the receptive fields (Winograd outputs in whole 2×2 blocks).
         var masks = [outMask]
-        for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
             if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
-            masks.insert(masks[0].dilated(through: model.layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
+            masks.insert(masks[0].dilated(through: layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
         }
         // The pyramid stores only the rows the first layer reads.
-        let pyramid = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: masks[0])
+        let pyramid = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: masks[0], grey: key.grey)
         return DetectionPlan(key: key, layout: layout, levels: levels, pyramid: pyramid,
                              scoreSpans: outMask.spans,
-                             network: MaskedNetwork.Plan(layers: model.layers, geometry: geometry, masks: masks))
+                             network: MaskedNetwork.Plan(layers: layers, geometry: geometry, masks: masks))
     }
 }

@@ -145,7 +145,7 @@ public struct FaceDetector: Sendable {
         let scratch = scratchPool.take()
         defer { scratchPool.give(scratch) }
         // The plan of this frame size (layout, levels, needed cells): made once, reused for later frames.
-        let key = DetectionPlan.Key(width: image.width, height: image.height, minimumFace: minFace)
+        let key = DetectionPlan.Key(width: image.width, height: image.height, minimumFace: minFace, grey: image.channels == 1)
         let plan: DetectionPlan
         if let cached = scratch.plan, cached.key == key {
             plan = cached
@@ -169,7 +169,7 @@ public struct FaceDetector: Sendable {
             let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold
             let scoreGeometry = network.scoreGeometry
-            let found: Void? = MaskedNetwork.run(model.layers, plan: network, input: input, scratch: scratch) { scores in
+            let found: Void? = MaskedNetwork.run(model.layers(grey: key.grey), plan: network, input: input, scratch: scratch) { scores in
                 // Candidates: every masked score above the threshold, as a window mapped back to the image.
                 scratch.candidates.removeAll(keepingCapacity: true)
                 for span in plan.scoreSpans {

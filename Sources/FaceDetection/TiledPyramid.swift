@@ -128,15 +128,21 @@ enum PyramidBuilder {
         let ringFloats: Int
         /// The tensor rectangles written (tiles clipped to their stored rows).
         let storedRects: [PixelRect]
+        /// For a greyscale image: plane 0 is the pyramid of `(pixel − mean.r)/256`, plane 1 the tile indicator
+        /// (1 on the stored tile rows), plane 2 unused (``MMODModel/greyFirstLayer(_:means:)``).
+        let grey: Bool
 
-        /// - Parameter needed: the tensor cells the network reads (nil: every tile row is stored).
-        init(layout: PyramidLayout, geometry: PlaneGeometry, needed: CellMask?) {
-            self.init(rects: layout.rects, geometry: geometry, needed: needed)
+        /// - Parameters:
+        ///   - needed: the tensor cells the network reads (nil: every tile row is stored).
+        ///   - grey: build the greyscale planes (pyramid and tile indicator) instead of three colour planes.
+        init(layout: PyramidLayout, geometry: PlaneGeometry, needed: CellMask?, grey: Bool = false) {
+            self.init(rects: layout.rects, geometry: geometry, needed: needed, grey: grey)
         }
 
         /// The cascade over tiles `rects` (level `i + 1` resampled from level `i`).
-        init(rects: [PixelRect], geometry: PlaneGeometry, needed: CellMask? = nil) {
+        init(rects: [PixelRect], geometry: PlaneGeometry, needed: CellMask? = nil, grey: Bool = false) {
             self.geometry = geometry
+            self.grey = grey
             // Rows of each tile holding a needed cell.
             var lo = [Int](repeating: Int.max, count: rects.count), hi = [Int](repeating: -1, count: rects.count)
             if let needed {
@@ -192,7 +198,7 @@ enum PyramidBuilder {
     }
 
     /// Fills the stored rows of `plan` for `image`, the three colour planes shared out between the threads of
-    /// `team`.
+    /// `team` — or, for a greyscale plan, the one pyramid on one thread and the tile indicator on another.
     /// - Parameters:
     ///   - planes: 3 planes of `plan.geometry`, zero outside the stored rows (which are overwritten whole).
     ///   - rings: `3 · plan.ringFloats` floats of working memory.
@@ -215,32 +221,54 @@ enum PyramidBuilder {
         let planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>
 
         func run(_ context: TeamContext) {
-            for c in context.range(3) {
-                plan.levels.withUnsafeBufferPointer { levels in
+            guard plan.grey else {
+                for c in context.range(3) { cascade(c) }
+                return
+            }
+            let parts = context.part.count
+            if context.isFirst { cascade(0) }
+            if context.part.index == (parts > 1 ? 1 : 0) { indicator(plane: planes + plan.geometry.count) }
+        }
+
+        /// Writes 1 at every stored tile cell of `plane` (the cascade writes its values at the same cells).
+        func indicator(plane: UnsafeMutablePointer<Float>) {
+            for level in plan.levels where !level.storedRows.isEmpty {
                 plan.out.withUnsafeBufferPointer { out in
-                plan.left.withUnsafeBufferPointer { left in
-                plan.fraction.withUnsafeBufferPointer { fraction in
-                    withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
-                    withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
-                        var at = rings + c * plan.ringFloats
-                        for i in 0..<levels.count {
-                            produced[i] = 0; y[i] = -levels[i].yScale
-                            ring[i] = at; at += 2 * levels[i].rect.width
-                        }
-                        let cascade = Cascade(levels: levels, out: out.baseAddress!, left: left.baseAddress!,
-                                              fraction: fraction.baseAddress!, geometry: plan.geometry,
-                                              image: image, width: width, channels: channels,
-                                              channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
-                                              ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
-                        cascade.run()
-                    }
-                    }
+                    let o = out.baseAddress! + level.column0
+                    for r in level.storedRows {
+                        let dst = plane + plan.geometry.rowOffset(level.rect.top + r)
+                        for x in 0..<level.rect.width { dst[Int(o[x])] = 1 }
                     }
                 }
+            }
+        }
+
+        /// Runs colour plane `c`'s cascade.
+        func cascade(_ c: Int) {
+            plan.levels.withUnsafeBufferPointer { levels in
+            plan.out.withUnsafeBufferPointer { out in
+            plan.left.withUnsafeBufferPointer { left in
+            plan.fraction.withUnsafeBufferPointer { fraction in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
+                    var at = rings + c * plan.ringFloats
+                    for i in 0..<levels.count {
+                        produced[i] = 0; y[i] = -levels[i].yScale
+                        ring[i] = at; at += 2 * levels[i].rect.width
+                    }
+                    let cascade = Cascade(levels: levels, out: out.baseAddress!, left: left.baseAddress!,
+                                          fraction: fraction.baseAddress!, geometry: plan.geometry,
+                                          image: image, width: width, channels: channels,
+                                          channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
+                                          ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
+                    cascade.run()
                 }
                 }
                 }
+            }
+            }
+            }
             }
         }
     }

@@ -108,10 +108,44 @@ struct FaceDetectorTests {
             let v = UInt8((Int(rgb.pixels[3 * i]) + Int(rgb.pixels[3 * i + 1]) + Int(rgb.pixels[3 * i + 2])) / 3)
             grey[i] = v; rgbGrey[3 * i] = v; rgbGrey[3 * i + 1] = v; rgbGrey[3 * i + 2] = v
         }
-        let a = try detector.detect(in: Image(width: rgb.width, height: rgb.height, channels: 1, pixels: grey))
-        let b = try detector.detect(in: Image(width: rgb.width, height: rgb.height, channels: 3, pixels: rgbGrey))
-        #expect(a.faces == b.faces)
-        #expect(a.faces.count == 1)
+        // Both searches: the reader's default (the greyscale path computes one pyramid and a two-plane first
+        // layer, equal to the three-plane one up to float rounding) and the full pyramid.
+        for options in [DetectionOptions(), .fullPyramid] {
+            let a = try detector.detect(in: Image(width: rgb.width, height: rgb.height, channels: 1, pixels: grey), options: options)
+            let b = try detector.detect(in: Image(width: rgb.width, height: rgb.height, channels: 3, pixels: rgbGrey), options: options)
+            #expect(a.faces.map(\.box) == b.faces.map(\.box))
+            #expect(a.faces.map(\.level) == b.faces.map(\.level))
+            for (x, y) in zip(a.faces, b.faces) { #expect(abs(x.score - y.score) < 1e-5) }
+            #expect(a.faces.count == 1)
+        }
+    }
+
+    @Test("the greyscale first layer equals the three-plane layer on R = G = B input, up to float rounding",
+          .enabled(if: modelPresent, "\(TestEnvironment.modelsAbsentMessage)"))
+    func greyFirstLayer() throws {
+        // One output cell of the first layer at a tile's corner: taps on the tile (value g − m_c) and off it (0).
+        let model = try #require(sharedDetector).model
+        let rgb = model.layers[0], grey = model.greyLayers[0]
+        #expect(grey.inChannels == 2 && grey.outChannels == rgb.outChannels && grey.patchSize == 50)
+        let taps = rgb.kernel * rgb.kernel
+        let means = [model.means.r, model.means.g, model.means.b]
+        var seed: UInt32 = 5
+        for o in 0..<rgb.outChannels {
+            // A random 5×5 patch of grey levels; the top row and left column lie off the tile.
+            var pixels = [Float](repeating: 0, count: taps), onTile = [Bool](repeating: false, count: taps)
+            for t in 0..<taps {
+                seed = seed &* 1664525 &+ 1013904223
+                pixels[t] = Float(seed >> 24)
+                onTile[t] = t >= rgb.kernel && t % rgb.kernel != 0
+            }
+            var want = Double(rgb.bias[o]), got = Double(grey.bias[o])
+            for t in 0..<taps where onTile[t] {
+                for c in 0..<3 { want += Double(rgb.weights[(o * 3 + c) * taps + t]) * Double((pixels[t] - means[c]) / 256) }
+                got += Double(grey.weights[(o * 2) * taps + t]) * Double((pixels[t] - means[0]) / 256)
+                got += Double(grey.weights[(o * 2 + 1) * taps + t])
+            }
+            #expect(abs(got - want) < 1e-5, "channel \(o): \(got) vs \(want)")
+        }
     }
 
     @Test("bad model bytes, empty images and absurd options give typed errors")
