@@ -119,7 +119,8 @@ public struct FaceDetector: Sendable {
     /// only where the kept levels need it: levels whose detection box (≈ 80·1.2^level px) is smaller than
     /// the minimum face size are skipped. Every kept-level score equals the full-pyramid score up to float
     /// rounding (the 5×5 layers use Winograd's algorithm), so every face at or above the minimum is found
-    /// with dlib's box and score. Greyscale images are read as R = G = B.
+    /// with dlib's box and score. Greyscale images are read as R = G = B (computed with one pyramid and a two-plane
+    /// first layer, equal up to float rounding: `docs/detector.md`).
     ///
     /// - Parameters:
     ///   - image: an RGB or greyscale image.
