@@ -63,10 +63,10 @@ struct MMODModel: Sendable {
     let nmsIOU: Double
     let nmsPercentCovered: Double
 
-    /// Total stride of the network (input pixels per score-map cell).
     /// The layers for a greyscale (`grey`) or colour image.
     func layers(grey: Bool) -> [MMODConvolution] { grey ? greyLayers : layers }
 
+    /// Total stride of the network (input pixels per score-map cell).
     var totalStride: Int { layers.reduce(1) { $0 * $1.stride } }
 
     /// Maps a score-map cell back to the tensor (dlib's `output_tensor_to_input_tensor`).
@@ -89,11 +89,6 @@ struct MMODModel: Sendable {
         return (scale, lo, hi)
     }
 
-    /// The records of a dlib DNN file without tag/skip layers: loss, input, layers (input → output).
-    ///
-    /// Layout (`dnn/core.h`): int 1 + loss record; one int-2 header per `add_layer`; int 3 (or 2) + input record
-    /// + first layer record; then each remaining layer record; every layer record is followed by 3 bools and
-    /// 3 tensors, and the first one (v3) by the sample expansion factor.
     /// The first layer for a greyscale image, which dlib reads as R = G = B.
     ///
     /// On the pyramid's tiles the three input planes are then `q_c = (g − m_c)/256 = q_r + δ_c` with
@@ -121,6 +116,11 @@ struct MMODModel: Sendable {
                                pad: layer.pad, weights: w, bias: layer.bias, relu: layer.relu)
     }
 
+    /// The records of a dlib DNN file without tag/skip layers: loss, input, layers (input → output).
+    ///
+    /// Layout (`dnn/core.h`): int 1 + loss record; one int-2 header per `add_layer`; int 3 (or 2) + input record
+    /// + first layer record; then each remaining layer record; every layer record is followed by 3 bools and
+    /// 3 tensors, and the first one (v3) by the sample expansion factor.
     static func records(_ bytes: [UInt8]) throws(DlibFormatError) -> (loss: DlibLayer, input: DlibLayer, layers: [DlibLayer]) {
         var r = DlibReader(bytes: bytes)
         guard try r.int64() == 1 else { throw .unsupported(offset: 0, detail: "no loss-layer header") }

@@ -29,8 +29,6 @@ typealias CellSpan = (y: Int, x0: Int, x1: Int)
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
     static let chunkFloats = 1 << 18
-    /// Fewest cells per im2col chunk worth a GEMM of OpenBLAS's small-matrix kernel.
-    static let minimumSmallChunk = 64
     /// Fewest cells per worker worth a thread of its own.
     static let minimumCellsPerWorker = 256
     /// Fewest stored input cells per worker worth a thread of its own for the tap products.
@@ -47,13 +45,12 @@ enum MaskedNetwork {
     /// Cells per im2col chunk (one GEMM) of a layer with `patch` inputs per cell and `outChannels` outputs.
     ///
     /// As many as keep the GEMM within OpenBLAS's small-matrix kernel (``GEMMShape/smallKernelLimit``, a
-    /// multiple of 16 cells) when that is at least ``minimumSmallChunk`` cells: that kernel reads the im2col
+    /// multiple of 16 cells) when that is at least ``GEMMShape/minimumBlockColumns`` cells: that kernel reads the im2col
     /// rows where they are, while the blocked path first copies them into its packed layout — a second pass
     /// over the largest buffer of the layer (measured on the first layer, 3 → 16 channels: 9.5 → 6 ms per
     /// 1280×720 frame; the second, 16 → 32: about 0.8 ms less). Otherwise ``chunkFloats`` of im2col.
     static func chunkCells(patch: Int, outChannels: Int) -> Int {
-        let small = (GEMMShape.smallKernelLimit / (patch * outChannels)) & ~15
-        return small >= minimumSmallChunk ? small : max(64, chunkFloats / patch)
+        GEMMShape.smallBlockColumns(rows: outChannels, depth: patch) ?? max(64, chunkFloats / patch)
     }
 
     /// The method of every layer: a stride-2 unpadded layer reads phase planes when it is the first layer

@@ -232,8 +232,8 @@ enum PyramidBuilder {
 
         /// Writes 1 at every stored tile cell of `plane` (the cascade writes its values at the same cells).
         func indicator(plane: UnsafeMutablePointer<Float>) {
-            for level in plan.levels where !level.storedRows.isEmpty {
-                plan.out.withUnsafeBufferPointer { out in
+            plan.out.withUnsafeBufferPointer { out in
+                for level in plan.levels where !level.storedRows.isEmpty {
                     let o = out.baseAddress! + level.column0
                     for r in level.storedRows {
                         let dst = plane + plan.geometry.rowOffset(level.rect.top + r)

@@ -24,8 +24,8 @@ struct GEMMShapeTests {
                 #expect(!GEMMShape.allocates(columns: b.columns.count))
                 if byColumns {
                     #expect(b.columns.count % 16 == 0 && b.columns.count >= GEMMShape.minimumBlockColumns)
-                } else {
-                    #expect(b.rows.count >= 1)
+                } else if b.rows.upperBound < rows.upperBound {
+                    #expect(b.rows.count == blocks[0].rows.count && b.rows.count >= GEMMShape.minimumBlockRows)
                 }
             }
         }

@@ -29,6 +29,14 @@ public enum GEMMShape {
         m * n * k <= smallKernelLimit ? (n + 15) & ~15 : n
     }
 
+    /// The widest column block (a multiple of 16) an `m`-row GEMM of depth `k` can have within the small
+    /// kernel's limit; nil when that is narrower than ``minimumBlockColumns``.
+    @inline(__always)
+    public static func smallBlockColumns(rows m: Int, depth k: Int) -> Int? {
+        let width = (smallKernelLimit / (m * k)) & ~15
+        return width >= minimumBlockColumns ? width : nil
+    }
+
     /// Whether the small kernel allocates for a row-major column count `n`.
     @inline(__always)
     public static func allocates(columns n: Int) -> Bool {
@@ -47,8 +55,7 @@ public enum GEMMShape {
         var step = 0
         if rows.count * columns.count * depth > smallKernelLimit {
             if byColumns {
-                let width = (smallKernelLimit / (rows.count * depth)) & ~15
-                if width >= minimumBlockColumns && width < columns.count { step = width }
+                if let width = smallBlockColumns(rows: rows.count, depth: depth), width < columns.count { step = width }
             } else {
                 let height = smallKernelLimit / (columns.count * depth)
                 if height >= minimumBlockRows && height < rows.count && !allocates(columns: columns.count) {
