@@ -42,3 +42,18 @@ struct Batches<Run: Sendable>: Sendable {
     /// Total items.
     var items: Int { batches.reduce(0) { $0 + $1.items } }
 }
+
+/// A run of square output tiles of a Winograd layer on one tile row: tile `j` of a run of `size × size` tiles
+/// covers output cells `(y ..< y + size, x0 + size·j ..< x0 + size·(j + 1))`.
+struct TileRun: Sendable {
+    var y: Int, x0: Int, count: Int
+}
+
+extension Batches where Run == TileRun {
+    /// Cuts runs of `size × size` tiles into GEMM batches of at most `limit` tiles.
+    static func tiles(_ runs: [TileRun], size: Int, limit: Int) -> Batches<TileRun> {
+        Batches(runs, limit: limit, length: \.count) { run, offset, count in
+            TileRun(y: run.y, x0: run.x0 + size * offset, count: count)
+        }
+    }
+}

@@ -26,13 +26,14 @@ struct CellMask: Sendable {
         }
     }
 
-    /// The mask with every 2×2 block (rows `2i…2i+1`, columns `2j…2j+1`) that holds a marked cell marked
-    /// whole (clipped to the grid): the output cells of a Winograd F(2×2) layer are computed a block at a time.
-    func alignedToBlocks() -> CellMask {
+    /// The mask with every `size × size` block (rows `size·i …< size·(i + 1)`, likewise columns) that holds a
+    /// marked cell marked whole (clipped to the grid): the output cells of a Winograd F(m×m) layer are computed
+    /// a block of `m × m` at a time.
+    func alignedToBlocks(size: Int = 2) -> CellMask {
         var out = CellMask(rows: rows, columns: columns)
         for s in spans {
-            let y0 = s.y & ~1
-            out.mark(x0: s.x0 & ~1, x1: (s.x1 + 1) & ~1, y0: y0, y1: y0 + 2)
+            let y0 = s.y - s.y % size
+            out.mark(x0: s.x0 - s.x0 % size, x1: (s.x1 + size - 1) / size * size, y0: y0, y1: y0 + size)
         }
         return out
     }
@@ -58,14 +59,16 @@ struct CellMask: Sendable {
     /// Number of marked cells.
     var count: Int { mask.reduce(0) { $0 + Int($1) } }
 
-    /// The input cells a layer needs to compute these output cells.
-    func dilated(through layer: MMODConvolution, inputRows: Int, inputColumns: Int) -> CellMask {
+    /// The input cells read for these output cells by a computation with the given stride and padding that reads
+    /// `reach` cells along each axis from each output cell's first (the kernel size, or one more for
+    /// ``PhasedWinograd``'s tiles).
+    func dilated(stride: Int, pad: Int, reach: Int, inputRows: Int, inputColumns: Int) -> CellMask {
         var m = CellMask(rows: inputRows, columns: inputColumns)
         for s in spans {
-            let y0 = s.y * layer.stride - layer.pad
-            let x0 = s.x0 * layer.stride - layer.pad
-            let x1 = (s.x1 - 1) * layer.stride - layer.pad + layer.kernel
-            m.mark(x0: x0, x1: x1, y0: y0, y1: y0 + layer.kernel)
+            let y0 = s.y * stride - pad
+            let x0 = s.x0 * stride - pad
+            let x1 = (s.x1 - 1) * stride - pad + reach
+            m.mark(x0: x0, x1: x1, y0: y0, y1: y0 + reach)
         }
         return m
     }

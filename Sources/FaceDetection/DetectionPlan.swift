@@ -42,7 +42,8 @@ extension FaceDetector {
         }
         let layers = model.layers(grey: key.grey)
         let methods = MaskedNetwork.methods(for: layers)
-        let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns, phased: methods.first == .phased)
+        let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns,
+                                     phased: methods.first.map(MaskedNetwork.readsPhasePlanes) ?? false)
         let levelCount = layout.rects.count
         var firstLevel = 0
         while firstLevel < levelCount - 1 && boxWidth(atLevel: firstLevel) < key.minimumFace { firstLevel += 1 }
@@ -75,12 +76,9 @@ extension FaceDetector {
                 outMask.mark(x0: c0, x1: c1 + 1, y0: r0, y1: r1 + 1)
             }
         }
-        // Every earlier layer on the union of the receptive fields (Winograd outputs in whole 2×2 blocks).
-        var masks = [outMask]
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
-            masks.insert(masks[0].dilated(through: layers[i], inputRows: gridRows[i], inputColumns: gridColumns[i]), at: 0)
-        }
+        // Every earlier layer on the union of the receptive fields (Winograd outputs in whole tiles).
+        let masks = MaskedNetwork.masks(for: layers, scoreMask: outMask,
+                                        grids: zip(gridRows, gridColumns).map { (h: $0, w: $1) })
         // The pyramid stores only the rows the first layer reads.
         let pyramid = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: masks[0], grey: key.grey)
         return DetectionPlan(key: key, layout: layout, levels: levels, pyramid: pyramid,

@@ -18,6 +18,9 @@ struct MMODConvolution: Sendable {
     let relu: Bool
     /// The Winograd F(2×2, 5×5) form of this layer, for 5×5 stride-1 pad-2 layers.
     let winograd: Winograd5x5?
+    /// The phase-plane Winograd F(4×4, 3×3) form of this layer, for 5×5 stride-2 unpadded layers with enough
+    /// input channels.
+    let phasedWinograd: PhasedWinograd?
     /// For a layer with one output channel: the weights tap-major, `[ky·k + kx][inChannel]`.
     let tapWeights: [Float]?
 
@@ -26,6 +29,8 @@ struct MMODConvolution: Sendable {
         self.stride = stride; self.pad = pad; self.weights = weights; self.bias = bias; self.relu = relu
         winograd = Winograd5x5(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, pad: pad,
                                weights: weights, bias: bias, relu: relu)
+        phasedWinograd = PhasedWinograd(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+                                        pad: pad, weights: weights, bias: bias, relu: relu)
         let taps = kernel * kernel
         tapWeights = outChannels == 1 && weights.count == inChannels * taps
             ? (0..<(taps * inChannels)).map { weights[($0 % inChannels) * taps + $0 / inChannels] } : nil

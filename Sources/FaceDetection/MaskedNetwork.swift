@@ -10,8 +10,11 @@ typealias CellSpan = (y: Int, x0: Int, x1: Int)
 /// Each layer is computed the cheapest way its shape allows, each equal to the direct convolution up to
 /// float rounding:
 /// - stride-2 layers without padding (the downsampler): their input is kept as phase planes (even/odd rows
-///   × even/odd columns — the pyramid is built that way, and the previous layer's scatter writes that way),
-///   so every im2col row is one contiguous copy; then `cblas_sgemm` and a scatter with bias and ReLU;
+///   × even/odd columns — the pyramid is built that way, and the previous layer writes that way). With enough
+///   input channels (the second and third layers) as a 3×3 convolution over the four phase planes with
+///   Winograd F(4×4, 3×3), 2.78× fewer multiplications and no im2col (``PhasedWinograd``); otherwise (the first
+///   layer, 3 channels) every im2col row is one contiguous copy, then `cblas_sgemm` and a scatter with bias and
+///   ReLU;
 /// - 5×5 stride-1 layers (the three 45-channel layers): Winograd F(2×2, 5×5) over 2×2 tiles of the
 ///   (block-aligned) mask, 2.78× fewer multiplications (``Winograd5x5``);
 /// - layers with one output channel (the 9×9 score layer): one GEMM gives every tap's product at every
@@ -38,6 +41,7 @@ enum MaskedNetwork {
     enum Method: Equatable, Sendable {
         case im2col
         case phased
+        case phasedWinograd
         case taps
         case winograd
     }
@@ -54,7 +58,7 @@ enum MaskedNetwork {
     }
 
     /// The method of every layer: a stride-2 unpadded layer reads phase planes when it is the first layer
-    /// (the pyramid is built as phase planes) or follows a layer that scatters (which then writes them).
+    /// (the pyramid is built as phase planes) or follows a layer that can write them.
     static func methods(for layers: [MMODConvolution]) -> [Method] {
         var out: [Method] = []
         for layer in layers {
@@ -62,8 +66,8 @@ enum MaskedNetwork {
                 out.append(.taps)
             } else if layer.winograd != nil {
                 out.append(.winograd)
-            } else if layer.stride == 2 && layer.pad == 0 && (out.last.map(scatters) ?? true) {
-                out.append(.phased)
+            } else if layer.stride == 2 && layer.pad == 0 && (out.last.map(writesPhasePlanes) ?? true) {
+                out.append(layer.phasedWinograd != nil ? .phasedWinograd : .phased)
             } else {
                 out.append(.im2col)
             }
@@ -71,8 +75,38 @@ enum MaskedNetwork {
         return out
     }
 
-    /// Whether a method ends in a scatter (and so can write phase planes for the next layer).
-    static func scatters(_ m: Method) -> Bool { m == .im2col || m == .phased }
+    /// Whether a method can write its output as phase planes for the next layer (it writes each cell through
+    /// ``PlaneGeometry``, not in row-major blocks).
+    static func writesPhasePlanes(_ m: Method) -> Bool { m == .im2col || m == .phased || m == .phasedWinograd }
+
+    /// Whether a method reads its input as phase planes.
+    static func readsPhasePlanes(_ m: Method) -> Bool { m == .phased || m == .phasedWinograd }
+
+    /// The needed-cell mask of every layer's input grid, from the score-map cells wanted: `masks[i]` for layer
+    /// `i`'s input, `masks[layers.count]` the score map's. Each is the union of what the next layer's computation
+    /// reads for its needed cells — its Winograd outputs widened to whole tiles (2×2 for ``Winograd5x5``, 4×4 for
+    /// ``PhasedWinograd``, whose tiles read one cell past the kernel's reach).
+    /// - Parameter grids: every layer's input grid, then the score map's.
+    static func masks(for layers: [MMODConvolution], scoreMask: CellMask, grids: [(h: Int, w: Int)]) -> [CellMask] {
+        let how = methods(for: layers)
+        var masks = [scoreMask]
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[i]
+            var reach = layer.kernel
+            switch how[i] {
+            case .winograd:
+                masks[0] = masks[0].alignedToBlocks(size: 2)
+            case .phasedWinograd:
+                masks[0] = masks[0].alignedToBlocks(size: PhasedWinograd.tileSize)
+                reach = PhasedWinograd.reach
+            case .im2col, .phased, .taps:
+                break
+            }
+            masks.insert(masks[0].dilated(stride: layer.stride, pad: layer.pad, reach: reach, inputRows: grids[i].h,
+                                          inputColumns: grids[i].w), at: 0)
+        }
+        return masks
+    }
 
     /// Everything about running the layers that depends only on the pyramid layout and the kept levels:
     /// grids, where each output is stored, block sizes, and each layer's work split between the workers and
@@ -89,8 +123,8 @@ enum MaskedNetwork {
             let pieces: [[CellSpan]]
             /// Per worker (im2col, phased): runs of output cells cut into im2col chunks, one GEMM each.
             let chunks: [Batches<CellSpan>]
-            /// Per worker (Winograd): runs of 2×2 output tiles cut into GEMM batches.
-            let tiles: [Batches<Winograd5x5.TileRun>]
+            /// Per worker (Winograd): runs of output tiles (2×2, or 4×4 for ``PhasedWinograd``) cut into GEMM batches.
+            let tiles: [Batches<TileRun>]
             /// Per worker (taps): its columns (stored input cells) of the tap-product GEMM; every bound but the
             /// last is a multiple of 16, so a padded last GEMM stays within its own columns.
             let tapColumns: [Range<Int>]
@@ -114,12 +148,11 @@ enum MaskedNetwork {
         var multiplyAdds: Int { layers.reduce(0) { $0 + $1.multiplyAdds } }
 
         /// - Parameters:
-        ///   - geometry: the pyramid tensor's (phase planes exactly when the first layer's method is `.phased`).
-        ///   - masks: `masks[i]` is the needed-cell mask of layer `i`'s input grid (Winograd outputs
-        ///     block-aligned); `masks[layers.count]` is the score map's.
+        ///   - geometry: the pyramid tensor's (phase planes exactly when the first layer reads them).
+        ///   - masks: the needed-cell masks of every layer's input grid and the score map (``masks(for:scoreMask:grids:)``).
         init(layers convs: [MMODConvolution], geometry: PlaneGeometry, masks: [CellMask]) {
             let how = methods(for: convs)
-            precondition(geometry.phased == (how.first == .phased), "pyramid layout does not match the first layer")
+            precondition(geometry.phased == (how.first.map(readsPhasePlanes) ?? false), "pyramid layout does not match the first layer")
             workers = min(WorkerTeam.processorCount, 8)
             var grids = [(h: geometry.rows, w: geometry.columns)]
             for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
@@ -128,22 +161,27 @@ enum MaskedNetwork {
             var taps = 0, cols = 1, prod = 1
             var layers: [Layer] = []
             for (i, layer) in convs.enumerated() {
-                let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < convs.count && how[i + 1] == .phased)
+                let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < convs.count && readsPhasePlanes(how[i + 1]))
                 geometries.append(g)
                 counts[i % 2] = max(counts[i % 2], layer.outChannels * g.count)
                 let spans = masks[i + 1].spans
                 var total = 0
                 for s in spans { total += s.x1 - s.x0 }
                 let parts = max(1, min(workers, total / minimumCellsPerWorker))
-                var pieces: [[CellSpan]] = [], chunks: [Batches<CellSpan>] = [], tiles: [Batches<Winograd5x5.TileRun>] = []
+                var pieces: [[CellSpan]] = [], chunks: [Batches<CellSpan>] = [], tiles: [Batches<TileRun>] = []
                 var tapColumns: [Range<Int>] = [], tapStride = 0
                 // Multiply-adds performed: Winograd's GEMMs per tile, the tap GEMM per stored input cell.
                 let macs: Int
                 switch how[i] {
                 case .winograd:
                     let wino = layer.winograd!
-                    tiles = tileRuns(spans, parts: parts).map(Winograd5x5.batches)
+                    tiles = tileRuns(spans, size: 2, parts: parts).map(Winograd5x5.batches)
                     macs = tiles.reduce(0) { $0 + $1.items } * 36 * layer.inChannels * layer.outChannels
+                    cols = max(cols, wino.scratchCount)
+                case .phasedWinograd:
+                    let wino = layer.phasedWinograd!
+                    tiles = tileRuns(spans, size: PhasedWinograd.tileSize, parts: parts).map(wino.batches)
+                    macs = tiles.reduce(0) { $0 + $1.items } * 36 * 4 * layer.inChannels * layer.outChannels
                     cols = max(cols, wino.scratchCount)
                 case .taps:
                     pieces = split(spans, parts: parts)
@@ -228,6 +266,10 @@ enum MaskedNetwork {
                     for p in stride(from: me, to: step.tiles.count, by: team) {
                         layer.winograd!.forward(step.tiles[p], input: inMap, output: outMap, scratch: cols)
                     }
+                case .phasedWinograd:
+                    for p in stride(from: me, to: step.tiles.count, by: team) {
+                        layer.phasedWinograd!.forward(step.tiles[p], input: inMap, output: outMap, scratch: cols)
+                    }
                 case .taps:
                     // Every tap's product at every stored input cell, then each cell's sum of its taps.
                     for p in stride(from: me, to: step.tapColumns.count, by: team) {
@@ -278,13 +320,13 @@ enum MaskedNetwork {
         return pieces
     }
 
-    /// The 2×2 tiles of a block-aligned mask (the spans of its even rows), split into `parts` pieces of
-    /// (nearly) equal tile count.
-    static func tileRuns(_ spans: [CellSpan], parts: Int) -> [[Winograd5x5.TileRun]] {
-        let rows = spans.filter { $0.y & 1 == 0 }
-        var pieces: [[Winograd5x5.TileRun]] = Array(repeating: [], count: parts)
-        share(rows.map { ($0.x1 - $0.x0 + 1) / 2 }, parts: parts) { piece, run, offset, count in
-            pieces[piece].append(.init(y: rows[run].y, x0: rows[run].x0 + 2 * offset, count: count))
+    /// The `size × size` tiles of a block-aligned mask (the spans of its rows `y` with `y % size == 0`), split
+    /// into `parts` pieces of (nearly) equal tile count.
+    static func tileRuns(_ spans: [CellSpan], size: Int, parts: Int) -> [[TileRun]] {
+        let rows = spans.filter { $0.y % size == 0 }
+        var pieces: [[TileRun]] = Array(repeating: [], count: parts)
+        share(rows.map { ($0.x1 - $0.x0 + size - 1) / size }, parts: parts) { piece, run, offset, count in
+            pieces[piece].append(.init(y: rows[run].y, x0: rows[run].x0 + size * offset, count: count))
         }
         return pieces
     }

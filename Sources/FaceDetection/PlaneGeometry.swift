@@ -65,17 +65,44 @@ struct FeatureMap {
         base + channel * geometry.count + geometry.rowOffset(y)
     }
 
-    /// Copies cells `(y, x …< x + count)` of a row-major plane into `dst`, zero outside the grid and the stored
-    /// box; false (nothing copied) when row `y` holds no stored cell.
+    /// Cells `(y, x …< x + count)` of a row-major map as consecutive floats: in the map itself when they are all
+    /// stored cells of the grid, else copied into `scratch` with zeros outside the grid and the stored box; nil when
+    /// row `y` holds no stored cell.
     @inline(__always)
-    func readRow(channel: Int, y: Int, from x: Int, count: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
+    func row(channel: Int, y: Int, from x: Int, count: Int, scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
         let g = geometry
-        guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return false }
-        let lo = min(count, max(0, max(0, g.x0) - x))
-        let hi = max(lo, min(count, min(grid.w, g.x0 + g.columns) - x))
+        precondition(!g.phased)
+        guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return nil }
+        let left = max(0, g.x0), right = min(grid.w, g.x0 + g.columns)
+        let source = row(channel: channel, y: y) + (x - g.x0)
+        if x >= left && x + count <= right { return UnsafePointer(source) }
+        let lo = min(count, max(0, left - x))
+        let hi = max(lo, min(count, right - x))
         if lo > 0 { dst.update(repeating: 0, count: lo) }
-        if hi > lo { (dst + lo).update(from: row(channel: channel, y: y) + g.columnOffset(x + lo), count: hi - lo) }
+        if hi > lo { (dst + lo).update(from: source + lo, count: hi - lo) }
         if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
-        return true
+        return UnsafePointer(dst)
+    }
+
+    /// Cells `(y, 2·(c + i) + parity)`, `i < count`, of a phase-plane map — one parity's columns, from phase
+    /// column `c` — as consecutive floats: in the map itself when they are all stored cells of the grid, else
+    /// copied into `scratch` with zeros outside the grid and the stored box; nil when row `y` holds no stored cell.
+    @inline(__always)
+    func phaseRow(channel: Int, y: Int, parity: Int, from c: Int, count: Int,
+                  scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+        let g = geometry
+        precondition(g.phased)
+        guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return nil }
+        // Stored columns in the grid: [left, right); phase column p holds column 2p + parity.
+        let left = max(0, g.x0), right = min(grid.w, g.x0 + g.columns)
+        let first = (left - parity + 1) >> 1, end = (right - parity + 1) >> 1
+        let source = row(channel: channel, y: y) + g.columnOffset(2 * c + parity)
+        if c >= first && c + count <= end { return UnsafePointer(source) }
+        let lo = min(count, max(0, first - c))
+        let hi = max(lo, min(count, end - c))
+        if lo > 0 { dst.update(repeating: 0, count: lo) }
+        if hi > lo { (dst + lo).update(from: source + lo, count: hi - lo) }
+        if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
+        return UnsafePointer(dst)
     }
 }

@@ -5,15 +5,14 @@ import NeuralCore
 /// F(2×2, 5×5) over runs of 2×2 output tiles: 36 multiplications per tile instead of 100 (2.78× fewer),
 /// as 36 GEMMs `M[e] = U[e] (out × in) · V[e] (in × tiles)`.
 ///
-/// Transforms (Toom–Cook at the points 0, 1, −1, 2, −2, ∞): `U = G g Gᵀ`, `V = Bᵀ d B`, `Y = Aᵀ M A` with
-/// `Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]`,
-/// `Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 1]` and `G` (6×5) the rows `[¼ 0 0 0 0]`, `−⅙[1 1 1 1 1]`,
+/// Transforms (Toom–Cook at the points 0, 1, −1, 2, −2, ∞: ``WinogradPoints``): `U = G g Gᵀ`, `V = Bᵀ d B`,
+/// `Y = Aᵀ M A` with `Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 1]` and `G` (6×5) the rows `[¼ 0 0 0 0]`, `−⅙[1 1 1 1 1]`,
 /// `−⅙[1 −1 1 −1 1]`, `[1/24 1/12 ⅙ ⅓ ⅔]`, `[1/24 −1/12 ⅙ −⅓ ⅔]`, `[0 0 0 0 1]`.
 /// Results equal the direct convolution up to float rounding (about 1e-6 of the output's magnitude).
 /// Bias and ReLU are applied in the output transform.
 ///
 /// A tile reads the 6×6 input cells around it (zero outside the grid), so every input cell of a tile must
-/// hold its real value: the detector marks whole 2×2 output blocks (``CellMask/alignedToBlocks()``) before
+/// hold its real value: the detector marks whole 2×2 output blocks (``CellMask/alignedToBlocks(size:)``) before
 /// dilating the mask to the previous layer.
 struct Winograd5x5: Sendable {
     let inChannels: Int, outChannels: Int
@@ -21,11 +20,6 @@ struct Winograd5x5: Sendable {
     let u: [Float]
     let bias: [Float]
     let relu: Bool
-
-    /// A run of tiles on one tile row: tile `j` covers output cells `(y…y+1, x0+2j…x0+2j+1)`.
-    struct TileRun: Sendable {
-        var y: Int, x0: Int, count: Int
-    }
 
     /// Tiles per GEMM batch: the transformed input and products of a batch (36·(in + out)·tiles floats)
     /// stay within about 1 MB, the L2 cache of one core. A multiple of 16, so that a batch's GEMMs, padded to
@@ -49,25 +43,11 @@ struct Winograd5x5: Sendable {
             [0, 0, 0, 0, 1],
         ]
         var u = [Float](repeating: 0, count: 36 * k * c)
-        var t = [Double](repeating: 0, count: 30)
         for o in 0..<k {
             for i in 0..<c {
                 let f = (o * c + i) * 25
-                // t = G · f (6×5), then U = t · Gᵀ (6×6), in double.
-                for a in 0..<6 {
-                    for col in 0..<5 {
-                        var s = 0.0
-                        for r in 0..<5 { s += g[a][r] * Double(weights[f + r * 5 + col]) }
-                        t[a * 5 + col] = s
-                    }
-                }
-                for a in 0..<6 {
-                    for b in 0..<6 {
-                        var s = 0.0
-                        for col in 0..<5 { s += t[a * 5 + col] * g[b][col] }
-                        u[((a * 6 + b) * k + o) * c + i] = Float(s)
-                    }
-                }
+                let t = WinogradPoints.kernelTransform(g) { row, col in Double(weights[f + row * 5 + col]) }
+                for e in 0..<36 { u[(e * k + o) * c + i] = Float(t[e]) }
             }
         }
         self.u = u
@@ -98,13 +78,14 @@ struct Winograd5x5: Sendable {
                     let n = batch.items
                     let columns = GEMMShape.paddedColumns(n, rows: k, depth: c)
                     assert(columns <= s)
+                    let lanes = (n + 7) & ~7
                     for ch in 0..<c {
                         var t0 = 0
                         for run in runs {
-                            inputTransform(run, input: input, channel: ch, line: line, even: even, odd: odd, hb: hb,
-                                           into: v + ch * s + t0, eStride: c * s)
+                            rowTransforms(run, input: input, channel: ch, line: line, even: even, odd: odd, into: hb + t0)
                             t0 += run.count
                         }
+                        WinogradPoints.columnTransform(hb, stride: s, lanes: lanes, into: v + ch * s, eStride: c * s)
                     }
                     // Padding tiles read zero (the transforms above may have left up to 7 lanes of junk there).
                     if columns > n {
@@ -128,75 +109,38 @@ struct Winograd5x5: Sendable {
         }
     }
 
-    /// Cuts tile runs into GEMM batches of at most ``tilesPerBatch`` tiles.
+    /// Cuts runs of 2×2 tiles into GEMM batches of at most ``tilesPerBatch`` tiles.
     static func batches(_ runs: [TileRun]) -> Batches<TileRun> {
-        Batches(runs, limit: tilesPerBatch, length: \.count) { run, offset, count in
-            TileRun(y: run.y, x0: run.x0 + 2 * offset, count: count)
-        }
+        Batches.tiles(runs, size: 2, limit: tilesPerBatch)
     }
 
-    /// `Bᵀ d` for one column of six values (also used for rows).
+    /// The horizontal half of `V = Bᵀ d B` for the tiles of `run` on one channel, 8 tiles at a time: row `r` of
+    /// tile `j` at `hb + (r·6 + e)·batchStride + j` (and up to 7 lanes past the run, which the next run
+    /// overwrites; the vertical half then runs once over the whole batch).
     @inline(__always)
-    private static func bt(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
-                           _ d4: SIMD8<Float>, _ d5: SIMD8<Float>)
-        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        let e0 = 4 * d0 - 5 * d2 + d4
-        let e1 = d3 + d4 - 4 * (d1 + d2)
-        let e2 = d4 - d3 + 4 * (d1 - d2)
-        let e3 = d4 - d2 + 2 * (d3 - d1)
-        let e4 = d4 - d2 + 2 * (d1 - d3)
-        let e5 = 4 * d1 - 5 * d3 + d5
-        return (e0, e1, e2, e3, e4, e5)
-    }
-
-    /// `V = Bᵀ d B` for the tiles of `run` on one channel, 8 tiles at a time; writes `V[e]` at
-    /// `into + e·eStride + j` for tile `j` (and up to 7 lanes past the run, which later runs overwrite).
-    @inline(__always)
-    private func inputTransform(_ run: TileRun, input: FeatureMap, channel: Int,
-                                line: UnsafeMutablePointer<Float>, even: UnsafeMutablePointer<Float>,
-                                odd: UnsafeMutablePointer<Float>, hb: UnsafeMutablePointer<Float>,
-                                into: UnsafeMutablePointer<Float>, eStride: Int) {
+    private func rowTransforms(_ run: TileRun, input: FeatureMap, channel: Int, line: UnsafeMutablePointer<Float>,
+                               even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>,
+                               into hb: UnsafeMutablePointer<Float>) {
         let s = Self.batchStride
         let lanes = (run.count + 7) & ~7
         let q = lanes + 3  // samples per phase row: tile j reads even[j…j+2], odd[j…j+2]
         for r in 0..<6 {
-            // line[i] = cell (y − 2 + r, x0 − 2 + i), zero outside the grid; then split into even/odd samples.
-            if input.readRow(channel: channel, y: run.y - 2 + r, from: run.x0 - 2, count: 2 * q, into: line) {
+            // cells[i] = cell (y − 2 + r, x0 − 2 + i), zero outside the grid; split into even/odd samples.
+            if let cells = input.row(channel: channel, y: run.y - 2 + r, from: run.x0 - 2, count: 2 * q, scratch: line) {
                 var i = 0
                 while i + 8 <= q {
-                    let x = UnsafeRawPointer(line + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
-                    UnsafeMutableRawPointer(even + i).storeBytes(of: x.evenHalf, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(odd + i).storeBytes(of: x.oddHalf, as: SIMD8<Float>.self)
+                    let x = UnsafeRawPointer(cells + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+                    store8(even + i, x.evenHalf)
+                    store8(odd + i, x.oddHalf)
                     i += 8
                 }
-                while i < q { even[i] = line[2 * i]; odd[i] = line[2 * i + 1]; i += 1 }
+                while i < q { even[i] = cells[2 * i]; odd[i] = cells[2 * i + 1]; i += 1 }
             } else {
                 even.update(repeating: 0, count: q); odd.update(repeating: 0, count: q)
             }
-            // Horizontal transform of row r: hb[(r·6 + e)·s + j].
-            var j = 0
-            while j < lanes {
-                let d0 = ld(even + j), d1 = ld(odd + j), d2 = ld(even + j + 1)
-                let d3 = ld(odd + j + 1), d4 = ld(even + j + 2), d5 = ld(odd + j + 2)
-                let e = Self.bt(d0, d1, d2, d3, d4, d5)
-                let base = hb + r * 6 * s + j
-                st(base, e.0); st(base + s, e.1); st(base + 2 * s, e.2)
-                st(base + 3 * s, e.3); st(base + 4 * s, e.4); st(base + 5 * s, e.5)
-                j += 8
-            }
-        }
-        // Vertical transform: V[e1·6 + e2] = Σ_r Bᵀ[e1][r] · hb[r][e2].
-        for e2 in 0..<6 {
-            var j = 0
-            while j < lanes {
-                let p = hb + e2 * s + j
-                let e = Self.bt(ld(p), ld(p + 6 * s), ld(p + 12 * s), ld(p + 18 * s), ld(p + 24 * s), ld(p + 30 * s))
-                let out = into + j
-                st(out + e2 * eStride, e.0); st(out + (6 + e2) * eStride, e.1)
-                st(out + (12 + e2) * eStride, e.2); st(out + (18 + e2) * eStride, e.3)
-                st(out + (24 + e2) * eStride, e.4); st(out + (30 + e2) * eStride, e.5)
-                j += 8
-            }
+            // Tile j reads even[j…j+2] and odd[j…j+2].
+            WinogradPoints.rowTransform((even, odd, even + 1, odd + 1, even + 2, odd + 2), row: r, lanes: lanes,
+                                        into: hb, stride: s)
         }
     }
 
@@ -219,8 +163,8 @@ struct Winograd5x5: Sendable {
             let mj = m + j
             @inline(__always) func col(_ e2: Int) -> (SIMD8<Float>, SIMD8<Float>) {
                 let p = mj + e2 * eStride
-                let m0 = ld(p), m1 = ld(p + 6 * eStride), m2 = ld(p + 12 * eStride)
-                let m3 = ld(p + 18 * eStride), m4 = ld(p + 24 * eStride), m5 = ld(p + 30 * eStride)
+                let m0 = load8(p), m1 = load8(p + 6 * eStride), m2 = load8(p + 12 * eStride)
+                let m3 = load8(p + 18 * eStride), m4 = load8(p + 24 * eStride), m5 = load8(p + 30 * eStride)
                 return (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 * (m3 - m4) + m5)
             }
             (s0.0, s1.0) = col(0); (s0.1, s1.1) = col(1); (s0.2, s1.2) = col(2)
@@ -236,6 +180,17 @@ struct Winograd5x5: Sendable {
                 y10 = y10.replacing(with: z, where: y10 .< z); y11 = y11.replacing(with: z, where: y11 .< z)
             }
             let lanes = min(8, run.count - j)
+            if lanes == 8 && run.x0 + 2 * j + 16 <= w {
+                // Eight whole tiles in the grid: each row's 16 cells as one vector.
+                var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                top.evenHalf = y00; top.oddHalf = y01
+                bottom.evenHalf = y10; bottom.oddHalf = y11
+                let x = run.x0 + 2 * j - x0
+                UnsafeMutableRawPointer(row0 + x).storeBytes(of: top, as: SIMD16<Float>.self)
+                if hasRow2 { UnsafeMutableRawPointer(row1 + x).storeBytes(of: bottom, as: SIMD16<Float>.self) }
+                j += 8
+                continue
+            }
             for l in 0..<lanes {
                 let x = run.x0 + 2 * (j + l)
                 row0[x - x0] = y00[l]
@@ -248,11 +203,4 @@ struct Winograd5x5: Sendable {
             j += 8
         }
     }
-}
-
-@inline(__always) private func ld(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-@inline(__always) private func st(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }

@@ -6,7 +6,8 @@ import TestSupport
 
 /// The detector's masked network on small synthetic networks, against a plain full-tensor convolution in
 /// double precision: every computed cell must equal the full-tensor value whatever method computes it
-/// (phase-plane im2col, Winograd F(2×2, 5×5), tap products) and wherever its map is stored.
+/// (phase-plane im2col, Winograd F(2×2, 5×5), phase-plane Winograd F(4×4, 3×3), tap products) and wherever its
+/// map is stored.
 @Suite("masked network: methods and storage")
 struct MaskedNetworkTests {
     /// A layer with seeded random weights and biases.
@@ -56,6 +57,13 @@ struct MaskedNetworkTests {
         // A stride-2 layer reads phase planes only where the layer before it scatters (or it comes first).
         #expect(MaskedNetwork.methods(for: net) == [.phased, .phased, .winograd, .im2col, .phased, .taps])
         #expect(MaskedNetwork.methods(for: [net[2], net[4]]) == [.winograd, .im2col])
+        // From 8 input channels a phase-plane layer is computed with Winograd F(4×4, 3×3).
+        let wide = [Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                    Self.layer(8, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                    Self.layer(8, 5, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                    Self.layer(5, 8, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+                    Self.layer(8, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng)]
+        #expect(MaskedNetwork.methods(for: wide) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .im2col])
     }
 
     @Test("phase-plane geometry: every stored cell has its own offset; one parity's columns are consecutive")
@@ -98,6 +106,19 @@ struct MaskedNetworkTests {
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
 
+    @Test("phase-plane Winograd layers (writing phase planes, then row-major planes) match the full-tensor convolution",
+          arguments: [(93, 101, 6 as UInt64), (88, 120, 7), (97, 90, 8)])
+    func phasedWinograd(height: Int, width: Int, seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let net = [Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                   Self.layer(8, 9, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+                   Self.layer(9, 10, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
+                   Self.layer(10, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+                   Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        #expect(MaskedNetwork.methods(for: net) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .taps])
+        try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
+    }
+
     @Test("the general im2col path (a stride-2 layer after Winograd, a padded 3×3 layer) matches the full-tensor convolution too",
           arguments: [(61, 70, 4 as UInt64), (58, 63, 5)])
     func generalIm2col(height: Int, width: Int, seed: UInt64) throws {
@@ -117,7 +138,7 @@ struct MaskedNetworkTests {
         let methods = MaskedNetwork.methods(for: net)
         // Input: 3 random planes, stored as phase planes when the first layer reads them so.
         let input = (0..<(3 * height * width)).map { _ in Double(Float.random(in: -1...1, using: &rng)) }
-        let geometry = PlaneGeometry(rows: height, columns: width, phased: methods.first == .phased)
+        let geometry = PlaneGeometry(rows: height, columns: width, phased: MaskedNetwork.readsPhasePlanes(methods[0]))
         var stored = [Float](repeating: .nan, count: 3 * geometry.count)
         for c in 0..<3 {
             for y in 0..<height {
@@ -137,11 +158,7 @@ struct MaskedNetworkTests {
         outMask.mark(x0: 1, x1: 3, y0: 0, y1: 2)
         outMask.mark(x0: ow - 1, x1: ow, y0: oh / 2, y1: oh / 2 + 1)
         outMask.mark(x0: ow / 2, x1: ow / 2 + 1, y0: oh - 1, y1: oh)
-        var masks = [outMask]
-        for i in stride(from: net.count - 1, through: 0, by: -1) {
-            if methods[i] == .winograd { masks[0] = masks[0].alignedToBlocks() }
-            masks.insert(masks[0].dilated(through: net[i], inputRows: grids[i].0, inputColumns: grids[i].1), at: 0)
-        }
+        let masks = MaskedNetwork.masks(for: net, scoreMask: outMask, grids: grids.map { (h: $0.0, w: $0.1) })
         let plan = MaskedNetwork.Plan(layers: net, geometry: geometry, masks: masks)
         let scratch = DetectorScratch()
         let scores = try #require(stored.withUnsafeBufferPointer { p in
