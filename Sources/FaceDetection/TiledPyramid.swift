@@ -98,8 +98,10 @@ struct PyramidLayout: Sendable, Equatable {
 /// computed once). Only the rows the network reads (``Plan``) are written into the tensor: a detection
 /// that searches the small levels never stores the large ones it resamples through — those would be a
 /// third of a frame's working memory. The three colour planes run in parallel (on the detection's
-/// ``WorkerTeam``). All per-level tables live
-/// in flat arrays of the plan, read through raw pointers in the row loop.
+/// ``WorkerTeam``); on two threads each takes one plane and half the rows of the third, whose second half
+/// starts a few rows early (the rows its first rows read) from dlib's `y` at that row, so both halves compute
+/// exactly the rows a single cascade would. All per-level tables live in flat arrays of the plan, read through
+/// raw pointers in the row loop.
 enum PyramidBuilder {
     /// One level of the cascade (plain values: offsets into the plan's flat tables).
     struct Level: Sendable {
@@ -131,6 +133,13 @@ enum PyramidBuilder {
         /// For a greyscale image: plane 0 is the pyramid of `(pixel − mean.r)/256`, plane 1 the tile indicator
         /// (1 on the stored tile rows), plane 2 unused (``MMODModel/greyFirstLayer(_:means:)``).
         let grey: Bool
+        /// How one plane's cascade is shared by two threads (``Half``): per level, the first row of the second
+        /// half (`middle`, half the level's rows), the row the second half starts computing from (`start` ≤
+        /// `middle`: the rows its first rows of the next level read) and dlib's running `y` before that row.
+        let middle: [Int], start: [Int], startY: [Double]
+
+        /// The part of a plane's cascade one thread runs.
+        enum Half { case whole, top, bottom }
 
         /// - Parameters:
         ///   - needed: the tensor cells the network reads (nil: every tile row is stored).
@@ -194,6 +203,20 @@ enum PyramidBuilder {
             }
             self.out = out; self.left = left; self.fraction = fraction
             ringFloats = ring
+            // The second half of level i starts at its middle row, or earlier where the second half of level i + 1
+            // reads rows above it (dlib's y at a row: −yScale plus yScale once per row, accumulated as `produce` does).
+            let middle = levels.map { $0.rect.height / 2 }
+            var start = middle, startY = [Double](repeating: 0, count: levels.count)
+            for i in stride(from: levels.count - 1, through: 0, by: -1) {
+                var y = -levels[i].yScale
+                for _ in 0..<start[i] { y += levels[i].yScale }
+                startY[i] = y
+                if i > 0 && start[i] < levels[i].rect.height {
+                    let top = Int((y + levels[i].yScale).rounded(.down))
+                    start[i - 1] = min(middle[i - 1], top)
+                }
+            }
+            self.middle = middle; self.start = start; self.startY = startY
         }
     }
 
@@ -201,7 +224,8 @@ enum PyramidBuilder {
     /// `team` — or, for a greyscale plan, the one pyramid on one thread and the tile indicator on another.
     /// - Parameters:
     ///   - planes: 3 planes of `plan.geometry`, zero outside the stored rows (which are overwritten whole).
-    ///   - rings: `3 · plan.ringFloats` floats of working memory.
+    ///   - rings: `4 · plan.ringFloats` floats of working memory (a ring per cascade; on two threads the third
+    ///     plane's cascade runs in two halves).
     static func fill(_ image: Image, plan: Plan, means: (r: Float, g: Float, b: Float),
                      into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>, team: WorkerTeam) {
         guard let first = plan.levels.first else { return }
@@ -222,11 +246,19 @@ enum PyramidBuilder {
 
         func run(_ context: TeamContext) {
             guard plan.grey else {
-                for c in context.range(3) { cascade(c) }
+                // Two threads: a plane each and half of the third (its top and bottom rows, each with a ring of
+                // its own), so that neither waits for the other to do a whole plane.
+                if context.part.count == 2 {
+                    let me = context.part.index
+                    cascade(me, .whole)
+                    cascade(2, me == 0 ? .top : .bottom, ring: 2 + me)
+                } else {
+                    for c in context.range(3) { cascade(c, .whole) }
+                }
                 return
             }
             let parts = context.part.count
-            if context.isFirst { cascade(0) }
+            if context.isFirst { cascade(0, .whole) }
             if context.part.index == (parts > 1 ? 1 : 0) { indicator(plane: planes + plan.geometry.count) }
         }
 
@@ -243,8 +275,8 @@ enum PyramidBuilder {
             }
         }
 
-        /// Runs colour plane `c`'s cascade.
-        func cascade(_ c: Int) {
+        /// Runs `half` of colour plane `c`'s cascade, with ring `ring` (of the four in `rings`).
+        func cascade(_ c: Int, _ half: Plan.Half, ring index: Int? = nil) {
             plan.levels.withUnsafeBufferPointer { levels in
             plan.out.withUnsafeBufferPointer { out in
             plan.left.withUnsafeBufferPointer { left in
@@ -252,17 +284,34 @@ enum PyramidBuilder {
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
-                    var at = rings + c * plan.ringFloats
+                withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 2 * levels.count) { rows in
+                    var at = rings + (index ?? c) * plan.ringFloats
                     for i in 0..<levels.count {
-                        produced[i] = 0; y[i] = -levels[i].yScale
+                        let height = levels[i].rect.height, stored = levels[i].storedRows
+                        // rows[i]: the rows this half computes up to; rows[n + i]: those it stores.
+                        switch half {
+                        case .whole:
+                            produced[i] = 0; y[i] = -levels[i].yScale
+                            rows[i] = 0..<height; rows[levels.count + i] = stored
+                        case .top:
+                            produced[i] = 0; y[i] = -levels[i].yScale
+                            rows[i] = 0..<plan.middle[i]; rows[levels.count + i] = stored.clamped(to: 0..<plan.middle[i])
+                        case .bottom:
+                            produced[i] = plan.start[i]; y[i] = plan.startY[i]
+                            rows[i] = plan.start[i]..<height
+                            rows[levels.count + i] = stored.clamped(to: plan.middle[i]..<height)
+                        }
                         ring[i] = at; at += 2 * levels[i].rect.width
                     }
                     let cascade = Cascade(levels: levels, out: out.baseAddress!, left: left.baseAddress!,
                                           fraction: fraction.baseAddress!, geometry: plan.geometry,
                                           image: image, width: width, channels: channels,
                                           channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
-                                          ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
+                                          ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!,
+                                          computed: UnsafePointer(rows.baseAddress!),
+                                          stored: UnsafePointer(rows.baseAddress! + levels.count))
                     cascade.run()
+                }
                 }
                 }
                 }
@@ -284,14 +333,17 @@ enum PyramidBuilder {
         let plane: UnsafeMutablePointer<Float>
         /// Two rows per level: row `k` of level `i` lives at `ring[i] + (k & 1) · width`.
         let ring: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
-        /// Rows done per level, and dlib's running `y` per level.
+        /// Rows done per level (the next one to compute), and dlib's running `y` per level.
         let produced: UnsafeMutablePointer<Int>
         let y: UnsafeMutablePointer<Double>
+        /// Per level: the rows to compute at least (up to their end), and the rows to write into the tensor.
+        let computed: UnsafePointer<Range<Int>>
+        let stored: UnsafePointer<Range<Int>>
 
         func run() {
-            // Pull every row of the last level (which pulls the rows above it), then any rows left above.
+            // Pull the rows of the last level (which pull the rows above them), then any rows left above.
             for i in stride(from: levels.count - 1, through: 0, by: -1) {
-                while produced[i] < levels[i].rect.height { produce(i) }
+                while produced[i] < computed[i].upperBound { produce(i) }
             }
         }
 
@@ -316,7 +368,7 @@ enum PyramidBuilder {
                                          weights: fraction + level.column0, simdColumns: level.simdColumns,
                                          columns: w, sourceColumns: aw, into: row)
             }
-            if level.storedRows.contains(r) {
+            if stored[i].contains(r) {
                 let dst = plane + geometry.rowOffset(level.rect.top + r)
                 let o = out + level.column0
                 for x in 0..<w { dst[Int(o[x])] = row[x] }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import FaceDetection
 import FaceImaging
+import NeuralCore
 import TestSupport
 
 @Suite("MMOD face detector")
@@ -58,6 +59,44 @@ struct FaceDetectorTests {
                 let expected = 1.5 * Double(c) + 10 * (4.0 / 3.0) * Double(r)
                 #expect(abs(Double(buf[r * 40 + 10 + c]) - expected) < 1e-4, "(\(c), \(r))")
             }
+        }
+    }
+
+    @Test("a pyramid built on two threads (the third plane's cascade in two halves) equals one built on one, bit for bit",
+          arguments: [(97, 131, false), (480, 640, false), (720, 1280, true), (61, 45, false)])
+    func pyramidHalves(height: Int, width: Int, scaleAware: Bool) {
+        var rng = SplitMix64(seed: UInt64(height * 1000 + width))
+        let image = Image(width: width, height: height, channels: 3,
+                          pixels: (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let layout = PyramidLayout(imageRows: height, imageColumns: width, padding: 10, outerPadding: 11)
+        let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns, phased: true)
+        // Scale-aware: only the rows of the levels from 3 on are stored (the big ones are resampled through).
+        var needed: CellMask?
+        if scaleAware {
+            var m = CellMask(rows: layout.rows, columns: layout.columns)
+            for r in layout.rects.dropFirst(3) { m.mark(x0: r.left, x1: r.right + 1, y0: r.top, y1: r.bottom + 1) }
+            needed = m
+        }
+        let plan = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: needed)
+        // The second half of every level starts at or before its middle row.
+        #expect(zip(plan.start, plan.middle).allSatisfy { $0 <= $1 })
+        func build(threads: Int) -> [Float] {
+            var planes = [Float](repeating: 0, count: 3 * geometry.count)
+            var rings = [Float](repeating: 0, count: 4 * plan.ringFloats)
+            planes.withUnsafeMutableBufferPointer { p in
+                rings.withUnsafeMutableBufferPointer { r in
+                    PyramidBuilder.fill(image, plan: plan, means: (122.782, 117.001, 104.298), into: p.baseAddress!,
+                                        rings: r.baseAddress!, team: WorkerTeam(size: threads))
+                }
+            }
+            return planes
+        }
+        // Repeated: the halves run at the same time, each on a ring of its own.
+        let one = build(threads: 1)
+        #expect(one.contains { $0 != 0 })
+        for _ in 0..<4 {
+            let two = build(threads: 2)
+            #expect(zip(one, two).filter { $0.bitPattern != $1.bitPattern }.count == 0, "values that differ")
         }
     }
 
