@@ -162,7 +162,7 @@ public struct FaceDetector: Sendable {
         if let levels, let network = plan.network {
             let t0 = clock.now
             guard let input = scratch.preparePyramid(planes: 3, plan: plan.pyramid),
-                  let rings = scratch.block(.rings, count: 4 * plan.pyramid.ringFloats) else {
+                  let rings = scratch.block(.rings, count: 3 * plan.pyramid.ringFloats) else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
             PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings, team: scratch.team)

@@ -34,6 +34,9 @@ enum MaskedNetwork {
     static let chunkFloats = 1 << 18
     /// Fewest cells per worker worth a thread of its own.
     static let minimumCellsPerWorker = 256
+    /// Floats allocated past the end of each feature map: a Winograd input transform reads a run's cells in place
+    /// with vector loads that may run up to 32 floats past them (into lanes whose tiles are not used).
+    static let readSlack = 64
     /// Fewest stored input cells per worker worth a thread of its own for the tap products.
     static let minimumTapCellsPerWorker = 4096
 
@@ -232,8 +235,8 @@ enum MaskedNetwork {
                                      scratch: DetectorScratch, _ body: (UnsafePointer<Float>) -> R) -> R? {
         let team = scratch.team
         let workers = max(plan.workers, team.size)
-        guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a),
-              let mapB = scratch.block(.mapB, count: plan.mapCounts.b),
+        guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a + readSlack),
+              let mapB = scratch.block(.mapB, count: plan.mapCounts.b + readSlack),
               let products = scratch.block(.taps, count: plan.tapCount),
               let perWorker = scratch.block(.workers, count: workers * (plan.colsPer + plan.prodPer)) else { return nil }
         team.run(Pass(convs: convs, plan: plan, input: UnsafeMutablePointer(mutating: input), mapA: mapA, mapB: mapB,

@@ -161,8 +161,9 @@ struct PhasedWinograd: Sendable {
         let samples = (run.count + 8) & ~7  // ≥ count + 1, a multiple of 8
         for r in 0..<6 {
             let y = 2 * (run.y + r) + (phase >> 1)
+            // The run's tiles read 4·count + 2 phase columns; the vector loads read on to 4·samples.
             if let cells = input.phaseRow(channel: channel, y: y, parity: phase & 1, from: run.x0, count: 4 * samples,
-                                          scratch: line) {
+                                          needed: 4 * run.count + 2, scratch: line) {
                 var i = 0
                 while i < samples {
                     let x = UnsafeRawPointer(cells + 4 * i).loadUnaligned(as: SIMD32<Float>.self)

@@ -65,17 +65,20 @@ struct FeatureMap {
         base + channel * geometry.count + geometry.rowOffset(y)
     }
 
-    /// Cells `(y, x …< x + count)` of a row-major map as consecutive floats: in the map itself when they are all
-    /// stored cells of the grid, else copied into `scratch` with zeros outside the grid and the stored box; nil when
-    /// row `y` holds no stored cell.
+    /// Cells `(y, x …< x + count)` of a row-major map as consecutive floats, zero outside the grid and the stored
+    /// box; nil when row `y` holds no stored cell. When the first `needed` (≤ `count`) are all stored cells of the
+    /// grid, the map itself — the rest of the `count` floats are then whatever follows them in the map (or up to
+    /// ``MaskedNetwork/readSlack`` floats past its end), for vector loads whose extra lanes are not used; else
+    /// all `count` are copied into `scratch`.
     @inline(__always)
-    func row(channel: Int, y: Int, from x: Int, count: Int, scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    func row(channel: Int, y: Int, from x: Int, count: Int, needed: Int,
+             scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
         let g = geometry
-        precondition(!g.phased)
+        precondition(!g.phased && needed <= count)
         guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return nil }
         let left = max(0, g.x0), right = min(grid.w, g.x0 + g.columns)
         let source = row(channel: channel, y: y) + (x - g.x0)
-        if x >= left && x + count <= right { return UnsafePointer(source) }
+        if x >= left && x + needed <= right { return UnsafePointer(source) }
         let lo = min(count, max(0, left - x))
         let hi = max(lo, min(count, right - x))
         if lo > 0 { dst.update(repeating: 0, count: lo) }
@@ -85,24 +88,40 @@ struct FeatureMap {
     }
 
     /// Cells `(y, 2·(c + i) + parity)`, `i < count`, of a phase-plane map — one parity's columns, from phase
-    /// column `c` — as consecutive floats: in the map itself when they are all stored cells of the grid, else
-    /// copied into `scratch` with zeros outside the grid and the stored box; nil when row `y` holds no stored cell.
+    /// column `c` — as consecutive floats, zero outside the grid and the stored box; nil when row `y` holds no
+    /// stored cell. When the first `needed` are all stored cells of the grid, the map itself (the rest as in
+    /// ``row(channel:y:from:count:needed:scratch:)``); else all `count` are copied into `scratch`.
     @inline(__always)
-    func phaseRow(channel: Int, y: Int, parity: Int, from c: Int, count: Int,
+    func phaseRow(channel: Int, y: Int, parity: Int, from c: Int, count: Int, needed: Int,
                   scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+        precondition(needed <= count)
+        guard let valid = storedPhaseColumns(y: y, parity: parity) else { return nil }
+        let source = row(channel: channel, y: y) + geometry.columnOffset(2 * c + parity)
+        if c >= valid.lowerBound && c + needed <= valid.upperBound { return UnsafePointer(source) }
+        copy(source, valid: valid, from: c, count: count, into: dst)
+        return UnsafePointer(dst)
+    }
+
+    /// The phase columns `p` of row `y` whose cells `(y, 2p + parity)` are stored cells of the grid; nil when the
+    /// row holds none.
+    @inline(__always)
+    private func storedPhaseColumns(y: Int, parity: Int) -> Range<Int>? {
         let g = geometry
         precondition(g.phased)
         guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return nil }
-        // Stored columns in the grid: [left, right); phase column p holds column 2p + parity.
         let left = max(0, g.x0), right = min(grid.w, g.x0 + g.columns)
-        let first = (left - parity + 1) >> 1, end = (right - parity + 1) >> 1
-        let source = row(channel: channel, y: y) + g.columnOffset(2 * c + parity)
-        if c >= first && c + count <= end { return UnsafePointer(source) }
-        let lo = min(count, max(0, first - c))
-        let hi = max(lo, min(count, end - c))
+        let first = (left - parity + 1) >> 1, end = max(first, (right - parity + 1) >> 1)
+        return first..<end
+    }
+
+    /// Copies `count` floats from `source` (phase column `c`) into `dst`, zero outside the `valid` columns.
+    @inline(__always)
+    private func copy(_ source: UnsafeMutablePointer<Float>, valid: Range<Int>, from c: Int, count: Int,
+                      into dst: UnsafeMutablePointer<Float>) {
+        let lo = min(count, max(0, valid.lowerBound - c))
+        let hi = max(lo, min(count, valid.upperBound - c))
         if lo > 0 { dst.update(repeating: 0, count: lo) }
         if hi > lo { (dst + lo).update(from: source + lo, count: hi - lo) }
         if hi < count { (dst + hi).update(repeating: 0, count: count - hi) }
-        return UnsafePointer(dst)
     }
 }

@@ -98,10 +98,8 @@ struct PyramidLayout: Sendable, Equatable {
 /// computed once). Only the rows the network reads (``Plan``) are written into the tensor: a detection
 /// that searches the small levels never stores the large ones it resamples through — those would be a
 /// third of a frame's working memory. The three colour planes run in parallel (on the detection's
-/// ``WorkerTeam``); on two threads each takes one plane and half the rows of the third, whose second half
-/// starts a few rows early (the rows its first rows read) from dlib's `y` at that row, so both halves compute
-/// exactly the rows a single cascade would. All per-level tables live in flat arrays of the plan, read through
-/// raw pointers in the row loop.
+/// ``WorkerTeam``). All per-level tables live
+/// in flat arrays of the plan, read through raw pointers in the row loop.
 enum PyramidBuilder {
     /// One level of the cascade (plain values: offsets into the plan's flat tables).
     struct Level: Sendable {
@@ -109,7 +107,7 @@ enum PyramidBuilder {
         let rect: PixelRect
         /// Tile rows (0-based) written into the tensor; empty when the network reads none.
         let storedRows: Range<Int>
-        /// Where this level's columns start in ``Plan/out``, ``Plan/left`` and ``Plan/fraction``.
+        /// Where this level's columns start in ``Plan/left`` and ``Plan/fraction``.
         let column0: Int
         /// Columns resampled by dlib's 4-wide SIMD loop (the rest by its scalar tail).
         let simdColumns: Int
@@ -121,9 +119,8 @@ enum PyramidBuilder {
     struct Plan: Sendable {
         let levels: [Level]
         let geometry: PlaneGeometry
-        /// Per column of every level: its tensor offset from the row start, the left source column and the
-        /// right one's weight (dlib's `x` accumulated in float 4 columns at a time, then in double).
-        let out: [Int32]
+        /// Per column of every level: the left source column and the right one's weight (dlib's `x` accumulated
+        /// in float 4 columns at a time, then in double).
         let left: [Int32]
         let fraction: [Float]
         /// Ring floats per channel: two rows of every level.
@@ -133,13 +130,6 @@ enum PyramidBuilder {
         /// For a greyscale image: plane 0 is the pyramid of `(pixel − mean.r)/256`, plane 1 the tile indicator
         /// (1 on the stored tile rows), plane 2 unused (``MMODModel/greyFirstLayer(_:means:)``).
         let grey: Bool
-        /// How one plane's cascade is shared by two threads (``Half``): per level, the first row of the second
-        /// half (`middle`, half the level's rows), the row the second half starts computing from (`start` ≤
-        /// `middle`: the rows its first rows of the next level read) and dlib's running `y` before that row.
-        let middle: [Int], start: [Int], startY: [Double]
-
-        /// The part of a plane's cascade one thread runs.
-        enum Half { case whole, top, bottom }
 
         /// - Parameters:
         ///   - needed: the tensor cells the network reads (nil: every tile row is stored).
@@ -161,12 +151,11 @@ enum PyramidBuilder {
                     }
                 }
             }
-            var levels: [Level] = [], out: [Int32] = [], left: [Int32] = [], fraction: [Float] = []
+            var levels: [Level] = [], left: [Int32] = [], fraction: [Float] = []
             var ring = 0
             for (i, r) in rects.enumerated() {
                 let stored = needed == nil ? 0..<r.height : (hi[i] >= 0 ? lo[i]..<(hi[i] + 1) : 0..<0)
                 var simd = 0, yScale = 0.0
-                for x in 0..<r.width { out.append(Int32(geometry.columnOffset(r.left + x))) }
                 if i == 0 {
                     left.append(contentsOf: repeatElement(0, count: r.width))
                     fraction.append(contentsOf: repeatElement(0, count: r.width))
@@ -193,7 +182,7 @@ enum PyramidBuilder {
                         left.append(Int32(l)); fraction.append(Float(xs - Double(l)))
                     }
                 }
-                levels.append(Level(rect: r, storedRows: stored, column0: out.count - r.width, simdColumns: simd, yScale: yScale))
+                levels.append(Level(rect: r, storedRows: stored, column0: left.count - r.width, simdColumns: simd, yScale: yScale))
                 ring += 2 * r.width
             }
             self.levels = levels
@@ -201,22 +190,8 @@ enum PyramidBuilder {
                 l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
                                                        right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
             }
-            self.out = out; self.left = left; self.fraction = fraction
+            self.left = left; self.fraction = fraction
             ringFloats = ring
-            // The second half of level i starts at its middle row, or earlier where the second half of level i + 1
-            // reads rows above it (dlib's y at a row: −yScale plus yScale once per row, accumulated as `produce` does).
-            let middle = levels.map { $0.rect.height / 2 }
-            var start = middle, startY = [Double](repeating: 0, count: levels.count)
-            for i in stride(from: levels.count - 1, through: 0, by: -1) {
-                var y = -levels[i].yScale
-                for _ in 0..<start[i] { y += levels[i].yScale }
-                startY[i] = y
-                if i > 0 && start[i] < levels[i].rect.height {
-                    let top = Int((y + levels[i].yScale).rounded(.down))
-                    start[i - 1] = min(middle[i - 1], top)
-                }
-            }
-            self.middle = middle; self.start = start; self.startY = startY
         }
     }
 
@@ -224,8 +199,7 @@ enum PyramidBuilder {
     /// `team` — or, for a greyscale plan, the one pyramid on one thread and the tile indicator on another.
     /// - Parameters:
     ///   - planes: 3 planes of `plan.geometry`, zero outside the stored rows (which are overwritten whole).
-    ///   - rings: `4 · plan.ringFloats` floats of working memory (a ring per cascade; on two threads the third
-    ///     plane's cascade runs in two halves).
+    ///   - rings: `3 · plan.ringFloats` floats of working memory.
     static func fill(_ image: Image, plan: Plan, means: (r: Float, g: Float, b: Float),
                      into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>, team: WorkerTeam) {
         guard let first = plan.levels.first else { return }
@@ -246,76 +220,53 @@ enum PyramidBuilder {
 
         func run(_ context: TeamContext) {
             guard plan.grey else {
-                // Two threads: a plane each and half of the third (its top and bottom rows, each with a ring of
-                // its own), so that neither waits for the other to do a whole plane.
-                if context.part.count == 2 {
-                    let me = context.part.index
-                    cascade(me, .whole)
-                    cascade(2, me == 0 ? .top : .bottom, ring: 2 + me)
-                } else {
-                    for c in context.range(3) { cascade(c, .whole) }
-                }
+                for c in context.range(3) { cascade(c) }
                 return
             }
             let parts = context.part.count
-            if context.isFirst { cascade(0, .whole) }
+            if context.isFirst { cascade(0) }
             if context.part.index == (parts > 1 ? 1 : 0) { indicator(plane: planes + plan.geometry.count) }
         }
 
         /// Writes 1 at every stored tile cell of `plane` (the cascade writes its values at the same cells).
         func indicator(plane: UnsafeMutablePointer<Float>) {
-            plan.out.withUnsafeBufferPointer { out in
-                for level in plan.levels where !level.storedRows.isEmpty {
-                    let o = out.baseAddress! + level.column0
-                    for r in level.storedRows {
-                        let dst = plane + plan.geometry.rowOffset(level.rect.top + r)
-                        for x in 0..<level.rect.width { dst[Int(o[x])] = 1 }
+            let g = plan.geometry
+            for level in plan.levels where !level.storedRows.isEmpty {
+                let x0 = level.rect.left, w = level.rect.width
+                for r in level.storedRows {
+                    let dst = plane + g.rowOffset(level.rect.top + r)
+                    if g.phased {
+                        (dst + g.columnOffset(x0)).update(repeating: 1, count: (w + 1) / 2)
+                        (dst + g.columnOffset(x0 + 1)).update(repeating: 1, count: w / 2)
+                    } else {
+                        (dst + g.columnOffset(x0)).update(repeating: 1, count: w)
                     }
                 }
             }
         }
 
-        /// Runs `half` of colour plane `c`'s cascade, with ring `ring` (of the four in `rings`).
-        func cascade(_ c: Int, _ half: Plan.Half, ring index: Int? = nil) {
+        /// Runs colour plane `c`'s cascade.
+        func cascade(_ c: Int) {
             plan.levels.withUnsafeBufferPointer { levels in
-            plan.out.withUnsafeBufferPointer { out in
             plan.left.withUnsafeBufferPointer { left in
             plan.fraction.withUnsafeBufferPointer { fraction in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
-                withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 2 * levels.count) { rows in
-                    var at = rings + (index ?? c) * plan.ringFloats
+                    var at = rings + c * plan.ringFloats
                     for i in 0..<levels.count {
-                        let height = levels[i].rect.height, stored = levels[i].storedRows
-                        // rows[i]: the rows this half computes up to; rows[n + i]: those it stores.
-                        switch half {
-                        case .whole:
-                            produced[i] = 0; y[i] = -levels[i].yScale
-                            rows[i] = 0..<height; rows[levels.count + i] = stored
-                        case .top:
-                            produced[i] = 0; y[i] = -levels[i].yScale
-                            rows[i] = 0..<plan.middle[i]; rows[levels.count + i] = stored.clamped(to: 0..<plan.middle[i])
-                        case .bottom:
-                            produced[i] = plan.start[i]; y[i] = plan.startY[i]
-                            rows[i] = plan.start[i]..<height
-                            rows[levels.count + i] = stored.clamped(to: plan.middle[i]..<height)
-                        }
+                        produced[i] = 0; y[i] = -levels[i].yScale
                         ring[i] = at; at += 2 * levels[i].rect.width
                     }
-                    let cascade = Cascade(levels: levels, out: out.baseAddress!, left: left.baseAddress!,
+                    let cascade = Cascade(levels: levels, left: left.baseAddress!,
                                           fraction: fraction.baseAddress!, geometry: plan.geometry,
                                           image: image, width: width, channels: channels,
                                           channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
-                                          ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!,
-                                          computed: UnsafePointer(rows.baseAddress!),
-                                          stored: UnsafePointer(rows.baseAddress! + levels.count))
+                                          ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
                     cascade.run()
                 }
                 }
                 }
-                }
-            }
             }
             }
             }
@@ -325,7 +276,7 @@ enum PyramidBuilder {
     /// One colour plane's cascade: raw views of the plan and of this plane's state.
     private struct Cascade {
         let levels: UnsafeBufferPointer<Level>
-        let out: UnsafePointer<Int32>, left: UnsafePointer<Int32>, fraction: UnsafePointer<Float>
+        let left: UnsafePointer<Int32>, fraction: UnsafePointer<Float>
         let geometry: PlaneGeometry
         let image: UnsafePointer<UInt8>
         let width: Int, channels: Int, channel: Int
@@ -333,17 +284,14 @@ enum PyramidBuilder {
         let plane: UnsafeMutablePointer<Float>
         /// Two rows per level: row `k` of level `i` lives at `ring[i] + (k & 1) · width`.
         let ring: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
-        /// Rows done per level (the next one to compute), and dlib's running `y` per level.
+        /// Rows done per level, and dlib's running `y` per level.
         let produced: UnsafeMutablePointer<Int>
         let y: UnsafeMutablePointer<Double>
-        /// Per level: the rows to compute at least (up to their end), and the rows to write into the tensor.
-        let computed: UnsafePointer<Range<Int>>
-        let stored: UnsafePointer<Range<Int>>
 
         func run() {
-            // Pull the rows of the last level (which pull the rows above them), then any rows left above.
+            // Pull every row of the last level (which pulls the rows above it), then any rows left above.
             for i in stride(from: levels.count - 1, through: 0, by: -1) {
-                while produced[i] < computed[i].upperBound { produce(i) }
+                while produced[i] < levels[i].rect.height { produce(i) }
             }
         }
 
@@ -368,10 +316,27 @@ enum PyramidBuilder {
                                          weights: fraction + level.column0, simdColumns: level.simdColumns,
                                          columns: w, sourceColumns: aw, into: row)
             }
-            if stored[i].contains(r) {
+            if level.storedRows.contains(r) {
                 let dst = plane + geometry.rowOffset(level.rect.top + r)
-                let o = out + level.column0
-                for x in 0..<w { dst[Int(o[x])] = row[x] }
+                let x0 = level.rect.left
+                if geometry.phased {
+                    // Columns of one parity are consecutive floats: row[0], row[2], … go to column x0's phase,
+                    // row[1], row[3], … to the other.
+                    let first = dst + geometry.columnOffset(x0), second = dst + geometry.columnOffset(x0 + 1)
+                    var k = 0
+                    while k + 16 <= w {
+                        let v = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(first + k / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(second + k / 2).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                        k += 16
+                    }
+                    while k < w {
+                        (k & 1 == 0 ? first : second)[k / 2] = row[k]
+                        k += 1
+                    }
+                } else {
+                    (dst + geometry.columnOffset(x0)).update(from: row, count: w)
+                }
             }
             produced[i] = r + 1
         }

@@ -125,8 +125,10 @@ struct Winograd5x5: Sendable {
         let lanes = (run.count + 7) & ~7
         let q = lanes + 3  // samples per phase row: tile j reads even[j…j+2], odd[j…j+2]
         for r in 0..<6 {
-            // cells[i] = cell (y − 2 + r, x0 − 2 + i), zero outside the grid; split into even/odd samples.
-            if let cells = input.row(channel: channel, y: run.y - 2 + r, from: run.x0 - 2, count: 2 * q, scratch: line) {
+            // cells[i] = cell (y − 2 + r, x0 − 2 + i), zero outside the grid; split into even/odd samples. The run's
+            // tiles read 2·count + 4 cells; the vector loads read on to 2q.
+            if let cells = input.row(channel: channel, y: run.y - 2 + r, from: run.x0 - 2, count: 2 * q,
+                                     needed: 2 * run.count + 4, scratch: line) {
                 var i = 0
                 while i + 8 <= q {
                     let x = UnsafeRawPointer(cells + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
