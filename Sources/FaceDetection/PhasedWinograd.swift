@@ -1,6 +1,3 @@
-import CBLAS
-import NeuralCore
-
 /// A 5×5, stride-2, unpadded convolution (the MMOD downsampler's second and third layers) computed from its
 /// input's phase planes with Winograd's minimal filtering F(4×4, 3×3).
 ///
@@ -110,8 +107,6 @@ struct PhasedWinograd: Sendable {
                 for batch in work.batches {
                     let runs = UnsafeBufferPointer(rebasing: allRuns[batch.runs])
                     let n = batch.items
-                    let columns = GEMMShape.paddedColumns(n, rows: k, depth: c4)
-                    assert(columns <= s)
                     let lanes = (n + 7) & ~7
                     for phase in 0..<4 {
                         for ch in 0..<c {
@@ -125,15 +120,7 @@ struct PhasedWinograd: Sendable {
                                                            eStride: c4 * s)
                         }
                     }
-                    // Padding tiles read zero (the transforms above may have left up to 7 lanes of junk there).
-                    if columns > n {
-                        for row in 0..<(36 * c4) { (v + row * s + n).update(repeating: 0, count: columns - n) }
-                    }
-                    for e in 0..<36 {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c4), 1,
-                                    ub.baseAddress! + e * k * c4, Int32(c4), v + e * c4 * s, Int32(s), 0,
-                                    m + e * k * s, Int32(s))
-                    }
+                    WinogradPoints.multiply(ub.baseAddress!, v, into: m, outChannels: k, inChannels: c4, tiles: n, stride: s)
                     for co in 0..<k {
                         var t0 = 0
                         for run in runs {

@@ -1,6 +1,3 @@
-import CBLAS
-import NeuralCore
-
 /// A 5×5, stride-1, pad-2 convolution of the MMOD network computed with Winograd's minimal filtering
 /// F(2×2, 5×5) over runs of 2×2 output tiles: 36 multiplications per tile instead of 100 (2.78× fewer),
 /// as 36 GEMMs `M[e] = U[e] (out × in) · V[e] (in × tiles)`.
@@ -76,8 +73,6 @@ struct Winograd5x5: Sendable {
                 for batch in work.batches {
                     let runs = UnsafeBufferPointer(rebasing: allRuns[batch.runs])
                     let n = batch.items
-                    let columns = GEMMShape.paddedColumns(n, rows: k, depth: c)
-                    assert(columns <= s)
                     let lanes = (n + 7) & ~7
                     for ch in 0..<c {
                         var t0 = 0
@@ -87,15 +82,7 @@ struct Winograd5x5: Sendable {
                         }
                         WinogradPoints.columnTransform(hb, stride: s, lanes: lanes, into: v + ch * s, eStride: c * s)
                     }
-                    // Padding tiles read zero (the transforms above may have left up to 7 lanes of junk there).
-                    if columns > n {
-                        for row in 0..<(36 * c) { (v + row * s + n).update(repeating: 0, count: columns - n) }
-                    }
-                    for e in 0..<36 {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c), 1,
-                                    ub.baseAddress! + e * k * c, Int32(c), v + e * c * s, Int32(s), 0,
-                                    m + e * k * s, Int32(s))
-                    }
+                    WinogradPoints.multiply(ub.baseAddress!, v, into: m, outChannels: k, inChannels: c, tiles: n, stride: s)
                     for co in 0..<k {
                         let b = bias[co]
                         var t0 = 0

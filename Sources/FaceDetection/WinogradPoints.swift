@@ -1,3 +1,6 @@
+import CBLAS
+import NeuralCore
+
 /// What the detector's two Winograd layers share: Toom–Cook at the points 0, 1, −1, 2, −2, ∞, six-point tiles.
 ///
 /// F(2×2, 5×5) (``Winograd5x5``) and F(4×4, 3×3) (``PhasedWinograd``) both transform a 6×6 input tile `d` with
@@ -52,6 +55,23 @@ enum WinogradPoints {
                 store8(out + (24 + e2) * eStride, e.4); store8(out + (30 + e2) * eStride, e.5)
                 j += 8
             }
+        }
+    }
+
+    /// The 36 GEMMs `M[e] (out × tiles) = U[e] (out × in) · V[e] (in × tiles)` of a batch of `n` tiles (`U` as
+    /// `[36][out][in]`, rows of `V` and `M` `stride` floats apart). They run on `n` rounded up to a multiple of 16
+    /// where OpenBLAS's small-matrix kernel would otherwise allocate (``GEMMShape``), with `V`'s padding columns set
+    /// to zero first (the transforms may leave up to 7 lanes of junk there).
+    static func multiply(_ u: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, into m: UnsafeMutablePointer<Float>,
+                         outChannels k: Int, inChannels c: Int, tiles n: Int, stride s: Int) {
+        let columns = GEMMShape.paddedColumns(n, rows: k, depth: c)
+        assert(columns <= s)
+        if columns > n {
+            for row in 0..<(36 * c) { (v + row * s + n).update(repeating: 0, count: columns - n) }
+        }
+        for e in 0..<36 {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c), 1,
+                        u + e * k * c, Int32(c), v + e * c * s, Int32(s), 0, m + e * k * s, Int32(s))
         }
     }
 
