@@ -14,7 +14,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Each stage runs after a warm-up until at least --min-iterations runs and --seconds seconds; the table \
             gives the median and p90 in milliseconds and the ratio to an sgemm anchor timed in the same run. \
-            --check FILE fails (exit 1) when a stage's ratio exceeds the baseline's by more than --tolerance.
+            --check FILE fails (exit 1) when a stage's ratio exceeds the baseline's by more than --tolerance \
+            (a stage over its limit is measured up to twice more, against a fresh anchor, before it fails).
             """)
 
     @Flag(help: "Print one JSON object.")
@@ -130,11 +131,25 @@ struct BenchCommand: ParsableCommand {
                   let baseline = try? JSONDecoder().decode(Baseline.self, from: data) else {
                 CLI.fail("mynaface bench: cannot read baseline \(check)", status: 3)
             }
+            // A stage over its limit is measured again (twice at most, each against an anchor timed just before
+            // it): on a shared machine a neighbour can slow one stage's run by half; a regression stays.
             var regressions: [String] = []
             for m in results {
-                guard let base = baseline.ratios[m.id], let now = m.ratioToAnchor, base > 0 else { continue }
+                guard let base = baseline.ratios[m.id], var now = m.ratioToAnchor, base > 0,
+                      now > base * tolerance, let stage = all.first(where: { $0.id == m.id }) else { continue }
+                var tries = [now]
+                while now > base * tolerance && tries.count < 3 {
+                    let a = try BenchmarkSuite.measure(BenchmarkSuite.anchorStage(), minIterations: 20, minSeconds: 0.5)
+                    let again = try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds)
+                    now = again.medianMs / a.medianMs
+                    tries.append(now)
+                }
+                let seen = tries.map { String(format: "%.2f×", $0) }.joined(separator: ", ")
                 if now > base * tolerance {
-                    regressions.append(String(format: "%@ %.2f× anchor vs baseline %.2f× (limit %.2f×)", m.id, now, base, base * tolerance))
+                    regressions.append(String(format: "%@ %@ anchor vs baseline %.2f× (limit %.2f×)", m.id, seen, base,
+                                              base * tolerance))
+                } else {
+                    FileHandle.standardError.write(Data("bench check: \(m.id) over its limit once, within it when measured again (\(seen))\n".utf8))
                 }
             }
             if regressions.isEmpty {
