@@ -503,25 +503,35 @@ enum MaskedNetwork {
     @inline(__always)
     private static func scatter(_ layer: MMODConvolution, _ prod: UnsafePointer<Float>, ld: Int,
                                 segments: UnsafeBufferPointer<CellSpan>, into output: FeatureMap) {
-        let g = output.geometry
+        let g = output.geometry, relu = layer.relu, zero = SIMD16<Float>()
         for co in 0..<layer.outChannels {
-            let b = layer.bias[co]
-            var srcRow = prod + co * ld
+            let b = layer.bias[co], bv = SIMD16<Float>(repeating: b)
+            var src = prod + co * ld
             for seg in segments {
+                let n = seg.x1 - seg.x0
                 let row = output.row(channel: co, y: seg.y)
-                for parity in 0..<(g.phased ? 2 : 1) {
-                    let step = g.phased ? 2 : 1
-                    var x = g.phased ? seg.x0 + ((seg.x0 & 1) ^ parity) : seg.x0
-                    guard x < seg.x1 else { continue }
-                    let out = row + g.columnOffset(x)  // consecutive floats for x, x + step, …
-                    var j = 0
-                    if layer.relu {
-                        while x < seg.x1 { out[j] = max(srcRow[x - seg.x0] + b, 0); x += step; j += 1 }
+                // Phase planes: cells x0, x0 + 2, … are consecutive floats of one plane, x0 + 1, x0 + 3, … of the
+                // other; 16 cells at a time are split into the two. Row-major: 16 cells at a time in place.
+                let first = row + g.columnOffset(seg.x0)
+                let second = g.phased ? row + g.columnOffset(seg.x0 + 1) : first + 1
+                var i = 0
+                while i + 16 <= n {
+                    var v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self) + bv
+                    if relu { v = v.replacing(with: zero, where: v .< zero) }
+                    if g.phased {
+                        UnsafeMutableRawPointer(first + i / 2).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(second + i / 2).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
                     } else {
-                        while x < seg.x1 { out[j] = srcRow[x - seg.x0] + b; x += step; j += 1 }
+                        UnsafeMutableRawPointer(first + i).storeBytes(of: v, as: SIMD16<Float>.self)
                     }
+                    i += 16
                 }
-                srcRow += seg.x1 - seg.x0
+                while i < n {
+                    let v = relu ? max(src[i] + b, 0) : src[i] + b
+                    if g.phased { (i & 1 == 0 ? first : second)[i / 2] = v } else { first[i] = v }
+                    i += 1
+                }
+                src += n
             }
         }
     }
