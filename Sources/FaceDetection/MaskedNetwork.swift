@@ -78,8 +78,8 @@ enum MaskedNetwork {
         return out
     }
 
-    /// Whether a method can write its output as phase planes for the next layer (it writes each cell through
-    /// ``PlaneGeometry``, not in row-major blocks).
+    /// Whether a method can write its output as phase planes for the next layer (the scatters and the F(4×4)
+    /// output transform write either layout; the F(2×2, 5×5) output transform and the tap sums write row-major).
     static func writesPhasePlanes(_ m: Method) -> Bool { m == .im2col || m == .phased || m == .phasedWinograd }
 
     /// Whether a method reads its input as phase planes.
