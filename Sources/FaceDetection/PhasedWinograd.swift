@@ -83,7 +83,8 @@ struct PhasedWinograd: Sendable {
     /// the horizontal transforms.
     var scratchCount: Int {
         let s = batchStride
-        return 36 * (4 * inChannels + outChannels) * s + 4 * (s + 8) + 4 * s + 36 * s
+        return 36 * (WinogradPoints.vStride(inChannels: 4 * inChannels, stride: s) + WinogradPoints.mStride(outChannels: outChannels, stride: s))
+            + 4 * (s + 8) + 4 * s + 36 * s
     }
 
     /// Cuts runs of 4×4 tiles into GEMM batches of at most ``tilesPerBatch`` tiles.
@@ -100,8 +101,9 @@ struct PhasedWinograd: Sendable {
     func forward(_ work: Batches<TileRun>, input: FeatureMap, output: FeatureMap, scratch: UnsafeMutablePointer<Float>) {
         precondition(input.geometry.phased)
         let s = batchStride, c = inChannels, c4 = 4 * c, k = outChannels
-        let v = scratch, m = v + 36 * c4 * s
-        let line = m + 36 * k * s, phases = line + 4 * (s + 8), hb = phases + 4 * s
+        let vs = WinogradPoints.vStride(inChannels: c4, stride: s), ms = WinogradPoints.mStride(outChannels: k, stride: s)
+        let v = scratch, m = v + 36 * vs
+        let line = m + 36 * ms, phases = line + 4 * (s + 8), hb = phases + 4 * s
         work.runs.withUnsafeBufferPointer { allRuns in
             u.withUnsafeBufferPointer { ub in
                 for batch in work.batches {
@@ -117,14 +119,14 @@ struct PhasedWinograd: Sendable {
                                 t0 += run.count
                             }
                             WinogradPoints.columnTransform(hb, stride: s, lanes: lanes, into: v + (phase * c + ch) * s,
-                                                           eStride: c4 * s)
+                                                           eStride: vs)
                         }
                     }
                     WinogradPoints.multiply(ub.baseAddress!, v, into: m, outChannels: k, inChannels: c4, tiles: n, stride: s)
                     for co in 0..<k {
                         var t0 = 0
                         for run in runs {
-                            outputTransform(run, m + co * s + t0, eStride: k * s, bias: bias[co], into: output, channel: co)
+                            outputTransform(run, m + co * s + t0, eStride: ms, bias: bias[co], into: output, channel: co)
                             t0 += run.count
                         }
                     }

@@ -54,7 +54,8 @@ struct Winograd5x5: Sendable {
     /// Scratch floats one worker needs.
     var scratchCount: Int {
         let s = Self.batchStride
-        return 36 * (inChannels + outChannels) * s + 4 * (s + 24) + 36 * s
+        return 36 * (WinogradPoints.vStride(inChannels: inChannels, stride: s) + WinogradPoints.mStride(outChannels: outChannels, stride: s))
+            + 4 * (s + 24) + 36 * s
     }
 
     /// Convolves the tiles of `work` (one worker's share, cut into batches of at most ``tilesPerBatch`` tiles)
@@ -66,8 +67,9 @@ struct Winograd5x5: Sendable {
     func forward(_ work: Batches<TileRun>, input: FeatureMap, output: FeatureMap, scratch: UnsafeMutablePointer<Float>) {
         precondition(!input.geometry.phased && !output.geometry.phased)
         let s = Self.batchStride, c = inChannels, k = outChannels
-        let v = scratch, m = v + 36 * c * s
-        let line = m + 36 * k * s, even = line + 2 * (s + 24), odd = even + s + 24, hb = odd + s + 24
+        let vs = WinogradPoints.vStride(inChannels: c, stride: s), ms = WinogradPoints.mStride(outChannels: k, stride: s)
+        let v = scratch, m = v + 36 * vs
+        let line = m + 36 * ms, even = line + 2 * (s + 24), odd = even + s + 24, hb = odd + s + 24
         work.runs.withUnsafeBufferPointer { allRuns in
             u.withUnsafeBufferPointer { ub in
                 for batch in work.batches {
@@ -80,14 +82,14 @@ struct Winograd5x5: Sendable {
                             rowTransforms(run, input: input, channel: ch, line: line, even: even, odd: odd, into: hb + t0)
                             t0 += run.count
                         }
-                        WinogradPoints.columnTransform(hb, stride: s, lanes: lanes, into: v + ch * s, eStride: c * s)
+                        WinogradPoints.columnTransform(hb, stride: s, lanes: lanes, into: v + ch * s, eStride: vs)
                     }
                     WinogradPoints.multiply(ub.baseAddress!, v, into: m, outChannels: k, inChannels: c, tiles: n, stride: s)
                     for co in 0..<k {
                         let b = bias[co]
                         var t0 = 0
                         for run in runs {
-                            outputTransform(run, m + co * s + t0, eStride: k * s, bias: b, into: output, channel: co)
+                            outputTransform(run, m + co * s + t0, eStride: ms, bias: b, into: output, channel: co)
                             t0 += run.count
                         }
                     }

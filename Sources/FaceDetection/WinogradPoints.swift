@@ -59,21 +59,30 @@ enum WinogradPoints {
     }
 
     /// The 36 GEMMs `M[e] (out × tiles) = U[e] (out × in) · V[e] (in × tiles)` of a batch of `n` tiles (`U` as
-    /// `[36][out][in]`, rows of `V` and `M` `stride` floats apart). They run on `n` rounded up to a multiple of 16
+    /// `[36][out][in]`, rows of `V` and `M` `stride` floats apart, their matrices ``vStride(inChannels:stride:)`` and
+    /// ``mStride(outChannels:stride:)`` apart). They run on `n` rounded up to a multiple of 16
     /// where OpenBLAS's small-matrix kernel would otherwise allocate (``GEMMShape``), with `V`'s padding columns set
     /// to zero first (the transforms may leave up to 7 lanes of junk there).
     static func multiply(_ u: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, into m: UnsafeMutablePointer<Float>,
                          outChannels k: Int, inChannels c: Int, tiles n: Int, stride s: Int) {
         let columns = GEMMShape.paddedColumns(n, rows: k, depth: c)
         assert(columns <= s)
+        let vs = vStride(inChannels: c, stride: s), ms = mStride(outChannels: k, stride: s)
         if columns > n {
-            for row in 0..<(36 * c) { (v + row * s + n).update(repeating: 0, count: columns - n) }
+            for e in 0..<36 {
+                for row in 0..<c { (v + e * vs + row * s + n).update(repeating: 0, count: columns - n) }
+            }
         }
         for e in 0..<36 {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c), 1,
-                        u + e * k * c, Int32(c), v + e * c * s, Int32(s), 0, m + e * k * s, Int32(s))
+                        u + e * k * c, Int32(c), v + e * vs, Int32(s), 0, m + e * ms, Int32(s))
         }
     }
+
+    /// Floats from one matrix of `V` (`inChannels` rows of `stride`) to the next (``GEMMShape/matrixStride(_:)``).
+    @inline(__always) static func vStride(inChannels c: Int, stride s: Int) -> Int { GEMMShape.matrixStride(c * s) }
+    /// Floats from one matrix of `M` (`outChannels` rows of `stride`) to the next.
+    @inline(__always) static func mStride(outChannels k: Int, stride s: Int) -> Int { GEMMShape.matrixStride(k * s) }
 
     /// `U = G f Gᵀ` (6×6, row-major) of an `r × r` kernel `f(row, column)`, in double; `g` is `G`'s six rows of `r`.
     static func kernelTransform(_ g: [[Double]], _ f: (Int, Int) -> Double) -> [Double] {

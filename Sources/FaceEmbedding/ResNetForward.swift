@@ -7,11 +7,13 @@ extension ResNetModel {
     /// Every slot, in arena order (grown before any pointer is taken: growing one moves it).
     static let slots: [Slot] = [.input, .x, .t1, .t2, .t3, .scratch, .features]
 
-    /// Winograd pays off when the batch has enough 2×2 tiles; on small maps (4×4, 2×2) its 16 transformed
-    /// filter matrices cost more memory traffic than they save in multiplies (measured: see the report).
+    /// Winograd pays off when the batch has enough 2×2 tiles. One chip's 8×8 maps (16 tiles) run faster as
+    /// Winograd (0.19 → 0.13 ms per 128-channel convolution on two threads, issue 8); on its 3×3 maps (4 tiles)
+    /// the 16 transformed filter matrices, 16/9 the weights, cost as much memory traffic as they save in
+    /// multiplies. `MYNAFACE_WINOGRAD_MIN_TILES` overrides the threshold for measurements.
     static let winogradMinimumTiles: Int = {
         if let v = ProcessInfo.processInfo.environment["MYNAFACE_WINOGRAD_MIN_TILES"], let n = Int(v) { return n }
-        return 64
+        return 16
     }()
 
     static func useWinograd(_ s: TensorShape) -> Bool {

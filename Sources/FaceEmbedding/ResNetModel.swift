@@ -11,8 +11,8 @@ import NeuralCore
 /// add; levels 3×res(32), res_down(64)+3×res(64), res_down(128)+2×res(128), res_down(256)+2×res(256),
 /// res_down(256); then average over the whole 2×2 map and fc 256→128 without bias.
 /// Each affine is folded into the convolution before it. Batches run channel-major (`[c][n][h][w]`), so each
-/// convolution is one GEMM over the whole batch; the 3×3 stride-1 convolutions on maps of 8×8 and more run
-/// as Winograd F(2×2,3×3) when the batch holds at least ``winogradMinimumTiles`` tiles.
+/// convolution is one GEMM over the whole batch; the 3×3 stride-1 convolutions run as Winograd F(2×2,3×3) when
+/// the batch holds at least ``winogradMinimumTiles`` 2×2 tiles (for one chip: the maps of 8×8 and more).
 struct ResNetModel: Sendable {
     /// One residual block: two 3×3 convolutions (affines folded, the first with ReLU) and, for a
     /// downsampling block, the 2×2/2 average pool of its skip path.

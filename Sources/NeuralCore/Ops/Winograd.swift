@@ -68,11 +68,13 @@ public struct Winograd3x3: Sendable {
     /// Tiles per axis for an input of h×w.
     @inline(__always) static func tiles(_ h: Int, _ w: Int) -> (Int, Int) { ((h + 1) / 2, (w + 1) / 2) }
 
-    /// Scratch floats ``forward(_:shape:layout:output:scratch:context:)`` needs: 16·(C + K)·T plus row buffers
-    /// for each of `parts` parallel parts (a ``WorkerTeam``'s size).
+    /// Scratch floats ``forward(_:shape:layout:output:scratch:context:)`` needs: the 16 matrices of `V` (C×T) and
+    /// of `M` (K×T), each ``GEMMShape/matrixStride(_:)`` apart, plus row buffers for each of `parts` parallel parts (a
+    /// ``WorkerTeam``'s size).
     public func scratchCount(for input: TensorShape, parts: Int = 1) -> Int {
         let (th, tw) = Self.tiles(input.h, input.w)
-        return 16 * (inChannels + outChannels) * Self.paddedTiles(th * tw * input.n) + max(1, parts) * Self.rowBufferCount(tw)
+        let t = Self.paddedTiles(th * tw * input.n)
+        return 16 * (GEMMShape.matrixStride(inChannels * t) + GEMMShape.matrixStride(outChannels * t)) + max(1, parts) * Self.rowBufferCount(tw)
     }
 
     /// The tile count rounded up to a multiple of 16: the GEMMs' column count and stride. OpenBLAS's small-matrix
@@ -99,8 +101,8 @@ public struct Winograd3x3: Sendable {
         let t = Self.paddedTiles(n * th * tw)
         let outShape = TensorShape(n: n, c: k, h: h, w: w)
         precondition(output.count >= outShape.count)
-        let v = scratch.baseAddress!, m = scratch.baseAddress! + 16 * c * t
-        let rows = m + 16 * k * t + part.index * Self.rowBufferCount(tw)
+        let v = scratch.baseAddress!, m = scratch.baseAddress! + 16 * GEMMShape.matrixStride(c * t)
+        let rows = m + 16 * GEMMShape.matrixStride(k * t) + part.index * Self.rowBufferCount(tw)
         inputTransform(input.baseAddress!, shape: shape, layout: layout, channels: part.range(c), into: v, rows: rows)
         context.sync()
         multiply(v, into: m, tiles: t, matrices: part.range(16))
@@ -111,11 +113,11 @@ public struct Winograd3x3: Sendable {
 
     /// The GEMMs `M[e] (K×T) = U[e] (K×C) · V[e] (C×T)` for `e` in `matrices`.
     private func multiply(_ v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>, tiles t: Int, matrices: Range<Int>) {
-        let c = inChannels, k = outChannels
+        let c = inChannels, k = outChannels, vs = GEMMShape.matrixStride(c * t), ms = GEMMShape.matrixStride(k * t)
         u.withUnsafeBufferPointer { ub in
             for e in matrices {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(t), Int32(c),
-                            1, ub.baseAddress! + e * k * c, Int32(c), v + e * c * t, Int32(t), 0, m + e * k * t, Int32(t))
+                            1, ub.baseAddress! + e * k * c, Int32(c), v + e * vs, Int32(t), 0, m + e * ms, Int32(t))
             }
         }
     }
@@ -126,7 +128,7 @@ public struct Winograd3x3: Sendable {
                                 channels: Range<Int>, into v: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>) {
         let h = shape.h, w = shape.w, n = shape.n, c = inChannels
         let (th, tw) = Self.tiles(h, w)
-        let t = Self.paddedTiles(n * th * tw), ct = c * t, real = n * th * tw
+        let t = Self.paddedTiles(n * th * tw), ct = GEMMShape.matrixStride(c * t), real = n * th * tw
         // Row buffers: even/odd samples of 4 zero-padded input rows, then their horizontal transforms.
         let eo = rows                    // 4 rows × (even, odd) × (tw + 1)
         let hb = eo + 8 * (tw + 2)       // 4 rows × 4 components × tw
@@ -204,7 +206,7 @@ public struct Winograd3x3: Sendable {
         let (th, tw) = Self.tiles(h, w)
         let t = Self.paddedTiles(n * th * tw)
         let outShape = TensorShape(n: n, c: k, h: h, w: w)
-        let kt = k * t
+        let kt = GEMMShape.matrixStride(k * t)
         let q = rows  // 8 × tw: q0[0..3], q1[0..3]
         for o in outputs {
             var g: Float = 1, b = bias[o]
