@@ -80,26 +80,54 @@ struct GEMMShapeTests {
         // The GEMM is above the small kernel's limit, so it really is cut.
         let columns = h * w * n
         #expect(cout * columns * cin * 9 > GEMMShape.smallKernelLimit)
+        for teamSize in [1, 2] {
+            let worst = Self.worstDifference(conv, x, teamSize: teamSize)
+            #expect(worst < 1e-4, "team of \(teamSize): largest difference \(worst)")
+        }
+    }
+
+    @Test("wide maps unfolded and multiplied a column block at a time by each thread (strides, padding, blocks across output rows, batches) equal the direct sum",
+          arguments: [(7, 2, 3, 1), (7, 2, 3, 2), (5, 2, 0, 1), (3, 1, 1, 2)])
+    func fusedColumnBlocks(_ kernel: Int, _ stride: Int, _ pad: Int, _ n: Int) throws {
+        var seed: UInt32 = 7
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(Int(seed >> 9) % 2001 - 1000) / 1000 }
+        let shape = TensorShape(n: n, c: 3, h: 90, w: 101)
+        let x = Tensor(shape: shape, data: (0..<shape.count).map { _ in rnd() })
+        let conv = try Convolution(inChannels: 3, outChannels: 32, kernelHeight: kernel, kernelWidth: kernel,
+                                   strideY: stride, strideX: stride, padY: pad, padX: pad,
+                                   weights: (0..<(32 * 3 * kernel * kernel)).map { _ in rnd() / 8 },
+                                   bias: (0..<32).map { Float($0) / 10 }, relu: true)
+        let columns = conv.outputShape(for: shape)!.planeSize
+        for teamSize in [1, 2, 3] {
+            // The path under test: blocks narrower than a thread's share, so blocks start inside output rows.
+            let width = try #require(Convolution.fusedBlockColumns(columns: columns, rows: 32, depth: conv.patchSize, parts: teamSize))
+            #expect(width < columns / teamSize && width % 16 == 0)
+            let worst = Self.worstDifference(conv, x, teamSize: teamSize)
+            #expect(worst < 1e-4, "team of \(teamSize): largest difference \(worst)")
+        }
+    }
+
+    /// The largest difference between `conv` run on `x` by a team of `teamSize` threads in the channel-major layout
+    /// (as the embedding network runs it; for n = 1 the same as NCHW) and the direct sum.
+    static func worstDifference(_ conv: Convolution, _ x: Tensor, teamSize: Int) -> Float {
+        let shape = x.shape, n = shape.n, cin = shape.c, cout = conv.outChannels
         let want = OpsTests.naive(x, conv)
-        // Channel-major input, as the embedding network runs it (for n = 1 the same as NCHW).
         var xc = [Float](repeating: 0, count: shape.count)
         for s in 0..<n { for ch in 0..<cin { for i in 0..<shape.planeSize {
             xc[(ch * n + s) * shape.planeSize + i] = x.data[(s * cin + ch) * shape.planeSize + i] } } }
         let o = want.shape
-        for teamSize in [1, 2] {
-            var yc = [Float](repeating: .nan, count: o.count)
-            var scratch = [Float](repeating: 0, count: max(1, conv.scratchCount(for: shape, layout: .cnhw)))
-            let team = WorkerTeam(size: teamSize)
-            xc.withUnsafeBufferPointer { src in yc.withUnsafeMutableBufferPointer { dst in scratch.withUnsafeMutableBufferPointer { s in
-                BLASThreads.withSingleThread {
-                    team.run(ConvolutionWork(conv: conv, input: src, shape: shape, output: dst, scratch: s))
-                }
-            } } }
-            var worst: Float = 0
-            for s in 0..<n { for ch in 0..<cout { for i in 0..<o.planeSize {
-                worst = max(worst, abs(yc[(ch * n + s) * o.planeSize + i] - want.data[(s * cout + ch) * o.planeSize + i])) } } }
-            #expect(worst < 1e-4, "team of \(teamSize): largest difference \(worst)")
-        }
+        var yc = [Float](repeating: .nan, count: o.count)
+        var scratch = [Float](repeating: 0, count: max(1, conv.scratchCount(for: shape, layout: .cnhw)))
+        let team = WorkerTeam(size: teamSize)
+        xc.withUnsafeBufferPointer { src in yc.withUnsafeMutableBufferPointer { dst in scratch.withUnsafeMutableBufferPointer { s in
+            BLASThreads.withSingleThread {
+                team.run(ConvolutionWork(conv: conv, input: src, shape: shape, output: dst, scratch: s))
+            }
+        } } }
+        var worst: Float = 0
+        for s in 0..<n { for ch in 0..<cout { for i in 0..<o.planeSize {
+            worst = max(worst, abs(yc[(ch * n + s) * o.planeSize + i] - want.data[(s * cout + ch) * o.planeSize + i])) } } }
+        return worst
     }
 }
 

@@ -99,10 +99,11 @@ public struct Convolution: Sendable {
     /// Convolves a batch stored in `layout`, writing `outputShape(for: shape)` values into `output` (same
     /// layout). `scratch` must hold at least ``scratchCount(for:layout:)`` floats.
     ///
-    /// Called by every thread of a ``WorkerTeam`` region with its `context`, the channel-major path runs in
-    /// two phases: the im2col rows are shared out, then the GEMM is split by output columns (large maps) or
-    /// by output channels (small maps), each thread with its single-threaded `cblas_sgemm` and its share of
-    /// the bias/affine/ReLU epilogue. It returns on every thread when the whole output is written. The result
+    /// Called by every thread of a ``WorkerTeam`` region with its `context`, the channel-major path shares the
+    /// work out by output columns on wide maps: each thread unfolds a block of its columns and multiplies it at
+    /// once (``fusedBlockColumns(columns:rows:depth:parts:)``). On small maps it runs in two phases: the im2col
+    /// rows are shared out, then the GEMM is split by output channels. Each thread runs its single-threaded
+    /// `cblas_sgemm` calls and its share of the bias/affine/ReLU epilogue. It returns on every thread when the whole output is written. The result
     /// is the same for a given team size; between sizes it can differ by float rounding (BLAS may block a
     /// narrower GEMM differently).
     ///
@@ -137,6 +138,28 @@ public struct Convolution: Sendable {
         }
         // Channel-major (for n = 1 the same as sample-major): output rows are channels of n·p columns.
         let np = p * shape.n
+        if !isPointwise && (shape.n == 1 || Self.gemmPerSample(out)),
+           let width = Self.fusedBlockColumns(columns: p, rows: outChannels, depth: k, parts: context.part.count) {
+            // Wide maps, sample by sample: each part unfolds and multiplies its own columns of the sample a block
+            // at a time, the block's im2col rows (k × width) staying in the core's cache between the two; the
+            // parts never wait for each other inside the layer.
+            let part = context.part, columns = part.range(p)
+            let block = tmp + part.index * k * width
+            weights.withUnsafeBufferPointer { w in
+                for s in 0..<shape.n {
+                    let x = src + s * shape.planeSize, y = dst + s * p
+                    for (_, cc) in GEMMShape.Blocks(rows: 0..<outChannels, columns: columns, step: width, byColumns: true) {
+                        im2col(x, shape: shape, planeStride: shape.planeSize * shape.n, into: block, rowStride: cc.count,
+                               out: out, rows: 0..<k, columns: cc)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(cc.count), Int32(k),
+                                    1, w.baseAddress!, Int32(k), block, Int32(cc.count), 0, y + cc.lowerBound, Int32(np))
+                    }
+                    epilogue(y, ldc: np, rows: 0..<outChannels, columns: columns)
+                }
+            }
+            context.sync()
+            return
+        }
         if !isPointwise && Self.gemmPerSample(out) {
             // Large maps: one GEMM per sample (already large), writing its columns of the [c][n·p] output
             // with leading dimension n·p; the im2col buffer holds one sample only.
@@ -201,6 +224,18 @@ public struct Convolution: Sendable {
         }
     }
 
+    /// The block width (columns, a multiple of 16) at which a sample's GEMM of `columns` output pixels is unfolded
+    /// and multiplied block by block on each of `parts` parts (``forward(_:shape:layout:output:scratch:context:)``),
+    /// or nil when the map is too narrow for that (fewer than 256 columns per part: the GEMM is split by output
+    /// channels instead) or the layer too deep for the small-matrix kernel's blocks
+    /// (``GEMMShape/smallBlockColumns(rows:depth:)``). At most a part's share, so that `parts` blocks fit in the
+    /// one-sample im2col buffer ``scratchCount(for:layout:)`` provides.
+    static func fusedBlockColumns(columns: Int, rows: Int, depth: Int, parts: Int) -> Int? {
+        guard columns >= 256 * parts, let width = GEMMShape.smallBlockColumns(rows: rows, depth: depth) else { return nil }
+        let share = (columns / parts) & ~15
+        return min(width, share)
+    }
+
     /// In the channel-major layout, maps of at least 1024 output pixels are convolved sample by sample
     /// (each GEMM is large enough on its own, and the im2col buffer stays one sample big).
     static func gemmPerSample(_ out: TensorShape) -> Bool { out.planeSize >= 1024 && out.n > 1 }
@@ -223,27 +258,35 @@ public struct Convolution: Sendable {
         return result
     }
 
-    /// Unfolds rows `rows` of one sample's patches: row `(ci, ky, kx)` × columns `(oy, ox)`.
+    /// Unfolds rows `rows` of one sample's patches: row `(ci, ky, kx)` × columns `(oy, ox)`, the columns
+    /// `columns` of `0 ..< oh·ow` only (column `j` at `dst + row·rowStride + j − columns.lowerBound`).
     /// `src` points at channel 0's plane; channel `ci`'s plane is at `src + ci·planeStride`.
     @inline(__always)
     private func im2col(_ src: UnsafePointer<Float>, shape: TensorShape, planeStride: Int,
-                        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape, rows: Range<Int>) {
+                        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape, rows: Range<Int>,
+                        columns: Range<Int>? = nil) {
         let ih = shape.h, iw = shape.w, oh = out.h, ow = out.w, taps = kernelHeight * kernelWidth
+        let columns = columns ?? 0..<(oh * ow)
+        guard !columns.isEmpty else { return }
+        let firstRow = columns.lowerBound / ow, lastRow = (columns.upperBound - 1) / ow
         for row in rows {
             let ci = row / taps, ky = (row % taps) / kernelWidth, kx = row % kernelWidth
             let plane = src + ci * planeStride
-            let d = dst + row * rowStride
+            let d = dst + row * rowStride - columns.lowerBound
             // Valid output columns: 0 ≤ ox·sx − px + kx < iw.
-            let x0 = max(0, (padX - kx + strideX - 1) / strideX)
-            let x1 = min(ow, max(0, (iw + padX - kx + strideX - 1) / strideX))
-            for oy in 0..<oh {
+            let valid0 = max(0, (padX - kx + strideX - 1) / strideX)
+            let valid1 = min(ow, max(0, (iw + padX - kx + strideX - 1) / strideX))
+            for oy in firstRow...lastRow {
+                // This output row's share of `columns`: ox in lo ..< hi.
+                let lo = max(0, columns.lowerBound - oy * ow), hi = min(ow, columns.upperBound - oy * ow)
                 let iy = oy * strideY - padY + ky
                 let drow = d + oy * ow
+                let x0 = min(max(valid0, lo), hi), x1 = max(min(valid1, hi), x0)
                 if iy < 0 || iy >= ih || x1 <= x0 {
-                    drow.update(repeating: 0, count: ow)
+                    (drow + lo).update(repeating: 0, count: hi - lo)
                     continue
                 }
-                if x0 > 0 { drow.update(repeating: 0, count: x0) }
+                if x0 > lo { (drow + lo).update(repeating: 0, count: x0 - lo) }
                 let srow = plane + iy * iw - padX + kx
                 if strideX == 1 {
                     (drow + x0).update(from: srow + x0, count: x1 - x0)
@@ -260,7 +303,7 @@ public struct Convolution: Sendable {
                     var ox = x0
                     while ox < x1 { drow[ox] = srow[ox * strideX]; ox += 1 }
                 }
-                if x1 < ow { (drow + x1).update(repeating: 0, count: ow - x1) }
+                if x1 < hi { (drow + x1).update(repeating: 0, count: hi - x1) }
             }
         }
     }
