@@ -82,8 +82,13 @@ public struct Winograd3x3: Sendable {
     /// avoid that allocation and that slow path (the padding columns are zero and their products unused).
     @inline(__always) static func paddedTiles(_ t: Int) -> Int { (t + 15) & ~15 }
 
-    /// Floats of one part's row buffers: 4 rows × (even, odd) × (tw + 2), then 16 × tw transformed rows.
-    @inline(__always) static func rowBufferCount(_ tw: Int) -> Int { 8 * (tw + 2) + 16 * tw + 16 }
+    /// Lanes of the vector loops over one tile row: `tw` rounded up to whole 8-float vectors.
+    @inline(__always) static func rowLanes(_ tw: Int) -> Int { (tw + 7) & ~7 }
+
+    /// Floats of one part's row buffers: the even and odd samples of one zero-padded input row (2 × (lanes + 16)),
+    /// then the horizontal transforms of 4 input rows (4 rows × 4 components × lanes); the output transform uses
+    /// the first 8 × tw of them.
+    @inline(__always) static func rowBufferCount(_ tw: Int) -> Int { 2 * (rowLanes(tw) + 16) + 16 * rowLanes(tw) }
 
     /// Convolves a batch (output shape = input shape with `outChannels` channels), same layout in and out.
     ///
@@ -124,25 +129,31 @@ public struct Winograd3x3: Sendable {
 
     /// Input transform of `channels`: `V[e][ch][tile] = (Bᵀ d B)[e]`, computed row-wise and vectorised over a
     /// tile row; `rows` is this part's row buffers (``rowBufferCount(_:)`` floats).
+    ///
+    /// Consecutive tile rows share two input rows, so each input row is deinterleaved and transformed
+    /// horizontally once, into one of 4 row slots used in rotation. The vector loops run over whole 8-float
+    /// vectors (``rowLanes(_:)``): lanes past the tile row read zeros and their stores land on the next tile
+    /// row (overwritten next) or on the zeroed padding columns — never past this channel's own row of `V`,
+    /// where the last vector falls back to scalar code.
     private func inputTransform(_ input: UnsafePointer<Float>, shape: TensorShape, layout: TensorLayout,
                                 channels: Range<Int>, into v: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>) {
         let h = shape.h, w = shape.w, n = shape.n, c = inChannels
         let (th, tw) = Self.tiles(h, w)
         let t = Self.paddedTiles(n * th * tw), ct = GEMMShape.matrixStride(c * t), real = n * th * tw
-        // Row buffers: even/odd samples of 4 zero-padded input rows, then their horizontal transforms.
-        let eo = rows                    // 4 rows × (even, odd) × (tw + 1)
-        let hb = eo + 8 * (tw + 2)       // 4 rows × 4 components × tw
-        let stride = tw + 1
+        let lanes = Self.rowLanes(tw)
+        // even[i] = p[2i], odd[i] = p[2i + 1] of the zero-padded row p[j] = x[j − 1]; zero past tw for good.
+        let even = rows, odd = rows + (lanes + 16)
+        let hb = rows + 2 * (lanes + 16)  // 4 slots × 4 components × lanes
+        rows.update(repeating: 0, count: 2 * (lanes + 16))
         for ch in channels {
             for s in 0..<n {
                 let plane = input + layout.planeIndex(sample: s, channel: ch, shape: shape) * h * w
                 for ty in 0..<th {
-                    for r in 0..<4 {
+                    // Input rows 2ty − 1 + r, r = 0…3; rows 0 and 1 are rows 2 and 3 of the tile row above.
+                    for r in (ty == 0 ? 0 : 2)..<4 {
                         let y = 2 * ty - 1 + r
-                        let even = eo + (2 * r) * stride, odd = eo + (2 * r + 1) * stride
-                        // padded p[j] = x[j − 1]: even[i] = p[2i] = x[2i − 1], odd[i] = p[2i + 1] = x[2i]
                         if y < 0 || y >= h {
-                            even.update(repeating: 0, count: stride); odd.update(repeating: 0, count: stride)
+                            even.update(repeating: 0, count: tw + 1); odd.update(repeating: 0, count: tw + 1)
                         } else {
                             let row = plane + y * w
                             even[0] = 0
@@ -160,28 +171,26 @@ public struct Winograd3x3: Sendable {
                                 i += 1
                             }
                         }
-                        let h0 = hb + (4 * r) * tw, h1 = h0 + tw, h2 = h1 + tw, h3 = h2 + tw
+                        let h0 = hb + 4 * ((2 * ty + r) & 3) * lanes, h1 = h0 + lanes, h2 = h1 + lanes, h3 = h2 + lanes
                         var i = 0
-                        while i + 8 <= tw {
+                        while i < lanes {
                             let e0 = ld8(even + i), e1 = ld8(even + i + 1), o0 = ld8(odd + i), o1 = ld8(odd + i + 1)
                             st8(h0 + i, e0 - e1); st8(h1 + i, o0 + e1); st8(h2 + i, e1 - o0); st8(h3 + i, o0 - o1)
                             i += 8
                         }
-                        while i < tw {
-                            let e0 = even[i], e1 = even[i + 1], o0 = odd[i], o1 = odd[i + 1]
-                            h0[i] = e0 - e1; h1[i] = o0 + e1; h2[i] = e1 - o0; h3[i] = o0 - o1
-                            i += 1
-                        }
                     }
                     let tile0 = (s * th + ty) * tw
+                    let vectorEnd = tile0 + lanes <= t ? lanes : tw & ~7
+                    let r0 = hb + 4 * ((2 * ty) & 3) * lanes, r1 = hb + 4 * ((2 * ty + 1) & 3) * lanes
+                    let r2 = hb + 4 * ((2 * ty + 2) & 3) * lanes, r3 = hb + 4 * ((2 * ty + 3) & 3) * lanes
                     for col in 0..<4 {
-                        let a0 = hb + col * tw, a1 = a0 + 4 * tw, a2 = a1 + 4 * tw, a3 = a2 + 4 * tw
+                        let a0 = r0 + col * lanes, a1 = r1 + col * lanes, a2 = r2 + col * lanes, a3 = r3 + col * lanes
                         let d0 = v + (0 * 4 + col) * ct + ch * t + tile0
                         let d1 = v + (1 * 4 + col) * ct + ch * t + tile0
                         let d2 = v + (2 * 4 + col) * ct + ch * t + tile0
                         let d3 = v + (3 * 4 + col) * ct + ch * t + tile0
                         var i = 0
-                        while i + 8 <= tw {
+                        while i < vectorEnd {
                             let x0 = ld8(a0 + i), x1 = ld8(a1 + i), x2 = ld8(a2 + i), x3 = ld8(a3 + i)
                             st8(d0 + i, x0 - x2); st8(d1 + i, x1 + x2); st8(d2 + i, x2 - x1); st8(d3 + i, x1 - x3)
                             i += 8
