@@ -43,7 +43,8 @@ public struct StageMeasurement: Sendable, Codable {
 
 /// The stages of the pipeline, in data-flow order, over a prepared workload.
 public enum BenchmarkSuite {
-    /// Every stage of issue 8's list: decode, detect, landmarks, align, embed (1 and 16), similarity, verify.
+    /// Every stage of issue 8's list: decode, detect, landmarks, align, embed (1 and 16), similarity, verify —
+    /// with verify split into enrolment of the card face (once per card read) and the per-frame check against it.
     public static func stages(workload w: BenchmarkWorkload, verifier base: FaceVerifier) throws -> [BenchmarkStage] {
         var configured = base
         configured.configuration.authenticator = CardFaceAuthenticator(anchors: TrustAnchors([w.anchor]))
@@ -86,6 +87,9 @@ public enum BenchmarkSuite {
                 var acc: Float = 0
                 for _ in 0..<1000 { acc += e1.cosineSimilarity(to: e2) + e1.euclideanDistance(to: e2) }
                 if acc.isNaN { throw WorkloadError.preparation("NaN") }
+            },
+            BenchmarkStage(id: "enroll_card_face", title: "enrol: card-face file → template", itemsPerRun: 1) {
+                _ = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)
             },
             BenchmarkStage(id: "verify_frame", title: "verify: 1280×720 JPEG vs enrolled card", itemsPerRun: 1) {
                 _ = try verifier.verify(template, probe: w.frame720JPEG)
