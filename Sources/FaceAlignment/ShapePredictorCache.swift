@@ -1,25 +1,20 @@
 import Foundation
+import NeuralCore
 
 // The compact on-disk form of a ShapePredictor. dlib's portable floats take about a second to
-// parse; this cache is a header, the raw little-endian arrays and an FNV-1a 64 checksum, and loads
-// in milliseconds. A cache that is missing, truncated or fails its checksum is rebuilt from the
-// source `.dat` file.
+// parse; this cache is a header, the raw little-endian arrays and a checksum, and loads
+// in milliseconds (read through a memory map, checked, copied once into the predictor's arrays). A cache
+// that is missing, truncated, of another version or fails its checksum is rebuilt from the source `.dat` file.
 //
 // Layout (all little-endian):
-//   "MFSP" · u32 version (1) · u32 partCount, cascadeCount, treesPerCascade, splitsPerTree, featuresPerCascade
+//   "MFSP" · u32 version (2) · u32 partCount, cascadeCount, treesPerCascade, splitsPerTree, featuresPerCascade
 //   f32 initialShape[2P] · u16 splitFeatures[2N] · f32 thresholds[N] · f32 leaves[L·2P] · u8 anchors[F] · f32 deltas[2F]
-//   u64 FNV-1a of every preceding byte
+//   u64 ModelCache.checksum of every preceding byte (version 1 used FNV-1a byte by byte)
 
 extension ShapePredictor {
     /// The folder where compiled predictors are cached: `$MYNAFACE_CACHE` when set, otherwise
     /// `~/.cache/mynaface/compiled`.
-    public static var defaultCacheDirectory: URL {
-        if let env = ProcessInfo.processInfo.environment["MYNAFACE_CACHE"], !env.isEmpty {
-            return URL(fileURLWithPath: env, isDirectory: true)
-        }
-        return FileManager.default.homeDirectoryForCurrentUser
-            .appendingPathComponent(".cache/mynaface/compiled", isDirectory: true)
-    }
+    public static var defaultCacheDirectory: URL { ModelCache().directory }
 
     /// Loads the predictor in the dlib file at `url`, through the compiled cache.
     ///
@@ -56,7 +51,8 @@ extension ShapePredictor {
         }
         let cacheURL = (cacheDirectory ?? Self.defaultCacheDirectory).appendingPathComponent("sp-\(key).mfsp")
 
-        if let data = try? Data(contentsOf: cacheURL), let cached = try? Self(compiled: [UInt8](data)) {
+        if let data = try? Data(contentsOf: cacheURL, options: .alwaysMapped),
+           let cached = try? data.withUnsafeBytes({ raw in Result { () throws(AlignmentError) in try Self(compiledBytes: raw) } }).get() {
             self = cached
             return
         }
@@ -89,7 +85,7 @@ extension ShapePredictor {
         out.append(contentsOf: Array("MFSP".utf8))
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
         func floats(_ a: [Float]) { for v in a { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } } }
-        u32(1)
+        u32(Self.compiledVersion)
         u32(partCount); u32(cascadeCount); u32(treesPerCascade); u32(splitsPerTree); u32(featuresPerCascade)
         floats(initialShape)
         for v in splitFeatures { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
@@ -97,34 +93,38 @@ extension ShapePredictor {
         floats(leaves)
         out.append(contentsOf: anchors)
         floats(deltas)
-        let hash = fnv1a64(out[...])
+        let hash = out.withUnsafeBytes { ModelCache.checksum($0) }
         withUnsafeBytes(of: hash.littleEndian) { out.append(contentsOf: $0) }
         return out
     }
 
+    /// The compiled format version written and accepted.
+    static let compiledVersion = 2
+
     /// Loads a predictor from its compiled cache bytes (see ``compiledBytes()``).
-    /// - Throws: ``AlignmentError/unsupportedModel(_:)`` when the bytes are truncated, fail the
-    ///   checksum, or describe an inconsistent predictor.
+    /// - Throws: ``AlignmentError/unsupportedModel(_:)`` when the bytes are truncated, of another
+    ///   version, fail the checksum, or describe an inconsistent predictor.
     public init(compiled bytes: [UInt8]) throws(AlignmentError) {
+        self = try bytes.withUnsafeBytes { raw in Result { () throws(AlignmentError) in try Self(compiledBytes: raw) } }.get()
+    }
+
+    /// Loads a predictor from compiled cache bytes anywhere in memory (a mapped file); every array is
+    /// copied out, so `bytes` need not outlive the call.
+    init(compiledBytes bytes: UnsafeRawBufferPointer) throws(AlignmentError) {
         let headerSize = 4 + 4 * 6
         guard bytes.count >= headerSize + 8, bytes[0..<4].elementsEqual("MFSP".utf8) else {
             throw .unsupportedModel("compiled cache: bad magic or too short")
         }
-        let payload = bytes[0..<(bytes.count - 8)]
-        var stored: UInt64 = 0
-        for i in 0..<8 { stored |= UInt64(bytes[bytes.count - 8 + i]) << (8 * UInt64(i)) }
-        guard stored == fnv1a64(payload) else { throw .unsupportedModel("compiled cache: checksum mismatch") }
-
-        var offset = 4
-        func u32() -> Int {
-            var v: UInt32 = 0
-            for i in 0..<4 { v |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
-            offset += 4
-            return Int(v)
+        func u32(at offset: Int) -> Int { Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        let version = u32(at: 4)
+        guard version == Self.compiledVersion else { throw .unsupportedModel("compiled cache: version \(version)") }
+        let stored = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 8)])
+        guard stored == ModelCache.checksum(payload) else {
+            throw .unsupportedModel("compiled cache: checksum mismatch")
         }
-        let version = u32()
-        guard version == 1 else { throw .unsupportedModel("compiled cache: version \(version)") }
-        let parts = u32(), cascades = u32(), trees = u32(), splits = u32(), features = u32()
+
+        let parts = u32(at: 8), cascades = u32(at: 12), trees = u32(at: 16), splits = u32(at: 20), features = u32(at: 24)
         guard parts == FaceLandmarks.count, (1...1000).contains(cascades), (1...100_000).contains(trees),
               (1...1023).contains(splits), (1...65_535).contains(features) else {
             throw .unsupportedModel("compiled cache: absurd sizes")
@@ -136,43 +136,38 @@ extension ShapePredictor {
             + featureCount + 4 * (2 * featureCount) + 8
         guard bytes.count == expected else { throw .unsupportedModel("compiled cache: \(bytes.count) bytes, expected \(expected)") }
 
-        func floats(_ n: Int) -> [Float] {
-            var a = [Float](repeating: 0, count: n)
-            a.withUnsafeMutableBytes { dst in
-                bytes.withUnsafeBytes { src in
-                    dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + 4 * n)]))
-                }
+        var offset = headerSize
+        /// The next `n` stored values of type `T`, copied out as they are (little-endian).
+        func copied<T>(_ n: Int, as _: T.Type) -> [T] {
+            defer { offset += n * MemoryLayout<T>.stride }
+            return [T](unsafeUninitializedCapacity: n) { dst, initialized in
+                UnsafeMutableRawBufferPointer(dst).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n * MemoryLayout<T>.stride)]))
+                initialized = n
             }
+        }
+        func array<T: FixedWidthInteger>(_ n: Int, of type: T.Type) -> [T] {
             #if _endian(big)
-            for i in a.indices { a[i] = Float(bitPattern: a[i].bitPattern.byteSwapped) }
+            return copied(n, as: type).map { T(littleEndian: $0) }
+            #else
+            return copied(n, as: type)
             #endif
-            offset += 4 * n
-            return a
+        }
+        func floats(_ n: Int) -> [Float] {
+            #if _endian(big)
+            return copied(n, as: UInt32.self).map { Float(bitPattern: UInt32(littleEndian: $0)) }
+            #else
+            return copied(n, as: Float.self)
+            #endif
         }
         let initialShape = floats(2 * parts)
-        var splitFeatures = [UInt16](repeating: 0, count: 2 * nodes)
-        for i in 0..<(2 * nodes) {
-            splitFeatures[i] = UInt16(bytes[offset + 2 * i]) | UInt16(bytes[offset + 2 * i + 1]) << 8
-        }
-        offset += 4 * nodes
+        let splitFeatures = array(2 * nodes, of: UInt16.self)
         let thresholds = floats(nodes)
         let leaves = floats(leafValues)
-        let anchors = Array(bytes[offset..<(offset + featureCount)])
-        offset += featureCount
+        let anchors = array(featureCount, of: UInt8.self)
         let deltas = floats(2 * featureCount)
         try self.init(partCount: parts, cascadeCount: cascades, treesPerCascade: trees, splitsPerTree: splits,
                       featuresPerCascade: features, initialShape: initialShape, splitFeatures: splitFeatures,
                       thresholds: thresholds, leaves: leaves, anchors: anchors, deltas: deltas)
     }
-}
-
-/// FNV-1a 64-bit hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3) of `bytes`.
-/// Used as the cache checksum and, in tests, as a digest of chip bytes.
-func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes {
-        hash ^= UInt64(b)
-        hash = hash &* 0x0000_0100_0000_01b3
-    }
-    return hash
 }

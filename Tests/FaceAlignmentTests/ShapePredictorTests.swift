@@ -50,6 +50,15 @@ struct ShapePredictorTests {
 
         // Truncated cache.
         #expect(throws: AlignmentError.self) { try ShapePredictor(compiled: Array(direct.compiledBytes().prefix(1000))) }
+
+        // A cache of the previous format version (checksummed byte by byte) is refused by its version
+        // field, and loading rebuilds the file in the current version.
+        var old = direct.compiledBytes()
+        old[4] = 1
+        #expect(throws: AlignmentError.unsupportedModel("compiled cache: version 1")) { try ShapePredictor(compiled: old) }
+        try Data(old).write(to: cacheFile)
+        _ = try ShapePredictor(contentsOf: Self.modelURL!, sha256: sha, cacheDirectory: dir)
+        #expect([UInt8](try Data(contentsOf: cacheFile)) == direct.compiledBytes())
     }
 
     @Test("a malformed SHA-256 key is a typed error")
@@ -111,4 +120,15 @@ struct ShapePredictorTests {
         #expect(fnv1a64(Array("a".utf8)) == 0xaf63_dc4c_8601_ec8c)
         #expect(fnv1a64(Array("foobar".utf8)) == 0x8594_4171_f739_67e8)
     }
+}
+
+/// FNV-1a 64-bit hash, byte by byte (offset basis 0xcbf29ce484222325, prime 0x100000001b3): the digest of
+/// decoded pixels and chips in the parity tables, computed the same way by the Python script that made them.
+func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes {
+        hash ^= UInt64(b)
+        hash = hash &* 0x0000_0100_0000_01b3
+    }
+    return hash
 }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// File layout (160-byte header, then data):
 /// magic `MYNAFWC1` (8 bytes) · format version UInt32 · key length UInt32 · key (UTF-8, zero-padded to 128
-/// bytes) · float count UInt64 · FNV-1a-64 checksum of the data (over 8-byte little-endian words) · floats.
+/// bytes) · float count UInt64 · ``checksum(_:)`` of the data · floats. (Version 1 used one FNV-1a chain over the
+/// data, whose multiplies wait on each other; such files are refused by their version and rebuilt.)
 ///
 /// The key identifies the source model file: ``sourceKey(for:expectedSHA256:)`` (size, modification time,
 /// and a content fingerprint of its first and last MiB, plus the pinned SHA-256 when the caller passes it).
@@ -15,7 +16,7 @@ public struct ModelCache: Sendable {
     public let directory: URL
 
     /// The format version written and accepted.
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
     static let magic = Array("MYNAFWC1".utf8)
     static let headerSize = 160
 
@@ -65,12 +66,14 @@ public struct ModelCache: Sendable {
         directory.appendingPathComponent("\(name)-\(String(Self.fnv1a64(Data(key.utf8), seed: Self.fnvBasis), radix: 16)).f32w")
     }
 
-    /// Hands `body` the cached floats straight from the mapped file (no copy), or returns nil when the cache
-    /// is absent, stale or corrupted (a corrupted file is removed). The buffer is valid only inside `body`.
+    /// Hands `body` the cached floats straight from the memory-mapped file (no copy, no page of anonymous
+    /// memory), or returns nil when the cache is absent, stale or corrupted (a corrupted file is removed).
+    /// The buffer is valid only inside `body`. Caches are replaced by rename, never rewritten in place, so a
+    /// mapping stays valid while another process rebuilds the file.
     public func withLoaded<R>(name: String, key: String, expectedCount: Int,
                               _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
         let url = fileURL(name: name, key: key)
-        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else { return nil }
+        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return nil }
         guard let payload = Self.validatedPayload(data, key: key, expectedCount: expectedCount) else {
             try? FileManager.default.removeItem(at: url)
             return nil
@@ -121,7 +124,7 @@ public struct ModelCache: Sendable {
         // Stored little-endian.
         payload = Data(floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
         #endif
-        appendLE(&d, fnv1a64(payload, seed: fnvBasis))
+        appendLE(&d, payload.withUnsafeBytes { checksum($0) })
         d.append(payload)
         return d
     }
@@ -153,17 +156,38 @@ public struct ModelCache: Sendable {
         let count = u64(144)
         guard count == UInt64(expectedCount), data.count == headerSize + expectedCount * 4 else { return nil }
         let payload = data[(data.startIndex + headerSize)...]
-        guard fnv1a64(payload, seed: fnvBasis) == u64(152) else { return nil }
+        guard payload.withUnsafeBytes({ checksum($0) }) == u64(152) else { return nil }
         return headerSize..<data.count
     }
 
     static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
-    /// FNV-1a over 8-byte little-endian words (the tail byte by byte): a fast corruption check, not a
-    /// cryptographic hash.
+    /// The corruption check of compiled model files (not a cryptographic hash): four FNV-1a-64 chains over the
+    /// 8-byte little-endian words, word `i` into chain `i mod 4` (independent chains, so the multiplies
+    /// overlap), the tail bytes into chain 0, then the four chain values folded into one more FNV-1a-64 chain.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h0 = fnvBasis, h1 = fnvBasis &+ 1, h2 = fnvBasis &+ 2, h3 = fnvBasis &+ 3
+        let words = bytes.count / 8, groups = words / 4
+        func word(_ i: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+        for g in 0..<groups {
+            h0 = (h0 ^ word(4 * g)) &* fnvPrime
+            h1 = (h1 ^ word(4 * g + 1)) &* fnvPrime
+            h2 = (h2 ^ word(4 * g + 2)) &* fnvPrime
+            h3 = (h3 ^ word(4 * g + 3)) &* fnvPrime
+        }
+        for i in (4 * groups)..<words { h0 = (h0 ^ word(i)) &* fnvPrime }
+        for i in (words * 8)..<bytes.count { h0 = (h0 ^ UInt64(bytes[i])) &* fnvPrime }
+        var h = fnvBasis
+        for lane in [h0, h1, h2, h3] { h = (h ^ lane) &* fnvPrime }
+        return h
+    }
+
+    /// FNV-1a over 8-byte little-endian words (the tail byte by byte), chained through `seed`: the source
+    /// fingerprint in ``sourceKey(for:expectedSHA256:)`` and the file name in ``fileURL(name:key:)``.
     static func fnv1a64<D: DataProtocol>(_ data: D, seed: UInt64) -> UInt64 {
         var h = seed
-        let prime: UInt64 = 0x0000_0100_0000_01B3
+        let prime = fnvPrime
         for region in data.regions {
             region.withUnsafeBytes { raw in
                 let words = raw.count / 8
