@@ -24,8 +24,10 @@ typealias CellSpan = (y: Int, x0: Int, x1: Int)
 ///
 /// Each layer's output is stored for the bounding box of its masked cells only (``PlaneGeometry``), so no
 /// page is touched for cells nobody computes. The masked cells of each layer are split into contiguous runs
-/// of equal size, one per thread of the scratch's ``WorkerTeam`` (BLAS set to one thread meanwhile:
-/// ``BLASThreads/withSingleThread(_:)``). Every cell is computed from the same taps in the same order whatever
+/// of equal size, ``partsPerWorkerOfTeam`` per thread of the scratch's ``WorkerTeam``, handed out to whichever
+/// thread asks first (``TeamContext/shared(_:)``: a thread whose core is slowed by another process does fewer
+/// of them), BLAS set to one thread meanwhile (``BLASThreads/withSingleThread(_:)``). Every cell is computed
+/// from the same taps in the same order whatever
 /// the split, so the split does not change any value. All memory comes from a ``DetectorScratch`` reused
 /// across detections, and every split and GEMM chunk is worked out once per frame size (``Plan``), so a pass
 /// allocates nothing (GEMM shapes avoid OpenBLAS's allocating path too: ``GEMMShape``).
@@ -34,6 +36,8 @@ enum MaskedNetwork {
     static let chunkFloats = 1 << 18
     /// Fewest cells per worker worth a thread of its own.
     static let minimumCellsPerWorker = 256
+    /// Parts of a layer per thread when the team has more than one.
+    static let partsPerWorkerOfTeam = 4
     /// Floats allocated past the end of each feature map: a Winograd input transform reads a run's cells in place
     /// with vector loads that may run up to 32 floats past them (into lanes whose tiles are not used).
     static let readSlack = 64
@@ -157,6 +161,7 @@ enum MaskedNetwork {
             let how = methods(for: convs)
             precondition(geometry.phased == (how.first.map(readsPhasePlanes) ?? false), "pyramid layout does not match the first layer")
             workers = min(WorkerTeam.processorCount, 8)
+            let partsPerWorker = workers > 1 ? MaskedNetwork.partsPerWorkerOfTeam : 1
             var grids = [(h: geometry.rows, w: geometry.columns)]
             for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
             var geometries = [geometry]
@@ -170,7 +175,7 @@ enum MaskedNetwork {
                 let spans = masks[i + 1].spans
                 var total = 0
                 for s in spans { total += s.x1 - s.x0 }
-                let parts = max(1, min(workers, total / minimumCellsPerWorker))
+                let parts = max(1, min(workers * partsPerWorker, total / minimumCellsPerWorker))
                 var pieces: [[CellSpan]] = [], chunks: [Batches<CellSpan>] = [], tiles: [Batches<TileRun>] = []
                 var tapColumns: [Range<Int>] = [], tapStride = 0
                 // Multiply-adds performed: Winograd's GEMMs per tile, the tap GEMM per stored input cell.
@@ -190,7 +195,7 @@ enum MaskedNetwork {
                     pieces = split(spans, parts: parts)
                     let cells = geometries[i].count, k2 = layer.kernel * layer.kernel
                     tapStride = (cells + 15) & ~15
-                    tapColumns = tapSplit(cells, parts: max(1, min(workers, cells / minimumTapCellsPerWorker)))
+                    tapColumns = tapSplit(cells, parts: max(1, min(workers * partsPerWorker, cells / minimumTapCellsPerWorker)))
                     taps = max(taps, k2 * tapStride)
                     for c in tapColumns {
                         // A padded GEMM reads its input from a zero-padded copy in the worker's scratch.
@@ -245,8 +250,8 @@ enum MaskedNetwork {
         return body(UnsafePointer(scores))
     }
 
-    /// One pass through the layers: a single region of the scratch's ``WorkerTeam``. Each thread computes its
-    /// parts of a layer (part `index`, `index + team size`, …; the plan has one part per worker), then waits
+    /// One pass through the layers: a single region of the scratch's ``WorkerTeam``. Each thread computes the
+    /// parts of a layer it claims (``TeamContext/shared(_:)``; the plan has a few parts per worker), then waits
     /// at the barrier until the layer's map is complete before the next layer reads it. Maps alternate
     /// between `mapA` (even layers' outputs) and `mapB`.
     private struct Pass: TeamWork {
@@ -255,7 +260,7 @@ enum MaskedNetwork {
         let input, mapA, mapB, products, perWorker: UnsafeMutablePointer<Float>
 
         func run(_ context: TeamContext) {
-            let me = context.part.index, team = context.part.count
+            let me = context.part.index
             let cols = perWorker + me * (plan.colsPer + plan.prodPer), prod = cols + plan.colsPer
             var current = input
             for (index, layer) in convs.enumerated() {
@@ -266,26 +271,26 @@ enum MaskedNetwork {
                 let outMap = FeatureMap(base: next, grid: step.outGrid, geometry: step.output)
                 switch step.method {
                 case .winograd:
-                    for p in stride(from: me, to: step.tiles.count, by: team) {
+                    for p in context.shared(step.tiles.count) {
                         layer.winograd!.forward(step.tiles[p], input: inMap, output: outMap, scratch: cols)
                     }
                 case .phasedWinograd:
-                    for p in stride(from: me, to: step.tiles.count, by: team) {
+                    for p in context.shared(step.tiles.count) {
                         layer.phasedWinograd!.forward(step.tiles[p], input: inMap, output: outMap, scratch: cols)
                     }
                 case .taps:
                     // Every tap's product at every stored input cell, then each cell's sum of its taps.
-                    for p in stride(from: me, to: step.tapColumns.count, by: team) {
+                    for p in context.shared(step.tapColumns.count) {
                         tapProducts(layer, input: current, cells: step.input.count, columns: step.tapColumns[p],
                                     stride: step.tapStride, into: products, scratch: cols)
                     }
                     context.sync()
-                    for p in stride(from: me, to: step.pieces.count, by: team) {
+                    for p in context.shared(step.pieces.count) {
                         sumTaps(layer, step.pieces[p], products: products, stride: step.tapStride, input: inMap,
                                 output: outMap, scratch: cols)
                     }
                 case .im2col, .phased:
-                    for p in stride(from: me, to: step.chunks.count, by: team) {
+                    for p in context.shared(step.chunks.count) {
                         gemm(layer, step.chunks[p], phased: step.method == .phased, input: inMap, cols: cols,
                              prod: prod, output: outMap)
                     }

@@ -49,6 +49,47 @@ struct WorkerTeamTests {
         }
     }
 
+    @Test("shared loops hand every item to exactly one thread, loop after loop, without a sync between them",
+          arguments: [1, 2, 3])
+    func sharedLoops(size: Int) {
+        let team = WorkerTeam(size: size)
+        let counts = [0, 1, 7, 100, 3]           // consecutive loops of different lengths, one of them empty
+        let shared = Shared(count: counts.reduce(0, +))
+        for round in 0..<200 {
+            shared.values.withUnsafeMutableBufferPointer { buffer in
+                let claims = buffer.baseAddress!
+                for i in buffer.indices { claims[i] = 0 }
+                team.run(Region { context in
+                    var base = 0
+                    for n in counts {
+                        for item in context.shared(n) {
+                            #expect(item >= 0 && item < n)
+                            claims[base + item] += 1 + context.part.index * 1000
+                        }
+                        base += n
+                    }
+                })
+            }
+            #expect(shared.values.allSatisfy { $0 % 1000 == 1 }, "round \(round): an item claimed twice or never")
+        }
+    }
+
+    @Test("a thread held up outside the work leaves its share of a shared loop to the others")
+    func sharedLoopBalances() {
+        let team = WorkerTeam(size: 2)
+        let shared = Shared(count: 2)
+        shared.values.withUnsafeMutableBufferPointer { buffer in
+            let done = buffer.baseAddress!
+            done[0] = 0; done[1] = 0
+            team.run(Region { context in
+                if !context.isFirst { usleep(200_000) }   // the helper's core is "taken" for 200 ms
+                for _ in context.shared(64) { done[context.part.index] += 1 }
+            })
+        }
+        #expect(shared.values[0] + shared.values[1] == 64)
+        #expect(shared.values[0] == 64, "the caller should have taken every item while the helper was held up")
+    }
+
     @Test("a new team runs its first region at once (a region published before its helpers started is not missed)")
     func firstRegion() {
         let done = DispatchSemaphore(value: 0)

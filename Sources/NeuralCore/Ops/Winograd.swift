@@ -93,8 +93,9 @@ public struct Winograd3x3: Sendable {
     /// Convolves a batch (output shape = input shape with `outChannels` channels), same layout in and out.
     ///
     /// Called by every thread of a ``WorkerTeam`` region with its `context`, it runs in three phases: the
-    /// input transform shared out by input channel, the 16 GEMMs by matrix, the output transform by output
-    /// channel; it returns on every thread when the whole output is written. Every value is computed the
+    /// input transform shared out by groups of input channels, the 16 GEMMs by matrix, the output transform by
+    /// groups of output channels, each handed out as threads ask; it returns on every thread when the whole
+    /// output is written. Every value is computed the
     /// same way whatever the split. `scratch` must hold ``scratchCount(for:parts:)`` floats for the team size.
     public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout,
                         output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
@@ -108,22 +109,32 @@ public struct Winograd3x3: Sendable {
         precondition(output.count >= outShape.count)
         let v = scratch.baseAddress!, m = scratch.baseAddress! + 16 * GEMMShape.matrixStride(c * t)
         let rows = m + 16 * GEMMShape.matrixStride(k * t) + part.index * Self.rowBufferCount(tw)
-        inputTransform(input.baseAddress!, shape: shape, layout: layout, channels: part.range(c), into: v, rows: rows)
+        // Each phase's items are claimed as threads come (``TeamContext/shared(_:)``): a few channel groups per
+        // thread for the transforms, one matrix at a time for the GEMMs.
+        let groups = part.count == 1 ? 1 : Self.groupsPerThread * part.count
+        for g in context.shared(groups) {
+            inputTransform(input.baseAddress!, shape: shape, layout: layout, channels: WorkPart(g, of: groups).range(c),
+                           into: v, rows: rows)
+        }
         context.sync()
-        multiply(v, into: m, tiles: t, matrices: part.range(16))
+        for e in context.shared(16) { multiply(v, into: m, tiles: t, matrix: e) }
         context.sync()
-        outputTransform(m, shape: shape, layout: layout, outputs: part.range(k), into: output.baseAddress!, rows: rows)
+        for g in context.shared(groups) {
+            outputTransform(m, shape: shape, layout: layout, outputs: WorkPart(g, of: groups).range(k),
+                            into: output.baseAddress!, rows: rows)
+        }
         context.sync()
     }
 
-    /// The GEMMs `M[e] (K×T) = U[e] (K×C) · V[e] (C×T)` for `e` in `matrices`.
-    private func multiply(_ v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>, tiles t: Int, matrices: Range<Int>) {
+    /// Channel groups per thread in the transforms when the team has more than one.
+    static let groupsPerThread = 4
+
+    /// The GEMM `M[e] (K×T) = U[e] (K×C) · V[e] (C×T)` of matrix `e`.
+    private func multiply(_ v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>, tiles t: Int, matrix e: Int) {
         let c = inChannels, k = outChannels, vs = GEMMShape.matrixStride(c * t), ms = GEMMShape.matrixStride(k * t)
         u.withUnsafeBufferPointer { ub in
-            for e in matrices {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(t), Int32(c),
-                            1, ub.baseAddress! + e * k * c, Int32(c), v + e * vs, Int32(t), 0, m + e * ms, Int32(t))
-            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(t), Int32(c),
+                        1, ub.baseAddress! + e * k * c, Int32(c), v + e * vs, Int32(t), 0, m + e * ms, Int32(t))
         }
     }
 

@@ -21,12 +21,24 @@ public struct TeamContext: Sendable {
     /// This thread's part: `part.index` of `part.count` threads.
     public let part: WorkPart
     let barrier: TeamBarrier?
+    let queue: TeamQueue?
+
+    init(part: WorkPart, barrier: TeamBarrier?, queue: TeamQueue? = nil) {
+        self.part = part; self.barrier = barrier; self.queue = queue
+    }
 
     /// The context of code that runs alone (one part, `sync()` does nothing).
     public static let serial = TeamContext(part: .whole, barrier: nil)
 
     /// This thread's contiguous share of `0 ..< n`.
     @inlinable public func range(_ n: Int) -> Range<Int> { part.range(n) }
+
+    /// Items `0 ..< n` handed out one at a time to whichever thread asks first: every item goes to exactly
+    /// one thread, and a thread whose core is slow or taken away for a while does fewer of them instead of
+    /// holding the others up at the next `sync()` (a static ``range(_:)`` share waits for its slowest
+    /// thread). Every thread of the region must start the same shared loops in the same order (as with
+    /// `sync()`); an item's results are visible to the other threads after the next `sync()`.
+    public func shared(_ n: Int) -> SharedItems { SharedItems(count: n, queue: queue, part: part) }
 
     /// Waits until every thread of the region has reached this point; writes made before are visible after.
     @inline(__always) public func sync() { barrier?.wait(parties: part.count) }
@@ -93,23 +105,37 @@ public final class WorkerTeam: @unchecked Sendable {
         let size: Int
         let job = Atomic<Int>(0)
         let finished = Atomic<Int>(0)
+        /// Bit `i` set while helper `i` is parked (or about to park) on `wakes[i]`.
         let parked = Atomic<Int>(0)
         let stopped = Atomic<Bool>(false)
-        let wake = DispatchSemaphore(value: 0)
+        /// One semaphore per helper: a wake-up meant for one helper can never be taken by another (with one
+        /// shared semaphore, a helper that ran a region and parked again before a slower one woke could take
+        /// the slower one's signal, leaving it asleep and the region unfinished).
+        let wakes: [DispatchSemaphore]
         let barrier = TeamBarrier()
+        let queue: TeamQueue
         var work: UnsafeRawPointer?
         var kind: (any TeamWork.Type)?
 
-        init(size: Int) { self.size = size }
+        init(size: Int) {
+            precondition(size <= Int.bitWidth)
+            self.size = size
+            queue = TeamQueue(size: size)
+            wakes = (0..<size).map { _ in DispatchSemaphore(value: 0) }
+        }
 
         /// The caller's side of one region (it runs part 0).
         func run(_ pointer: UnsafeRawPointer, as type: any TeamWork.Type) {
             work = pointer
             kind = type
             finished.store(0, ordering: .relaxed)
-            job.add(1, ordering: .releasing)
-            for _ in 0..<parked.load(ordering: .acquiring) { wake.signal() }
-            Self.invoke(type, pointer, TeamContext(part: WorkPart(0, of: size), barrier: barrier))
+            queue.reset(size: size)
+            job.add(1, ordering: .sequentiallyConsistent)
+            let sleeping = parked.load(ordering: .sequentiallyConsistent)
+            if sleeping != 0 {
+                for index in 1..<size where sleeping & (1 << index) != 0 { wakes[index].signal() }
+            }
+            Self.invoke(type, pointer, TeamContext(part: WorkPart(0, of: size), barrier: barrier, queue: queue))
             var spins = 0
             while finished.load(ordering: .acquiring) < size - 1 {
                 spins += 1
@@ -134,19 +160,20 @@ public final class WorkerTeam: @unchecked Sendable {
                     spins += 1
                     if spins & 255 == 0,
                        Double(DispatchTime.now().uptimeNanoseconds - idleSince) / 1e9 > WorkerTeam.idleSpin {
-                        parked.add(1, ordering: .acquiringAndReleasing)
+                        parked.bitwiseOr(1 << index, ordering: .sequentiallyConsistent)
                         // Re-check after announcing: a region published in between is not missed (its caller
-                        // saw `parked` and signals, or we see its counter here).
-                        if job.load(ordering: .acquiring) == seen && !stopped.load(ordering: .acquiring) {
-                            wake.wait()
+                        // saw our bit and signals, or we see its counter here). A signal that arrives after we
+                        // saw the counter only makes the next park return at once, and we park again.
+                        if job.load(ordering: .sequentiallyConsistent) == seen && !stopped.load(ordering: .acquiring) {
+                            wakes[index].wait()
                         }
-                        parked.subtract(1, ordering: .acquiringAndReleasing)
+                        parked.bitwiseAnd(~(1 << index), ordering: .sequentiallyConsistent)
                         idleSince = DispatchTime.now().uptimeNanoseconds
                     }
                 }
                 seen = job.load(ordering: .acquiring)
                 if let pointer = work, let kind {
-                    Self.invoke(kind, pointer, TeamContext(part: WorkPart(index, of: size), barrier: barrier))
+                    Self.invoke(kind, pointer, TeamContext(part: WorkPart(index, of: size), barrier: barrier, queue: queue))
                 }
                 finished.add(1, ordering: .releasing)
             }
@@ -154,7 +181,80 @@ public final class WorkerTeam: @unchecked Sendable {
 
         func stop() {
             stopped.store(true, ordering: .releasing)
-            for _ in 0..<size { wake.signal() }
+            for wake in wakes { wake.signal() }
+        }
+    }
+}
+
+/// The items of one shared loop of a region (see ``TeamContext/shared(_:)``), as a sequence of indices.
+public struct SharedItems: Sequence {
+    let count: Int
+    let queue: TeamQueue?
+    let part: WorkPart
+
+    public func makeIterator() -> Iterator {
+        Iterator(count: count, queue: queue, loop: queue?.beginLoop(part: part.index) ?? 0)
+    }
+
+    /// Claims the next unclaimed item on every call.
+    public struct Iterator: IteratorProtocol {
+        let count: Int
+        let queue: TeamQueue?
+        let loop: Int
+        var serialNext = 0
+
+        public mutating func next() -> Int? {
+            guard let queue else {  // alone: every item, in order
+                defer { serialNext += 1 }
+                return serialNext < count ? serialNext : nil
+            }
+            return queue.claim(loop: loop, count: count)
+        }
+    }
+}
+
+/// The claim counter of a region's shared loops. Loops are numbered per thread in the order each thread
+/// starts them (every thread starts the same loops), and one atomic word holds (loop number, next item):
+/// the first thread to start loop `l` resets the item count; a thread still asking in loop `l` after
+/// another has moved on to `l + 1` is told loop `l` is exhausted, which is true, since a thread leaves a
+/// loop only when no item is left.
+final class TeamQueue: @unchecked Sendable {
+    private let word = Atomic<Int>(0)
+    /// Each thread's count of loops started in this region, one cache line apart (only its thread writes it).
+    private let loops: UnsafeMutablePointer<Int>
+    private static let lineInts = 16
+
+    init(size: Int) {
+        loops = .allocate(capacity: size * Self.lineInts)
+        loops.initialize(repeating: 0, count: size * Self.lineInts)
+    }
+
+    deinit { loops.deallocate() }
+
+    /// Called by the region's caller before it publishes the region (the publication orders it).
+    func reset(size: Int) {
+        word.store(0, ordering: .relaxed)
+        for i in 0..<size { loops[i * Self.lineInts] = 0 }
+    }
+
+    /// The number of the loop thread `part` starts now (1, 2, … within a region).
+    func beginLoop(part: Int) -> Int {
+        loops[part * Self.lineInts] += 1
+        return loops[part * Self.lineInts]
+    }
+
+    /// The next item of loop `loop` (of `count`), or nil when all are taken.
+    func claim(loop: Int, count: Int) -> Int? {
+        var current = word.load(ordering: .relaxed)
+        while true {
+            let owner = current >> 32
+            if owner > loop { return nil }
+            let item = owner < loop ? 0 : current & 0xFFFF_FFFF
+            if item >= count { return nil }
+            let (done, seen) = word.compareExchange(expected: current, desired: loop << 32 | (item + 1),
+                                                    ordering: .relaxed)
+            if done { return item }
+            current = seen
         }
     }
 }
