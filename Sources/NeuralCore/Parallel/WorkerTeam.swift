@@ -192,6 +192,7 @@ public struct SharedItems: Sequence {
     let queue: TeamQueue?
     let part: WorkPart
 
+    /// An iterator that claims this thread's items as it goes (start it once per loop and thread).
     public func makeIterator() -> Iterator {
         Iterator(count: count, queue: queue, loop: queue?.beginLoop(part: part.index) ?? 0)
     }
@@ -203,6 +204,7 @@ public struct SharedItems: Sequence {
         let loop: Int
         var serialNext = 0
 
+        /// The next item this thread claimed, or nil when every item is taken.
         public mutating func next() -> Int? {
             guard let queue else {  // alone: every item, in order
                 defer { serialNext += 1 }
