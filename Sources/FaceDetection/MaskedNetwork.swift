@@ -29,7 +29,8 @@ typealias CellSpan = (y: Int, x0: Int, x1: Int)
 /// of them), BLAS set to one thread meanwhile (``BLASThreads/withSingleThread(_:)``). Every cell is computed
 /// from the same taps in the same order whatever the split, so the split does not change any value. All
 /// memory comes from a ``DetectorScratch`` reused across detections, and every split and GEMM chunk is worked
-/// out once per frame size (``Plan``), so a pass allocates nothing (GEMM shapes avoid OpenBLAS's allocating path too: ``GEMMShape``).
+/// out once per frame size (``Plan``), so a pass allocates nothing (GEMM shapes avoid OpenBLAS's allocating
+/// path too: ``GEMMShape``).
 enum MaskedNetwork {
     /// Floats of im2col scratch per chunk and worker (1 MB: stays in the L2 cache while `cblas_sgemm` reads it).
     static let chunkFloats = 1 << 18

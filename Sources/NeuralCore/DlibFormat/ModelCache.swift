@@ -178,9 +178,10 @@ public struct ModelCache: Sendable {
         }
         for i in (4 * groups)..<words { h0 = (h0 ^ word(i)) &* fnvPrime }
         for i in (words * 8)..<bytes.count { h0 = (h0 ^ UInt64(bytes[i])) &* fnvPrime }
-        var h = fnvBasis
-        for lane in [h0, h1, h2, h3] { h = (h ^ lane) &* fnvPrime }
-        return h
+        var h = (fnvBasis ^ h0) &* fnvPrime
+        h = (h ^ h1) &* fnvPrime
+        h = (h ^ h2) &* fnvPrime
+        return (h ^ h3) &* fnvPrime
     }
 
     /// FNV-1a over 8-byte little-endian words (the tail byte by byte), chained through `seed`: the source

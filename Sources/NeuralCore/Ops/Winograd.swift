@@ -95,7 +95,8 @@ public struct Winograd3x3: Sendable {
     /// Called by every thread of a ``WorkerTeam`` region with its `context`, it runs in three phases: the
     /// input transform shared out by groups of input channels, the 16 GEMMs by matrix, the output transform by
     /// groups of output channels, each handed out as threads ask; it returns on every thread when the whole
-    /// output is written. Every value is computed the same way whatever the split. `scratch` must hold ``scratchCount(for:parts:)`` floats for the team size.
+    /// output is written. Every value is computed the same way whatever the split. `scratch` must hold
+    /// ``scratchCount(for:parts:)`` floats for the team size.
     public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout,
                         output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
                         context: TeamContext = .serial) {

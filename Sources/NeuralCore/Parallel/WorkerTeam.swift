@@ -129,7 +129,7 @@ public final class WorkerTeam: @unchecked Sendable {
             work = pointer
             kind = type
             finished.store(0, ordering: .relaxed)
-            queue.reset(size: size)
+            queue.reset()
             job.add(1, ordering: .sequentiallyConsistent)
             let sleeping = parked.load(ordering: .sequentiallyConsistent)
             if sleeping != 0 {
@@ -222,11 +222,14 @@ public struct SharedItems: Sequence {
 /// loop only when no item is left.
 final class TeamQueue: @unchecked Sendable {
     private let word = Atomic<Int>(0)
-    /// Each thread's count of loops started in this region, one cache line apart (only its thread writes it).
+    private let size: Int
+    /// Each thread's count of loops started in this region, 128 bytes apart (only its thread writes it; two
+    /// cache lines, as the hardware may fetch lines in pairs).
     private let loops: UnsafeMutablePointer<Int>
     private static let lineInts = 16
 
     init(size: Int) {
+        self.size = size
         loops = .allocate(capacity: size * Self.lineInts)
         loops.initialize(repeating: 0, count: size * Self.lineInts)
     }
@@ -234,7 +237,7 @@ final class TeamQueue: @unchecked Sendable {
     deinit { loops.deallocate() }
 
     /// Called by the region's caller before it publishes the region (the publication orders it).
-    func reset(size: Int) {
+    func reset() {
         word.store(0, ordering: .relaxed)
         for i in 0..<size { loops[i * Self.lineInts] = 0 }
     }
