@@ -2,10 +2,13 @@
 //
 // MynaFace — the face check of a My Number Card reader.
 //
-// Targets are grouped the way data flows through a reader:
-//   decode (FaceImaging) → detect (FaceDetection) → align (FaceAlignment) → embed (FaceEmbedding)
-//   → compare/decide (MynaFace) → PIN and card (CardAccess) → session (Reception) → eligibility (Eligibility)
-// NeuralCore is the tensor engine and dlib model reader the three model stages share.
+// Targets follow the way data flows through a reader (docs/architecture.md draws the graph):
+//   card (MynaCard) and decode (FaceImaging) → detect (FaceDetection) → align (FaceAlignment)
+//   → embed (FaceEmbedding) → compare/decide (MynaFace) → PIN and card channel (CardAccess)
+//   → session (Reception, FaceReception) → eligibility (Eligibility)
+// NeuralCore is the tensor engine and dlib model reader the three model stages share. The engine
+// (NeuralCore, FaceDetection, FaceAlignment, FaceEmbedding) uses `package` access: integrators import the
+// library products below, never the engine. Every target lists exactly the modules it imports.
 // C libraries enter only through the system-library targets at the bottom (a module map each).
 import Foundation
 import PackageDescription
@@ -13,30 +16,35 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
-// The numeric targets (decode, neural core, detect, align, embed) are built for the toolchain's portable
-// baseline (x86-64 with SSE2), so the binary runs on any reader PC — some Atom/Celeron ones have no AVX.
-// On a known reader PC, MYNAFACE_TARGET_CPU=<LLVM CPU name> (e.g. `haswell` for AVX2 + FMA) lets the Swift
-// SIMD code use that CPU's vector width (BLAS picks its kernels at run time either way).
+// The numeric engine targets (neural core, detect, align, embed) are built with `-Ounchecked` in release:
+// no bounds or overflow checks in their hot loops (measured: the checks cost the detector and the ResNet
+// most of their speed). Nothing in them parses untrusted bytes — the card parsers (MynaCard) and the
+// codec wrappers (FaceImaging) keep Swift's checks on in every configuration.
+// They are built for the toolchain's portable baseline (x86-64 with SSE2), so the binary runs on any reader
+// PC — some Atom/Celeron ones have no AVX. On a known reader PC, MYNAFACE_TARGET_CPU=<LLVM CPU name> (e.g.
+// `haswell` for AVX2 + FMA) lets the Swift SIMD code use that CPU's vector width (BLAS picks its kernels at
+// run time either way).
 let targetCPU: [String] = ProcessInfo.processInfo.environment["MYNAFACE_TARGET_CPU"].map { ["-target-cpu", $0] } ?? []
-let fastMath: [SwiftSetting] = swiftSettings + [
+let uncheckedNumericEngine: [SwiftSetting] = swiftSettings + [
     .unsafeFlags(["-Ounchecked"] + targetCPU, .when(configuration: .release)),
 ]
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "MynaFace",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "MynaFace", targets: ["MynaFace"]),
-        .library(name: "FaceImaging", targets: ["FaceImaging"]),
-        .library(name: "NeuralCore", targets: ["NeuralCore"]),
-        .library(name: "FaceDetection", targets: ["FaceDetection"]),
-        .library(name: "FaceAlignment", targets: ["FaceAlignment"]),
-        .library(name: "FaceEmbedding", targets: ["FaceEmbedding"]),
-        .library(name: "CardAccess", targets: ["CardAccess"]),
-        .library(name: "Reception", targets: ["Reception"]),
+        // The 1:1 face check: verifier, templates, thresholds, with the card data and image types it takes.
+        .library(name: "MynaFace", targets: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess"]),
+        // The reception flow (face → PIN → staff) and its face-check adapter.
+        .library(name: "Reception", targets: ["Reception", "FaceReception"]),
+        // The qualification check (オンライン資格確認) files and the local registry.
         .library(name: "Eligibility", targets: ["Eligibility"]),
-        .library(name: "Evaluation", targets: ["Evaluation"]),
-        .library(name: "BenchmarkSupport", targets: ["BenchmarkSupport"]),
+        // Threshold tuning and the benchmark stages.
+        .library(name: "Evaluation", targets: ["Evaluation", "BenchmarkSupport"]),
+        // Test doubles: a simulated card and issuer, a demo registry, the photo → card recipe.
+        .library(name: "MynaFaceTesting", targets: ["MynaFaceTesting"]),
         .executable(name: "mynaface", targets: ["mynaface"]),
         .executable(name: "mynaface-fuzz", targets: ["MynaFaceFuzz"]),
     ],
@@ -49,63 +57,71 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
-        // MARK: decode
-        .target(
-            name: "FaceImaging",
-            dependencies: ["CJPEG", "CCodecGlue", "COpenJPEG", "CPNG", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: fastMath),
+        // MARK: decode (codecs and images; parses untrusted bytes: checked)
+        .target(name: "FaceImaging", dependencies: ["CJPEG", "CCodecGlue", "COpenJPEG", "CPNG", log],
+                swiftSettings: swiftSettings),
+
+        // MARK: the card's data (BER-TLV, card-face file, certificate, DG2; parses untrusted bytes: checked)
+        .target(name: "MynaCard", dependencies: ["FaceImaging"], swiftSettings: swiftSettings),
 
         // MARK: the neural core shared by detect, align (landmarks) and embed
-        .target(name: "NeuralCore", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "NeuralCore", dependencies: ["CBLAS"], swiftSettings: uncheckedNumericEngine),
 
         // MARK: detect → align → embed
-        .target(name: "FaceDetection", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: fastMath),
-        .target(name: "FaceAlignment", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: fastMath),
-        .target(name: "FaceEmbedding", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: fastMath),
+        .target(name: "FaceDetection", dependencies: ["NeuralCore", "FaceImaging", "CBLAS"],
+                swiftSettings: uncheckedNumericEngine),
+        .target(name: "FaceAlignment", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: uncheckedNumericEngine),
+        .target(name: "FaceEmbedding", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: uncheckedNumericEngine),
 
         // MARK: compare → decide (the integrator's API)
         .target(
             name: "MynaFace",
-            dependencies: ["FaceImaging", "FaceDetection", "FaceAlignment", "FaceEmbedding", "CardAccess",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FaceImaging", "MynaCard", "NeuralCore", "FaceDetection", "FaceAlignment", "FaceEmbedding",
+                           "CardAccess"],
             swiftSettings: swiftSettings),
 
-        // MARK: card, PIN, session, eligibility
+        // MARK: card channel and PIN, session, eligibility
         .target(
             name: "CardAccess",
-            dependencies: ["FaceImaging",
-                           .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "_CryptoExtras", package: "swift-crypto"),
-                           .product(name: "BigInt", package: "BigInt"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MynaCard", crypto, .product(name: "_CryptoExtras", package: "swift-crypto"),
+                           .product(name: "BigInt", package: "BigInt"), log],
             swiftSettings: swiftSettings),
-        .target(name: "Reception", dependencies: ["CardAccess", "MynaFace"], swiftSettings: swiftSettings),
+        .target(name: "Reception", dependencies: ["CardAccess", "MynaCard", log], swiftSettings: swiftSettings),
+        // The FaceVerifier → reception face-check adapter (its own target: Reception does not need the models).
+        .target(name: "FaceReception", dependencies: ["Reception", "MynaFace"], swiftSettings: swiftSettings),
         .target(
             name: "Eligibility",
-            dependencies: ["Reception", "XMLCoder", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Reception", "MynaCard", "XMLCoder", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
 
         // MARK: threshold tuning
-        .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "CardAccess",
-                                                  .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "MynaCard", "FaceDetection", "NeuralCore", crypto],
                 swiftSettings: swiftSettings),
 
         // MARK: benchmark workloads and stages (shared by `mynaface bench` and Benchmarks/)
         .target(
             name: "BenchmarkSupport",
-            dependencies: ["MynaFace", "Evaluation", "CardAccess", "FaceImaging", "FaceDetection", "FaceAlignment",
+            dependencies: ["MynaFace", "MynaFaceTesting", "Evaluation", "MynaCard", "CardAccess", "FaceImaging", "FaceDetection",
+                           "FaceAlignment",
                            "FaceEmbedding", "NeuralCore", "CBLAS"],
+            swiftSettings: swiftSettings),
+
+        // MARK: test doubles (like NIOEmbedded / NIOTestUtils): never used by the production modules
+        .target(
+            name: "MynaFaceTesting",
+            dependencies: ["CardAccess", "MynaCard", "FaceImaging", "Eligibility", crypto,
+                           .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt")],
             swiftSettings: swiftSettings),
 
         // MARK: tools
         .executableTarget(
             name: "mynaface",
-            dependencies: ["MynaFace", "FaceImaging", "FaceDetection", "FaceAlignment", "FaceEmbedding", "NeuralCore",
-                           "CardAccess", "Reception", "Eligibility", "Evaluation", "BenchmarkSupport",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Reception", "FaceReception",
+                           "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting",
+                           "FaceDetection", "FaceAlignment", "NeuralCore",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"), log],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "MynaFaceFuzz", dependencies: ["FaceImaging"], swiftSettings: swiftSettings),
+        .executableTarget(name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging"], swiftSettings: swiftSettings),
 
         // MARK: C libraries (Debian packages), wrapped once each in FaceImaging / NeuralCore
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
@@ -116,17 +132,31 @@ let package = Package(
         .target(name: "CCodecGlue", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
 
         // MARK: tests
-        .target(name: "TestSupport", dependencies: ["FaceImaging"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["NeuralCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FaceImagingTests", dependencies: ["FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MynaCardTests", dependencies: ["MynaCard", "FaceImaging", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MynaFaceTests", dependencies: ["MynaFace", "CardAccess", "Evaluation", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CardAccessTests", dependencies: ["CardAccess", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReceptionTests", dependencies: ["Reception", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EligibilityTests", dependencies: ["Eligibility", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "NeuralCore", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MynaFaceTests",
+                    dependencies: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Evaluation", "MynaFaceTesting",
+                                   "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CardAccessTests", dependencies: ["CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "ReceptionTests",
+                    dependencies: ["Reception", "FaceReception", "CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "EligibilityTests",
+                    dependencies: ["Eligibility", "Reception", "MynaCard", "MynaFaceTesting", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

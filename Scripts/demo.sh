@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# The main job end to end: install what is missing, build in release mode, and run the CLI on
-# a bundled card-face fixture and on a genuine and an impostor pair of real photos.
+# The main job end to end: install what is missing, build in release mode, and run the CLI on a bundled
+# card-face fixture and on a genuine and an impostor pair of real photos, then a reception session.
 # Idempotent: a second run installs and downloads nothing and rebuilds nothing.
+# Fails (non-zero, with the step named) when any step does not give its expected outcome: the genuine pair
+# must match (exit 0), the impostor pair must be refused as a no-match (exit 1, nothing else), the session
+# must verify the patient (exit 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
-swift build -c release --product mynaface 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' || true
+. Scripts/paths.sh
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! swift build -c release --product mynaface >"$log" 2>&1; then
+  grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' "$log" >&2
+  echo "demo: the release build failed" >&2; exit 1
+fi
 bin=$(swift build -c release --show-bin-path)/mynaface
-samples="${MYNAFACE_SAMPLES:-$HOME/.cache/mynaface/samples}"
+samples="$mynaface_samples"
 card=Fixtures/containers/cardface.bin
 
-echo "== mynaface inspect $card"
-"$bin" inspect "$card"
-echo
-echo "== mynaface verify: the card portrait vs a camera frame (genuine: obama.jpg vs obama2.jpg)"
-"$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg" || true
-echo
-echo "== mynaface verify (impostor: obama.jpg vs biden.jpg)"
-"$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/biden.jpg" || true
-echo
-echo "== mynaface session: the reception flow against a simulated card, then the eligibility check"
-"$bin" session --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg" || true
+# step NAME EXPECTED_STATUS COMMAND...: runs the command, fails the demo unless it exits with EXPECTED_STATUS.
+step() {
+  local name=$1 expected=$2; shift 2
+  echo "== $name"
+  local status=0
+  "$@" || status=$?
+  if [ "$status" -ne "$expected" ]; then
+    echo "demo: step '$name' exited $status, expected $expected" >&2; exit 1
+  fi
+  echo
+}
+
+step "mynaface inspect $card" 0 "$bin" inspect "$card"
+step "mynaface embed: the descriptor of a photo's face (first 4 of 128 numbers)" 0 \
+  bash -c 'set -o pipefail; "$0" embed "$1" | head -n 4' "$bin" "$samples/obama.jpg"
+step "mynaface verify: the card portrait vs a camera frame (genuine: obama.jpg vs obama2.jpg)" 0 \
+  "$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg"
+step "mynaface verify (impostor: obama.jpg vs biden.jpg; a no-match is the expected outcome)" 1 \
+  "$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/biden.jpg"
+step "mynaface session: the reception flow against a simulated card, then the eligibility check" 0 \
+  "$bin" session --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg"
+echo "demo: every step gave its expected outcome"

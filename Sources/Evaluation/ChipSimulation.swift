@@ -1,15 +1,12 @@
 import FaceImaging
+import MynaCard
 
 /// The chip simulation of `--chip-sim`: a photo becomes the portrait a My Number Card chip would hold.
 ///
 /// Steps, each through the project's own code:
-/// 1. decode the photo (`ImageDecoder.decode`, EXIF orientation applied) and convert it to greyscale
-///    (BT.601 luma, `Image.greyscale()`);
-/// 2. **crop to the portrait's aspect ratio, then scale**: the largest centred rectangle of the target
-///    aspect (3:4 for the default 240×320) is cut out — nothing is padded, the face stays the same
-///    shape — halved by 2×2 box averaging while it is at least twice the target size (so strong
-///    reductions do not alias), then resized bilinearly to exactly `width × height`;
-/// 3. encode as JPEG 2000 (JP2) within the byte budget (`JPEG2000Encoder.encode(targetBytes:)`);
+/// 1. decode the photo (`ImageDecoder.decode`, EXIF orientation applied);
+/// 2–3. render it as the chip stores a portrait (`MynaCard.ChipPortraitEncoder`: greyscale, cropped to the
+///    portrait's aspect, scaled, JPEG 2000 within the byte budget);
 /// 4. wrap it as DF27 of a card-face file (`CardFaceFile.Builder`, with placeholder values for the other
 ///    elements) and parse the file back (`CardFaceFile.parse`), returning the DF27 portrait bytes — the
 ///    bytes a reader would hand to the face pipeline.
@@ -27,11 +24,12 @@ public struct CardFaceChipSimulator: ChipPortraitSimulator {
 
     /// - Throws: ``EvaluationError/chipSimulation(path:detail:)`` (path empty) naming the failed step.
     public func chipPortrait(from photoBytes: [UInt8]) throws -> [UInt8] {
-        let portrait = try portraitImage(from: photoBytes)
-        let jp2: [UInt8]
-        do { jp2 = try JPEG2000Encoder.encode(portrait, format: .jp2, targetBytes: settings.byteBudget) } catch {
-            throw EvaluationError.chipSimulation(path: "", detail: "JPEG 2000 encoding: \(error)")
+        let photo: Image
+        do { photo = try ImageDecoder.decode(photoBytes) } catch {
+            throw EvaluationError.chipSimulation(path: "", detail: "decoding the photo: \(error)")
         }
+        let jp2: [UInt8]
+        do { jp2 = try encoder.encode(photo) } catch { throw EvaluationError.chipSimulation(path: "", detail: error.description) }
         let file = try Self.cardFaceFile(portrait: jp2)
         do { return try CardFaceFile.parse(file).portrait } catch {
             throw EvaluationError.chipSimulation(path: "", detail: "card-face file read-back: \(error)")
@@ -44,42 +42,12 @@ public struct CardFaceChipSimulator: ChipPortraitSimulator {
         do { photo = try ImageDecoder.decode(photoBytes) } catch {
             throw .chipSimulation(path: "", detail: "decoding the photo: \(error)")
         }
-        return try Self.fit(photo.greyscale(), width: settings.width, height: settings.height)
+        do { return try encoder.portraitImage(from: photo) } catch { throw .chipSimulation(path: "", detail: error.description) }
     }
 
-    /// Crop to the aspect of `width × height` (centred), box-halve while ≥ 2× the target, resize bilinearly.
-    static func fit(_ image: Image, width: Int, height: Int) throws(EvaluationError) -> Image {
-        guard image.width > 0, image.height > 0 else { throw .chipSimulation(path: "", detail: "empty image") }
-        // Largest centred rectangle of aspect width:height.
-        var cw = image.width, ch = image.height
-        if cw * height > ch * width { cw = max(1, (ch * width + height / 2) / height) } else {
-            ch = max(1, (cw * height + width / 2) / width)
-        }
-        var out: Image
-        do {
-            out = try image.cropped(x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: cw, height: ch)
-            while out.width >= 2 * width, out.height >= 2 * height { out = halved(out) }
-            out = try out.resized(width: width, height: height)
-        } catch {
-            throw .chipSimulation(path: "", detail: "scaling to \(width)x\(height): \(error)")
-        }
-        return out
-    }
-
-    /// 2×2 box average of a greyscale image (odd last row/column dropped).
-    static func halved(_ image: Image) -> Image {
-        let w = image.width / 2, h = image.height / 2, sw = image.width
-        var pixels = [UInt8](repeating: 0, count: w * h)
-        image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<h {
-                for x in 0..<w {
-                    let i = 2 * y * sw + 2 * x
-                    let sum = Int(src[i]) + Int(src[i + 1]) + Int(src[i + sw]) + Int(src[i + sw + 1])
-                    pixels[y * w + x] = UInt8((sum + 2) / 4)
-                }
-            }
-        }
-        return Image(width: w, height: h, channels: 1, pixels: pixels)
+    /// The card's portrait rendering at these settings.
+    var encoder: ChipPortraitEncoder {
+        ChipPortraitEncoder(width: settings.width, height: settings.height, byteBudget: settings.byteBudget)
     }
 
     /// A card-face file holding `portrait` as DF27; the other elements are fixed placeholders.

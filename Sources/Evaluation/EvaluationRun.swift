@@ -1,4 +1,5 @@
 import Foundation
+import MynaFace
 
 /// Settings of the chip simulation (`--chip-sim`).
 public struct ChipSettings: Sendable, Equatable, Codable {
@@ -24,7 +25,7 @@ public struct ChipSettings: Sendable, Equatable, Codable {
 /// The options of an evaluation run.
 public struct EvaluationOptions: Sendable, Codable, Equatable {
     /// How templates are scored.
-    public var score: ScoreKind = .euclidean
+    public var score: ScoreMetric = .euclidean
     /// Present probes in greyscale (all images when there is no chip simulation; see ``EvaluationRun``).
     public var greyProbe = false
     /// The chip simulation, or nil.
@@ -175,7 +176,7 @@ public struct EvaluationRun: Sendable {
                 throw .dimensionMismatch(pathA: jobs[p.a].displayName, pathB: jobs[p.b].displayName, a: ta.count, b: tb.count)
             }
             scores.append(ScoredPair(nameA: jobs[p.a].displayName, nameB: jobs[p.b].displayName, same: p.same,
-                                     similarity: options.score.similarity(ta, tb), distance: ScoreKind.distance(ta, tb)))
+                                     similarity: options.score.similarity(ta, tb), distance: ScoreMetric.distance(ta, tb)))
         }
         var failures: [AcquisitionFailure] = []
         for (i, outcome) in outcomes.enumerated() {

@@ -1,4 +1,5 @@
 import Foundation
+import MynaFace
 
 /// Writes the files of a run into an output folder.
 ///
@@ -8,13 +9,16 @@ import Foundation
 /// - `failures.csv`: `path,reason,pairs_affected` for every image without a template.
 /// - `det.svg`: the DET curve (FNMR against FMR on normal-deviate axes).
 /// - `histogram.svg`: the genuine and impostor score distributions.
-/// - `threshold.json`: the recommended threshold (``ThresholdConfiguration``), when resolvable.
+/// - `threshold.json`: the recommended threshold (``MynaFace/ThresholdFile``), when resolvable.
 public enum EvaluationReport {
     /// Writes every file; returns the threshold configuration written, if any.
     /// - Throws: ``EvaluationError/unwritable(path:detail:)``.
     @discardableResult
-    public static func write(_ result: EvaluationResult, to directory: URL,
-                             created: Date = Date()) throws(EvaluationError) -> ThresholdConfiguration? {
+    /// - Parameters:
+    ///   - model: the embedding model the templates came from (recorded in `threshold.json`).
+    ///   - command: the command line that reproduces the run (recorded in `threshold.json`).
+    public static func write(_ result: EvaluationResult, to directory: URL, model: String, command: String? = nil,
+                             created: Date = Date()) throws(EvaluationError) -> ThresholdFile? {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw .unwritable(path: directory.path, detail: String(describing: error))
         }
@@ -38,12 +42,12 @@ public enum EvaluationReport {
                                         title: "Scores — \(result.summary.dataset)"),
                       to: directory.appendingPathComponent("histogram.svg"))
         let thresholdURL = directory.appendingPathComponent("threshold.json")
-        guard let configuration = ThresholdConfiguration(result: result, created: created) else {
+        guard let file = ThresholdFile(result: result, model: model, command: command, created: created) else {
             try? FileManager.default.removeItem(at: thresholdURL)
             return nil
         }
-        try configuration.save(to: thresholdURL)
-        return configuration
+        do { try file.save(to: thresholdURL) } catch { throw .unwritable(path: thresholdURL.path, detail: error.description) }
+        return file
     }
 
     /// The `scores.csv` text.

@@ -1,21 +1,16 @@
-/// How two templates are scored.
+import MynaFace
+
+/// How the evaluation scores two templates: the verifier's ``MynaFace/ScoreMetric``, computed in `Double` over
+/// the templates' `Float` values.
 ///
-/// `scores.csv` always records both a similarity and the Euclidean distance; the kind decides which one
+/// `scores.csv` always records both a similarity and the Euclidean distance; the metric decides which one
 /// the error rates are computed from and what the similarity column holds.
-public enum ScoreKind: String, Sendable, Codable, CaseIterable {
-    /// Raw cosine: the dot product `a·b` of the templates as they are (equal to the cosine only when the
-    /// extractor's vectors have unit length; dlib's do not). Higher = more similar.
-    case cosine
-    /// Cosine of the L2-normalised templates, `a·b / (|a||b|)`, in [−1, 1]. Higher = more similar.
-    case cosineNormalised = "cosine-normalised"
-    /// Euclidean distance `|a − b|` (dlib's own metric). Lower = more similar.
-    case euclidean
-
+extension ScoreMetric {
     /// Which way the decision score points.
-    public var direction: ScoreDirection { self == .euclidean ? .lowerIsMoreSimilar : .higherIsMoreSimilar }
+    public var direction: ScoreDirection { higherIsBetter ? .higherIsMoreSimilar : .lowerIsMoreSimilar }
 
-    /// The similarity recorded in `scores.csv`: the raw dot product for ``cosine``, the normalised
-    /// cosine otherwise.
+    /// The similarity recorded in `scores.csv`: the raw dot product for ``MynaFace/ScoreMetric/dotProduct``, the
+    /// cosine of the L2-normalised templates otherwise.
     public func similarity(_ a: [Float], _ b: [Float]) -> Double {
         var dot = 0.0, na = 0.0, nb = 0.0
         for i in 0..<min(a.count, b.count) {
@@ -24,7 +19,7 @@ public enum ScoreKind: String, Sendable, Codable, CaseIterable {
             na += x * x
             nb += y * y
         }
-        if self == .cosine { return dot }
+        if self == .dotProduct { return dot }
         let denominator = (na * nb).squareRoot()
         return denominator > 0 ? dot / denominator : 0
     }
@@ -39,17 +34,8 @@ public enum ScoreKind: String, Sendable, Codable, CaseIterable {
         return sum.squareRoot()
     }
 
-    /// The score the error rates use: the similarity, or the distance for ``euclidean``.
+    /// The score the error rates use: the similarity, or the distance for ``MynaFace/ScoreMetric/euclidean``.
     public func decisionScore(similarity: Double, distance: Double) -> Double {
         self == .euclidean ? distance : similarity
-    }
-
-    /// The metric name written to the threshold file (`docs/threshold-config.md`).
-    public var fileName: String {
-        switch self {
-        case .cosine: return "cosine-raw"
-        case .cosineNormalised: return "cosine-normalised"
-        case .euclidean: return "euclidean"
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MynaFace
 
 /// The contents of `summary.json` (keys in snake_case; rates are fractions 0…1).
 ///
@@ -118,66 +119,15 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
     }
 }
 
-/// The recommended operating point, written as `threshold.json` for `FaceVerifier` and
-/// `mynaface verify` (`MatchThreshold(contentsOf:)` in `MynaFace`). Format: `docs/threshold-config.md`.
-public struct ThresholdConfiguration: Sendable, Codable, Equatable {
-    /// Always `"mynaface-threshold"`.
-    public var format = "mynaface-threshold"
-    /// Format version (1).
-    public var version = 1
-    /// `euclidean`, `cosine-normalised` or `cosine-raw`.
-    public var metric: String
-    /// `"<="` (distance) or `">="` (similarity): a comparison matches when `score <comparison> threshold`.
-    public var comparison: String
-    /// The threshold, in the metric's units.
-    public var threshold: Double
-    /// The FMR the threshold was chosen for.
-    public var targetFMR: Double
-    /// The FMR and FNMR observed at the threshold, and the FNMR's bootstrap 95% interval.
-    public var observedFMR: Double
-    public var expectedFNMR: Double
-    public var fnmrCI95: [Double]?
-    /// The extractor's model identity; a verifier should refuse a file made for another model.
-    public var model: String
-    /// ISO 8601 creation time (UTC).
-    public var created: String
-    /// One-line description of the data set and protocol.
-    public var dataset: String
-    /// Counts behind the numbers.
-    public var genuinePairs: Int
-    public var impostorPairs: Int
-    public var fta: Double
-
-    enum CodingKeys: String, CodingKey {
-        case format, version, metric, comparison, threshold, model, created, dataset, fta
-        case targetFMR = "target_fmr"
-        case observedFMR = "observed_fmr"
-        case expectedFNMR = "expected_fnmr"
-        case fnmrCI95 = "fnmr_ci95"
-        case genuinePairs = "genuine_pairs"
-        case impostorPairs = "impostor_pairs"
-    }
-
-    public init(metric: String, comparison: String, threshold: Double, targetFMR: Double, observedFMR: Double,
-                expectedFNMR: Double, fnmrCI95: [Double]?, model: String, created: String, dataset: String,
-                genuinePairs: Int, impostorPairs: Int, fta: Double) {
-        self.metric = metric
-        self.comparison = comparison
-        self.threshold = threshold
-        self.targetFMR = targetFMR
-        self.observedFMR = observedFMR
-        self.expectedFNMR = expectedFNMR
-        self.fnmrCI95 = fnmrCI95
-        self.model = model
-        self.created = created
-        self.dataset = dataset
-        self.genuinePairs = genuinePairs
-        self.impostorPairs = impostorPairs
-        self.fta = fta
-    }
-
+/// The recommended operating point of a run, written as `threshold.json` (``MynaFace/ThresholdFile``, read by
+/// `FaceVerifier` and `mynaface verify`). Format: `docs/threshold-config.md`.
+extension ThresholdFile {
     /// The recommended threshold of a run, or nil when its target FMR is not resolvable.
-    public init?(result: EvaluationResult, created: Date = Date()) {
+    /// - Parameters:
+    ///   - result: the run.
+    ///   - model: the embedding model the templates came from (``FaceTemplateExtractor/embeddingModel``).
+    ///   - command: the command line that reproduces the file.
+    public init?(result: EvaluationResult, model: String, command: String? = nil, created: Date = Date()) {
         let options = result.summary.options
         let target = options.recommendedFMR
         let point = result.comparisonScores.operatingPoint(targetFMR: target)
@@ -189,29 +139,11 @@ public struct ThresholdConfiguration: Sendable, Codable, Equatable {
         var dataset = "\(result.summary.dataset): \(result.summary.images) images, \(result.summary.identities) identities, score \(options.score.rawValue)"
         if let chip = options.chip { dataset += ", chip-sim \(chip.width)x\(chip.height) at \(chip.byteBudget) bytes" }
         if options.greyProbe { dataset += ", greyscale probes" }
-        self.init(metric: options.score.fileName,
-                  comparison: options.score.direction == .higherIsMoreSimilar ? ">=" : "<=",
-                  threshold: point.threshold, targetFMR: target, observedFMR: point.fmr, expectedFNMR: point.fnmr,
-                  fnmrCI95: ci.map { [$0.lower, $0.upper] }, model: result.summary.model,
-                  created: formatter.string(from: created), dataset: dataset,
-                  genuinePairs: result.summary.genuinePairs, impostorPairs: result.summary.impostorPairs,
-                  fta: result.summary.fta)
-    }
-
-    /// Reads a threshold file.
-    /// - Throws: ``EvaluationError/unreadable(path:)`` or ``EvaluationError/malformedLine(path:line:detail:)``.
-    public static func load(from url: URL) throws(EvaluationError) -> ThresholdConfiguration {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path) }
-        do { return try JSONDecoder().decode(ThresholdConfiguration.self, from: data) } catch {
-            throw .malformedLine(path: url.path, line: 1, detail: "not a threshold file: \(error)")
-        }
-    }
-
-    /// Writes the file (pretty-printed JSON, sorted keys).
-    /// - Throws: ``EvaluationError/unwritable(path:detail:)``.
-    public func save(to url: URL) throws(EvaluationError) {
-        try writeJSON(self, to: url)
+        self.init(metric: options.score, threshold: point.threshold, targetFMR: target, observedFMR: point.fmr,
+                  expectedFNMR: point.fnmr, fnmrCI95: ci.map { [$0.lower, $0.upper] }, model: model,
+                  pipeline: result.summary.model, created: formatter.string(from: created), dataset: dataset,
+                  command: command, genuinePairs: result.summary.genuinePairs,
+                  impostorPairs: result.summary.impostorPairs, fta: result.summary.fta)
     }
 }
 

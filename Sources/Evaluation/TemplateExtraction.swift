@@ -1,4 +1,5 @@
 import Foundation
+import NeuralCore
 #if canImport(Crypto)
 import Crypto
 #endif
@@ -11,6 +12,10 @@ public protocol FaceTemplateExtractor: Sendable {
     /// Names the model(s) and pipeline settings; part of the template cache key, so it must change
     /// whenever templates would (e.g. include the model files' SHA-256).
     var modelIdentity: String { get }
+
+    /// The embedding model's name, recorded in threshold files (``MynaFace/FaceVerifier/embeddingModel`` for
+    /// dlib's ResNet); a verifier refuses a threshold file made for another model.
+    var embeddingModel: String { get }
 
     /// The template of the most prominent face in an encoded image (JPEG, PNG, JPEG 2000, …).
     /// - Parameter greyscale: convert the image to greyscale before detection and embedding.
@@ -81,13 +86,8 @@ public struct TemplateCache: Sendable {
                                                  attributes: [.posixPermissions: 0o700])
     }
 
-    /// The default location: `$XDG_CACHE_HOME/mynaface/templates` or `~/.cache/mynaface/templates`.
-    public static var defaultDirectory: URL {
-        if let xdg = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            return URL(fileURLWithPath: xdg).appendingPathComponent("mynaface/templates")
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/templates")
-    }
+    /// The default location, ``NeuralCore/MynaFacePaths/templates`` (`<cache root>/templates`).
+    public static var defaultDirectory: URL { MynaFacePaths.current.templates }
 
     /// The hex digest of `bytes` used in keys.
     public static func digest(_ bytes: [UInt8]) -> String {

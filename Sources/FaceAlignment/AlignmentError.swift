@@ -4,6 +4,8 @@ import NeuralCore
 public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A landmark set did not hold exactly five points.
     case wrongLandmarkCount(Int)
+    /// The shape-predictor file is missing from its folder or unreadable.
+    case missingModel(ModelFileError)
     /// The shape-predictor file could not be read from disk.
     case unreadableModel(path: String, reason: String)
     /// The shape-predictor file is not a valid dlib `shape_predictor` serialization.
@@ -19,6 +21,8 @@ public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case let .wrongLandmarkCount(n):
             return "face landmarks must have exactly 5 points, got \(n)"
+        case let .missingModel(error):
+            return "shape predictor: \(error)"
         case let .unreadableModel(path, reason):
             return "cannot read the shape predictor at \(path): \(reason)"
         case let .invalidModel(error):

@@ -5,22 +5,22 @@ import Foundation
 ///
 /// The chip's pixel `(0, 0)` lands on the rectangle's top-left corner and `(size − 1, size − 1)` on
 /// its bottom-right corner, after rotating the rectangle by `angle` about its centre.
-public struct ChipDetails: Sendable, Hashable, Codable, CustomStringConvertible {
+package struct ChipDetails: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Left edge of the (unrotated) chip rectangle in image pixels (inclusive convention, may be fractional).
-    public var left: Double
+    package var left: Double
     /// Top edge (pixels).
-    public var top: Double
+    package var top: Double
     /// Right edge, inclusive (pixels).
-    public var right: Double
+    package var right: Double
     /// Bottom edge, inclusive (pixels).
-    public var bottom: Double
+    package var bottom: Double
     /// Rotation of the rectangle about its centre, in radians (positive turns image x towards image y).
-    public var angle: Double
+    package var angle: Double
     /// Side of the square chip (pixels).
-    public var size: Int
+    package var size: Int
 
     /// Creates chip details from a rectangle (pixels), an angle (radians) and a chip side (pixels).
-    public init(left: Double, top: Double, right: Double, bottom: Double, angle: Double, size: Int) {
+    package init(left: Double, top: Double, right: Double, bottom: Double, angle: Double, size: Int) {
         self.left = left
         self.top = top
         self.right = right
@@ -31,13 +31,13 @@ public struct ChipDetails: Sendable, Hashable, Codable, CustomStringConvertible 
 
     var rect: DRect { DRect(left: left, top: top, right: right, bottom: bottom) }
 
-    public var description: String {
+    package var description: String {
         "chip \(size)×\(size) from [(\(left), \(top)) (\(right), \(bottom))] at \(angle) rad"
     }
 }
 
 /// dlib's face alignment: `get_face_chip_details` and `extract_image_chip`, byte-identical to dlib.
-public enum FaceChip {
+package enum FaceChip {
     /// dlib's 5-point template (normalised chip coordinates of the landmarks, in dlib's order).
     static let template: [(Double, Double)] = [
         (0.8595674595992, 0.2134981538014),
@@ -48,7 +48,7 @@ public enum FaceChip {
     ]
 
     /// The largest chip side accepted (pixels).
-    public static let maximumSize = 4096
+    package static let maximumSize = 4096
 
     /// dlib's `get_face_chip_details(det, size, padding)` for five landmarks.
     ///
@@ -63,7 +63,7 @@ public enum FaceChip {
     ///   - size: the chip side in pixels (1…4096); 150 for the ResNet embedder.
     ///   - padding: extra border as a fraction of the template face (0…10); 0.25 for the embedder.
     /// - Throws: ``AlignmentError/invalidChipParameters(size:padding:)`` for a size or padding out of range.
-    public static func details(for landmarks: FaceLandmarks, size: Int = 150, padding: Double = 0.25) throws(AlignmentError) -> ChipDetails {
+    package static func details(for landmarks: FaceLandmarks, size: Int = 150, padding: Double = 0.25) throws(AlignmentError) -> ChipDetails {
         guard (1...maximumSize).contains(size), padding.isFinite, padding >= 0, padding <= 10 else {
             throw .invalidChipParameters(size: size, padding: padding)
         }
@@ -109,7 +109,7 @@ public enum FaceChip {
     ///   `size × size` does dlib copy the rounded rectangle instead, which is what this does too).
     /// - Throws: ``AlignmentError/invalidChipDetails(_:)`` when the rectangle or angle is not finite,
     ///   the rectangle is empty or its edges exceed ±10⁷ pixels, or the size is outside 1…4096.
-    public static func extract(from image: Image, details: ChipDetails) throws(AlignmentError) -> Image {
+    package static func extract(from image: Image, details: ChipDetails) throws(AlignmentError) -> Image {
         let size = details.size
         guard (1...maximumSize).contains(size) else { throw .invalidChipDetails("size \(size) outside 1…\(maximumSize)") }
         let limit = 1.0e7

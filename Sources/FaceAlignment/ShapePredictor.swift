@@ -8,17 +8,17 @@ import NeuralCore
 /// serialization into a compact cache on first use) and share it freely: it is an immutable value.
 ///
 /// The 5-point file holds 15 cascades of 500 trees of depth 4, with 800 feature pixels per cascade.
-public struct ShapePredictor: Sendable {
+package struct ShapePredictor: Sendable {
     /// Number of landmarks (always 5 for this type).
-    public let partCount: Int
+    package let partCount: Int
     /// Number of cascades (15 in the 5-point file).
-    public let cascadeCount: Int
+    package let cascadeCount: Int
     /// Trees per cascade (500 in the 5-point file).
-    public let treesPerCascade: Int
+    package let treesPerCascade: Int
     /// Split nodes per tree (15 for depth 4); leaves per tree are `splitsPerTree + 1`.
-    public let splitsPerTree: Int
+    package let splitsPerTree: Int
     /// Feature pixels per cascade (800 in the 5-point file).
-    public let featuresPerCascade: Int
+    package let featuresPerCascade: Int
 
     /// The mean shape, normalised to the face box: `x0, y0, x1, y1, …` (0…1 spans the box).
     let initialShape: [Float]
@@ -44,7 +44,7 @@ public struct ShapePredictor: Sendable {
     /// - Throws: ``AlignmentError/invalidModel(_:)`` for malformed bytes,
     ///   ``AlignmentError/unsupportedModel(_:)`` for a well-formed predictor that is not a 5-point one
     ///   or whose indices are inconsistent.
-    public init(serialized bytes: [UInt8]) throws(AlignmentError) {
+    package init(serialized bytes: [UInt8]) throws(AlignmentError) {
         do {
             self = try Self.parseDlib(bytes)
         } catch let error as DlibFormatError {
@@ -238,7 +238,7 @@ public struct ShapePredictor: Sendable {
     ///   - face: the face box (inclusive pixel coordinates), usually from the detector. It may extend
     ///     beyond the image; pixels outside read as 0, as in dlib.
     /// - Returns: the five landmarks, in image pixels (they may lie outside the image).
-    public func landmarks(in image: Image, face: FaceRect) -> FaceLandmarks {
+    package func landmarks(in image: Image, face: FaceRect) -> FaceLandmarks {
         // unnormalizing_tform: (0,0) → top-left, (1,0) → top-right, (1,1) → bottom-right, solved as dlib
         // does (pseudo-inverse) from the corners as single-precision points.
         let l = Double(Float(face.left)), t = Double(Float(face.top))

@@ -12,9 +12,20 @@ import NeuralCore
 //   u64 ModelCache.checksum of every preceding byte (version 1 used FNV-1a byte by byte)
 
 extension ShapePredictor {
-    /// The folder where compiled predictors are cached: `$MYNAFACE_CACHE` when set, otherwise
-    /// `~/.cache/mynaface/compiled`.
-    public static var defaultCacheDirectory: URL { ModelCache().directory }
+    /// The folder where compiled predictors are cached, ``MynaFacePaths/compiled``.
+    package static var defaultCacheDirectory: URL { ModelCache().directory }
+
+    /// Loads `shape_predictor_5_face_landmarks.dat` from a model store, through the compiled cache (the loader
+    /// shape every model of the pipeline shares: `init(store:cache:)`).
+    /// - Parameters:
+    ///   - store: the models folder (default ``ModelStore/init()``).
+    ///   - cache: where compiled files are kept (default ``ModelCache/init()``).
+    /// - Throws: ``AlignmentError/missingModel(_:)`` when the file is absent, else as ``init(contentsOf:sha256:cacheDirectory:)``.
+    package init(store: ModelStore = ModelStore(), cache: ModelCache = ModelCache()) throws(AlignmentError) {
+        let url: URL
+        do { url = try store.url(for: ModelStore.shapePredictor5) } catch { throw .missingModel(error) }
+        try self.init(contentsOf: url, cacheDirectory: cache.directory)
+    }
 
     /// Loads the predictor in the dlib file at `url`, through the compiled cache.
     ///
@@ -30,7 +41,7 @@ extension ShapePredictor {
     /// - Throws: ``AlignmentError/unreadableModel(path:reason:)`` when the file cannot be read or
     ///   `sha256` is not 64 hex digits; ``AlignmentError/invalidModel(_:)`` or
     ///   ``AlignmentError/unsupportedModel(_:)`` when its content is not a 5-point predictor.
-    public init(contentsOf url: URL, sha256: String? = nil, cacheDirectory: URL? = nil) throws(AlignmentError) {
+    package init(contentsOf url: URL, sha256: String? = nil, cacheDirectory: URL? = nil) throws(AlignmentError) {
         let fm = FileManager.default
         let key: String
         if let sha256 {
@@ -78,7 +89,7 @@ extension ShapePredictor {
     }
 
     /// The compiled cache bytes of this predictor.
-    public func compiledBytes() -> [UInt8] {
+    package func compiledBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(32 + 4 * (initialShape.count + thresholds.count + leaves.count + deltas.count)
                             + 2 * splitFeatures.count + anchors.count + 8)
@@ -104,7 +115,7 @@ extension ShapePredictor {
     /// Loads a predictor from its compiled cache bytes (see ``compiledBytes()``).
     /// - Throws: ``AlignmentError/unsupportedModel(_:)`` when the bytes are truncated, of another
     ///   version, fail the checksum, or describe an inconsistent predictor.
-    public init(compiled bytes: [UInt8]) throws(AlignmentError) {
+    package init(compiled bytes: [UInt8]) throws(AlignmentError) {
         self = try bytes.withUnsafeBytes { raw in Result { () throws(AlignmentError) in try Self(compiledBytes: raw) } }.get()
     }
 

@@ -8,56 +8,85 @@ import NeuralCore
 /// One loaded embedder serves any number of concurrent callers: the weights are immutable and each call
 /// borrows a buffer arena from a small pool (created on demand, reused afterwards, so a steady-state call
 /// does not allocate tensor memory).
-public struct FaceEmbedder: Sendable {
+package struct FaceEmbedder: Sendable {
     let model: ResNetModel
     let pool: ArenaPool
     /// Chips per network pass in ``embeddings(ofChips:)`` (dlib's Python binding uses 16).
-    public var batchSize = 16
+    package var batchSize = 16
     /// Threads ``embeddings(ofChips:)`` spreads the batches of a large request over (default 1: each batch
     /// is shared out layer by layer on a ``WorkerTeam`` instead). Each worker runs whole batches with its
     /// own buffers, on its own thread alone.
-    public var workers = 1
+    package var workers = 1
     /// Threads one network pass is shared out over: the calling thread plus `threads − 1` helper threads of
     /// a ``WorkerTeam`` (default: every active core, at most 8; 1 runs each pass on the calling thread alone).
-    public var threads = min(8, WorkerTeam.processorCount)
+    package var threads = min(8, WorkerTeam.processorCount)
 
-    /// Loads `dlib_face_recognition_resnet_model_v1.dat`, through the compiled cache when possible.
+    /// Loads `dlib_face_recognition_resnet_model_v1.dat` from a model store, through the compiled cache when
+    /// possible (the loader shape every model of the pipeline shares: `init(store:cache:)`).
     ///
     /// - Parameters:
-    ///   - modelURL: the `.dat` file; default: ``ModelStore`` (`$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
-    ///   - cache: where compiled weights are kept (default `$MYNAFACE_CACHE` or `~/.cache/mynaface/compiled`);
-    ///     nil disables the cache.
+    ///   - store: the models folder (default ``ModelStore/init()``: `$MYNAFACE_MODELS`, else the cache root's `models`).
+    ///   - cache: where compiled weights are kept (default ``ModelCache/init()``); nil disables the cache.
+    /// - Throws: ``FaceEmbeddingError/missingModel(_:)`` when the file is missing or unreadable,
+    ///   ``FaceEmbeddingError/modelFile(_:)`` or ``FaceEmbeddingError/unexpectedModel(layer:expected:found:)`` when
+    ///   it is truncated, corrupted or not this network.
+    package init(store: ModelStore = ModelStore(), cache: ModelCache? = ModelCache()) throws(FaceEmbeddingError) {
+        let url: URL
+        do { url = try store.url(for: ModelStore.faceRecognitionResNet) } catch { throw .missingModel(error) }
+        try self.init(modelURL: url, cache: cache)
+    }
+
+    /// Loads a `dlib_face_recognition_resnet_model_v1.dat` file, through the compiled cache when possible.
+    ///
+    /// - Parameters:
+    ///   - modelURL: the `.dat` file.
+    ///   - cache: where compiled weights are kept (default ``ModelCache/init()``); nil disables the cache.
     ///   - expectedSHA256: the pinned SHA-256 from `Models/manifest.tsv`, folded into the cache key.
-    /// - Throws: ``ModelFileError`` when the file is missing or unreadable, ``FaceEmbeddingError`` when it is
-    ///   truncated, corrupted or not this network.
-    public init(modelURL: URL? = nil, cache: ModelCache? = ModelCache(), expectedSHA256: String? = nil) throws {
-        let url = try modelURL ?? ModelStore().url(for: ModelStore.faceRecognitionResNet)
-        let name = "dlib_face_recognition_resnet_model_v1"
-        let key = try cache.map { _ in try ModelCache.sourceKey(for: url, expectedSHA256: expectedSHA256) }
-        if let cache, let key, let cached = try cache.withLoaded(name: name, key: key, expectedCount: ResNetModel.floatCount,
-                                                                 { try ResNetModel(flat: $0) }) {
-            model = cached
-        } else {
-            let file: DlibNetworkFile
-            do { file = try DlibNetworkFile(contentsOf: url) } catch let e as DlibFormatError {
-                throw FaceEmbeddingError.modelFile("\(url.lastPathComponent): \(e.description)")
-            }
-            model = try ResNetModel(file: file)
-            if let cache, let key { try? cache.store(model.flatWeights, name: name, key: key) }
+    /// - Throws: as ``init(store:cache:)``.
+    package init(modelURL url: URL, cache: ModelCache? = ModelCache(), expectedSHA256: String? = nil)
+        throws(FaceEmbeddingError) {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .missingModel(.missing(name: url.lastPathComponent, directory: url.deletingLastPathComponent().path))
         }
+        let name = "dlib_face_recognition_resnet_model_v1"
+        var key: String?
+        if cache != nil {
+            do { key = try ModelCache.sourceKey(for: url, expectedSHA256: expectedSHA256) } catch { throw .missingModel(error) }
+        }
+        if let cache, let key {
+            let cached: ResNetModel?
+            do {
+                cached = try cache.withLoaded(name: name, key: key, expectedCount: ResNetModel.floatCount) {
+                    try ResNetModel(flat: $0)
+                }
+            } catch {
+                throw (error as? FaceEmbeddingError) ?? .modelFile("\(url.lastPathComponent): compiled cache: \(error)")
+            }
+            if let cached {
+                model = cached
+                pool = ArenaPool()
+                return
+            }
+        }
+        let file: DlibNetworkFile
+        do { file = try DlibNetworkFile(contentsOf: url) } catch {
+            throw .modelFile("\(url.lastPathComponent): \(error)")
+        }
+        model = try ResNetModel(file: file)
+        if let cache, let key { try? cache.store(model.flatWeights, name: name, key: key) }
         pool = ArenaPool()
     }
 
     /// Builds an embedder from an already parsed dlib file (no cache).
     /// - Throws: ``FaceEmbeddingError/unexpectedModel(layer:expected:found:)`` when it is not dlib's face ResNet.
-    public init(file: DlibNetworkFile) throws(FaceEmbeddingError) {
+    package init(file: DlibNetworkFile) throws(FaceEmbeddingError) {
         model = try ResNetModel(file: file)
         pool = ArenaPool()
     }
 
     /// The descriptor of one aligned chip (150×150, RGB; a grey chip is expanded to R = G = B).
     /// - Throws: ``FaceEmbeddingError/wrongChipSize(width:height:channels:)`` for any other size.
-    public func embedding(ofChip chip: Image) throws(FaceEmbeddingError) -> FaceEmbedding {
+    package func embedding(ofChip chip: Image) throws(FaceEmbeddingError) -> FaceEmbedding {
         try Self.check(chip)
         // Straight into the descriptor's own storage: the returned array is the call's only allocation.
         let values = [Float](unsafeUninitializedCapacity: 128) { buffer, initialized in
@@ -87,7 +116,7 @@ public struct FaceEmbedder: Sendable {
     /// per further core), every layer shared out between them; with several ``workers`` each runs whole
     /// batches on its own thread. BLAS is set to one thread meanwhile either way.
     /// - Throws: ``FaceEmbeddingError/wrongChipSize(width:height:channels:)`` when any chip is not 150×150.
-    public func embeddings(ofChips chips: [Image]) throws(FaceEmbeddingError) -> [FaceEmbedding] {
+    package func embeddings(ofChips chips: [Image]) throws(FaceEmbeddingError) -> [FaceEmbedding] {
         for c in chips { try Self.check(c) }
         guard !chips.isEmpty else { return [] }
         let step = max(1, batchSize)
@@ -136,7 +165,7 @@ public struct FaceEmbedder: Sendable {
 
     /// The descriptor of a raw chip: 150·150·3 bytes, RGB interleaved, row-major.
     /// - Throws: ``FaceEmbeddingError/wrongChipSize(width:height:channels:)`` when the byte count is wrong.
-    public func embedding(ofRawRGB bytes: [UInt8]) throws(FaceEmbeddingError) -> FaceEmbedding {
+    package func embedding(ofRawRGB bytes: [UInt8]) throws(FaceEmbeddingError) -> FaceEmbedding {
         guard bytes.count == 150 * 150 * 3 else { throw .wrongChipSize(width: bytes.count, height: 1, channels: 0) }
         return try embedding(ofChip: Image(width: 150, height: 150, channels: 3, pixels: bytes))
     }

@@ -1,3 +1,5 @@
+import NeuralCore
+
 /// A 128-dimensional face descriptor from dlib's face-recognition ResNet.
 ///
 /// dlib's descriptors are not unit length (norms ≈ 1.38–1.51); two faces are the same person when
@@ -74,6 +76,8 @@ public enum FaceEmbeddingError: Error, Sendable, Equatable, CustomStringConverti
     case wrongChipSize(width: Int, height: Int, channels: Int)
     /// The model file's layers do not match dlib's face ResNet (index of the record, what was expected/found).
     case unexpectedModel(layer: Int, expected: String, found: String)
+    /// The model file is missing from its folder or unreadable.
+    case missingModel(ModelFileError)
     /// The model file could not be parsed (the dlib reader's message).
     case modelFile(String)
     /// The compiled-model cache could not be written (the cache is an optimisation: loading still works).
@@ -87,6 +91,7 @@ public enum FaceEmbeddingError: Error, Sendable, Equatable, CustomStringConverti
             return "face chip must be 150×150 grey or RGB, got \(w)×\(h) with \(c) channel(s)"
         case let .unexpectedModel(layer, expected, found):
             return "model is not dlib's face ResNet: layer record \(layer) is '\(found)', expected '\(expected)'"
+        case .missingModel(let e): return "face ResNet: \(e)"
         case .modelFile(let m): return "face ResNet model file: \(m)"
         case let .cacheUnwritable(path, reason): return "compiled model cache \(path) could not be written: \(reason)"
         }

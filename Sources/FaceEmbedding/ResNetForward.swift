@@ -10,11 +10,8 @@ extension ResNetModel {
     /// Winograd pays off when the batch has enough 2×2 tiles. One chip's 8×8 maps (16 tiles) run faster as
     /// Winograd (0.19 → 0.13 ms per 128-channel convolution on two threads, issue 8); on its 3×3 maps (4 tiles)
     /// the 16 transformed filter matrices, 16/9 the weights, cost as much memory traffic as they save in
-    /// multiplies. `MYNAFACE_WINOGRAD_MIN_TILES` overrides the threshold for measurements.
-    static let winogradMinimumTiles: Int = {
-        if let v = ProcessInfo.processInfo.environment["MYNAFACE_WINOGRAD_MIN_TILES"], let n = Int(v) { return n }
-        return 16
-    }()
+    /// multiplies.
+    static let winogradMinimumTiles = 16
 
     static func useWinograd(_ s: TensorShape) -> Bool {
         ((s.h + 1) / 2) * ((s.w + 1) / 2) * s.n >= winogradMinimumTiles

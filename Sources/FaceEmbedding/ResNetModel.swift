@@ -157,9 +157,7 @@ struct ResNetModel: Sendable {
     }
 
     /// Precomputes Winograd-transformed filters for the 3×3 stride-1 convolutions.
-    /// Setting the environment variable `MYNAFACE_WINOGRAD=0` keeps plain im2col (for benchmarking).
     mutating func prepareFastPaths() {
-        if ProcessInfo.processInfo.environment["MYNAFACE_WINOGRAD"] == "0" { return }
         // Only maps of 8×8 and more (levels 4, 3, 2: ≤ 128 channels): on the 4×4 and 2×2 maps Winograd saved
         // ~3% of a 16-chip batch (nothing for one chip) but its filters took 25 MB more memory and load time.
         for i in blocks.indices where blocks[i].conv2.outChannels <= 128 {

@@ -10,6 +10,7 @@
 // file given as an argument (or every file in a directory) through the same function, so a crash reproducer can be
 // replayed without the fuzzer: `mynaface-fuzz crash-<hash>`.
 import FaceImaging
+import MynaCard
 
 #if canImport(Glibc)
 import Glibc

@@ -7,7 +7,7 @@ import Foundation
 
 /// Control of the BLAS library's own thread pool (OpenBLAS's `openblas_set_num_threads`, looked up at run
 /// time so that any BLAS works; a BLAS without it is left alone and `OPENBLAS_NUM_THREADS` applies).
-public enum BLASThreads {
+package enum BLASThreads {
     private typealias SetFn = @convention(c) (Int32) -> Void
     private typealias GetFn = @convention(c) () -> Int32
 
@@ -23,20 +23,20 @@ public enum BLASThreads {
 
     /// Sets the number of threads BLAS calls may use. Returns false when the BLAS has no such control.
     @discardableResult
-    public static func set(_ count: Int) -> Bool {
+    package static func set(_ count: Int) -> Bool {
         guard count > 0, let setter else { return false }
         setter(Int32(count))
         return true
     }
 
     /// The current BLAS thread count, or nil when unknown.
-    public static var current: Int? { getter.map { Int($0()) } }
+    package static var current: Int? { getter.map { Int($0()) } }
 
     /// Runs `body` with BLAS set to one thread, for code that runs its own threads (a ``WorkerTeam`` or
     /// `concurrentPerform`) so that the two thread pools do not compete for the cores. The previous count is
     /// restored when the last overlapping caller leaves (overlapping callers do not restore each other's
     /// setting).
-    public static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
+    package static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
         SingleThreaded.enter()
         defer { SingleThreaded.leave() }
         return try body()

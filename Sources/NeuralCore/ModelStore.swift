@@ -10,15 +10,15 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case let .missing(name, directory):
-            return "model file '\(name)' is missing from \(directory): run Scripts/fetch-models.sh (or set MYNAFACE_MODELS to the folder holding it)"
+            return "model file '\(name)' is missing from \(directory): run Scripts/setup.sh with the same HOME / XDG_CACHE_HOME (or set MYNAFACE_MODELS to the folder holding it)"
         case let .unreadable(path, reason):
             return "model file \(path) could not be read: \(reason)"
         }
     }
 }
 
-/// Locates the dlib model files: `$MYNAFACE_MODELS` when set, else `~/.cache/mynaface/models`
-/// (where `Scripts/fetch-models.sh` puts them).
+/// Locates the dlib model files: ``MynaFacePaths/models`` by default (`$MYNAFACE_MODELS`, else
+/// `$XDG_CACHE_HOME/mynaface/models` or `$HOME/.cache/mynaface/models`, where `Scripts/fetch-models.sh` puts them).
 public struct ModelStore: Sendable, Equatable {
     /// The face-recognition ResNet.
     public static let faceRecognitionResNet = "dlib_face_recognition_resnet_model_v1.dat"
@@ -33,15 +33,8 @@ public struct ModelStore: Sendable, Equatable {
     /// A store over an explicit folder.
     public init(directory: URL) { self.directory = directory }
 
-    /// The default store: `$MYNAFACE_MODELS`, else `~/.cache/mynaface/models`.
-    public init() {
-        if let env = ProcessInfo.processInfo.environment["MYNAFACE_MODELS"], !env.isEmpty {
-            directory = URL(fileURLWithPath: env, isDirectory: true)
-        } else {
-            directory = FileManager.default.homeDirectoryForCurrentUser
-                .appendingPathComponent(".cache/mynaface/models", isDirectory: true)
-        }
-    }
+    /// The default store, ``MynaFacePaths/models`` of this process's environment.
+    public init() { directory = MynaFacePaths.current.models }
 
     /// The URL of `name` in the store.
     /// - Throws: ``ModelFileError/missing(name:directory:)`` (naming the fix) when absent.

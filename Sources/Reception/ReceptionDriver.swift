@@ -1,5 +1,5 @@
 import CardAccess
-import FaceImaging
+import MynaCard
 import Foundation
 import Logging
 
@@ -115,9 +115,7 @@ public struct ReceptionDriver: Sendable {
         let limit = configuration.cardFaceFailureLimit
         profile.faceFailures = cardFace == nil ? 0 : faceLeft.map { max(0, limit - $0) } ?? limit
         if let cardFace, authenticity != nil {
-            profile.birthDate = String(decoding: cardFace.birthDate.ascii, as: UTF8.self)
-            profile.sex = "\(cardFace.sex.rawValue)"
-            profile.cardExpiry = String(decoding: cardFace.expiry.ascii, as: UTF8.self)
+            profile.holder = CardHolder(cardFace)
         }
         return CardReading(profile: profile, cardFace: cardFace, authenticity: authenticity, portraitRejection: rejection)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MynaCard
 
 /// What one face check at the kiosk produced.
 public enum FaceCheckOutcome: Sendable, Equatable {
@@ -107,20 +108,16 @@ public struct CardProfile: Sendable, Equatable {
     public var pinTriesLeft: Int
     /// Consecutive face failures recorded on the card.
     public var faceFailures: Int
-    /// Card data for the ``VerifiedIdentity``: birth date `YYYYMMDD`, sex code, expiry `YYYYMMDD`.
-    public var birthDate: String?
-    public var sex: String?
-    public var cardExpiry: String?
+    /// Card data for the ``VerifiedIdentity`` (birth date, sex, expiry), once the card-face file authenticated.
+    public var holder: CardHolder?
 
     public init(hasUsablePortrait: Bool, hasPIN: Bool, pinTriesLeft: Int = 3, faceFailures: Int = 0,
-                birthDate: String? = nil, sex: String? = nil, cardExpiry: String? = nil) {
+                holder: CardHolder? = nil) {
         self.hasUsablePortrait = hasUsablePortrait
         self.hasPIN = hasPIN
         self.pinTriesLeft = pinTriesLeft
         self.faceFailures = faceFailures
-        self.birthDate = birthDate
-        self.sex = sex
-        self.cardExpiry = cardExpiry
+        self.holder = holder
     }
 
     /// A standard card (portrait and PIN), full counters.
@@ -222,8 +219,7 @@ public struct ReceptionSession: Sendable, Equatable {
     }
 
     private func identity(_ method: VerificationMethod, at date: Date, staffID: String? = nil) -> VerifiedIdentity {
-        VerifiedIdentity(method: method, isProxy: isProxy, verifiedAt: date, birthDate: card.birthDate, sex: card.sex,
-                         cardExpiry: card.cardExpiry, staffID: staffID)
+        VerifiedIdentity(method: method, isProxy: isProxy, verifiedAt: date, holder: card.holder, staffID: staffID)
     }
 
     /// Applies `event` and returns the new state.

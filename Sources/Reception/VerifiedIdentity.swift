@@ -1,4 +1,5 @@
 import Foundation
+import MynaCard
 
 /// How the patient's identity was confirmed at the reader.
 public enum VerificationMethod: String, Sendable, Codable, CaseIterable {
@@ -21,23 +22,17 @@ public struct VerifiedIdentity: Sendable, Equatable, Codable {
     public var isProxy: Bool
     /// When the confirmation happened.
     public var verifiedAt: Date
-    /// The card holder's birth date as the card stores it (`YYYYMMDD`, from DF22), if read.
-    public var birthDate: String?
-    /// The card holder's sex code (JIS X 0303: 1 male, 2 female, 0 unknown, 9 not applicable), if read.
-    public var sex: String?
-    /// The card's expiry date (`YYYYMMDD`, from DF29), if read.
-    public var cardExpiry: String?
+    /// What the card says about its holder (DF22 birth date, DF23 sex, DF29 expiry), if read.
+    public var holder: CardHolder?
     /// The staff member's identifier, for a visual check.
     public var staffID: String?
 
     public init(method: VerificationMethod, isProxy: Bool = false, verifiedAt: Date = Date(),
-                birthDate: String? = nil, sex: String? = nil, cardExpiry: String? = nil, staffID: String? = nil) {
+                holder: CardHolder? = nil, staffID: String? = nil) {
         self.method = method
         self.isProxy = isProxy
         self.verifiedAt = verifiedAt
-        self.birthDate = birthDate
-        self.sex = sex
-        self.cardExpiry = cardExpiry
+        self.holder = holder
         self.staffID = staffID
     }
 }

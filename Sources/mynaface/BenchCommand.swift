@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write the workload (frame-1280x720.jpg, frame-640x480.jpg, cardface.bin, portrait.jp2, chip.png) to this folder, for the dlib comparison script.")
     var exportWorkload: String?
 
-    @Option(help: "Folder with the sample photos (default: $MYNAFACE_SAMPLES or ~/.cache/mynaface/samples).")
+    @Option(help: "Folder with the sample photos (default: $MYNAFACE_SAMPLES, else the cache root's samples folder).")
     var samples: String?
 
     struct Report: Codable {
@@ -56,26 +56,21 @@ struct BenchCommand: ParsableCommand {
         var stages: [StageMeasurement]
     }
 
-    struct Baseline: Codable {
-        var note: String
-        var ratios: [String: Double]
-    }
-
     func run() throws {
         if let threads { BLASThreads.set(threads) }
-        let samplesURL = samples.map { URL(fileURLWithPath: $0) } ?? Self.defaultSamples
+        let samplesURL = samples.map { URL(fileURLWithPath: $0) } ?? MynaFacePaths.current.samples
         let loadStart = DispatchTime.now()
         var verifier: FaceVerifier
-        do { verifier = try FaceVerifier() } catch { CLI.fail("mynaface bench: \(error)", status: 4) }
+        do { verifier = try FaceVerifier() } catch { CLI.fail("mynaface bench: \(error)", status: .modelsOrPipeline) }
         if let threads {
             var analyzer = verifier.analyzer
-            analyzer.embedder.threads = max(1, threads)
+            analyzer.embeddingThreads = max(1, threads)
             verifier = FaceVerifier(analyzer: analyzer, configuration: verifier.configuration)
         }
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e6
         let workload: BenchmarkWorkload
         do { workload = try BenchmarkWorkload.make(analyzer: verifier.analyzer, samples: samplesURL) } catch {
-            CLI.fail("mynaface bench: \(error)", status: 4)
+            CLI.fail("mynaface bench: \(error)", status: .modelsOrPipeline)
         }
         if let exportWorkload {
             let dir = URL(fileURLWithPath: exportWorkload)
@@ -100,7 +95,7 @@ struct BenchCommand: ParsableCommand {
             var m = try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds)
             m.ratioToAnchor = m.medianMs / anchor.medianMs
             results.append(m)
-            if !json { FileHandle.standardError.write(Data("measured \(stage.id)\n".utf8)) }
+            if !json { CLI.note("measured \(stage.id)") }
         }
         let gflops = BenchmarkSuite.anchorGFLOP / (anchor.medianMs / 1000)
         let floorMs = 2 * BenchmarkSuite.embeddingGMAC / gflops * 1000
@@ -119,49 +114,31 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "anchor sgemm: %.1f GFLOPS; embedding compute floor %.2f ms/chip (0.271 GMAC at that rate)", gflops, floorMs))
             if let embed { print(String(format: "embedding reaches %.0f%% of the compute floor", 100 * floorMs / embed.medianMs)) }
         }
-        if let writeBaseline {
-            var ratios: [String: Double] = [:]
-            for m in results where m.id != "model_load" { ratios[m.id] = roundTo(m.ratioToAnchor ?? 0, 3) }
-            let baseline = Baseline(note: "median stage time ÷ median anchor sgemm time, same run (mynaface bench)", ratios: ratios)
-            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(baseline).write(to: URL(fileURLWithPath: writeBaseline))
-        }
+        if let writeBaseline { try BenchmarkBaseline(measurements: results).save(to: URL(fileURLWithPath: writeBaseline)) }
         if let check {
-            guard let data = FileManager.default.contents(atPath: check),
-                  let baseline = try? JSONDecoder().decode(Baseline.self, from: data) else {
-                CLI.fail("mynaface bench: cannot read baseline \(check)", status: 3)
+            let baseline: BenchmarkBaseline
+            do { baseline = try BenchmarkBaseline.load(from: URL(fileURLWithPath: check)) } catch {
+                CLI.fail("mynaface bench: \(error)", status: .unreadableInput)
             }
-            // A stage over its limit is measured again (twice at most, each against an anchor timed just before
-            // it): on a shared machine a neighbour can slow one stage's run by half; a regression stays.
+            let checks = try baseline.check(results, tolerance: tolerance) { id in
+                guard let stage = all.first(where: { $0.id == id }) else { return 0 }
+                let a = try BenchmarkSuite.measure(BenchmarkSuite.anchorStage(), minIterations: 20, minSeconds: 0.5)
+                return try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds).medianMs / a.medianMs
+            }
             var regressions: [String] = []
-            for m in results {
-                guard let base = baseline.ratios[m.id], var now = m.ratioToAnchor, base > 0,
-                      now > base * tolerance, let stage = all.first(where: { $0.id == m.id }) else { continue }
-                var tries = [now]
-                while now > base * tolerance && tries.count < 3 {
-                    let a = try BenchmarkSuite.measure(BenchmarkSuite.anchorStage(), minIterations: 20, minSeconds: 0.5)
-                    let again = try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds)
-                    now = again.medianMs / a.medianMs
-                    tries.append(now)
-                }
-                let seen = tries.map { String(format: "%.2f×", $0) }.joined(separator: ", ")
-                if now > base * tolerance {
-                    regressions.append(String(format: "%@ %@ anchor vs baseline %.2f× (limit %.2f×)", m.id, seen, base,
-                                              base * tolerance))
+            for c in checks {
+                let seen = c.measured.map { String(format: "%.2f×", $0) }.joined(separator: ", ")
+                if c.regressed {
+                    regressions.append(String(format: "%@ %@ anchor vs baseline %.2f× (limit %.2f×)", c.id, seen, c.baseline, c.limit))
                 } else {
-                    FileHandle.standardError.write(Data("bench check: \(m.id) over its limit once, within it when measured again (\(seen))\n".utf8))
+                    CLI.note("bench check: \(c.id) over its limit once, within it when measured again (\(seen))")
                 }
             }
             if regressions.isEmpty {
-                FileHandle.standardError.write(Data("bench check: no stage regressed beyond \(tolerance)× its baseline ratio\n".utf8))
+                CLI.note("bench check: no stage regressed beyond \(tolerance)× its baseline ratio")
             } else {
-                CLI.fail("bench check failed: " + regressions.joined(separator: "; "), status: 1)
+                CLI.fail("bench check failed: " + regressions.joined(separator: "; "), status: .failure)
             }
         }
-    }
-
-    static var defaultSamples: URL {
-        if let env = ProcessInfo.processInfo.environment["MYNAFACE_SAMPLES"], !env.isEmpty { return URL(fileURLWithPath: env) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/samples")
     }
 }

@@ -1,10 +1,27 @@
 import ArgumentParser
 import Foundation
 
+/// The exit statuses of `mynaface`, one meaning each across the subcommands.
+enum ExitStatus: Int32 {
+    /// The check passed: a match, a verified reception, a clean benchmark check.
+    case success = 0
+    /// The check ran and said no: no match, a refused reception, a benchmark regression.
+    case failure = 1
+    /// No usable face was acquired from the camera frame (the JSON carries the reason and patient message).
+    case notAcquired = 2
+    /// An input could not be read or was refused (unreadable file, malformed container, untrusted card).
+    case unreadableInput = 3
+    /// The models are missing or corrupt, or the face pipeline failed.
+    case modelsOrPipeline = 4
+
+    /// ArgumentParser's exit code for this status.
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}
+
 /// Small helpers shared by the subcommands: reading input files, one-line errors, JSON output.
 enum CLI {
-    /// Reads a whole file, or exits with status `status` and a one-line error naming it.
-    static func readFile(_ path: String, what: String, command: String, status: Int32 = 3) throws -> [UInt8] {
+    /// Reads a whole file, or exits with `status` and a one-line error naming it.
+    static func readFile(_ path: String, what: String, command: String, status: ExitStatus = .unreadableInput) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             fail("\(command): cannot read \(what) \(path)", status: status)
         }
@@ -12,9 +29,14 @@ enum CLI {
     }
 
     /// Prints `message` as one line on stderr and exits with `status`.
-    static func fail(_ message: String, status: Int32) -> Never {
+    static func fail(_ message: String, status: ExitStatus) -> Never {
+        note(message)
+        Foundation.exit(status.rawValue)
+    }
+
+    /// Prints `message` as one line on stderr.
+    static func note(_ message: String) {
         FileHandle.standardError.write(Data((message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
-        Foundation.exit(status)
     }
 
     /// Prints an Encodable value as pretty, key-sorted JSON on stdout.

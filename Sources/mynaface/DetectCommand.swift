@@ -50,7 +50,7 @@ struct DetectCommand: ParsableCommand {
         if let minFaceSize { options.minimumFaceSize = minFaceSize == 0 ? .none : .pixels(minFaceSize) }
         let result = try detector.detect(in: picture, options: options)
 
-        let predictor = try ShapePredictor(contentsOf: try store.url(for: ModelStore.shapePredictor5))
+        let predictor = try ShapePredictor(store: store)
         let landmarks = result.faces.map { face in
             predictor.landmarks(in: picture, face: face.box)
         }

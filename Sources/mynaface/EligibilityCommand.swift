@@ -1,5 +1,6 @@
 import ArgumentParser
 import Eligibility
+import MynaFaceTesting
 import Foundation
 
 /// `mynaface eligibility …`: the qualification-check (オンライン資格確認) side of the demo.
@@ -96,7 +97,7 @@ struct EligibilityCommand: ParsableCommand {
             }
             if let wanted, answered < wanted {
                 FileHandle.standardError.write(Data("answered \(answered) of \(wanted) requests within \(timeout ?? 0) s\n".utf8))
-                throw ExitCode(1)
+                throw ExitStatus.failure.exitCode
             }
         }
     }

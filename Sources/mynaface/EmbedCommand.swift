@@ -1,52 +1,87 @@
 import ArgumentParser
-import FaceEmbedding
 import FaceImaging
 import Foundation
+import MynaFace
 import NeuralCore
 
-/// `mynaface embed CHIP [--json]`: the 128-D dlib descriptor of an aligned 150×150 face chip.
+/// `mynaface embed PHOTO [--all] [--json]`: the 128-D dlib descriptor of the face in a photo (detect → align →
+/// embed, like face_recognition's `face_encodings`), or of an aligned 150×150 chip.
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Compute the 128-D face descriptor (dlib ResNet) of an aligned 150×150 face chip.",
+        abstract: "Compute the 128-D face descriptor (dlib ResNet) of the face in a photo, or of an aligned 150×150 chip.",
         discussion: """
-            CHIP is a 150×150 image file (JPEG, PNG or JPEG 2000; grey chips are expanded to RGB) or raw \
-            150×150×3 RGB bytes (exactly 67,500 bytes, row-major, R,G,B interleaved). \
+            A photo is detected (MMOD), its 5 landmarks found and the face aligned as dlib's 150×150 chip before \
+            the ResNet: the largest face, or every face with --all (largest first). An image of exactly 150×150 \
+            is taken as an already aligned chip unless --detect is given; raw 150×150×3 RGB bytes (exactly 67,500 \
+            bytes, row-major, R,G,B interleaved) are a chip too. Exit status 2 when the photo holds no face. \
             The descriptor is biometric data: handle the output accordingly.
             """)
 
-    @Argument(help: "The chip: a 150×150 image file or 67,500 raw RGB bytes.")
-    var chip: String
+    @Argument(help: "A photo (JPEG, PNG or JPEG 2000), a 150×150 chip, or 67,500 raw RGB bytes.")
+    var image: String
 
-    @Flag(help: "Print JSON: {\"embedding\": [128 numbers]}.")
+    @Flag(help: "Every face of the photo, largest first (default: the largest only).")
+    var all = false
+
+    @Flag(help: "Detect the face even in a 150×150 image (do not take it as an aligned chip).")
+    var detect = false
+
+    @Flag(help: "Print JSON: {\"faces\": [{\"box\": [l,t,r,b], \"embedding\": [128 numbers]}]} (box absent for a chip).")
     var json = false
 
-    @Option(help: ArgumentHelp("Folder holding the model files (default: $MYNAFACE_MODELS or ~/.cache/mynaface/models).",
+    @Option(help: ArgumentHelp("Folder holding the model files (default: $MYNAFACE_MODELS, else the cache root's models folder).",
                                valueName: "DIR"))
     var models: String?
 
+    struct Face: Encodable {
+        var box: [Int]?
+        var embedding: [Float]
+    }
+
+    struct Report: Encodable {
+        var faces: [Face]
+    }
+
     func run() throws {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: chip))) } catch {
-            throw ValidationError("cannot read \(chip): \(error.localizedDescription)")
-        }
-        let image: Image
+        let bytes = CLI.readFile(image, what: "image", command: "mynaface embed")
+        let picture: Image
         if bytes.count == 150 * 150 * 3 && ImageFormat.detect(bytes) == nil {
-            image = Image(width: 150, height: 150, channels: 3, pixels: bytes)
+            picture = Image(width: 150, height: 150, channels: 3, pixels: bytes)
         } else {
-            image = try ImageDecoder.decode(bytes)
+            do { picture = try ImageDecoder.decode(bytes) } catch {
+                CLI.fail("mynaface embed: \(image): \(error)", status: .unreadableInput)
+            }
         }
-        guard image.width == 150, image.height == 150 else {
-            throw ValidationError("\(chip) is \(image.width)×\(image.height): a chip must be 150×150 (align the face first)")
+        let analyzer: FaceAnalyzer
+        do {
+            analyzer = try FaceAnalyzer(store: models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
+                ?? ModelStore())
+        } catch {
+            CLI.fail("mynaface embed: \(error)", status: .modelsOrPipeline)
         }
-        let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-        let embedder = try FaceEmbedder(modelURL: try store.url(for: ModelStore.faceRecognitionResNet))
-        let embedding = try embedder.embedding(ofChip: image)
-        let numbers = embedding.values.map { "\($0)" }
+        var faces: [Face] = []
+        do {
+            if picture.width == 150, picture.height == 150, !detect {
+                faces = [Face(box: nil, embedding: try analyzer.embedding(ofChip: picture).values)]
+            } else {
+                let analysis = try analyzer.analyze(picture, options: .init(minimumFaceSize: .none))
+                for face in all ? analysis.faces : Array(analysis.faces.prefix(1)) {
+                    faces.append(Face(box: [face.box.left, face.box.top, face.box.right, face.box.bottom],
+                                      embedding: try analyzer.embedding(of: face).values))
+                }
+            }
+        } catch {
+            CLI.fail("mynaface embed: \(image): \(error)", status: .modelsOrPipeline)
+        }
+        guard !faces.isEmpty else { CLI.fail("mynaface embed: no face found in \(image)", status: .notAcquired) }
         if json {
-            print("{\"embedding\": [\(numbers.joined(separator: ", "))]}")
+            try CLI.printJSON(Report(faces: faces))
         } else {
-            print(numbers.joined(separator: "\n"))
+            for (i, face) in faces.enumerated() {
+                if faces.count > 1 { print("# face \(i + 1)" + (face.box.map { " box \($0)" } ?? "")) }
+                print(face.embedding.map { "\($0)" }.joined(separator: "\n"))
+            }
         }
     }
 }

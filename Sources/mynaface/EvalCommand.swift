@@ -1,6 +1,5 @@
 import ArgumentParser
 import Evaluation
-import FaceDetection
 import FaceImaging
 import Foundation
 import MynaFace
@@ -45,8 +44,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of impostor sampling and bootstrap.")
     var seed: UInt64 = 1
 
-    @Option(help: "Score: cosine (raw dot product), cosine-normalised, euclidean.")
-    var score: ScoreKind = .euclidean
+    @Option(help: "Score: euclidean (dlib's distance), cosine (of the normalised descriptors) or dot-product (raw).")
+    var score: ScoreMetric = .euclidean
 
     @Flag(help: "Embed the probes in greyscale (every image when there is no --chip-sim).")
     var greyProbe = false
@@ -109,7 +108,8 @@ struct EvalCommand: ParsableCommand {
         if !options.targetFMRs.contains(targetFmr) { options.targetFMRs.append(targetFmr) }
         options.bootstrapReplicates = bootstrap
 
-        let extractor = try makeExtractor(self)
+        let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
+        let extractor = try PipelineExtractor(store: store)
         let computation = TemplateComputation(
             extractor: extractor,
             chipSimulator: options.chip.map { CardFaceChipSimulator(settings: $0) },
@@ -119,7 +119,9 @@ struct EvalCommand: ParsableCommand {
         let result = try EvaluationRun(dataset: dataset, options: options, computation: computation)
             .run(modelIdentity: extractor.modelIdentity)
         let outURL = URL(fileURLWithPath: out)
-        let configuration = try EvaluationReport.write(result, to: outURL)
+        let configuration = try EvaluationReport.write(
+            result, to: outURL, model: extractor.embeddingModel,
+            command: (["mynaface"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
 
         let s = result.summary
         func pct(_ x: Double?) -> String { x.map { String(format: "%.3f%%", $0 * 100) } ?? "not resolvable" }
@@ -135,7 +137,7 @@ struct EvalCommand: ParsableCommand {
             print("FNMR@FMR=\(key)".padding(toLength: 17, withPad: " ", startingAt: 0) + pct(fnmr) + ci + threshold)
         }
         if let configuration {
-            print("threshold     \(configuration.metric) \(configuration.comparison) \(String(format: "%.6f", configuration.threshold)) (FMR \(EvaluationSummary.key(targetFmr))) → \(outURL.appendingPathComponent("threshold.json").path)")
+            print("threshold     \(configuration.metric.rawValue) \(configuration.comparison) \(String(format: "%.6f", configuration.threshold)) (FMR \(EvaluationSummary.key(targetFmr))) → \(outURL.appendingPathComponent("threshold.json").path)")
         } else {
             print("threshold     not written: FMR \(EvaluationSummary.key(targetFmr)) needs at least \(Int((1 / targetFmr).rounded(.up))) impostor comparisons")
         }
@@ -143,55 +145,4 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
-extension ScoreKind: ExpressibleByArgument {}
 
-// MARK: - The face pipeline behind `mynaface eval`
-
-/// The evaluation's templates come from the same pipeline `FaceVerifier` uses (`FaceAnalyzer`: MMOD detection,
-/// 5-point landmarks, dlib chip, ResNet), so the evaluation measures exactly what the reader runs.
-func makeExtractor(_ command: EvalCommand) throws -> any FaceTemplateExtractor {
-    let store = command.models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-    return try PipelineExtractor(store: store)
-}
-
-/// decode → (greyscale) → large images scaled to 2000 px, small ones upsampled ×2 → ``FaceAnalyzer`` (MMOD at all
-/// sizes, landmarks, chip) → largest face → ResNet descriptor. No quality gate: evaluation measures the matcher,
-/// and a failure to acquire is an image with no face at all. Safe to call from several threads.
-struct PipelineExtractor: FaceTemplateExtractor {
-    let analyzer: FaceAnalyzer
-    let modelIdentity: String
-
-    /// Images whose shorter side is below this (pixels) are upsampled ×2 before detection (the MMOD
-    /// window is 80 pixels, so faces in small images such as AT&T's 92×112 are otherwise missed).
-    static let upsampleBelow = 200
-    /// Larger images are scaled down (bilinear) so their longer side is this many pixels, before detection.
-    static let maximumSide = 2000
-
-    init(store: ModelStore) throws {
-        analyzer = try FaceAnalyzer(store: store)
-        let sizes = try [ModelStore.mmodFaceDetector, ModelStore.shapePredictor5, ModelStore.faceRecognitionResNet].map { name in
-            let url = try store.url(for: name)
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
-            return "\(name):\(size ?? -1)"
-        }
-        modelIdentity = "mynaface-analyzer-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);"
-            + sizes.joined(separator: ";")
-    }
-
-    func template(for imageBytes: [UInt8], greyscale: Bool) throws -> [Float]? {
-        var image = try ImageDecoder.decode(imageBytes)
-        if greyscale { image = image.greyscale() }
-        let longest = max(image.width, image.height)
-        if longest > Self.maximumSide {  // phone photos: a reader camera never delivers this many pixels
-            let scale = Double(Self.maximumSide) / Double(longest)
-            image = try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())),
-                                      height: max(1, Int((Double(image.height) * scale).rounded())))
-        }
-        if min(image.width, image.height) < Self.upsampleBelow {
-            image = try image.resized(width: image.width * 2, height: image.height * 2)
-        }
-        let analysis = try analyzer.analyze(image, options: DetectionOptions(minimumFaceSize: .none))
-        guard let face = analysis.faces.first else { return nil }
-        return try analyzer.embedding(of: face).values
-    }
-}

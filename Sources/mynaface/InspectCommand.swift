@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceImaging
+import MynaCard
 import Foundation
 
 /// `mynaface inspect FILE [--json] [--extract-portrait OUT.png]`: recognise a portrait input by content, print
@@ -74,7 +75,7 @@ struct InspectCommand: ParsableCommand {
             }
         } catch let error as InspectError {
             FileHandle.standardError.write(Data("mynaface inspect: \(error.description)\n".utf8))
-            throw ExitCode(1)
+            throw ExitStatus.failure.exitCode
         }
     }
 

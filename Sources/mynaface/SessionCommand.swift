@@ -2,7 +2,10 @@ import ArgumentParser
 import CardAccess
 import Eligibility
 import FaceImaging
+import MynaCard
 import Foundation
+import MynaFaceTesting
+import FaceReception
 import MynaFace
 import Reception
 
@@ -38,7 +41,7 @@ struct SessionCommand: AsyncParsableCommand {
     var cardState: String?
 
     @Option(help: "Card variant when a card is issued: standard, face-only or no-photo.")
-    var variant: String = "standard"
+    var variant: SimulatedCardState.Variant = .standard
 
     @Option(help: "The simulated card's PIN when a card is issued.")
     var cardPIN: String = "1234"
@@ -50,7 +53,7 @@ struct SessionCommand: AsyncParsableCommand {
     var faceAttempts: Int = 3
 
     @Option(help: "Staff visual check when it is the only method left: confirm or reject (default: none offered).")
-    var staffCheck: String?
+    var staffCheck: StaffDecision?
 
     @Option(help: "Local insured-person registry (SQLite) for the eligibility check; default: an in-memory demo registry.")
     var registry: String?
@@ -92,10 +95,11 @@ struct SessionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let command = "mynaface session"
-        let probeBytes = try CLI.readFile(probe, what: "camera frame", command: command)
-        let card = try openCard(command: command)
+        let probeBytes = CLI.readFile(probe, what: "camera frame", command: command)
+        let frame = probeBytes
+        let card = openCard(command: command)
         guard let anchor = card.state.issuerAnchor else {
-            CLI.fail("\(command): the card state has no issuer anchor (not made by mynaface session)", status: 3)
+            CLI.fail("\(command): the card state has no issuer anchor (not made by mynaface session)", status: .unreadableInput)
         }
         let authenticator = CardFaceAuthenticator(anchors: TrustAnchors([anchor]))
         let driver = ReceptionDriver(
@@ -107,28 +111,39 @@ struct SessionCommand: AsyncParsableCommand {
             // A reader gets 照合番号B by scanning the card surface; the simulation keeps it in the state.
             reading = try await driver.readCard(verificationCodeB: Array(card.state.verificationCodeB.utf8))
         } catch {
-            CLI.fail("\(command): cannot read the card: \(error)", status: 3)
+            CLI.fail("\(command): cannot read the card: \(error)", status: .unreadableInput)
         }
         if let rejection = reading.portraitRejection {
-            FileHandle.standardError.write(Data("\(command): portrait refused (\(rejection)); face check disabled\n".utf8))
+            CLI.note("\(command): portrait refused (\(rejection)); face check disabled")
         }
 
         let log = AttemptLog()
         let face: any FaceCheck
         if let cardFace = card.state.cardFaceFile, reading.profile.hasUsablePortrait, !proxy {
-            face = try makeFaceCheck(portrait: [UInt8](cardFace), certificate: card.state.certificate.map { [UInt8]($0) },
-                                     authenticator: authenticator, probe: probeBytes, log: log)
+            var configuration = FaceVerifier.Configuration()
+            configuration.authenticator = authenticator
+            let verifier: FaceVerifier
+            do { verifier = try FaceVerifier(configuration: configuration) } catch {
+                CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
+            }
+            do {
+                face = try VerifierFaceCheck(verifier: verifier, portrait: [UInt8](cardFace),
+                                             certificate: card.state.certificate.map { [UInt8]($0) },
+                                             frames: { frame }, observe: log.record)
+            } catch {
+                CLI.fail("\(command): cannot enrol the card portrait: \(error)", status: .modelsOrPipeline)
+            }
         } else {
             face = FaceCheckClosure { .notAcquired(reason: "no usable portrait") }
         }
         let pad = StdinPINPad(enabled: pinStdin)
-        let desk: (any StaffDesk)? = staffCheck.map { StaffDecisionDesk(confirmed: $0 == "confirm") }
+        let desk: (any StaffDesk)? = staffCheck.map { StaffDecisionDesk(confirmed: $0 == .confirm) }
 
         let outcome: ReceptionOutcome
         do {
             outcome = try await driver.run(reading: reading, isProxy: proxy, face: face, pinPad: pad, staff: desk)
         } catch {
-            CLI.fail("\(command): \(error)", status: 4)
+            CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
         }
         let state = card.state
         var report = Report(outcome: "refused", faceAttempts: log.lines, cardFaceFailures: state.faceFailures,
@@ -139,9 +154,9 @@ struct SessionCommand: AsyncParsableCommand {
             report.method = id.method.rawValue
             report.proxy = id.isProxy
             report.verifiedAt = id.verifiedAt
-            report.birthDate = id.birthDate
-            report.sex = id.sex
-            report.cardExpiry = id.cardExpiry
+            report.birthDate = id.holder.map { String(decoding: $0.birthDate.ascii, as: UTF8.self) }
+            report.sex = id.holder?.sex.code
+            report.cardExpiry = id.holder.map { String(decoding: $0.cardExpiry.ascii, as: UTF8.self) }
             report.staffID = id.staffID
             report.authenticity = authenticity?.description
         case .refused(let reason):
@@ -174,31 +189,22 @@ struct SessionCommand: AsyncParsableCommand {
             if let e = report.eligibility { print("eligibility:  \(e)") }
             print("card:         face failures \(report.cardFaceFailures)/\(SimulatedCardState.faceFailureLimit), PIN tries left \(report.cardPINTriesLeft)")
         }
-        if report.outcome != "verified" { throw ExitCode(1) }
+        if report.outcome != "verified" { throw ExitStatus.failure.exitCode }
     }
 
-    /// Loads the card from `--card-state` or issues a new one.
-    private func openCard(command: String) throws -> SimulatedCard {
+    /// Loads the card from `--card-state` or issues a new one for the portrait (``PhotoCard``'s recipe).
+    private func openCard(command: String) -> SimulatedCard {
         let url = cardState.map { URL(fileURLWithPath: $0) }
         if let url, FileManager.default.fileExists(atPath: url.path) {
-            do { return try SimulatedCard.load(from: url) } catch { CLI.fail("\(command): \(error)", status: 3) }
+            do { return try SimulatedCard.load(from: url) } catch { CLI.fail("\(command): \(error)", status: .unreadableInput) }
         }
-        guard let kind = SimulatedCardState.Variant(rawValue: variant.replacingOccurrences(of: "-", with: "").lowercased() == "faceonly"
-                                                    ? "faceOnly" : variant.replacingOccurrences(of: "-", with: "").lowercased() == "nophoto"
-                                                    ? "noPhoto" : variant) else {
-            CLI.fail("\(command): --variant must be standard, face-only or no-photo", status: 3)
-        }
-        let portraitBytes = try CLI.readFile(portrait, what: "portrait", command: command)
-        let df27: [UInt8]
-        do { df27 = try chipPortrait(from: portraitBytes) } catch { CLI.fail("\(command): portrait: \(error)", status: 3) }
+        let portraitBytes = CLI.readFile(portrait, what: "portrait", command: command)
         do {
-            return try SimulatedCard.issue(by: SimulatedIssuer.generate(), variant: kind, portrait: df27,
-                                           // The demo registry's insured person 19800401-20310401 (DemoRegistry.validKey).
-                                           birthDate: CardDate(year: 1980, month: 4, day: 1)!, sex: .notKnown,
-                                           expiry: CardDate(year: 2031, month: 4, day: 1)!, userPIN: cardPIN,
-                                           securityCode: "2285", stateFile: url)
+            return try PhotoCard.issue(photo: portraitBytes, variant: variant, userPIN: cardPIN, stateFile: url)
+        } catch let error as PhotoCard.Failure {
+            CLI.fail("\(command): portrait: \(error)", status: .unreadableInput)
         } catch {
-            CLI.fail("\(command): cannot issue the simulated card: \(error)", status: 3)
+            CLI.fail("\(command): cannot issue the simulated card: \(error)", status: .unreadableInput)
         }
     }
 
@@ -216,43 +222,24 @@ struct SessionCommand: AsyncParsableCommand {
         try DemoRegistry.seed(demo)
         return demo
     }
-
-    /// DF27 for the simulated card: the card-face file's own DF27, a JPEG 2000 file as is, or an image
-    /// re-encoded as a greyscale JP2 of about 10 KB.
-    private func chipPortrait(from bytes: [UInt8]) throws -> [UInt8] {
-        if bytes.first == 0xFF, bytes.dropFirst().first == 0x20 { return try CardFaceFile.parse(bytes).portrait }
-        if let format = ImageFormat.detect(bytes), format == .jp2 || format == .j2k { return bytes }
-        let image = try ImageDecoder.decode(bytes)
-        return try JPEG2000Encoder.encode(image.greyscale(), targetBytes: 10_000)
-    }
 }
 
-/// Wires the lead's `FaceVerifier` into the reception ``FaceCheck``: enrols the card's (authenticated)
-/// card-face file once, then compares the camera frame on each attempt.
-///
-/// LEAD: adjust the verifier configuration (threshold file, probe colour) here if the session should follow
-/// `mynaface verify`'s options.
-func makeFaceCheck(portrait: [UInt8], certificate: [UInt8]?, authenticator: CardFaceAuthenticator, probe: [UInt8],
-                   log: AttemptLog) throws -> any FaceCheck {
-    var configuration = FaceVerifier.Configuration()
-    configuration.authenticator = authenticator
-    let verifier: FaceVerifier
-    do { verifier = try FaceVerifier(configuration: configuration) } catch {
-        CLI.fail("mynaface session: \(error)", status: 4)
-    }
-    let template: PortraitTemplate
-    do { template = try verifier.enroll(portrait: portrait, certificate: certificate) } catch {
-        CLI.fail("mynaface session: cannot enrol the card portrait: \(error)", status: 4)
-    }
-    return FaceCheckClosure {
-        let result = try verifier.verify(template, probe: probe)
-        let score = result.distance.map { String(format: "distance %.4f", $0) } ?? ""
-        switch result.decision {
-        case .match: log.append("match \(score)"); return .match
-        case .noMatch: log.append("no match \(score)"); return .noMatch
-        case .notAcquired(let reason): log.append("not acquired: \(reason)"); return .notAcquired(reason: reason.patientMessage)
+/// The staff member's answer in a visual check (`--staff-check`).
+enum StaffDecision: String, ExpressibleByArgument {
+    case confirm, reject
+}
+
+extension SimulatedCardState.Variant: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument.replacingOccurrences(of: "-", with: "").lowercased() {
+        case "standard": self = .standard
+        case "faceonly": self = .faceOnly
+        case "nophoto": self = .noPhoto
+        default: return nil
         }
     }
+
+    public static var allValueStrings: [String] { ["standard", "face-only", "no-photo"] }
 }
 
 /// Face-attempt lines for the report (scores only, never images or embeddings).
@@ -261,6 +248,16 @@ final class AttemptLog: @unchecked Sendable {
     private var _lines: [String] = []
     var lines: [String] { lock.withLock { _lines } }
     func append(_ line: String) { lock.withLock { _lines.append(line) } }
+
+    /// Records one attempt's decision and distance.
+    func record(_ result: MatchResult) {
+        let score = result.distance.map { String(format: " distance %.4f", $0) } ?? ""
+        switch result.decision {
+        case .match: append("match" + score)
+        case .noMatch: append("no match" + score)
+        case .notAcquired(let reason): append("not acquired: \(reason)")
+        }
+    }
 }
 
 /// PIN pad on standard input: one attempt per line; end of input asks for staff.

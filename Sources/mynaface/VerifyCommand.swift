@@ -1,12 +1,13 @@
 import ArgumentParser
 import CardAccess
 import FaceImaging
+import MynaCard
 import Foundation
 import MynaFace
 
 /// `mynaface verify --portrait CARD_OR_IMAGE --probe CAMERA_IMAGE [--json]`: the 1:1 face check.
 ///
-/// Exit status: 0 match, 1 no match, 2 not acquired, 3 unreadable or refused input, 4 models or pipeline.
+/// Exit status (``ExitStatus``): 0 match, 1 no match, 2 not acquired, 3 unreadable or refused input, 4 models or pipeline.
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -37,11 +38,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "The threshold value (with --metric); default dlib's distance 0.6.")
     var threshold: Double?
 
-    @Option(help: "The metric of --threshold: euclidean (distance, lower matches) or cosine (similarity, higher matches).")
-    var metric: String = "euclidean"
+    @Option(help: "The metric of --threshold: euclidean (distance, lower matches), cosine (similarity, higher matches) or dot-product.")
+    var metric: ScoreMetric = .euclidean
 
     @Option(help: "Probe colour: as-captured, greyscale or match-portrait.")
-    var probeColour: String = "as-captured"
+    var probeColour: ProbeColour = .asCaptured
 
     @Option(help: "Minimum face width in the camera frame as a fraction of the frame width.")
     var minFaceFraction: Double = 0.15
@@ -65,9 +66,9 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let portraitBytes = try CLI.readFile(portrait, what: "portrait", command: "mynaface verify")
-        let probeBytes = try CLI.readFile(probe, what: "camera frame", command: "mynaface verify")
-        let certificateBytes = try certificate.map { try CLI.readFile($0, what: "certificate", command: "mynaface verify") }
+        let portraitBytes = CLI.readFile(portrait, what: "portrait", command: "mynaface verify")
+        let probeBytes = CLI.readFile(probe, what: "camera frame", command: "mynaface verify")
+        let certificateBytes = certificate.map { CLI.readFile($0, what: "certificate", command: "mynaface verify") }
 
         var config = FaceVerifier.Configuration()
         var anchors = Array(TrustAnchors.production.anchors.values)
@@ -75,26 +76,21 @@ struct VerifyCommand: AsyncParsableCommand {
         config.authenticator = CardFaceAuthenticator(anchors: TrustAnchors(anchors),
                                                      policy: acceptUnverified ? .acceptUnverified : .requireVerified)
         if let thresholdFile {
-            do { config.threshold = try MatchThreshold(contentsOf: URL(fileURLWithPath: thresholdFile)) } catch {
-                CLI.fail("mynaface verify: \(error)", status: 3)
+            do {
+                config.threshold = try ThresholdFile.load(from: URL(fileURLWithPath: thresholdFile))
+                    .threshold(forModel: FaceVerifier.embeddingModel, path: thresholdFile)
+            } catch {
+                CLI.fail("mynaface verify: \(error)", status: .unreadableInput)
             }
         }
-        if let threshold {
-            guard let m = ScoreMetric(rawValue: metric) else {
-                CLI.fail("mynaface verify: --metric must be euclidean or cosine", status: 3)
-            }
-            config.threshold = MatchThreshold(metric: m, value: threshold, source: "command line")
-        }
-        switch probeColour {
-        case "as-captured": config.probeColour = .asCaptured
-        case "greyscale", "grayscale": config.probeColour = .greyscale
-        case "match-portrait": config.probeColour = .matchPortrait
-        default: CLI.fail("mynaface verify: --probe-colour must be as-captured, greyscale or match-portrait", status: 3)
-        }
+        if let threshold { config.threshold = MatchThreshold(metric: metric, value: threshold, source: "command line") }
+        config.probeColour = probeColour
         config.probeDetection.minimumFaceSize = .fractionOfWidth(minFaceFraction)
 
         let verifier: FaceVerifier
-        do { verifier = try FaceVerifier(configuration: config) } catch { CLI.fail("mynaface verify: \(error)", status: 4) }
+        do { verifier = try FaceVerifier(configuration: config) } catch {
+            CLI.fail("mynaface verify: \(error)", status: .modelsOrPipeline)
+        }
 
         let template: PortraitTemplate
         let result: MatchResult
@@ -102,8 +98,10 @@ struct VerifyCommand: AsyncParsableCommand {
             (template, result) = try await verifier.enrollAndVerify(portrait: portraitBytes, certificate: certificateBytes,
                                                                    probe: probeBytes)
         } catch {
-            if case .pipeline = error { CLI.fail("mynaface verify: \(error)", status: 4) }
-            CLI.fail("mynaface verify: \(error)", status: 3)
+            switch error {
+            case .pipeline, .unexpected: CLI.fail("mynaface verify: \(error)", status: .modelsOrPipeline)
+            default: CLI.fail("mynaface verify: \(error)", status: .unreadableInput)
+            }
         }
 
         var reason: NotAcquiredReason?
@@ -133,8 +131,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         switch result.decision {
         case .match: return
-        case .noMatch: throw ExitCode(1)
-        case .notAcquired: throw ExitCode(2)
+        case .noMatch: throw ExitStatus.failure.exitCode
+        case .notAcquired: throw ExitStatus.notAcquired.exitCode
         }
     }
 }
@@ -148,4 +146,29 @@ extension StageTimings {
         t.total = roundTo(total, 3)
         return t
     }
+}
+
+extension ScoreMetric: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
+
+extension ProbeColour: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "as-captured": self = .asCaptured
+        case "greyscale", "grayscale": self = .greyscale
+        case "match-portrait": self = .matchPortrait
+        default: return nil
+        }
+    }
+
+    public var defaultValueDescription: String {
+        switch self {
+        case .asCaptured: "as-captured"
+        case .greyscale: "greyscale"
+        case .matchPortrait: "match-portrait"
+        }
+    }
+
+    public static var allValueStrings: [String] { ["as-captured", "greyscale", "match-portrait"] }
 }

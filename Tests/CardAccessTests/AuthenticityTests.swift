@@ -2,6 +2,7 @@
 import Crypto
 import _CryptoExtras
 import FaceImaging
+import MynaCard
 import Foundation
 import Testing
 

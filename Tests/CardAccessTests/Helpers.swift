@@ -1,5 +1,7 @@
 import CardAccess
+import MynaFaceTesting
 import FaceImaging
+import MynaCard
 import Foundation
 import Logging
 

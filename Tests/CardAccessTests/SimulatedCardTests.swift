@@ -1,5 +1,7 @@
 @testable import CardAccess
+import MynaFaceTesting
 import FaceImaging
+import MynaCard
 import Foundation
 import Testing
 

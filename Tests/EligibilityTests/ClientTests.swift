@@ -44,7 +44,8 @@ import Testing
             try client.request(for: Fixture.identity(birthDate: nil), consents: .none, now: Fixture.now)
         }
         #expect(throws: EligibilityError.missingCardHolderKey(component: "card expiry date")) {
-            try client.request(for: Fixture.identity(cardExpiry: "2031"), consents: .none, now: Fixture.now)
+            try QualificationClient.cardHolderKey(for: Fixture.identity(birthDate: nil),
+                                                  policy: CardHolderKeyPolicy(components: [.cardExpiry]))
         }
     }
 
@@ -89,7 +90,7 @@ import Testing
 extension Fixture {
     /// The valid demo card holder, verified a second ago (for code paths that use the real clock).
     static func identity(verifiedNow: Bool) -> VerifiedIdentity {
-        VerifiedIdentity(method: .face, verifiedAt: Date().addingTimeInterval(-1), birthDate: "19800401",
-                         cardExpiry: "20310401")
+        VerifiedIdentity(method: .face, verifiedAt: Date().addingTimeInterval(-1),
+                         holder: holder(birthDate: "19800401", cardExpiry: "20310401"))
     }
 }

@@ -1,4 +1,5 @@
 import Eligibility
+import MynaFaceTesting
 import Foundation
 import Reception
 import Testing

@@ -1,5 +1,7 @@
 import Eligibility
+import MynaFaceTesting
 import Foundation
+import MynaCard
 import Reception
 
 /// Fixed inputs shared by the tests: 2026-11-25 09:30:00 JST and the demo registry's persons.
@@ -12,7 +14,14 @@ enum Fixture {
                          cardExpiry: String? = "20310401", secondsBefore: TimeInterval = 30,
                          staffID: String? = nil) -> VerifiedIdentity {
         VerifiedIdentity(method: method, isProxy: proxy, verifiedAt: now.addingTimeInterval(-secondsBefore),
-                         birthDate: birthDate, sex: "1", cardExpiry: cardExpiry, staffID: staffID)
+                         holder: holder(birthDate: birthDate, cardExpiry: cardExpiry), staffID: staffID)
+    }
+
+    /// A male card holder with these `YYYYMMDD` dates; nil when either is absent or not a date.
+    static func holder(birthDate: String?, cardExpiry: String?) -> CardHolder? {
+        guard let birth = birthDate.flatMap({ CardDate(ascii: Array($0.utf8)) }),
+              let expiry = cardExpiry.flatMap({ CardDate(ascii: Array($0.utf8)) }) else { return nil }
+        return CardHolder(birthDate: birth, sex: .male, cardExpiry: expiry)
     }
 
     /// The four consents agreed 15 s before `now`.

@@ -8,6 +8,7 @@ import Foundation
 /// `corrupt` throws, like an undecodable image.
 struct FakeExtractor: FaceTemplateExtractor {
     var modelIdentity: String { "fake-extractor-v1" }
+    var embeddingModel: String { "fake-model" }
     var dimension = 8
     var noise = 0.45
 

@@ -1,4 +1,5 @@
 import Foundation
+import MynaFace
 import Testing
 @testable import Evaluation
 
@@ -79,8 +80,8 @@ struct RunTests {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
-    @Test("summary.json agrees with a naive recomputation from scores.csv", arguments: ScoreKind.allCases)
-    func summaryMatchesScores(score: ScoreKind) throws {
+    @Test("summary.json agrees with a naive recomputation from scores.csv", arguments: ScoreMetric.allCases)
+    func summaryMatchesScores(score: ScoreMetric) throws {
         let dir = temporaryDirectory("run"), out = temporaryDirectory("out")
         defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: out) }
         writeFakeFaceFolder(dir, identities: 20, perIdentity: 5,
@@ -89,7 +90,7 @@ struct RunTests {
         options.score = score
         options.bootstrapReplicates = 200
         let result = try makeRun(dir, options: options)
-        try EvaluationReport.write(result, to: out)
+        try EvaluationReport.write(result, to: out, model: FakeExtractor().embeddingModel)
 
         let summary = try json(out.appendingPathComponent("summary.json"))
         let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
@@ -136,15 +137,15 @@ struct RunTests {
         let ta = try #require(try FakeExtractor().template(for: [UInt8](Data(contentsOf: dir.appendingPathComponent(String(row[0])))), greyscale: false))
         let tb = try #require(try FakeExtractor().template(for: [UInt8](Data(contentsOf: dir.appendingPathComponent(String(row[1])))), greyscale: false))
         #expect(Double(String(row[3])) == score.similarity(ta, tb))
-        #expect(Double(String(row[4])) == ScoreKind.distance(ta, tb))
+        #expect(Double(String(row[4])) == ScoreMetric.distance(ta, tb))
 
         // The threshold file: recommended FMR 1e-3 is resolvable with ~2000 impostors.
-        let configuration = try ThresholdConfiguration.load(from: out.appendingPathComponent("threshold.json"))
-        #expect(configuration.metric == score.fileName)
+        let configuration = try ThresholdFile.load(from: out.appendingPathComponent("threshold.json"))
+        #expect(configuration.metric == score)
         #expect(configuration.targetFMR == 0.001)
         #expect(abs(configuration.threshold - (thresholds["0.001"] as! Double)) < 1e-14)
         #expect(abs(configuration.threshold - result.comparisonScores.operatingPoint(targetFMR: 0.001).threshold) < 1e-14)
-        #expect(configuration.model == "fake-extractor-v1")
+        #expect(configuration.model == "fake-model" && configuration.pipeline == "fake-extractor-v1")
         #expect(configuration.comparison == (score == .euclidean ? "<=" : ">="))
         for plot in ["det.svg", "histogram.svg"] {
             let svg = try String(contentsOf: out.appendingPathComponent(plot), encoding: .utf8)
@@ -159,7 +160,7 @@ struct RunTests {
         writeFakeFaceFolder(dir, identities: 10, perIdentity: 4)
         var options = EvaluationOptions()
         options.chip = ChipSettings()
-        options.score = .cosineNormalised
+        options.score = .cosine
         options.bootstrapReplicates = 100
         let result = try makeRun(dir, options: options)
         #expect(result.summary.genuinePairs == 10 * 3)
@@ -167,9 +168,9 @@ struct RunTests {
         #expect(result.summary.templates == 40)
         #expect(result.scores.allSatisfy { $0.nameA.hasPrefix("chip:") && !$0.nameB.hasPrefix("chip:") })
         #expect(result.scores.first?.nameA == "chip:person00/person00_0001.jpg")
-        try EvaluationReport.write(result, to: out)
+        try EvaluationReport.write(result, to: out, model: FakeExtractor().embeddingModel)
         let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
-        let naive = NaiveMetrics(scoresCSV: csv, score: "cosine-normalised")
+        let naive = NaiveMetrics(scoresCSV: csv, score: "cosine")
         #expect(abs(result.summary.eer - naive.eer) < 1e-12)
         // 270 impostors: 1e-2 resolvable, 1e-3 not, so no threshold file.
         #expect(result.summary.resolvable == ["0.01": true, "0.001": false, "0.0001": false])

@@ -140,7 +140,9 @@ struct GoldenTests {
                 try FaceEmbedder(modelURL: mmod, cache: nil)
             }
         }
-        #expect(throws: ModelFileError.self) { try FaceEmbedder(modelURL: dir.appendingPathComponent("absent.dat"), cache: nil) }
+        #expect(throws: FaceEmbeddingError.missingModel(.missing(name: "absent.dat", directory: dir.path))) {
+            try FaceEmbedder(modelURL: dir.appendingPathComponent("absent.dat"), cache: nil)
+        }
     }
 
     @Test("wrong chip sizes are rejected")

@@ -90,3 +90,38 @@ struct CodecJPEG2000Tests {
         #expect(throws: ImageEncodeError.self) { try JPEG2000Encoder.encode(Image(width: 0, height: 0, channels: 3)) }
     }
 }
+
+@Suite("JPEG 2000 container consistency")
+struct JP2ContainerConsistencyTests {
+    /// The fixture with its `ihdr` box's height, width and component count replaced.
+    static func withImageHeader(_ bytes: [UInt8], height: UInt32, width: UInt32, components: UInt16) throws -> [UInt8] {
+        let ihdr = Array("ihdr".utf8)
+        let at = try #require((0..<(bytes.count - 4)).first { Array(bytes[$0..<$0 + 4]) == ihdr })
+        var out = bytes
+        for (k, byte) in withUnsafeBytes(of: height.bigEndian, Array.init).enumerated() { out[at + 4 + k] = byte }
+        for (k, byte) in withUnsafeBytes(of: width.bigEndian, Array.init).enumerated() { out[at + 8 + k] = byte }
+        for (k, byte) in withUnsafeBytes(of: components.bigEndian, Array.init).enumerated() { out[at + 12 + k] = byte }
+        return out
+    }
+
+    @Test("the fixture's own ihdr agrees with its codestream (320 rows, 240 columns, 1 component)")
+    func consistentFixtureDecodes() throws {
+        let bytes = try CodecFixtures.bytes("portrait-240x320.jp2")
+        let same = try Self.withImageHeader(bytes, height: 320, width: 240, components: 1)
+        #expect(same == bytes)
+        let image = try ImageDecoder.decode(same)
+        #expect(image.width == 240 && image.height == 320)
+    }
+
+    @Test("an ihdr that contradicts the codestream is refused by decode and probe",
+          arguments: [(UInt32(60000), UInt32(60000), UInt16(1)), (320, 241, 1), (321, 240, 1), (320, 240, 3)])
+    func contradictoryIhdrRefused(height: UInt32, width: UInt32, components: UInt16) throws {
+        let hostile = try Self.withImageHeader(try CodecFixtures.bytes("portrait-240x320.jp2"), height: height, width: width,
+                                               components: components)
+        let expected = ImageDecodeError.contradictoryHeaders(
+            format: .jp2, container: "ihdr \(width)×\(height), \(components) component(s)",
+            codestream: "SIZ 240×320, 1 component(s)")
+        #expect(throws: expected) { try ImageDecoder.decode(hostile) }
+        #expect(throws: expected) { try ImageDecoder.probe(hostile) }
+    }
+}

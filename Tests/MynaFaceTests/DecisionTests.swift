@@ -29,27 +29,56 @@ struct MatchThresholdTests {
         return url
     }
 
+    static let valid = """
+        {"format":"mynaface-threshold","version":2,"metric":"cosine","comparison":">=","threshold":0.9321,
+         "target_fmr":0.001,"observed_fmr":0.0009,"expected_fnmr":0.12,"model":"dlib_face_recognition_resnet_model_v1",
+         "dataset":"lfw","created":"2026-11-25T19:00:00Z","genuine_pairs":10,"impostor_pairs":1000,"fta":0,"extra":1}
+        """
+
     @Test func loadsTheFileMynafaceEvalWrites() throws {
-        let url = try write("""
-            {"format":"mynaface-threshold","version":1,"metric":"cosine-normalised","comparison":">=",
-             "threshold":0.9321,"target_fmr":0.001,"dataset":"lfw","created":"2026-11-25T19:00:00Z","extra":1}
-            """)
+        let url = try write(Self.valid)
         defer { try? FileManager.default.removeItem(at: url) }
-        let t = try MatchThreshold(contentsOf: url)
+        let t = try ThresholdFile.load(from: url).threshold(forModel: FaceVerifier.embeddingModel)
         #expect(t.metric == .cosine)
         #expect(t.value == 0.9321)
         #expect(t.targetFMR == 0.001)
         #expect(t.source == "lfw, 2026-11-25T19:00:00Z")
     }
 
-    @Test func refusesRawCosineAndBrokenFiles() throws {
-        let raw = try write(#"{"metric":"cosine-raw","threshold":0.9}"#)
-        let broken = try write(#"{"metric":"euclidean"}"#)
-        defer { try? FileManager.default.removeItem(at: raw); try? FileManager.default.removeItem(at: broken) }
-        #expect(throws: MatchThresholdError.self) { try MatchThreshold(contentsOf: raw) }
-        #expect(throws: MatchThresholdError.self) { try MatchThreshold(contentsOf: broken) }
-        #expect(throws: MatchThresholdError.unreadable(path: "/nonexistent/t.json")) {
-            try MatchThreshold(contentsOf: URL(fileURLWithPath: "/nonexistent/t.json"))
+    @Test func aFileWrittenIsReadBackEqual() throws {
+        let file = try ThresholdFile.decode(Data(Self.valid.utf8), path: "t.json")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("threshold-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try file.save(to: url)
+        #expect(try ThresholdFile.load(from: url) == file)
+    }
+
+    @Test func refusesAFileMadeForAnotherModelNamingBoth() throws {
+        let file = try ThresholdFile.decode(Data(Self.valid.utf8), path: "t.json")
+        #expect(throws: ThresholdFileError.wrongModel(path: "t.json", file: "dlib_face_recognition_resnet_model_v1",
+                                                      verifier: "arcface-r50")) {
+            try file.threshold(forModel: "arcface-r50", path: "t.json")
+        }
+    }
+
+    @Test func refusesWrongFormatVersionComparisonAndBrokenFiles() throws {
+        func load(_ json: String) throws(ThresholdFileError) -> ThresholdFile { try ThresholdFile.decode(Data(json.utf8), path: "t") }
+        #expect(throws: ThresholdFileError.wrongFormat(path: "t", found: "none")) {
+            try load(#"{"metric":"cosine-raw","threshold":0.9}"#)
+        }
+        #expect(throws: ThresholdFileError.wrongFormat(path: "t", found: "other")) {
+            try load(Self.valid.replacingOccurrences(of: "mynaface-threshold", with: "other"))
+        }
+        #expect(throws: ThresholdFileError.unsupportedVersion(path: "t", found: 1, supported: 2)) {
+            try load(Self.valid.replacingOccurrences(of: #""version":2"#, with: #""version":1"#))
+        }
+        #expect(throws: ThresholdFileError.self) {
+            try load(Self.valid.replacingOccurrences(of: #""comparison":">=""#, with: #""comparison":"<=""#))
+        }
+        #expect(throws: ThresholdFileError.self) { try load(#"{"format":"mynaface-threshold","version":2}"#) }
+        #expect(throws: ThresholdFileError.malformed(path: "t", detail: "not a JSON object")) { try load("[1,") }
+        #expect(throws: ThresholdFileError.unreadable(path: "/nonexistent/t.json")) {
+            try ThresholdFile.load(from: URL(fileURLWithPath: "/nonexistent/t.json"))
         }
     }
 }

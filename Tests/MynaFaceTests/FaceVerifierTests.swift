@@ -1,6 +1,8 @@
 import CardAccess
+import MynaFaceTesting
 import Evaluation
 import FaceImaging
+import MynaCard
 import Foundation
 import MynaFace
 import Testing

@@ -81,11 +81,11 @@ struct DlibNetworkFileTests {
         #expect(throws: DlibFormatError.self) { try DlibNetworkFile(bytes: bytes + [0]) }
     }
 
-    @Test("a missing model names the fetch script")
+    @Test("a missing model names the set-up script")
     func missingModel() {
         let store = ModelStore(directory: URL(fileURLWithPath: "/nonexistent-mynaface"))
         #expect(throws: ModelFileError.missing(name: "x.dat", directory: "/nonexistent-mynaface")) { try store.url(for: "x.dat") }
-        #expect(ModelFileError.missing(name: "x.dat", directory: "/d").description.contains("Scripts/fetch-models.sh"))
+        #expect(ModelFileError.missing(name: "x.dat", directory: "/d").description.contains("Scripts/setup.sh"))
         let manifest = "# c\nmodel\tp\t1\ta/b/x.dat\tABCD\n"
         #expect(ModelStore.manifestSHA256(for: "x.dat", manifest: manifest) == "abcd")
         #expect(ModelStore.manifestSHA256(for: "y.dat", manifest: manifest) == nil)

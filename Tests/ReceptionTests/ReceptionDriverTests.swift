@@ -1,5 +1,7 @@
 import CardAccess
+import MynaFaceTesting
 import FaceImaging
+import MynaCard
 import Foundation
 import Reception
 import Testing
@@ -56,11 +58,11 @@ struct Desk: StaffDesk {
         let reading = try await driver.readCard(verificationCodeB: DriverFixtures.codeB)
         #expect(reading.authenticity?.isVerified == true)
         #expect(reading.profile == CardProfile(hasUsablePortrait: true, hasPIN: true, pinTriesLeft: 3, faceFailures: 4,
-                                               birthDate: "19800217", sex: "2", cardExpiry: "20350217"))
+                                               holder: testHolder))
         let face = ScriptedFace([.noMatch, .match])
         let outcome = try await driver.run(reading: reading, face: face, pinPad: ScriptedPad([]))
         guard case .verified(let id, let authenticity) = outcome else { Issue.record("not verified: \(outcome)"); return }
-        #expect(id.method == .face && !id.isProxy && id.birthDate == "19800217")
+        #expect(id.method == .face && !id.isProxy && id.holder?.birthDate == CardDate(year: 1980, month: 2, day: 17))
         #expect(authenticity?.cardPresenceVerified == true)
         #expect(face.calls == 2)
         #expect(card.state.faceFailures == 0)   // a match resets the card's consecutive count
@@ -112,7 +114,7 @@ struct Desk: StaffDesk {
         let driver = DriverFixtures.driver(card, anchors: .production)   // our generated issuer is not production
         let reading = try await driver.readCard(verificationCodeB: DriverFixtures.codeB)
         #expect(reading.portraitRejection == .untrustedIssuer(keyID: DriverFixtures.issuer.keyID.description))
-        #expect(!reading.profile.hasUsablePortrait && reading.profile.birthDate == nil)
+        #expect(!reading.profile.hasUsablePortrait && reading.profile.holder == nil)
         let face = ScriptedFace([.match])
         let outcome = try await driver.run(reading: reading, face: face, pinPad: ScriptedPad(["8361"]))
         guard case .verified(let id, _) = outcome else { Issue.record("not verified: \(outcome)"); return }

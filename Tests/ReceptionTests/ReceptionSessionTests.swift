@@ -1,4 +1,5 @@
 import Foundation
+import MynaCard
 import Reception
 import Testing
 
@@ -8,19 +9,19 @@ let impostorStaff = StaffCredential(staffID: "S001", secret: "guess")
 let withStaff = ReceptionConfiguration(staffCredentials: [staff])
 let noStaff = ReceptionConfiguration()
 
+/// The card holder of these tests: born 1980-02-17, female, card valid to 2035-02-17.
+let testHolder = CardHolder(birthDate: CardDate(year: 1980, month: 2, day: 17)!, sex: .female, cardExpiry: CardDate(year: 2035, month: 2, day: 17)!)
+
 func card(_ base: CardProfile, faceFailures: Int? = nil, pinTriesLeft: Int? = nil) -> CardProfile {
     var c = base
     if let faceFailures { c.faceFailures = faceFailures }
     if let pinTriesLeft { c.pinTriesLeft = pinTriesLeft }
-    c.birthDate = "19800217"
-    c.sex = "2"
-    c.cardExpiry = "20350217"
+    c.holder = testHolder
     return c
 }
 
 func identity(_ method: VerificationMethod, proxy: Bool = false, staffID: String? = nil) -> VerifiedIdentity {
-    VerifiedIdentity(method: method, isProxy: proxy, verifiedAt: when, birthDate: "19800217", sex: "2",
-                     cardExpiry: "20350217", staffID: staffID)
+    VerifiedIdentity(method: method, isProxy: proxy, verifiedAt: when, holder: testHolder, staffID: staffID)
 }
 
 /// One transition: a session set up by `before`, then `event`, and what must follow.

@@ -1,9 +1,10 @@
 import Foundation
+import NeuralCore
 
 /// Where the tests find what the project fetches or generates, and the optional shared evaluation data.
 ///
-/// - Models: `$MYNAFACE_MODELS` or `~/.cache/mynaface/models` (filled by `Scripts/fetch-models.sh`).
-/// - Sample photos (face_recognition 1.3.0 test images): `$MYNAFACE_SAMPLES` or `~/.cache/mynaface/samples`.
+/// - Models and sample photos (face_recognition 1.3.0 test images): where `Scripts/fetch-models.sh` puts them,
+///   ``NeuralCore/MynaFacePaths`` (`$MYNAFACE_MODELS`, `$MYNAFACE_SAMPLES`, else under `$XDG_CACHE_HOME` or `$HOME`).
 /// - Shared face photos and dlib reference values: `../shared` next to the checkout (`$MYNAFACE_SHARED` overrides).
 ///   Tests that need them skip with a message when absent.
 public enum TestEnvironment {
@@ -17,21 +18,11 @@ public enum TestEnvironment {
     /// `Fixtures/` in the repository (small generated files, committed).
     public static var fixtures: URL { repositoryRoot.appendingPathComponent("Fixtures") }
 
-    /// The model cache folder.
-    public static var modelsDirectory: URL {
-        if let env = ProcessInfo.processInfo.environment["MYNAFACE_MODELS"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/models")
-    }
+    /// The model cache folder (``NeuralCore/MynaFacePaths/models``).
+    public static var modelsDirectory: URL { MynaFacePaths.current.models }
 
-    /// The sample-photo cache folder.
-    public static var samplesDirectory: URL {
-        if let env = ProcessInfo.processInfo.environment["MYNAFACE_SAMPLES"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/samples")
-    }
+    /// The sample-photo cache folder (``NeuralCore/MynaFacePaths/samples``).
+    public static var samplesDirectory: URL { MynaFacePaths.current.samples }
 
     /// `../shared` beside the checkout, or nil when it is absent.
     public static var sharedDirectory: URL? {

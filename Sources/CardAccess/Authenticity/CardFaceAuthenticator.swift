@@ -1,6 +1,6 @@
 import Crypto
 import _CryptoExtras
-import FaceImaging
+import MynaCard
 import Foundation
 
 /// Why a card-face file could not be proven genuine.
@@ -82,7 +82,7 @@ public struct CardFaceAuthenticator: Sendable {
     public let policy: AuthenticityPolicy
 
     /// DigestInfo header for three concatenated SHA-256 digests (96 bytes).
-    static let tripleDigestInfoPrefix: [UInt8] = [0x30, 0x71, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+    package static let tripleDigestInfoPrefix: [UInt8] = [0x30, 0x71, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
                                                   0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x60]
 
     /// - Parameters:

@@ -4,14 +4,14 @@ import Foundation
 /// The raw RSA operations the card-face signature needs and no listed package offers for a 96-byte digest:
 /// `x^e mod n` (public) and, for simulated cards and test issuers only, `x^d mod n` (private).
 /// All numbers are big-endian unsigned byte strings; the big-number arithmetic is attaswift/BigInt's.
-enum RawRSA {
+package enum RawRSA {
     /// The SHA-256 DigestInfo prefix (`30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20`) for one digest.
-    static let sha256DigestInfoPrefix: [UInt8] = [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+    package static let sha256DigestInfoPrefix: [UInt8] = [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
                                                   0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]
 
     /// `signature^exponent mod modulus`, left-padded to the modulus length; nil when the signature is not
     /// exactly the modulus length or is not smaller than the modulus (RFC 8017 §5.2.2 RSAVP1).
-    static func publicOperation(_ signature: [UInt8], modulus: [UInt8], exponent: [UInt8]) -> [UInt8]? {
+    package static func publicOperation(_ signature: [UInt8], modulus: [UInt8], exponent: [UInt8]) -> [UInt8]? {
         let k = significantLength(modulus)
         guard k > 0, signature.count == k else { return nil }
         let n = BigUInt(Data(modulus))
@@ -22,7 +22,7 @@ enum RawRSA {
     }
 
     /// `message^d mod n` for a message smaller than n, left-padded to the modulus length (RSASP1).
-    static func privateOperation(_ message: [UInt8], modulus: [UInt8], privateExponent: [UInt8]) -> [UInt8]? {
+    package static func privateOperation(_ message: [UInt8], modulus: [UInt8], privateExponent: [UInt8]) -> [UInt8]? {
         let k = significantLength(modulus)
         let n = BigUInt(Data(modulus))
         let m = BigUInt(Data(message))
@@ -32,18 +32,18 @@ enum RawRSA {
 
     /// The PKCS#1 v1.5 signature block (EMSA-PKCS1-v1_5 encoding): `00 01 FF…FF 00 ‖ digestInfo`, `length`
     /// bytes long; nil when `digestInfo` leaves fewer than 8 padding bytes.
-    static func pkcs1Block(digestInfo: [UInt8], length: Int) -> [UInt8]? {
+    package static func pkcs1Block(digestInfo: [UInt8], length: Int) -> [UInt8]? {
         let padding = length - 3 - digestInfo.count
         guard padding >= 8 else { return nil }
         return [0x00, 0x01] + [UInt8](repeating: 0xFF, count: padding) + [0x00] + digestInfo
     }
 
     /// Modulus length in bytes, ignoring leading zero bytes.
-    static func significantLength(_ bytes: [UInt8]) -> Int {
+    package static func significantLength(_ bytes: [UInt8]) -> Int {
         bytes.count - (bytes.firstIndex { $0 != 0 } ?? bytes.count)
     }
 
-    static func leftPad(_ data: Data, to length: Int) -> [UInt8] {
+    package static func leftPad(_ data: Data, to length: Int) -> [UInt8] {
         let bytes = [UInt8](data)
         return bytes.count >= length ? Array(bytes.suffix(length)) : [UInt8](repeating: 0, count: length - bytes.count) + bytes
     }
@@ -53,20 +53,20 @@ enum RawRSA {
 ///
 /// Read with a minimal DER walk (SEQUENCE of INTEGERs) of the bytes swift-crypto's
 /// `_RSA.Signing.PrivateKey.derRepresentation` returns. Used by simulated cards and test issuers only.
-struct RSAPrivateNumbers: Sendable {
-    let modulus: [UInt8]
-    let publicExponent: [UInt8]
-    let privateExponent: [UInt8]
-    let prime1: [UInt8]
-    let prime2: [UInt8]
-    let exponent1: [UInt8]
-    let exponent2: [UInt8]
-    let coefficient: [UInt8]
+package struct RSAPrivateNumbers: Sendable {
+    package let modulus: [UInt8]
+    package let publicExponent: [UInt8]
+    package let privateExponent: [UInt8]
+    package let prime1: [UInt8]
+    package let prime2: [UInt8]
+    package let exponent1: [UInt8]
+    package let exponent2: [UInt8]
+    package let coefficient: [UInt8]
 
     /// `message^d mod n` through the Chinese remainder theorem (RFC 8017 §5.1.2, about 4× faster than
     /// ``RawRSA/privateOperation(_:modulus:privateExponent:)``), left-padded to the modulus length; nil
     /// when the message is not smaller than n.
-    func sign(_ message: [UInt8]) -> [UInt8]? {
+    package func sign(_ message: [UInt8]) -> [UInt8]? {
         let k = RawRSA.significantLength(modulus)
         let n = BigUInt(Data(modulus)), m = BigUInt(Data(message))
         guard k > 0, m < n else { return nil }
@@ -80,7 +80,7 @@ struct RSAPrivateNumbers: Sendable {
 
     enum DERError: Error { case malformed(String) }
 
-    init(pkcs1DER der: [UInt8]) throws {
+    package init(pkcs1DER der: [UInt8]) throws {
         var reader = DERReader(bytes: der[...])
         var sequence = try reader.read(tag: 0x30)
         guard reader.isAtEnd else { throw DERError.malformed("bytes after the RSAPrivateKey SEQUENCE") }

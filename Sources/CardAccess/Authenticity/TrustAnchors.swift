@@ -1,4 +1,4 @@
-import FaceImaging
+import MynaCard
 
 /// A CA public key a reader trusts for card-verifiable certificates, named by its full 16-byte key id.
 public struct TrustAnchor: Sendable, Hashable, CustomStringConvertible {

@@ -7,6 +7,11 @@ import Logging
 /// surface. 照合番号B crosses the interface in clear (the card has no secure messaging); it is not logged
 /// and the APDU that carried it is wiped.
 public struct CardFaceReader: Sendable {
+    /// The AID of 券面事項確認AP (the card-face application).
+    public static let cardFaceAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02]
+    /// Consecutive face-check failures after which the card refuses face checks (reported as tries left).
+    public static let faceFailureLimit = 10
+
     /// The largest file this reader accepts (the 15-bit READ BINARY offset space plus one last chunk).
     public static let maximumFileSize = 0x7FFF + 256
 
@@ -39,7 +44,7 @@ public struct CardFaceReader: Sendable {
         guard !verificationCodeB.isEmpty, verificationCodeB.count <= 32 else {
             throw CardAccessError.invalidCommand("照合番号B must be 1...32 bytes")
         }
-        try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x0C, data: SimulatedCard.cardFaceAID), "SELECT 券面事項確認AP")
+        try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x0C, data: Self.cardFaceAID), "SELECT 券面事項確認AP")
         try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x00, 0x12]), "SELECT EF 0012 (照合番号B)")
         let verify = try CommandAPDU(ins: 0x20, p1: 0x00, p2: 0x80, data: verificationCodeB, isSensitive: true)
         defer { verify.wipe() }
@@ -124,15 +129,15 @@ public struct CardFaceReader: Sendable {
 
     /// Records a successful face check (resets the consecutive-failure count). Returns nil when locked.
     public func recordFaceSuccess() async throws -> Int? {
-        try await faceCommand(p1: 0x02, step: "FACE RESULT success").map { _ in SimulatedCardState.faceFailureLimit }
+        try await faceCommand(p1: 0x02, step: "FACE RESULT success").map { _ in Self.faceFailureLimit }
     }
 
     private func faceCommand(p1: UInt8, step: String) async throws -> Int? {
-        try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x0C, data: SimulatedCard.cardFaceAID), "SELECT 券面事項確認AP")
+        try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x0C, data: Self.cardFaceAID), "SELECT 券面事項確認AP")
         let response = try await channel.transmit(CommandAPDU(cla: 0x80, ins: 0xFA, p1: p1, p2: 0x00))
         logger.debug("\(step)", metadata: ["sw": "\(response.status)"])
         switch response.status {
-        case .success: return SimulatedCardState.faceFailureLimit
+        case .success: return Self.faceFailureLimit
         case .triesRemaining(let n): return n
         case .referenceDataNotUsable, .authenticationMethodBlocked: return nil
         default: throw CardAccessError.unexpectedStatus(step: step, status: response.status)

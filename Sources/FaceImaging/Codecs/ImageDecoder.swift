@@ -130,6 +130,9 @@ public enum ImageDecodeError: Error, Sendable, Equatable, CustomStringConvertibl
     case unsupported(format: ImageFormat, detail: String)
     /// The options are invalid for this image (e.g. a JPEG 2000 reduce level beyond its resolutions).
     case invalidOption(format: ImageFormat, detail: String)
+    /// The file's container contradicts its own codestream (e.g. a JP2 `ihdr` box declaring another size or
+    /// component count than the codestream's SIZ): `container` and `codestream` say what each declares.
+    case contradictoryHeaders(format: ImageFormat, container: String, codestream: String)
 
     public var description: String {
         switch self {
@@ -151,6 +154,8 @@ public enum ImageDecodeError: Error, Sendable, Equatable, CustomStringConvertibl
             return "\(format) decode: unsupported: \(detail)"
         case .invalidOption(let format, let detail):
             return "\(format) decode: invalid option: \(detail)"
+        case .contradictoryHeaders(let format, let container, let codestream):
+            return "\(format) decode: the container declares \(container) but its codestream declares \(codestream)"
         }
     }
 }

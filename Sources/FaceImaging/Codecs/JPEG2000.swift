@@ -40,8 +40,9 @@ public enum JPEG2000Decoder {
         let result: Result<ImageInfo, ImageDecodeError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(ImageDecodeError) {
                 let format = try formatOf(buffer)
-                let range = try codestreamRange(buffer, format: format)
-                let siz = try readSIZ(buffer, codestream: range, format: format, limits: limits)
+                let layout = try jp2Layout(buffer, format: format)
+                let siz = try readSIZ(buffer, codestream: layout.codestream, format: format, limits: limits)
+                try layout.checkConsistent(with: siz)
                 return .success(ImageInfo(format: format, width: siz.width, height: siz.height,
                                           channels: siz.components >= 3 ? 3 : 1, orientation: .up))
             } catch { return .failure(error) }
@@ -64,12 +65,25 @@ public enum JPEG2000Decoder {
         try jp2Layout(b, format: format).codestream
     }
 
-    /// What the JP2 boxes say: where the codestream is, and the colour space of `jp2h/colr` (enumerated
-    /// method only: 16 sRGB, 17 greyscale, 18 sYCC), or nil.
+    /// What the JP2 boxes say: where the codestream is, the image header (`jp2h/ihdr`), and the colour space
+    /// of `jp2h/colr` (enumerated method only: 16 sRGB, 17 greyscale, 18 sYCC), or nil.
     struct JP2Layout {
         var codestream: Range<Int>
         var enumeratedColourSpace: Int?
         var hasPalette: Bool
+        /// `ihdr`'s width, height and component count (ISO/IEC 15444-1 I.5.3.1), when the box is present.
+        var imageHeader: (width: Int, height: Int, components: Int)?
+
+        /// Refuses a JP2 whose `ihdr` disagrees with the codestream's SIZ (size or component count): a container
+        /// that contradicts its codestream is not trusted, whichever of the two is right.
+        func checkConsistent(with siz: SIZ) throws(ImageDecodeError) {
+            guard let ihdr = imageHeader else { return }
+            guard ihdr.width == siz.width, ihdr.height == siz.height, ihdr.components == siz.components else {
+                throw .contradictoryHeaders(
+                    format: .jp2, container: "ihdr \(ihdr.width)×\(ihdr.height), \(ihdr.components) component(s)",
+                    codestream: "SIZ \(siz.width)×\(siz.height), \(siz.components) component(s)")
+            }
+        }
     }
 
     /// Walks the top-level boxes (and `jp2h`'s children) with bounds checks.
@@ -119,6 +133,13 @@ public enum JPEG2000Decoder {
                         layout.enumeratedColourSpace = u32(child + 11)
                     }
                     if type(child, "pclr") { layout.hasPalette = true }
+                    if type(child, "ihdr") {
+                        guard childLength >= 22 else {
+                            throw .corrupt(format: .jp2, message: "ihdr box at byte \(child) has \(childLength) bytes (22 expected)")
+                        }
+                        layout.imageHeader = (width: u32(child + 12), height: u32(child + 8),
+                                              components: Int(b[child + 16]) << 8 | Int(b[child + 17]))
+                    }
                     child += childLength
                 }
             }
@@ -185,7 +206,8 @@ public enum JPEG2000Decoder {
         }
         let layout = try jp2Layout(b, format: format)
         let range = layout.codestream
-        _ = try readSIZ(b, codestream: range, format: format, limits: options.limits)
+        let siz = try readSIZ(b, codestream: range, format: format, limits: options.limits)
+        try layout.checkConsistent(with: siz)
         try checkComplete(b, codestream: range, format: format)
         if layout.hasPalette { throw .unsupported(format: format, detail: "palette (pclr) images") }
         let declared: ColourHandling?

@@ -29,17 +29,38 @@ public struct FaceAnalysis: Sendable, Equatable {
     public var detectMilliseconds: Double, landmarksMilliseconds: Double, alignMilliseconds: Double
 }
 
-/// A failure of the analysis pipeline that is not about the person in front of the camera.
+/// A failure of the analysis pipeline that is not about the person in front of the camera. Each case keeps
+/// the stage's own typed error as its cause.
 public enum FaceAnalyzerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A model could not be loaded (missing, corrupt): the message names the fix.
-    case model(String)
-    /// The detector, landmark or alignment stage rejected the input.
-    case stage(String)
+    /// The detector model could not be loaded (missing, corrupt): the cause names the file and the fix.
+    case detectorModel(FaceDetectionError)
+    /// The landmark (shape-predictor) model could not be loaded.
+    case landmarkModel(AlignmentError)
+    /// The embedding (ResNet) model could not be loaded.
+    case embeddingModel(FaceEmbeddingError)
+    /// The detector refused the image (empty, too large, invalid options).
+    case detection(FaceDetectionError)
+    /// The face could not be aligned (landmarks or chip geometry out of range).
+    case alignment(AlignmentError)
+    /// The embedder refused the chip.
+    case embedding(FaceEmbeddingError)
+
+    /// True for a model that could not be loaded (as opposed to an input a stage refused).
+    public var isModelFailure: Bool {
+        switch self {
+        case .detectorModel, .landmarkModel, .embeddingModel: true
+        case .detection, .alignment, .embedding: false
+        }
+    }
 
     public var description: String {
         switch self {
-        case .model(let m): return "face models: \(m)"
-        case .stage(let m): return m
+        case .detectorModel(let e): "face models: \(e)"
+        case .landmarkModel(let e): "face models: \(e)"
+        case .embeddingModel(let e): "face models: \(e)"
+        case .detection(let e): "\(e)"
+        case .alignment(let e): "\(e)"
+        case .embedding(let e): "\(e)"
         }
     }
 }
@@ -49,37 +70,45 @@ public enum FaceAnalyzerError: Error, Sendable, Equatable, CustomStringConvertib
 /// `FaceAnalyzer` is `Sendable`: one instance serves concurrent callers.
 public struct FaceAnalyzer: Sendable {
     /// The MMOD CNN face detector.
-    public let detector: FaceDetector
+    package let detector: FaceDetector
     /// The 5-point shape predictor.
-    public let predictor: ShapePredictor
-    /// The ResNet embedder (settable, e.g. to change its ``FaceEmbedder/threads``).
-    public var embedder: FaceEmbedder
+    package let predictor: ShapePredictor
+    /// The ResNet embedder (settable, e.g. to change its thread count).
+    package var embedder: FaceEmbedder
 
-    /// Loads the three models from `store` (default: `$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
-    /// - Throws: ``FaceAnalyzerError/model(_:)`` naming the missing or corrupt file and the command that fixes it.
+    /// Loads the three models from `store` (default: ``ModelStore/init()``, `$MYNAFACE_MODELS` or the cache root's `models`).
+    /// - Throws: ``FaceAnalyzerError/detectorModel(_:)``, ``FaceAnalyzerError/landmarkModel(_:)`` or
+    ///   ``FaceAnalyzerError/embeddingModel(_:)`` naming the missing or corrupt file and the command that fixes it.
     public init(store: ModelStore = ModelStore()) throws(FaceAnalyzerError) {
-        do {
-            detector = try FaceDetector(store: store)
-            let spURL = try store.url(for: ModelStore.shapePredictor5)
-            predictor = try ShapePredictor(contentsOf: spURL)
-            embedder = try FaceEmbedder(modelURL: try store.url(for: ModelStore.faceRecognitionResNet))
-        } catch {
-            throw .model(String(describing: error))
-        }
+        do { detector = try FaceDetector(store: store) } catch { throw .detectorModel(error) }
+        do { predictor = try ShapePredictor(store: store) } catch { throw .landmarkModel(error) }
+        do { embedder = try FaceEmbedder(store: store) } catch { throw .embeddingModel(error) }
+    }
+
+    /// Loads the models from `directory` (the folder `Scripts/fetch-models.sh` fills).
+    /// - Throws: as ``init(store:)``.
+    public init(modelsDirectory directory: URL) throws(FaceAnalyzerError) {
+        try self.init(store: ModelStore(directory: directory))
+    }
+
+    /// Threads one embedding pass is shared out over (the calling thread plus helpers; default every core, at most 8).
+    public var embeddingThreads: Int {
+        get { embedder.threads }
+        set { embedder.threads = newValue }
     }
 
     /// Finds every face in `image` and aligns it.
     /// - Parameter options: the detector's options (minimum face size; default 15% of the image width).
     /// - Returns: the faces, largest first (possibly none).
-    /// - Throws: ``FaceAnalyzerError/stage(_:)`` for an image the detector cannot take (empty, too large).
+    /// - Throws: ``FaceAnalyzerError/detection(_:)`` for an image the detector cannot take (empty, too large),
+    ///   ``FaceAnalyzerError/alignment(_:)`` for landmarks whose chip geometry is out of range.
     public func analyze(_ image: Image, options: DetectionOptions = DetectionOptions()) throws(FaceAnalyzerError) -> FaceAnalysis {
         let t0 = DispatchTime.now()
         let detection: DetectionResult
-        do { detection = try detector.detect(in: image, options: options) } catch { throw .stage(error.description) }
+        do { detection = try detector.detect(in: image, options: options) } catch { throw .detection(error) }
         let t1 = DispatchTime.now()
-        let ordered = detection.faces.sorted { a, b in
-            a.box.area != b.box.area ? a.box.area > b.box.area : a.score > b.score
-        }
+        // Largest first (FaceDetection's face selection; a fraction of 0 keeps every other face, in order).
+        let ordered = (try? detection.selectFace(secondFaceFraction: 0)).map { [$0.primary] + $0.otherFaces } ?? []
         var landmarkNanos: UInt64 = 0, alignNanos: UInt64 = 0
         var faces: [DetectedFace] = []
         faces.reserveCapacity(ordered.count)
@@ -91,7 +120,7 @@ public struct FaceAnalyzer: Sendable {
             let chip: Image
             do {
                 chip = try FaceChip.extract(from: image, details: try FaceChip.details(for: landmarks))
-            } catch { throw .stage(error.description) }
+            } catch { throw .alignment(error) }
             let c = DispatchTime.now()
             landmarkNanos += b.uptimeNanoseconds - a.uptimeNanoseconds
             alignNanos += c.uptimeNanoseconds - b.uptimeNanoseconds
@@ -105,8 +134,14 @@ public struct FaceAnalyzer: Sendable {
     }
 
     /// The 128-D descriptor of a detected face (dlib's ResNet on its chip).
-    /// - Throws: ``FaceAnalyzerError/stage(_:)`` if the chip is not 150×150.
+    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
     public func embedding(of face: DetectedFace) throws(FaceAnalyzerError) -> FaceEmbedding {
-        do { return try embedder.embedding(ofChip: face.chip) } catch { throw .stage(error.description) }
+        do { return try embedder.embedding(ofChip: face.chip) } catch { throw .embedding(error) }
+    }
+
+    /// The 128-D descriptor of an aligned 150×150 chip (grey chips are expanded to RGB).
+    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
+    public func embedding(ofChip chip: Image) throws(FaceAnalyzerError) -> FaceEmbedding {
+        do { return try embedder.embedding(ofChip: chip) } catch { throw .embedding(error) }
     }
 }

@@ -3,6 +3,7 @@ import FaceAlignment
 import FaceDetection
 import FaceEmbedding
 import FaceImaging
+import MynaCard
 import Foundation
 import NeuralCore
 
@@ -21,6 +22,8 @@ public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertib
     case probeUnreadable(ImageDecodeError)
     /// The face pipeline failed (models missing or corrupt, image too large for the detector).
     case pipeline(FaceAnalyzerError)
+    /// A failure of none of the kinds above (a defect: report it).
+    case unexpected(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,7 @@ public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertib
         case .portraitHasNoFace(let r): return "portrait has no usable face: \(r)"
         case .probeUnreadable(let e): return "camera frame unreadable: \(e)"
         case .pipeline(let e): return "face pipeline: \(e)"
+        case .unexpected(let m): return "unexpected failure: \(m)"
         }
     }
 }
@@ -76,6 +80,9 @@ public struct FaceVerifier: Sendable {
         public init() {}
     }
 
+    /// The name of the embedding model the verifier's descriptors come from; a ``ThresholdFile`` must name it.
+    public static let embeddingModel = "dlib_face_recognition_resnet_model_v1"
+
     /// The models.
     public let analyzer: FaceAnalyzer
     /// The settings.
@@ -86,6 +93,12 @@ public struct FaceVerifier: Sendable {
     public init(store: ModelStore = ModelStore(), configuration: Configuration = Configuration()) throws(VerificationError) {
         do { analyzer = try FaceAnalyzer(store: store) } catch { throw .pipeline(error) }
         self.configuration = configuration
+    }
+
+    /// Loads the models from `directory` (the folder `Scripts/fetch-models.sh` fills).
+    /// - Throws: as ``init(store:configuration:)``.
+    public init(modelsDirectory directory: URL, configuration: Configuration = Configuration()) throws(VerificationError) {
+        try self.init(store: ModelStore(directory: directory), configuration: configuration)
     }
 
     /// Uses already-loaded models.
@@ -209,7 +222,12 @@ public struct FaceVerifier: Sendable {
         let compareStart = DispatchTime.now()
         let similarity = Double(template.embedding.cosineSimilarity(to: embedding))
         let distance = Double(template.embedding.euclideanDistance(to: embedding))
-        let score = threshold.metric == .cosine ? similarity : distance
+        let score: Double
+        switch threshold.metric {
+        case .euclidean: score = distance
+        case .cosine: score = similarity
+        case .dotProduct: score = Double(zip(template.embedding.values, embedding.values).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+        }
         let decision: MatchDecision = threshold.accepts(score) ? .match : .noMatch
         timings.compare = Self.milliseconds(since: compareStart)
         timings.total = Self.milliseconds(since: start)
@@ -252,7 +270,7 @@ public struct FaceVerifier: Sendable {
 
     /// The tasks above throw only ``VerificationError``; anything else (never expected) is reported as a pipeline failure.
     private static func verificationError(_ error: any Error) -> VerificationError {
-        (error as? VerificationError) ?? .pipeline(.stage(String(describing: error)))
+        (error as? VerificationError) ?? .unexpected(String(describing: error))
     }
 
     static func milliseconds(since start: DispatchTime) -> Double {

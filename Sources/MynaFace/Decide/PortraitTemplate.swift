@@ -2,6 +2,7 @@ import CardAccess
 import FaceAlignment
 import FaceEmbedding
 import FaceImaging
+import MynaCard
 import Foundation
 
 /// Whether the portrait's origin was proven.

@@ -7,24 +7,24 @@ import Foundation
 /// (under an int 3 — or 2 in older files — header), then every other layer's record in input→output order,
 /// each followed by 3 bools and 3 (normally empty) tensors. Tags and skips carry no data, so which output
 /// an `add_prev_` adds is fixed by the model's declared graph, not by the file.
-public struct DlibNetworkFile: Sendable {
+package struct DlibNetworkFile: Sendable {
     /// The loss record (`loss_metric_2`, `loss_mmod_`).
-    public var loss: DlibLayer
+    package var loss: DlibLayer
     /// The input record.
-    public var input: DlibLayer
+    package var input: DlibLayer
     /// Every computational layer's record, input → output.
-    public var layers: [DlibLayer]
+    package var layers: [DlibLayer]
     /// The number of tag/skip wrapper headers met.
-    public var tagOrSkipCount: Int
+    package var tagOrSkipCount: Int
     /// The number of bytes parsed (the whole file).
-    public var byteCount: Int
+    package var byteCount: Int
 
     /// The total of all records' trainable parameters.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    package var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// Parses a whole file.
     /// - Throws: ``DlibFormatError`` for truncated, corrupted or unsupported files (the offset says where).
-    public init(bytes: [UInt8]) throws(DlibFormatError) {
+    package init(bytes: [UInt8]) throws(DlibFormatError) {
         var r = DlibReader(bytes: bytes)
         let top = r.offset
         guard try r.int64() == 1 else { throw .unsupported(offset: top, detail: "not a dlib network: no loss-layer header") }
@@ -73,7 +73,7 @@ public struct DlibNetworkFile: Sendable {
 
     /// Reads and parses a file.
     /// - Throws: ``ModelFileError`` when the file cannot be read, ``DlibFormatError`` when it does not parse.
-    public init(contentsOf url: URL) throws {
+    package init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw ModelFileError.unreadable(path: url.path, reason: "\(error)")

@@ -42,58 +42,58 @@ public enum DlibFormatError: Error, Equatable, Sendable, CustomStringConvertible
 ///
 /// Reads never trap: each read checks the remaining length and throws ``DlibFormatError``.
 /// Dimensions read from the file are bounded by ``maxElements`` before anything is allocated.
-public struct DlibReader: Sendable {
+package struct DlibReader: Sendable {
     /// The whole file.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// The offset of the next unread byte.
-    public private(set) var offset: Int
+    package private(set) var offset: Int
     /// The largest element count a tensor or matrix may announce (guards against hostile sizes).
-    public var maxElements: Int = 64 << 20
+    package var maxElements: Int = 64 << 20
 
     /// Creates a reader at the start of `bytes`.
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.bytes = bytes
         self.offset = 0
     }
 
     /// The number of unread bytes.
-    public var remaining: Int { bytes.count - offset }
+    package var remaining: Int { bytes.count - offset }
     /// True when every byte has been read.
-    public var isAtEnd: Bool { offset >= bytes.count }
+    package var isAtEnd: Bool { offset >= bytes.count }
 
     private func require(_ count: Int) throws(DlibFormatError) {
         if count < 0 || remaining < count { throw .truncated(offset: offset, needed: count - remaining) }
     }
 
     /// Reads one raw byte.
-    public mutating func byte() throws(DlibFormatError) -> UInt8 {
+    package mutating func byte() throws(DlibFormatError) -> UInt8 {
         try require(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
     /// Reads `count` raw bytes.
-    public mutating func rawBytes(_ count: Int) throws(DlibFormatError) -> ArraySlice<UInt8> {
+    package mutating func rawBytes(_ count: Int) throws(DlibFormatError) -> ArraySlice<UInt8> {
         try require(count)
         defer { offset += count }
         return bytes[offset..<(offset + count)]
     }
 
     /// Skips `count` bytes.
-    public mutating func skip(_ count: Int) throws(DlibFormatError) {
+    package mutating func skip(_ count: Int) throws(DlibFormatError) {
         try require(count)
         offset += count
     }
 
     /// Looks at the next integer without consuming it.
-    public func peekInt() throws(DlibFormatError) -> Int64 {
+    package func peekInt() throws(DlibFormatError) -> Int64 {
         var copy = self
         return try copy.int64()
     }
 
     /// Reads a dlib integer: a control byte (bit 7 = negative, low nibble = byte count 1…8),
     /// then the magnitude as little-endian bytes.
-    public mutating func int64() throws(DlibFormatError) -> Int64 {
+    package mutating func int64() throws(DlibFormatError) -> Int64 {
         let start = offset
         let control = try byte()
         let count = Int(control & 0x0F)
@@ -111,7 +111,7 @@ public struct DlibReader: Sendable {
     }
 
     /// Reads a dlib integer that must fit in `Int` and lie in `range`.
-    public mutating func int(in range: ClosedRange<Int> = Int.min...Int.max) throws(DlibFormatError) -> Int {
+    package mutating func int(in range: ClosedRange<Int> = Int.min...Int.max) throws(DlibFormatError) -> Int {
         let start = offset
         let value = try int64()
         guard let v = Int(exactly: value), range.contains(v) else {
@@ -121,7 +121,7 @@ public struct DlibReader: Sendable {
     }
 
     /// Reads a dlib portable float (int64 mantissa, then int16 exponent; value = m·2^e) as Double.
-    public mutating func double() throws(DlibFormatError) -> Double {
+    package mutating func double() throws(DlibFormatError) -> Double {
         let start = offset
         guard remaining >= 1 else { throw .truncated(offset: offset, needed: 1) }
         if bytes[offset] & 0x70 != 0 { throw .invalidFloat(offset: start) }  // old ASCII format
@@ -140,10 +140,10 @@ public struct DlibReader: Sendable {
     }
 
     /// Reads a dlib portable float as Float.
-    public mutating func float() throws(DlibFormatError) -> Float { Float(try double()) }
+    package mutating func float() throws(DlibFormatError) -> Float { Float(try double()) }
 
     /// Reads a dlib bool (ASCII `'1'` or `'0'`).
-    public mutating func bool() throws(DlibFormatError) -> Bool {
+    package mutating func bool() throws(DlibFormatError) -> Bool {
         let start = offset
         switch try byte() {
         case UInt8(ascii: "1"): return true
@@ -153,7 +153,7 @@ public struct DlibReader: Sendable {
     }
 
     /// Reads a dlib string (integer length, then bytes), bounded to `maxLength` bytes.
-    public mutating func string(maxLength: Int = 4096) throws(DlibFormatError) -> String {
+    package mutating func string(maxLength: Int = 4096) throws(DlibFormatError) -> String {
         let start = offset
         let length = try int(in: 0...maxLength)
         let raw = try rawBytes(length)
@@ -164,14 +164,14 @@ public struct DlibReader: Sendable {
     }
 
     /// Reads a string and checks it equals `expected` (a layer record name).
-    public mutating func expectString(_ expected: String) throws(DlibFormatError) {
+    package mutating func expectString(_ expected: String) throws(DlibFormatError) {
         let start = offset
         let found = try string()
         if found != expected { throw .unexpectedRecord(offset: start, expected: expected, found: found) }
     }
 
     /// Reads a dlib `matrix<float or double>`: int(−nr), int(−nc), then nr·nc portable floats row-major.
-    public mutating func matrix() throws(DlibFormatError) -> (rows: Int, columns: Int, values: [Float]) {
+    package mutating func matrix() throws(DlibFormatError) -> (rows: Int, columns: Int, values: [Float]) {
         let start = offset
         let nr = -(try int64()), nc = -(try int64())
         guard nr >= 0, nc >= 0, nr.multipliedReportingOverflow(by: nc).partialValue <= Int64(maxElements),
@@ -185,16 +185,16 @@ public struct DlibReader: Sendable {
     }
 
     /// A dlib tensor read from the file: shape (n, k, nr, nc) and float32 data in NCHW order.
-    public struct TensorRecord: Sendable, Equatable {
+    package struct TensorRecord: Sendable, Equatable {
         /// Samples, channels, rows, columns.
-        public var n, k, nr, nc: Int
+        package var n, k, nr, nc: Int
         /// n·k·nr·nc values.
-        public var data: [Float]
-        public var count: Int { n * k * nr * nc }
+        package var data: [Float]
+        package var count: Int { n * k * nr * nc }
     }
 
     /// Reads a dlib `resizable_tensor`: int 2, four dimensions, then raw little-endian float32 data.
-    public mutating func tensor() throws(DlibFormatError) -> TensorRecord {
+    package mutating func tensor() throws(DlibFormatError) -> TensorRecord {
         let start = offset
         let version = try int64()
         guard version == 2 else { throw .unsupported(offset: start, detail: "tensor version \(version)") }
@@ -223,7 +223,7 @@ public struct DlibReader: Sendable {
 
     /// Reads a dlib `alias_tensor` header (int 1 and four dimensions, no data) and returns its dimensions.
     @discardableResult
-    public mutating func aliasTensor() throws(DlibFormatError) -> (n: Int, k: Int, nr: Int, nc: Int) {
+    package mutating func aliasTensor() throws(DlibFormatError) -> (n: Int, k: Int, nr: Int, nc: Int) {
         let start = offset
         let version = try int64()
         guard version == 1 else { throw .unsupported(offset: start, detail: "alias_tensor version \(version)") }
@@ -233,7 +233,7 @@ public struct DlibReader: Sendable {
     }
 
     /// Throws unless every byte has been consumed.
-    public func expectEnd() throws(DlibFormatError) {
+    package func expectEnd() throws(DlibFormatError) {
         if !isAtEnd { throw .trailingBytes(offset: offset, count: remaining) }
     }
 }

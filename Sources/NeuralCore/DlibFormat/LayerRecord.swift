@@ -3,27 +3,27 @@
 // runnable ops (``Convolution``, ``Pooling``, ``Linear``) is a method on the record.
 
 /// A convolution record (`con_4`, `con_5`, `con_6`).
-public struct ConvolutionRecord: Sendable, Equatable {
+package struct ConvolutionRecord: Sendable, Equatable {
     /// Output channels.
-    public var filters: Int
+    package var filters: Int
     /// Input channels (from the filter alias tensor).
-    public var inChannels: Int
+    package var inChannels: Int
     /// Kernel rows, columns.
-    public var kernelHeight: Int, kernelWidth: Int
+    package var kernelHeight: Int, kernelWidth: Int
     /// Strides, y and x.
-    public var strideY: Int, strideX: Int
+    package var strideY: Int, strideX: Int
     /// Zero padding, y and x.
-    public var padY: Int, padX: Int
+    package var padY: Int, padX: Int
     /// Filters, OIHW.
-    public var weights: [Float]
+    package var weights: [Float]
     /// Biases (nil when `use_bias` is false).
-    public var bias: [Float]?
+    package var bias: [Float]?
     /// `con_6`'s fused ReLU flag.
-    public var relu: Bool
+    package var relu: Bool
 
     /// The runnable op (the record's own bias and ReLU).
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` for inconsistent hyper-parameters.
-    public func makeConvolution() throws(NeuralCoreError) -> Convolution {
+    package func makeConvolution() throws(NeuralCoreError) -> Convolution {
         try Convolution(inChannels: inChannels, outChannels: filters, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                         strideY: strideY, strideX: strideX, padY: padY, padX: padX,
                         weights: weights, bias: bias, relu: relu)
@@ -31,30 +31,30 @@ public struct ConvolutionRecord: Sendable, Equatable {
 }
 
 /// A per-channel affine record (`affine_`, `affine_2`): `y = γ·x + β`.
-public struct AffineRecord: Sendable, Equatable {
+package struct AffineRecord: Sendable, Equatable {
     /// γ, one per channel (conv mode) or per element (fc mode).
-    public var gamma: [Float]
+    package var gamma: [Float]
     /// β, same count as γ.
-    public var beta: [Float]
+    package var beta: [Float]
     /// dlib's layer mode: 0 = conv (per channel), 1 = fc (per element).
-    public var mode: Int
+    package var mode: Int
     /// `affine_2`'s disabled flag (a disabled affine is the identity).
-    public var disabled: Bool
+    package var disabled: Bool
 }
 
 /// A batch-normalisation record in inference form (`bn_con2`, `bn_fc2`).
-public struct BatchNormRecord: Sendable, Equatable {
+package struct BatchNormRecord: Sendable, Equatable {
     /// Learned scale γ and shift β, per channel.
-    public var gamma: [Float], beta: [Float]
+    package var gamma: [Float], beta: [Float]
     /// Running statistics used at inference.
-    public var runningMeans: [Float], runningVariances: [Float]
+    package var runningMeans: [Float], runningVariances: [Float]
     /// ε added to the variance.
-    public var epsilon: Double
+    package var epsilon: Double
     /// True for `bn_fc2` (per element) rather than `bn_con2` (per channel).
-    public var fcMode: Bool
+    package var fcMode: Bool
 
     /// The equivalent affine: `scale = γ/√(var+ε)`, `shift = β − scale·mean` (computed in Double).
-    public func foldedAffine() -> (scale: [Float], shift: [Float]) {
+    package func foldedAffine() -> (scale: [Float], shift: [Float]) {
         var scale = [Float](), shift = [Float]()
         scale.reserveCapacity(gamma.count); shift.reserveCapacity(gamma.count)
         for i in gamma.indices {
@@ -67,61 +67,61 @@ public struct BatchNormRecord: Sendable, Equatable {
 }
 
 /// A pooling record (`max_pool_2`, `avg_pool_2`).
-public struct PoolRecord: Sendable, Equatable {
+package struct PoolRecord: Sendable, Equatable {
     /// Window rows and columns (0 = whole input, as `avg_pool_everything`).
-    public var windowHeight: Int, windowWidth: Int
+    package var windowHeight: Int, windowWidth: Int
     /// Strides.
-    public var strideY: Int, strideX: Int
+    package var strideY: Int, strideX: Int
     /// Padding.
-    public var padY: Int, padX: Int
+    package var padY: Int, padX: Int
 
     /// The runnable op.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` for inconsistent hyper-parameters.
-    public func makePooling(_ kind: Pooling.Kind) throws(NeuralCoreError) -> Pooling {
+    package func makePooling(_ kind: Pooling.Kind) throws(NeuralCoreError) -> Pooling {
         try Pooling(kind: kind, windowHeight: windowHeight, windowWidth: windowWidth,
                     strideY: strideY, strideX: strideX, padY: padY, padX: padX)
     }
 }
 
 /// A fully connected record (`fc_2`, `fc_3`); weights `[inputs][outputs]`.
-public struct FullyConnectedRecord: Sendable, Equatable {
-    public var inputs: Int, outputs: Int
+package struct FullyConnectedRecord: Sendable, Equatable {
+    package var inputs: Int, outputs: Int
     /// `[inputs][outputs]` row-major.
-    public var weights: [Float]
+    package var weights: [Float]
     /// nil for `FC_NO_BIAS`.
-    public var bias: [Float]?
+    package var bias: [Float]?
 
     /// The runnable op.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` when counts disagree.
-    public func makeLinear() throws(NeuralCoreError) -> Linear {
+    package func makeLinear() throws(NeuralCoreError) -> Linear {
         try Linear(inputs: inputs, outputs: outputs, weights: weights, bias: bias)
     }
 }
 
 /// The options of dlib's MMOD loss (`loss_mmod_`).
-public struct MMODLossRecord: Sendable, Equatable {
+package struct MMODLossRecord: Sendable, Equatable {
     /// One detection window: width, height (pixels), label.
-    public struct Window: Sendable, Equatable {
-        public var width: Int, height: Int, label: String
+    package struct Window: Sendable, Equatable {
+        package var width: Int, height: Int, label: String
     }
     /// Options version (1…4).
-    public var version: Int
+    package var version: Int
     /// Detector windows.
-    public var windows: [Window]
-    public var lossPerFalseAlarm: Double, lossPerMissedTarget: Double, truthMatchIOU: Double
+    package var windows: [Window]
+    package var lossPerFalseAlarm: Double, lossPerMissedTarget: Double, truthMatchIOU: Double
     /// Non-max suppression overlap test: IoU threshold and percent-covered threshold.
-    public var nmsIOU: Double, nmsPercentCovered: Double
+    package var nmsIOU: Double, nmsPercentCovered: Double
     /// Overlap test for ignored boxes.
-    public var ignoreIOU: Double, ignorePercentCovered: Double
+    package var ignoreIOU: Double, ignorePercentCovered: Double
     /// v≥3: `assume_image_pyramid` (0 = no, 1 = yes).
-    public var assumeImagePyramid: Int?
+    package var assumeImagePyramid: Int?
     /// v≥4: bounding-box regression flag and λ.
-    public var boundingBoxRegression: Bool?
-    public var boundingBoxRegressionLambda: Double?
+    package var boundingBoxRegression: Bool?
+    package var boundingBoxRegressionLambda: Double?
 }
 
 /// One layer record of a dlib DNN file.
-public enum DlibLayer: Sendable, Equatable {
+package enum DlibLayer: Sendable, Equatable {
     /// `input_rgb_image_sized`: per-channel means (R, G, B) and the fixed input size.
     case inputRGBImageSized(means: [Float], rows: Int, columns: Int)
     /// `input_rgb_image_pyramid`: means (R, G, B) and the tiled-pyramid padding (10 and 11 when not stored).
@@ -141,7 +141,7 @@ public enum DlibLayer: Sendable, Equatable {
     case lossMMOD(MMODLossRecord)
 
     /// The dlib record kind as a short name (for messages and graph checks).
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .inputRGBImageSized: return "input_rgb_image_sized"
         case .inputRGBImagePyramid: return "input_rgb_image_pyramid"
@@ -159,7 +159,7 @@ public enum DlibLayer: Sendable, Equatable {
     }
 
     /// Trainable parameters the record holds (as counted by dlib: the `params` tensor).
-    public var parameterCount: Int {
+    package var parameterCount: Int {
         switch self {
         case .convolution(let c): return c.weights.count + (c.bias?.count ?? 0)
         case .affine(let a): return a.gamma.count + a.beta.count
@@ -173,7 +173,7 @@ public enum DlibLayer: Sendable, Equatable {
 extension DlibReader {
     /// Reads one layer record (its name string, then its fields).
     /// - Throws: ``DlibFormatError`` on truncation, unknown record names or inconsistent sizes.
-    public mutating func layerRecord() throws(DlibFormatError) -> DlibLayer {
+    package mutating func layerRecord() throws(DlibFormatError) -> DlibLayer {
         let start = offset
         let name = try string(maxLength: 64)
         switch name {

@@ -11,31 +11,24 @@ import Foundation
 /// The key identifies the source model file: ``sourceKey(for:expectedSHA256:)`` (size, modification time,
 /// and a content fingerprint of its first and last MiB, plus the pinned SHA-256 when the caller passes it).
 /// A cache whose header, size, key or checksum does not match is ignored and rebuilt, never trusted.
-public struct ModelCache: Sendable {
-    /// The cache folder: `$MYNAFACE_CACHE`, else `~/.cache/mynaface/compiled`.
-    public let directory: URL
+package struct ModelCache: Sendable {
+    /// The cache folder (default ``MynaFacePaths/compiled``: `$MYNAFACE_CACHE`, else `<cache root>/compiled`).
+    package let directory: URL
 
     /// The format version written and accepted.
-    public static let formatVersion: UInt32 = 2
+    package static let formatVersion: UInt32 = 2
     static let magic = Array("MYNAFWC1".utf8)
     static let headerSize = 160
 
     /// A cache in an explicit folder.
-    public init(directory: URL) { self.directory = directory }
+    package init(directory: URL) { self.directory = directory }
 
-    /// The default cache folder.
-    public init() {
-        if let env = ProcessInfo.processInfo.environment["MYNAFACE_CACHE"], !env.isEmpty {
-            directory = URL(fileURLWithPath: env, isDirectory: true)
-        } else {
-            directory = FileManager.default.homeDirectoryForCurrentUser
-                .appendingPathComponent(".cache/mynaface/compiled", isDirectory: true)
-        }
-    }
+    /// The default cache folder, ``MynaFacePaths/compiled``.
+    package init() { directory = MynaFacePaths.current.compiled }
 
     /// The key of a source model file.
     /// - Throws: ``ModelFileError/unreadable(path:reason:)`` when the file cannot be read.
-    public static func sourceKey(for url: URL, expectedSHA256: String? = nil) throws(ModelFileError) -> String {
+    package static func sourceKey(for url: URL, expectedSHA256: String? = nil) throws(ModelFileError) -> String {
         let attrs: [FileAttributeKey: Any]
         do { attrs = try FileManager.default.attributesOfItem(atPath: url.path) } catch {
             throw .unreadable(path: url.path, reason: "\(error)")
@@ -62,7 +55,7 @@ public struct ModelCache: Sendable {
     }
 
     /// The cache file for a model name and key.
-    public func fileURL(name: String, key: String) -> URL {
+    package func fileURL(name: String, key: String) -> URL {
         directory.appendingPathComponent("\(name)-\(String(Self.fnv1a64(Data(key.utf8), seed: Self.fnvBasis), radix: 16)).f32w")
     }
 
@@ -70,7 +63,7 @@ public struct ModelCache: Sendable {
     /// memory), or returns nil when the cache is absent, stale or corrupted (a corrupted file is removed).
     /// The buffer is valid only inside `body`. Caches are replaced by rename, never rewritten in place, so a
     /// mapping stays valid while another process rebuilds the file.
-    public func withLoaded<R>(name: String, key: String, expectedCount: Int,
+    package func withLoaded<R>(name: String, key: String, expectedCount: Int,
                               _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
         let url = fileURL(name: name, key: key)
         guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return nil }
@@ -93,13 +86,13 @@ public struct ModelCache: Sendable {
     }
 
     /// The cached floats, or nil when the cache is absent, stale or corrupted (a corrupted file is removed).
-    public func load(name: String, key: String, expectedCount: Int) -> [Float]? {
+    package func load(name: String, key: String, expectedCount: Int) -> [Float]? {
         withLoaded(name: name, key: key, expectedCount: expectedCount) { Array($0) }
     }
 
     /// Writes the floats for a name and key (atomically).
     /// - Throws: ``ModelFileError/unreadable(path:reason:)`` naming the cache path when it cannot be written.
-    public func store(_ floats: [Float], name: String, key: String) throws(ModelFileError) {
+    package func store(_ floats: [Float], name: String, key: String) throws(ModelFileError) {
         let url = fileURL(name: name, key: key)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -108,7 +101,7 @@ public struct ModelCache: Sendable {
     }
 
     /// Serialises floats with the header.
-    public static func encode(_ floats: [Float], key: String) -> Data {
+    package static func encode(_ floats: [Float], key: String) -> Data {
         var d = Data(capacity: headerSize + floats.count * 4)
         d.append(contentsOf: magic)
         appendLE(&d, formatVersion)
@@ -130,7 +123,7 @@ public struct ModelCache: Sendable {
     }
 
     /// Parses a cache file; nil when anything (magic, version, key, count, size, checksum) is wrong.
-    public static func decode(_ data: Data, key: String, expectedCount: Int) -> [Float]? {
+    package static func decode(_ data: Data, key: String, expectedCount: Int) -> [Float]? {
         guard let range = validatedPayload(data, key: key, expectedCount: expectedCount) else { return nil }
         let payload = data[(data.startIndex + range.lowerBound)..<(data.startIndex + range.upperBound)]
         var floats = [Float](unsafeUninitializedCapacity: expectedCount) { buf, initialized in
@@ -166,7 +159,7 @@ public struct ModelCache: Sendable {
     /// The corruption check of compiled model files (not a cryptographic hash): four FNV-1a-64 chains over the
     /// 8-byte little-endian words, word `i` into chain `i mod 4` (independent chains, so the multiplies
     /// overlap), the tail bytes into chain 0, then the four chain values folded into one more FNV-1a-64 chain.
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h0 = fnvBasis, h1 = fnvBasis &+ 1, h2 = fnvBasis &+ 2, h3 = fnvBasis &+ 3
         let words = bytes.count / 8, groups = words / 4
         func word(_ i: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }

@@ -7,32 +7,32 @@ import CBLAS
 /// Output value: `relu?(scale[o] · (Σ w[o,i,ky,kx] · x[i, oy·sy − py + ky, ox·sx − px + kx] + bias[o]) + shift[o])`,
 /// with taps outside the input reading zero. ``foldAffine(scale:shift:)`` moves the affine into the weights
 /// (mathematically exact; rounding differs by ~1 ulp per term).
-public struct Convolution: Sendable {
+package struct Convolution: Sendable {
     /// Input channels.
-    public let inChannels: Int
+    package let inChannels: Int
     /// Output channels (filters).
-    public let outChannels: Int
+    package let outChannels: Int
     /// Kernel rows and columns.
-    public let kernelHeight: Int, kernelWidth: Int
+    package let kernelHeight: Int, kernelWidth: Int
     /// Strides along y and x.
-    public let strideY: Int, strideX: Int
+    package let strideY: Int, strideX: Int
     /// Zero padding along y and x (pixels on each side).
-    public let padY: Int, padX: Int
+    package let padY: Int, padX: Int
     /// Filters, OIHW: `[outChannels][inChannels][kernelHeight][kernelWidth]`.
-    public private(set) var weights: [Float]
+    package private(set) var weights: [Float]
     /// One bias per output channel (zeros when the layer has none).
-    public private(set) var bias: [Float]
+    package private(set) var bias: [Float]
     /// Optional fused per-channel affine applied after the bias (`nil` = identity).
-    public private(set) var scale: [Float]?
+    package private(set) var scale: [Float]?
     /// The shift paired with ``scale``.
-    public private(set) var shift: [Float]?
+    package private(set) var shift: [Float]?
     /// Whether a ReLU is applied last.
-    public var relu: Bool
+    package var relu: Bool
 
     /// Creates a convolution.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` when a size is non-positive, padding is not smaller
     ///   than the kernel, or the weight/bias counts do not match.
-    public init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+    package init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
                 strideY: Int = 1, strideX: Int = 1, padY: Int = 0, padX: Int = 0,
                 weights: [Float], bias: [Float]? = nil, relu: Bool = false) throws(NeuralCoreError) {
         guard inChannels > 0, outChannels > 0, kernelHeight > 0, kernelWidth > 0, strideY > 0, strideX > 0,
@@ -54,29 +54,29 @@ public struct Convolution: Sendable {
     }
 
     /// Number of multiply-adds per output element (inChannels·kh·kw).
-    public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    package var patchSize: Int { inChannels * kernelHeight * kernelWidth }
 
     /// The output shape for an input shape, or nil when the input is smaller than the kernel allows.
-    public func outputShape(for input: TensorShape) -> TensorShape? {
+    package func outputShape(for input: TensorShape) -> TensorShape? {
         let hh = input.h + 2 * padY - kernelHeight, ww = input.w + 2 * padX - kernelWidth
         guard input.c == inChannels, hh >= 0, ww >= 0 else { return nil }
         return TensorShape(n: input.n, c: outChannels, h: 1 + hh / strideY, w: 1 + ww / strideX)
     }
 
     /// True when the layer is a 1×1, stride-1, unpadded convolution (no im2col needed).
-    public var isPointwise: Bool {
+    package var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1 && padY == 0 && padX == 0
     }
 
     /// Floats of scratch ``forward(_:shape:layout:output:scratch:)`` needs for this input (im2col matrix).
-    public func scratchCount(for input: TensorShape, layout: TensorLayout = .nchw) -> Int {
+    package func scratchCount(for input: TensorShape, layout: TensorLayout = .nchw) -> Int {
         guard let out = outputShape(for: input), !isPointwise else { return 0 }
         let perSample = patchSize * out.planeSize
         return layout == .cnhw && !Self.gemmPerSample(out) ? perSample * input.n : perSample
     }
 
     /// Sets a fused per-channel affine `y = scale·x + shift` after the bias (kept separate from the weights).
-    public mutating func setAffine(scale: [Float], shift: [Float]) throws(NeuralCoreError) {
+    package mutating func setAffine(scale: [Float], shift: [Float]) throws(NeuralCoreError) {
         guard scale.count == outChannels, shift.count == outChannels else {
             throw .invalidLayer("affine expects \(outChannels) channels, got \(scale.count)/\(shift.count)")
         }
@@ -84,7 +84,7 @@ public struct Convolution: Sendable {
     }
 
     /// Folds a following per-channel affine `y = scale·x + shift` into the weights and bias.
-    public mutating func foldAffine(scale: [Float], shift: [Float]) throws(NeuralCoreError) {
+    package mutating func foldAffine(scale: [Float], shift: [Float]) throws(NeuralCoreError) {
         guard scale.count == outChannels, shift.count == outChannels else {
             throw .invalidLayer("affine expects \(outChannels) channels, got \(scale.count)/\(shift.count)")
         }
@@ -108,7 +108,7 @@ public struct Convolution: Sendable {
     /// narrower GEMM differently).
     ///
     /// - Precondition: `shape.c == inChannels`, the input is large enough, and the buffers are big enough.
-    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
+    package func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
                         output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
                         context: TeamContext = .serial) {
         guard let out = outputShape(for: shape) else { preconditionFailure("convolution: bad input shape \(shape)") }
@@ -242,7 +242,7 @@ public struct Convolution: Sendable {
 
     /// Convenience: convolves an NCHW tensor into a new tensor (allocates).
     /// - Throws: ``NeuralCoreError/shapeMismatch(_:)`` when the input does not fit the layer.
-    public func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
+    package func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
         guard let out = outputShape(for: input.shape) else {
             throw .shapeMismatch("convolution \(inChannels)→\(outChannels) k\(kernelHeight)×\(kernelWidth) cannot take input \(input.shape)")
         }

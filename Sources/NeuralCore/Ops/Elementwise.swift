@@ -1,8 +1,8 @@
 /// Element-wise operations over a batch of feature maps: per-channel affine, ReLU and dlib's
 /// zero-extending residual add. All work in place or into caller storage and never allocate.
-public enum Elementwise {
+package enum Elementwise {
     /// `x = relu?(scale[ch]·(x + bias[ch]) + shift[ch])` over every plane (scale/shift optional).
-    public static func biasAffineRelu(_ x: UnsafeMutablePointer<Float>, shape: TensorShape, layout: TensorLayout,
+    package static func biasAffineRelu(_ x: UnsafeMutablePointer<Float>, shape: TensorShape, layout: TensorLayout,
                                       bias: [Float], scale: [Float]?, shift: [Float]?, relu: Bool) {
         let planes = shape.n * shape.c, p = shape.planeSize
         for plane in 0..<planes {
@@ -14,7 +14,7 @@ public enum Elementwise {
     }
 
     /// Per-channel affine `x = scale[ch]·x + shift[ch]` (dlib's `affine_` in conv mode), optional ReLU, in place.
-    public static func affine(_ x: UnsafeMutableBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
+    package static func affine(_ x: UnsafeMutableBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
                               scale: [Float], shift: [Float], relu: Bool = false) {
         precondition(scale.count == shape.c && shift.count == shape.c && x.count >= shape.count)
         let p = shape.planeSize
@@ -25,7 +25,7 @@ public enum Elementwise {
     }
 
     /// `x = max(x, 0)` in place.
-    public static func relu(_ x: UnsafeMutableBufferPointer<Float>) {
+    package static func relu(_ x: UnsafeMutableBufferPointer<Float>) {
         guard let base = x.baseAddress else { return }
         apply(base, count: x.count, scale: 1, shift: 0, relu: true)
     }
@@ -54,7 +54,7 @@ public enum Elementwise {
     }
 
     /// The output shape of dlib's `add_prev_`: the element-wise maximum of the two shapes.
-    public static func zeroExtendedShape(_ a: TensorShape, _ b: TensorShape) -> TensorShape {
+    package static func zeroExtendedShape(_ a: TensorShape, _ b: TensorShape) -> TensorShape {
         TensorShape(n: max(a.n, b.n), c: max(a.c, b.c), h: max(a.h, b.h), w: max(a.w, b.w))
     }
 
@@ -64,7 +64,7 @@ public enum Elementwise {
     /// that operand (then the add is in place). `channels` limits the work to those output channels (a
     /// parallel part's share; default all).
     /// - Precondition: both operands have the same batch size `n`.
-    public static func addZeroExtended(_ a: UnsafeBufferPointer<Float>, shape sa: TensorShape,
+    package static func addZeroExtended(_ a: UnsafeBufferPointer<Float>, shape sa: TensorShape,
                                        _ b: UnsafeBufferPointer<Float>, shape sb: TensorShape,
                                        into out: UnsafeMutableBufferPointer<Float>, layout: TensorLayout = .nchw,
                                        relu: Bool = false, channels: Range<Int>? = nil) {

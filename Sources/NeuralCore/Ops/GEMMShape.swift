@@ -14,25 +14,25 @@
 /// remainder. A column of `C` depends only on the same column of `B`, so the real columns stay the same dot
 /// products; OpenBLAS may compute them with a different kernel width, which can change their last bit (float
 /// rounding, as any other choice of GEMM shape).
-public enum GEMMShape {
+package enum GEMMShape {
     /// The small-matrix kernel's limit on `M·N·K`.
-    public static let smallKernelLimit = 1_000_000
+    package static let smallKernelLimit = 1_000_000
     /// Fewest columns per block when a GEMM is cut by columns.
-    public static let minimumBlockColumns = 64
+    package static let minimumBlockColumns = 64
     /// Fewest rows per block when a GEMM is cut by rows.
-    public static let minimumBlockRows = 8
+    package static let minimumBlockRows = 8
 
     /// The column count to run an `m × k · k × n` row-major SGEMM with: `n` rounded up to a multiple of 16
     /// when OpenBLAS would take its small-matrix kernel, else `n`.
     @inline(__always)
-    public static func paddedColumns(_ n: Int, rows m: Int, depth k: Int) -> Int {
+    package static func paddedColumns(_ n: Int, rows m: Int, depth k: Int) -> Int {
         m * n * k <= smallKernelLimit ? (n + 15) & ~15 : n
     }
 
     /// The widest column block (a multiple of 16) an `m`-row GEMM of depth `k` can have within the small
     /// kernel's limit; nil when that is narrower than ``minimumBlockColumns``.
     @inline(__always)
-    public static func smallBlockColumns(rows m: Int, depth k: Int) -> Int? {
+    package static func smallBlockColumns(rows m: Int, depth k: Int) -> Int? {
         let width = (smallKernelLimit / (m * k)) & ~15
         return width >= minimumBlockColumns ? width : nil
     }
@@ -44,13 +44,13 @@ public enum GEMMShape {
     /// that is a multiple of 4 KiB (64 channels × 96 tiles, 128 channels × 72 tiles) the streams fall into the same
     /// L1 sets and evict each other (measured: a 64-channel F(2×2, 3×3) layer of the ResNet 0.153 → 0.128 ms).
     @inline(__always)
-    public static func matrixStride(_ count: Int) -> Int {
+    package static func matrixStride(_ count: Int) -> Int {
         count + ((count / 16) & 1 == 0 ? 16 : 32)
     }
 
     /// Whether the small kernel allocates for a row-major column count `n`.
     @inline(__always)
-    public static func allocates(columns n: Int) -> Bool {
+    package static func allocates(columns n: Int) -> Bool {
         let r = n & 15
         return r >= 1 && r <= 8
     }
@@ -62,7 +62,7 @@ public enum GEMMShape {
     /// may overlap the one before, which it then recomputes — or along `rows` into blocks of equal height; it
     /// stays whole when the blocks would be narrower than ``minimumBlockColumns`` or lower than
     /// ``minimumBlockRows`` (too little work per call), or when row blocks would have an allocating column count.
-    public static func blocks(rows: Range<Int>, columns: Range<Int>, depth: Int, byColumns: Bool) -> Blocks {
+    package static func blocks(rows: Range<Int>, columns: Range<Int>, depth: Int, byColumns: Bool) -> Blocks {
         var step = 0
         if rows.count * columns.count * depth > smallKernelLimit {
             if byColumns {
@@ -78,7 +78,7 @@ public enum GEMMShape {
     }
 
     /// The blocks of one GEMM (a sequence of `(rows, columns)` ranges; iterating allocates nothing).
-    public struct Blocks: Sequence, IteratorProtocol {
+    package struct Blocks: Sequence, IteratorProtocol {
         let rows: Range<Int>, columns: Range<Int>
         /// Columns (or rows) per block; 0 for one block.
         let step: Int
@@ -91,7 +91,7 @@ public enum GEMMShape {
             start = byColumns ? columns.lowerBound : rows.lowerBound
         }
 
-        public mutating func next() -> (rows: Range<Int>, columns: Range<Int>)? {
+        package mutating func next() -> (rows: Range<Int>, columns: Range<Int>)? {
             if done { return nil }
             if step == 0 { done = true; return (rows, columns) }
             if byColumns {

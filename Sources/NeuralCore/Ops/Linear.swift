@@ -1,19 +1,19 @@
 import CBLAS
 
 /// A fully connected layer as dlib's `fc_`: `y = x·W (+ b)`, with W stored `[inputs][outputs]` row-major.
-public struct Linear: Sendable {
+package struct Linear: Sendable {
     /// Input features.
-    public let inputs: Int
+    package let inputs: Int
     /// Output features.
-    public let outputs: Int
+    package let outputs: Int
     /// `[inputs][outputs]`.
-    public let weights: [Float]
+    package let weights: [Float]
     /// One bias per output, or nil (dlib's `FC_NO_BIAS`).
-    public let bias: [Float]?
+    package let bias: [Float]?
 
     /// Creates the layer.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` when counts do not match.
-    public init(inputs: Int, outputs: Int, weights: [Float], bias: [Float]? = nil) throws(NeuralCoreError) {
+    package init(inputs: Int, outputs: Int, weights: [Float], bias: [Float]? = nil) throws(NeuralCoreError) {
         guard inputs > 0, outputs > 0, weights.count == inputs * outputs, bias == nil || bias!.count == outputs else {
             throw .invalidLayer("fc \(inputs)→\(outputs) with \(weights.count) weights and \(bias?.count ?? 0) biases")
         }
@@ -21,7 +21,7 @@ public struct Linear: Sendable {
     }
 
     /// Maps `rows` input vectors (`rows × inputs`, row-major) to `rows × outputs`.
-    public func forward(_ x: UnsafeBufferPointer<Float>, rows: Int, output: UnsafeMutableBufferPointer<Float>) {
+    package func forward(_ x: UnsafeBufferPointer<Float>, rows: Int, output: UnsafeMutableBufferPointer<Float>) {
         precondition(x.count >= rows * inputs && output.count >= rows * outputs)
         guard rows > 0 else { return }
         weights.withUnsafeBufferPointer { w in

@@ -1,21 +1,21 @@
 /// Max or average pooling with dlib's geometry: output size per axis `1 + (H + 2·pad − k) / stride`,
 /// window `r` starting at `r·stride − pad`. Windows are clipped to the image; max ignores the padding
 /// and average divides by the number of in-image taps (as dlib's CPU code does).
-public struct Pooling: Sendable, Hashable {
+package struct Pooling: Sendable, Hashable {
     /// Max or average.
-    public enum Kind: Sendable, Hashable { case max, average }
+    package enum Kind: Sendable, Hashable { case max, average }
     /// The reduction.
-    public let kind: Kind
+    package let kind: Kind
     /// Window rows and columns; 0 means "the whole input" (dlib's `avg_pool_everything`).
-    public let windowHeight: Int, windowWidth: Int
+    package let windowHeight: Int, windowWidth: Int
     /// Strides along y and x.
-    public let strideY: Int, strideX: Int
+    package let strideY: Int, strideX: Int
     /// Padding along y and x.
-    public let padY: Int, padX: Int
+    package let padY: Int, padX: Int
 
     /// Creates a pooling layer.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` for non-positive strides, negative sizes or padding.
-    public init(kind: Kind, windowHeight: Int, windowWidth: Int, strideY: Int, strideX: Int,
+    package init(kind: Kind, windowHeight: Int, windowWidth: Int, strideY: Int, strideX: Int,
                 padY: Int = 0, padX: Int = 0) throws(NeuralCoreError) {
         guard windowHeight >= 0, windowWidth >= 0, strideY > 0, strideX > 0, padY >= 0, padX >= 0,
               (windowHeight == 0) == (windowWidth == 0) else {
@@ -27,10 +27,10 @@ public struct Pooling: Sendable, Hashable {
     }
 
     /// dlib's `avg_pool_everything`: one average per plane.
-    public static let averageEverything = try! Pooling(kind: .average, windowHeight: 0, windowWidth: 0, strideY: 1, strideX: 1)
+    package static let averageEverything = try! Pooling(kind: .average, windowHeight: 0, windowWidth: 0, strideY: 1, strideX: 1)
 
     /// The output shape, or nil when the window does not fit.
-    public func outputShape(for s: TensorShape) -> TensorShape? {
+    package func outputShape(for s: TensorShape) -> TensorShape? {
         if windowHeight == 0 { return TensorShape(n: s.n, c: s.c, h: 1, w: 1) }
         let hh = s.h + 2 * padY - windowHeight, ww = s.w + 2 * padX - windowWidth
         guard hh >= 0, ww >= 0 else { return nil }
@@ -38,13 +38,13 @@ public struct Pooling: Sendable, Hashable {
     }
 
     /// Pools every plane of `input` (any layout: planes are independent) into `output`.
-    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>) {
+    package func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>) {
         forward(input, shape: shape, output: output, planes: 0..<(shape.n * shape.c))
     }
 
     /// Pools the planes `planes` (indices in units of planes, any layout) of `input` into the same planes of
     /// `output`; parallel callers give each part its own range.
-    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>,
+    package func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, output: UnsafeMutableBufferPointer<Float>,
                         planes: Range<Int>) {
         guard let out = outputShape(for: shape) else { preconditionFailure("pooling: bad input shape \(shape)") }
         precondition(input.count >= shape.count && output.count >= out.count)
@@ -120,7 +120,7 @@ public struct Pooling: Sendable, Hashable {
 
     /// Convenience: pools an NCHW tensor into a new tensor (allocates).
     /// - Throws: ``NeuralCoreError/shapeMismatch(_:)`` when the window does not fit.
-    public func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
+    package func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
         guard let out = outputShape(for: input.shape) else {
             throw .shapeMismatch("pooling window \(windowHeight)×\(windowWidth) does not fit input \(input.shape)")
         }

@@ -9,9 +9,9 @@ import CBLAS
 /// `Aᵀ = [1 1 1 0; 0 1 −1 −1]`. The results equal the direct convolution up to float rounding
 /// (a few ulps per term). Bias, per-channel affine and ReLU of the source ``Convolution`` are applied
 /// in the output transform.
-public struct Winograd3x3: Sendable {
+package struct Winograd3x3: Sendable {
     /// Input and output channels.
-    public let inChannels: Int, outChannels: Int
+    package let inChannels: Int, outChannels: Int
     /// Transformed filters, `[16][outChannels][inChannels]`.
     let u: [Float]
     let bias: [Float]
@@ -20,7 +20,7 @@ public struct Winograd3x3: Sendable {
     let relu: Bool
 
     /// Prepares the transformed filters; nil unless `conv` is 3×3 with stride 1 and padding 1.
-    public init?(_ conv: Convolution) {
+    package init?(_ conv: Convolution) {
         guard conv.kernelHeight == 3, conv.kernelWidth == 3, conv.strideY == 1, conv.strideX == 1,
               conv.padY == 1, conv.padX == 1 else { return nil }
         let k = conv.outChannels, c = conv.inChannels
@@ -71,7 +71,7 @@ public struct Winograd3x3: Sendable {
     /// Scratch floats ``forward(_:shape:layout:output:scratch:context:)`` needs: the 16 matrices of `V` (C×T) and
     /// of `M` (K×T), each ``GEMMShape/matrixStride(_:)`` apart, plus row buffers for each of `parts` parallel parts (a
     /// ``WorkerTeam``'s size).
-    public func scratchCount(for input: TensorShape, parts: Int = 1) -> Int {
+    package func scratchCount(for input: TensorShape, parts: Int = 1) -> Int {
         let (th, tw) = Self.tiles(input.h, input.w)
         let t = Self.paddedTiles(th * tw * input.n)
         return 16 * (GEMMShape.matrixStride(inChannels * t) + GEMMShape.matrixStride(outChannels * t)) + max(1, parts) * Self.rowBufferCount(tw)
@@ -97,7 +97,7 @@ public struct Winograd3x3: Sendable {
     /// groups of output channels, each handed out as threads ask; it returns on every thread when the whole
     /// output is written. Every value is computed the same way whatever the split. `scratch` must hold
     /// ``scratchCount(for:parts:)`` floats for the team size.
-    public func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout,
+    package func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout,
                         output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
                         context: TeamContext = .serial) {
         let part = context.part

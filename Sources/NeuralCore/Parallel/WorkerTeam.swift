@@ -12,14 +12,14 @@ import Synchronization
 /// `run(_:)` is called once per thread with that thread's ``TeamContext``; the threads share the work out
 /// with ``TeamContext/range(_:)`` and wait for each other with ``TeamContext/sync()``. Every thread must
 /// call `sync()` the same number of times.
-public protocol TeamWork {
+package protocol TeamWork {
     func run(_ context: TeamContext)
 }
 
 /// One thread's view of a parallel region: which share of the work is its own, and the barrier.
-public struct TeamContext: Sendable {
+package struct TeamContext: Sendable {
     /// This thread's part: `part.index` of `part.count` threads.
-    public let part: WorkPart
+    package let part: WorkPart
     let barrier: TeamBarrier?
     let queue: TeamQueue?
 
@@ -28,23 +28,23 @@ public struct TeamContext: Sendable {
     }
 
     /// The context of code that runs alone (one part, `sync()` does nothing).
-    public static let serial = TeamContext(part: .whole, barrier: nil)
+    package static let serial = TeamContext(part: .whole, barrier: nil)
 
     /// This thread's contiguous share of `0 ..< n`.
-    @inlinable public func range(_ n: Int) -> Range<Int> { part.range(n) }
+    @inlinable package func range(_ n: Int) -> Range<Int> { part.range(n) }
 
     /// Items `0 ..< n` handed out one at a time to whichever thread asks first: every item goes to exactly
     /// one thread, and a thread whose core is slow or taken away for a while does fewer of them instead of
     /// holding the others up at the next `sync()` (a static ``range(_:)`` share waits for its slowest
     /// thread). Every thread of the region must start the same shared loops in the same order (as with
     /// `sync()`); an item's results are visible to the other threads after the next `sync()`.
-    public func shared(_ n: Int) -> SharedItems { SharedItems(count: n, queue: queue, part: part) }
+    package func shared(_ n: Int) -> SharedItems { SharedItems(count: n, queue: queue, part: part) }
 
     /// Waits until every thread of the region has reached this point; writes made before are visible after.
     @inline(__always) public func sync() { barrier?.wait(parties: part.count) }
 
     /// True on the first thread (for work done once, between two `sync()` calls).
-    @inlinable public var isFirst: Bool { part.index == 0 }
+    @inlinable package var isFirst: Bool { part.index == 0 }
 }
 
 /// A small SPMD team: the calling thread plus `size − 1` helper threads of its own, which run one parallel
@@ -61,20 +61,20 @@ public struct TeamContext: Sendable {
 ///
 /// One team serves one caller at a time (``run(_:)`` is not reentrant); give every concurrent caller its own
 /// team. Helpers stop when the team is released.
-public final class WorkerTeam: @unchecked Sendable {
+package final class WorkerTeam: @unchecked Sendable {
     /// Threads that run a region, the caller included.
-    public let size: Int
+    package let size: Int
     private let state: State
 
     /// How long a helper keeps spinning for the next region before it parks (seconds).
-    public static let idleSpin: Double = 0.000_5
+    package static let idleSpin: Double = 0.000_5
 
     /// Active processor cores, read once (`ProcessInfo.activeProcessorCount` reads the cgroup files on every
     /// call, allocating as it goes).
-    public static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    package static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Starts `size − 1` helper threads (default: one per active core, at most 8).
-    public init(size: Int = min(8, WorkerTeam.processorCount)) {
+    package init(size: Int = min(8, WorkerTeam.processorCount)) {
         self.size = max(1, size)
         state = State(size: self.size)
         for index in 1..<self.size {
@@ -88,7 +88,7 @@ public final class WorkerTeam: @unchecked Sendable {
     deinit { state.stop() }
 
     /// Runs `work.run(context)` on every thread of the team and returns when all have finished.
-    public func run<W: TeamWork>(_ work: W) {
+    package func run<W: TeamWork>(_ work: W) {
         if size == 1 {
             work.run(TeamContext(part: .whole, barrier: nil))
             return
@@ -187,25 +187,25 @@ public final class WorkerTeam: @unchecked Sendable {
 }
 
 /// The items of one shared loop of a region (see ``TeamContext/shared(_:)``), as a sequence of indices.
-public struct SharedItems: Sequence {
+package struct SharedItems: Sequence {
     let count: Int
     let queue: TeamQueue?
     let part: WorkPart
 
     /// An iterator that claims this thread's items as it goes (start it once per loop and thread).
-    public func makeIterator() -> Iterator {
+    package func makeIterator() -> Iterator {
         Iterator(count: count, queue: queue, loop: queue?.beginLoop(part: part.index) ?? 0)
     }
 
     /// Claims the next unclaimed item on every call.
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         let count: Int
         let queue: TeamQueue?
         let loop: Int
         var serialNext = 0
 
         /// The next item this thread claimed, or nil when every item is taken.
-        public mutating func next() -> Int? {
+        package mutating func next() -> Int? {
             guard let queue else {  // alone: every item, in order
                 defer { serialNext += 1 }
                 return serialNext < count ? serialNext : nil
@@ -286,21 +286,21 @@ final class TeamBarrier: @unchecked Sendable {
 }
 
 /// One part of shared work: which share of it a thread does.
-public struct WorkPart: Sendable, Equatable {
+package struct WorkPart: Sendable, Equatable {
     /// This part's number, `0 ..< count`.
-    public let index: Int
+    package let index: Int
     /// How many parts share the work.
-    public let count: Int
+    package let count: Int
 
     /// Part `index` of `count`.
-    public init(_ index: Int, of count: Int) {
+    package init(_ index: Int, of count: Int) {
         precondition(count >= 1 && index >= 0 && index < count)
         self.index = index; self.count = count
     }
 
     /// The whole work as one part.
-    public static let whole = WorkPart(0, of: 1)
+    package static let whole = WorkPart(0, of: 1)
 
     /// This part's contiguous share of `0 ..< n` (shares differ by at most one item).
-    @inlinable public func range(_ n: Int) -> Range<Int> { (n * index / count)..<(n * (index + 1) / count) }
+    @inlinable package func range(_ n: Int) -> Range<Int> { (n * index / count)..<(n * (index + 1) / count) }
 }

@@ -1,18 +1,18 @@
 // The tensor value type and the reusable buffer arena every model stage runs on.
 
 /// The shape of a 4-D NCHW tensor: samples, channels, rows (height), columns (width).
-public struct TensorShape: Sendable, Hashable, CustomStringConvertible {
+package struct TensorShape: Sendable, Hashable, CustomStringConvertible {
     /// Samples in the batch.
-    public var n: Int
+    package var n: Int
     /// Channels (planes) per sample.
-    public var c: Int
+    package var c: Int
     /// Rows per plane (height, pixels).
-    public var h: Int
+    package var h: Int
     /// Columns per plane (width, pixels).
-    public var w: Int
+    package var w: Int
 
     /// Creates a shape; every dimension must be ≥ 0.
-    public init(n: Int, c: Int, h: Int, w: Int) {
+    package init(n: Int, c: Int, h: Int, w: Int) {
         precondition(n >= 0 && c >= 0 && h >= 0 && w >= 0, "TensorShape dimensions must be ≥ 0")
         self.n = n; self.c = c; self.h = h; self.w = w
     }
@@ -24,25 +24,25 @@ public struct TensorShape: Sendable, Hashable, CustomStringConvertible {
     /// Total elements (n·c·h·w).
     @inlinable public var count: Int { n * c * h * w }
 
-    public var description: String { "\(n)×\(c)×\(h)×\(w)" }
+    package var description: String { "\(n)×\(c)×\(h)×\(w)" }
 }
 
 /// A contiguous Float32 tensor in NCHW order: `data[((s·c + ch)·h + y)·w + x]`.
-public struct Tensor: Sendable, Equatable {
+package struct Tensor: Sendable, Equatable {
     /// The shape.
-    public var shape: TensorShape
+    package var shape: TensorShape
     /// `shape.count` values, NCHW.
-    public var data: [Float]
+    package var data: [Float]
 
     /// A zero-filled tensor.
-    public init(shape: TensorShape) {
+    package init(shape: TensorShape) {
         self.shape = shape
         self.data = [Float](repeating: 0, count: shape.count)
     }
 
     /// A tensor over existing values.
     /// - Precondition: `data.count == shape.count`.
-    public init(shape: TensorShape, data: [Float]) {
+    package init(shape: TensorShape, data: [Float]) {
         precondition(data.count == shape.count, "Tensor data count \(data.count) does not match shape \(shape)")
         self.shape = shape
         self.data = data
@@ -63,29 +63,29 @@ public struct Tensor: Sendable, Equatable {
 ///
 /// An arena must be used by one thread at a time (a worker takes it from a pool, runs, and returns it);
 /// it is `Sendable` so that it can move between threads, not so that two threads can share it.
-public final class Arena: @unchecked Sendable {
+package final class Arena: @unchecked Sendable {
     private var slots: [UnsafeMutableBufferPointer<Float>] = []
 
     /// An empty arena.
-    public init() {}
+    package init() {}
 
     deinit {
         for s in slots where s.baseAddress != nil { s.baseAddress!.deallocate() }
     }
 
     /// Total Float capacity held, across slots.
-    public var capacity: Int { slots.reduce(0) { $0 + $1.count } }
+    package var capacity: Int { slots.reduce(0) { $0 + $1.count } }
 
     /// The first `count` floats of slot `slot`, which must already hold that many: no growth, so several
     /// threads may call it at once (grow the slots with ``buffer(_:count:)`` first).
-    public func existingBuffer(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
+    package func existingBuffer(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
         precondition(slot < slots.count && slots[slot].count >= count, "arena slot \(slot) was not prepared")
         return UnsafeMutableBufferPointer(rebasing: slots[slot][0..<count])
     }
 
     /// The first `count` floats of slot `slot`, growing it if needed (grown contents are zero, kept
     /// contents are unspecified). The pointer stays valid until the slot grows or the arena is released.
-    public func buffer(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
+    package func buffer(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
         precondition(slot >= 0 && count >= 0)
         while slots.count <= slot { slots.append(UnsafeMutableBufferPointer(start: nil, count: 0)) }
         if slots[slot].count < count {

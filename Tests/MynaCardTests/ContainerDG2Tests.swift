@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 @testable import FaceImaging
+@testable import MynaCard
 
 @Suite("DG2 and card-verifiable certificate")
 struct ContainerDG2Tests {

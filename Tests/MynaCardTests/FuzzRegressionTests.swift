@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import FaceImaging
+@testable import MynaCard
 
 /// Inputs found by the libFuzzer target (Scripts/fuzz.sh) that once crashed the pipeline; kept in
 /// Fixtures/containers/fuzz-regressions/ (mutations of the synthetic fixtures). Each must now end in a value or a

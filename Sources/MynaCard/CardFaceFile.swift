@@ -9,17 +9,8 @@
 /// Every element's encoded bytes (tag + length + value, as written) stay available through
 /// ``encodedElement(_:)``: the card-face signature covers DF22–DF24, DF25–DF26 and DF27 in that form.
 public struct CardFaceFile: Sendable, Equatable {
-    /// Sex code, JIS X 0303.
-    public enum Sex: UInt8, Sendable, Codable, CaseIterable {
-        /// 0: not known.
-        case notKnown = 0
-        /// 1: male.
-        case male = 1
-        /// 2: female.
-        case female = 2
-        /// 9: not applicable.
-        case notApplicable = 9
-    }
+    /// Sex code, JIS X 0303 (the top-level ``MynaCard/Sex``).
+    public typealias Sex = MynaCard.Sex
 
     /// One element of the file as found.
     public struct Element: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 @testable import FaceImaging
+@testable import MynaCard
 
 /// The seeded generator of the container property and mutation tests.
 typealias ContainerRNG = SplitMix64

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
-import FaceImaging
+import CardAccess
+import MynaCard
 import Foundation
 
 /// A stand-in for the card issuer (J-LIS) that makes signed card-face files and certificates with

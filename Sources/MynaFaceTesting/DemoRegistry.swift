@@ -1,3 +1,4 @@
+import Eligibility
 import Foundation
 
 /// A small fictional registry for the demo and the tests, with one person per QualificationValidity outcome on

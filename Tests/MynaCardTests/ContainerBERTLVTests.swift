@@ -1,5 +1,6 @@
 import Testing
 @testable import FaceImaging
+@testable import MynaCard
 
 @Suite("BER-TLV parser")
 struct ContainerBERTLVTests {

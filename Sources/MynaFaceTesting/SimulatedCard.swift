@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
-import FaceImaging
+import CardAccess
+import MynaCard
 import Foundation
 
 /// Why a simulated card could not be created or saved.
@@ -48,7 +49,7 @@ public enum SimulatedCardError: Error, Sendable, CustomStringConvertible {
 /// Thread-safe: one lock serialises APDUs, as a card does.
 public final class SimulatedCard: CardChannel, @unchecked Sendable {
     /// 券面事項確認AP application identifier.
-    public static let cardFaceAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02]
+    public static let cardFaceAID = CardFaceReader.cardFaceAID
 
     private enum Application { case none, jpki, cardFace }
     private enum File { case none, userPIN, codeB, cardFace, certificate }

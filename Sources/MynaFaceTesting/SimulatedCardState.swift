@@ -1,4 +1,5 @@
-import FaceImaging
+import CardAccess
+import MynaCard
 import Foundation
 
 /// The persistent state of a ``SimulatedCard``: its files, keys, secrets and retry counters.
@@ -22,7 +23,7 @@ public struct SimulatedCardState: Codable, Sendable, Equatable {
     /// Maximum 照合番号B tries (10).
     public static let verificationCodeBMaximumTries = 10
     /// Consecutive face failures that lock face authentication (10).
-    public static let faceFailureLimit = 10
+    public static let faceFailureLimit = CardFaceReader.faceFailureLimit
 
     /// The card variant.
     public var variant: Variant

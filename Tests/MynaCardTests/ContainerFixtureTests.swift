@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import FaceImaging
+@testable import MynaCard
 
 /// Fixtures made by Scripts/make-fixtures-containers.py; expected values come from its manifest.json
 /// (the construction), never from the parser.

@@ -1,3 +1,4 @@
+import FaceImaging
 /// Recognising a portrait input by its content and getting the face image out of it.
 ///
 /// Inputs: a My Number Card card-face file (`FF20`, portrait in `DF27`), an ICAO DG2 (`75`), a bare JP2, J2K,
