@@ -176,7 +176,7 @@ import Testing
         let responder = Process()
         responder.executableURL = binary
         responder.arguments = ["eligibility", "respond", "--requests", requests.path, "--results", results.path,
-                               "--registry", registryPath, "--count", "2", "--timeout", "30", "--poll-ms", "10"]
+                               "--registry", registryPath, "--count", "2", "--timeout", "120", "--poll-ms", "10"]
         let output = Pipe()
         responder.standardOutput = output
         responder.standardError = FileHandle.nullDevice
@@ -184,7 +184,7 @@ import Testing
         defer { if responder.isRunning { responder.terminate() } }
 
         let service = FileDropQualificationService(requestDirectory: requests, resultDirectory: results,
-                                                   timeout: .seconds(20), pollInterval: .milliseconds(10))
+                                                   timeout: .seconds(90), pollInterval: .milliseconds(10))
         let client = QualificationClient(service: service, medicalInstitutionCode: Fixture.institution)
 
         let card = try client.request(for: Fixture.identity(method: .pin, proxy: true), consents: Fixture.consents,
