@@ -19,6 +19,24 @@ struct MaskedNetworkTests {
                                weights: w, bias: b, relu: relu)
     }
 
+    /// A layer's work without the data it carries, so that a network's methods compare as a list.
+    enum Method: Equatable {
+        case im2col, phased, phasedWinograd, taps, winograd
+
+        init(_ work: LayerWork) {
+            switch work {
+            case .im2col: self = .im2col
+            case .phased: self = .phased
+            case .phasedWinograd: self = .phasedWinograd
+            case .taps: self = .taps
+            case .winograd: self = .winograd
+            }
+        }
+    }
+
+    /// The method of every layer of `net` (``MaskedNetwork/work(for:)``).
+    static func methods(for net: [MMODConvolution]) -> [Method] { MaskedNetwork.work(for: net).map(Method.init) }
+
     /// Full-tensor reference: `relu?(Σ w·x + b)`, taps outside the input read zero, in double.
     static func reference(_ layer: MMODConvolution, _ x: [Double], h: Int, w: Int) -> (out: [Double], h: Int, w: Int) {
         let oh = layer.outputCount(h), ow = layer.outputCount(w), k = layer.kernel
@@ -55,15 +73,28 @@ struct MaskedNetworkTests {
                    Self.layer(3, 3, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
                    Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
         // A stride-2 layer reads phase planes only where the layer before it scatters (or it comes first).
-        #expect(MaskedNetwork.methods(for: net) == [.phased, .phased, .winograd, .im2col, .phased, .taps])
-        #expect(MaskedNetwork.methods(for: [net[2], net[4]]) == [.winograd, .im2col])
+        #expect(Self.methods(for: net) == [.phased, .phased, .winograd, .im2col, .phased, .taps])
+        #expect(Self.methods(for: [net[2], net[4]]) == [.winograd, .im2col])
         // From 8 input channels a phase-plane layer is computed with Winograd F(4×4, 3×3).
         let wide = [Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
                     Self.layer(8, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
                     Self.layer(8, 5, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
                     Self.layer(5, 8, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                     Self.layer(8, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng)]
-        #expect(MaskedNetwork.methods(for: wide) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .im2col])
+        #expect(Self.methods(for: wide) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .im2col])
+        // Each work carries what it computes with: the transformed filters of its layer, the tap-major weights.
+        let work = MaskedNetwork.work(for: wide + [net[5]])
+        guard case .phasedWinograd(let phased) = work[1], case .winograd(let wino) = work[3],
+              case .taps(let tapMajor) = work[5] else {
+            Issue.record("unexpected work \(work.map(Method.init))"); return
+        }
+        #expect(phased.inChannels == 8 && phased.outChannels == 8 && phased.u.count == 36 * 8 * 4 * 8)
+        #expect(wino.inChannels == 5 && wino.outChannels == 8 && wino.u.count == 36 * 8 * 5)
+        let score = net[5], taps = score.kernel * score.kernel
+        #expect(tapMajor.count == taps * score.inChannels)
+        #expect((0..<taps).allSatisfy { t in
+            (0..<score.inChannels).allSatisfy { c in tapMajor[t * score.inChannels + c] == score.weights[c * taps + t] }
+        })
     }
 
     @Test("phase-plane geometry: every stored cell has its own offset; one parity's columns are consecutive")
@@ -102,7 +133,7 @@ struct MaskedNetworkTests {
                    Self.layer(6, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                    Self.layer(5, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                    Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
-        #expect(MaskedNetwork.methods(for: net) == [.phased, .phased, .winograd, .winograd, .taps])
+        #expect(Self.methods(for: net) == [.phased, .phased, .winograd, .winograd, .taps])
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
 
@@ -115,7 +146,7 @@ struct MaskedNetworkTests {
                    Self.layer(9, 10, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
                    Self.layer(10, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
                    Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
-        #expect(MaskedNetwork.methods(for: net) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .taps])
+        #expect(Self.methods(for: net) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .taps])
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
 
@@ -128,17 +159,16 @@ struct MaskedNetworkTests {
                    Self.layer(4, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
                    Self.layer(3, 3, kernel: 3, stride: 1, pad: 1, relu: false, rng: &rng),
                    Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
-        #expect(MaskedNetwork.methods(for: net) == [.phased, .winograd, .im2col, .im2col, .taps])
+        #expect(Self.methods(for: net) == [.phased, .winograd, .im2col, .im2col, .taps])
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
 
     /// Runs `net` masked on random input (3 planes of `height × width`) and compares every score cell of an
     /// irregular score mask with the full-tensor reference.
     static func checkMaskedRun(_ net: [MMODConvolution], height: Int, width: Int, rng: inout SplitMix64) throws {
-        let methods = MaskedNetwork.methods(for: net)
         // Input: 3 random planes, stored as phase planes when the first layer reads them so.
         let input = (0..<(3 * height * width)).map { _ in Double(Float.random(in: -1...1, using: &rng)) }
-        let geometry = PlaneGeometry(rows: height, columns: width, phased: MaskedNetwork.readsPhasePlanes(methods[0]))
+        let geometry = PlaneGeometry(rows: height, columns: width, phased: MaskedNetwork.work(for: net)[0].readsPhasePlanes)
         var stored = [Float](repeating: .nan, count: 3 * geometry.count)
         for c in 0..<3 {
             for y in 0..<height {

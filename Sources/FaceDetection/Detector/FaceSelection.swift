@@ -1,13 +1,13 @@
 /// The face a reader should check, and anyone else clearly in the frame.
-public struct FaceSelection: Sendable, Equatable {
+package struct FaceSelection: Sendable, Equatable {
     /// The largest face (by box area; the higher score breaks ties).
-    public var primary: Detection
+    package var primary: Detection
     /// Other faces whose box width is at least `secondFaceFraction` of the primary's, largest first
     /// (someone standing behind or beside the person at the counter).
-    public var otherFaces: [Detection]
+    package var otherFaces: [Detection]
 
     /// True when someone else is clearly in the frame.
-    public var hasSecondFace: Bool { !otherFaces.isEmpty }
+    package var hasSecondFace: Bool { !otherFaces.isEmpty }
 }
 
 extension DetectionResult {
@@ -17,7 +17,7 @@ extension DetectionResult {
     ///   (0…1, default 0.5) of the largest face's width.
     /// - Returns: the largest face and the competing ones.
     /// - Throws: ``FaceAcquisitionError/noFace(imageWidth:imageHeight:minimumFaceSize:levels:)`` when nothing was found.
-    public func selectFace(secondFaceFraction: Double = 0.5) throws(FaceAcquisitionError) -> FaceSelection {
+    package func selectFace(secondFaceFraction: Double = 0.5) throws(FaceAcquisitionError) -> FaceSelection {
         let ordered = faces.sorted { a, b in
             a.box.area != b.box.area ? a.box.area > b.box.area : a.score > b.score
         }

@@ -41,9 +41,8 @@ extension FaceDetector {
             throw .imageTooLarge(width: key.width, height: key.height, maxPixels: Self.maxTensorPixels)
         }
         let layers = model.layers(grey: key.grey)
-        let methods = MaskedNetwork.methods(for: layers)
         let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns,
-                                     phased: methods.first.map(MaskedNetwork.readsPhasePlanes) ?? false)
+                                     phased: MaskedNetwork.work(for: layers).first?.readsPhasePlanes ?? false)
         let levelCount = layout.rects.count
         var firstLevel = 0
         while firstLevel < levelCount - 1 && boxWidth(atLevel: firstLevel) < key.minimumFace { firstLevel += 1 }

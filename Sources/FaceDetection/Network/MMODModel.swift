@@ -1,53 +1,6 @@
 import Foundation
 import NeuralCore
 
-/// One convolution of the MMOD network with its batch norm folded in, ready for inference.
-///
-/// Output per axis: `1 + (H + 2·pad − k) / stride`. Value: `relu?(Σ w·x + bias)` (cross-correlation, taps
-/// outside the input read zero), weights OIHW.
-struct MMODConvolution: Sendable {
-    let inChannels: Int
-    let outChannels: Int
-    let kernel: Int
-    let stride: Int
-    let pad: Int
-    /// OIHW, folded (γ′·w).
-    let weights: [Float]
-    /// Folded bias (γ′·b + β′).
-    let bias: [Float]
-    let relu: Bool
-    /// The Winograd F(2×2, 5×5) form of this layer, for 5×5 stride-1 pad-2 layers.
-    let winograd: Winograd5x5?
-    /// The phase-plane Winograd F(4×4, 3×3) form of this layer, for 5×5 stride-2 unpadded layers with enough
-    /// input channels.
-    let phasedWinograd: PhasedWinograd?
-    /// For a layer with one output channel: the weights tap-major, `[ky·k + kx][inChannel]`.
-    let tapWeights: [Float]?
-
-    init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float], relu: Bool) {
-        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
-        self.stride = stride; self.pad = pad; self.weights = weights; self.bias = bias; self.relu = relu
-        winograd = Winograd5x5(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, pad: pad,
-                               weights: weights, bias: bias, relu: relu)
-        phasedWinograd = PhasedWinograd(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
-                                        pad: pad, weights: weights, bias: bias, relu: relu)
-        let taps = kernel * kernel
-        tapWeights = outChannels == 1 && weights.count == inChannels * taps
-            ? (0..<(taps * inChannels)).map { weights[($0 % inChannels) * taps + $0 / inChannels] } : nil
-    }
-
-    var patchSize: Int { inChannels * kernel * kernel }
-
-    /// Output cells along an axis of `n` input cells (0 when the input is too small).
-    func outputCount(_ n: Int) -> Int {
-        let span = n + 2 * pad - kernel
-        return span < 0 ? 0 : 1 + span / stride
-    }
-
-    /// dlib's `map_output_to_input` for this layer: `p·stride − pad + k/2`.
-    func mapOutputToInput(_ p: Double) -> Double { p * Double(stride) - Double(pad) + Double(kernel / 2) }
-}
-
 /// The MMOD face detector read from `mmod_human_face_detector.dat`: the layers as data, the input means,
 /// the pyramid padding and the loss options (detection window, NMS overlap test).
 struct MMODModel: Sendable {

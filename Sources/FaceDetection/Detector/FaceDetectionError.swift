@@ -1,5 +1,5 @@
 /// A failure of the face detector: its model file, or an image or option it cannot take.
-public enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The model file could not be found or read (the detail names the path and the fix).
     case modelFile(String)
     /// The model file parsed but is not dlib's MMOD detector network (the detail names what was found).
@@ -11,7 +11,7 @@ public enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConverti
     /// An option is out of range (the detail names it).
     case invalidOptions(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .modelFile(let d): return "face detector model: \(d)"
         case .invalidModel(let d): return "face detector model is not dlib's MMOD face detector: \(d)"
@@ -24,12 +24,12 @@ public enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 /// No usable face could be acquired from a frame (a failure-to-acquire in ISO/IEC 19795-1 terms).
-public enum FaceAcquisitionError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum FaceAcquisitionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The detector found no face at or above the minimum face size.
     /// - Parameters: the frame size (pixels), the minimum face size searched (pixels), the pyramid levels searched.
     case noFace(imageWidth: Int, imageHeight: Int, minimumFaceSize: Int, levels: ClosedRange<Int>?)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .noFace(w, h, m, levels):
             let searched = levels.map { "pyramid levels \($0.lowerBound)…\($0.upperBound)" } ?? "no pyramid level"
