@@ -144,8 +144,8 @@ let package = Package(
         .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MynaFaceTests",
-                    dependencies: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Evaluation", "MynaFaceTesting",
-                                   "TestSupport"],
+                    dependencies: ["MynaFace", "MynaCard", "FaceImaging", "FaceEmbedding", "CardAccess", "Evaluation",
+                                   "MynaFaceTesting", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CardAccessTests", dependencies: ["CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
                     swiftSettings: swiftSettings),
@@ -157,6 +157,6 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["MynaFace", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

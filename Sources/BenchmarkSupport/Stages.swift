@@ -44,11 +44,16 @@ public struct StageMeasurement: Sendable, Codable {
 /// The stages of the pipeline, in data-flow order, over a prepared workload.
 public enum BenchmarkSuite {
     /// Every stage of issue 8's list: decode, detect, landmarks, align, embed (1 and 16), similarity, verify —
-    /// with verify split into enrolment of the card face (once per card read) and the per-frame check against it.
+    /// with verify split into enrolment of the card face (once per card read) and the per-frame check against it, the
+    /// per-frame check with dlib's plain descriptor (what mirror averaging costs), and a fused attempt of 3 frames.
     public static func stages(workload w: BenchmarkWorkload, verifier base: FaceVerifier) throws -> [BenchmarkStage] {
         var configured = base
         configured.configuration.authenticator = CardFaceAuthenticator(anchors: TrustAnchors([w.anchor]))
         let verifier = configured
+        var plain = configured
+        plain.configuration.threshold = .dlibDefault
+        plain.configuration.fusedThreshold = nil
+        let plainVerifier = plain
         let analyzer = verifier.analyzer
         let template = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)
         let e1 = try analyzer.embedder.embedding(ofChip: w.chips16[0])
@@ -93,6 +98,12 @@ public enum BenchmarkSuite {
             },
             BenchmarkStage(id: "verify_frame", title: "verify: 1280×720 JPEG vs enrolled card", itemsPerRun: 1) {
                 _ = try verifier.verify(template, probe: w.frame720JPEG)
+            },
+            BenchmarkStage(id: "verify_frame_plain", title: "verify: 1280×720 JPEG, dlib's plain descriptor", itemsPerRun: 1) {
+                _ = try plainVerifier.verify(template, probe: w.frame720JPEG)
+            },
+            BenchmarkStage(id: "verify_attempt_3", title: "verify: attempt of 3 fused 1280×720 JPEGs (per frame)", itemsPerRun: 3) {
+                _ = try verifier.verifyAttempt(template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG])
             },
             BenchmarkStage(id: "enroll_and_verify", title: "verify: card-face file + 1280×720 JPEG", itemsPerRun: 1) {
                 let t = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)

@@ -40,11 +40,18 @@ public struct EvaluationOptions: Sendable, Codable, Equatable {
     public var recommendedFMR = 1e-3
     /// Bootstrap replicates for the confidence intervals.
     public var bootstrapReplicates = 1000
+    /// How the extractor forms descriptors (recorded; the extractor applies it).
+    public var descriptor: DescriptorMode = .plain
+    /// Probe photos fused into one attempt (1: every probe is compared alone). With N > 1, each reference is compared
+    /// with the mean descriptor of N distinct probe photos of one identity — its own (genuine attempt) or another
+    /// identity's of the same set (impostor attempt); probes are taken N at a time in file order, a remainder
+    /// smaller than N is dropped.
+    public var fuse = 1
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case score, chip, seed
+        case score, chip, seed, descriptor, fuse
         case greyProbe = "grey_probe"
         case impostorPairs = "impostor_pairs_requested"
         case targetFMRs = "target_fmrs"
@@ -133,17 +140,20 @@ public struct EvaluationRun: Sendable {
             }
         }
         if let n = options.impostorPairs, n < 0 { throw .invalidOption(name: "--impostors", detail: "must be ≥ 0") }
+        guard (1...16).contains(options.fuse) else { throw .invalidOption(name: "--fuse", detail: "must be 1…16") }
 
         let images = dataset.images
         let chip = options.chip != nil
+        // Fused attempts need every probe of an impostor identity: no sampling unless a count is asked for.
+        let impostorRequest = options.fuse > 1 ? (options.impostorPairs ?? Int.max) : options.impostorPairs
         // Pairs, as indices into images; `a` is the reference (chip) side.
         let pairs: [ImagePair]
         if let explicit = dataset.explicitPairs {
             pairs = explicit
         } else if chip {
-            pairs = PairProtocol.chipPairs(images, impostors: options.impostorPairs, seed: options.seed).pairs
+            pairs = PairProtocol.chipPairs(images, impostors: impostorRequest, seed: options.seed).pairs
         } else {
-            pairs = PairProtocol.allPairs(images, impostors: options.impostorPairs, seed: options.seed)
+            pairs = PairProtocol.allPairs(images, impostors: impostorRequest, seed: options.seed)
         }
         guard !pairs.isEmpty else { throw .empty(detail: "the protocol produced no comparisons") }
 
@@ -165,7 +175,46 @@ public struct EvaluationRun: Sendable {
         scores.reserveCapacity(jobPairs.count)
         var affected = [Int](repeating: 0, count: jobs.count)
         var unscoredGenuine = 0, unscoredImpostor = 0
-        for p in jobPairs {
+        if options.fuse > 1 {
+            // Attempts: the probes of each (reference, probe identity) pair group, N at a time in file order.
+            var groups: [String: (a: Int, same: Bool, probes: [Int])] = [:]
+            var order: [String] = []
+            for (p, original) in zip(jobPairs, pairs) {
+                let key = "\(p.a)|\(images[original.b].identity)"
+                if groups[key] == nil { groups[key] = (p.a, p.same, []); order.append(key) }
+                groups[key]!.probes.append(p.b)
+            }
+            for key in order {
+                let g = groups[key]!
+                for start in stride(from: 0, to: g.probes.count - options.fuse + 1, by: options.fuse) {
+                    let chunk = Array(g.probes[start..<(start + options.fuse)])
+                    let names = chunk.map { jobs[$0].displayName }.joined(separator: "+")
+                    guard let ta = outcomes[g.a].template else {
+                        affected[g.a] += 1
+                        if g.same { unscoredGenuine += 1 } else { unscoredImpostor += 1 }
+                        continue
+                    }
+                    let probes = chunk.compactMap { outcomes[$0].template }
+                    guard probes.count == chunk.count else {
+                        for j in chunk where outcomes[j].template == nil { affected[j] += 1 }
+                        if g.same { unscoredGenuine += 1 } else { unscoredImpostor += 1 }
+                        continue
+                    }
+                    var mean = [Float](repeating: 0, count: ta.count)
+                    for t in probes {
+                        guard t.count == ta.count else {
+                            throw .dimensionMismatch(pathA: jobs[g.a].displayName, pathB: names, a: ta.count, b: t.count)
+                        }
+                        for i in mean.indices { mean[i] += t[i] }
+                    }
+                    for i in mean.indices { mean[i] /= Float(probes.count) }
+                    scores.append(ScoredPair(nameA: jobs[g.a].displayName, nameB: "fuse:" + names, same: g.same,
+                                             similarity: options.score.similarity(ta, mean),
+                                             distance: ScoreMetric.distance(ta, mean)))
+                }
+            }
+        }
+        for p in jobPairs where options.fuse == 1 {
             guard let ta = outcomes[p.a].template, let tb = outcomes[p.b].template else {
                 if outcomes[p.a].template == nil { affected[p.a] += 1 }
                 if outcomes[p.b].template == nil, p.b != p.a { affected[p.b] += 1 }

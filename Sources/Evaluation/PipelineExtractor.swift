@@ -15,6 +15,8 @@ public struct PipelineExtractor: FaceTemplateExtractor {
     public let analyzer: FaceAnalyzer
     public let modelIdentity: String
     public var embeddingModel: String { FaceVerifier.embeddingModel }
+    /// How descriptors are formed (dlib's plain descriptor, or the mean with the mirrored chip's).
+    public let descriptor: DescriptorMode
 
     /// Images whose shorter side is below this (pixels) are upsampled ×2 before detection (the MMOD
     /// window is 80 pixels, so faces in small images such as AT&T's 92×112 are otherwise missed).
@@ -24,15 +26,16 @@ public struct PipelineExtractor: FaceTemplateExtractor {
 
     /// Loads the models from `store`.
     /// - Throws: ``FaceAnalyzerError`` when a model is missing or corrupt; `ModelFileError` for an unreadable file.
-    public init(store: ModelStore = ModelStore()) throws {
+    public init(store: ModelStore = ModelStore(), descriptor: DescriptorMode = .plain) throws {
         analyzer = try FaceAnalyzer(store: store)
+        self.descriptor = descriptor
         let sizes = try [ModelStore.mmodFaceDetector, ModelStore.shapePredictor5, ModelStore.faceRecognitionResNet].map { name in
             let url = try store.url(for: name)
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
             return "\(name):\(size ?? -1)"
         }
         modelIdentity = "mynaface-analyzer-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);"
-            + sizes.joined(separator: ";")
+            + sizes.joined(separator: ";") + (descriptor == .plain ? "" : ";descriptor=\(descriptor.rawValue)")
     }
 
     public func template(for imageBytes: [UInt8], greyscale: Bool) throws -> [Float]? {
@@ -49,6 +52,6 @@ public struct PipelineExtractor: FaceTemplateExtractor {
         }
         let analysis = try analyzer.analyze(image, options: DetectionOptions(minimumFaceSize: .none))
         guard let face = analysis.faces.first else { return nil }
-        return try analyzer.embedding(of: face).values
+        return try analyzer.descriptor(of: face, mode: descriptor).values
     }
 }

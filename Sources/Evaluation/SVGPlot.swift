@@ -8,6 +8,27 @@ public enum SVGPlot {
         (0.2, "20%"), (0.5, "50%"), (0.8, "80%"), (0.95, "95%"),
     ]
 
+    /// One curve of a DET plot: a data set (population) and its error curve.
+    public struct DETSeries: Sendable {
+        /// The legend label (e.g. `tw_ntu (East-Asian)`).
+        public var label: String
+        public var curve: [ErrorRatePoint]
+        public var eer: EqualErrorRate
+        /// Operating points to mark on this curve.
+        public var operatingPoints: [OperatingPoint]
+
+        public init(label: String, curve: [ErrorRatePoint], eer: EqualErrorRate, operatingPoints: [OperatingPoint]) {
+            self.label = label
+            self.curve = curve
+            self.eer = eer
+            self.operatingPoints = operatingPoints
+        }
+    }
+
+    /// Series colours, in order.
+    static let palette = ["#1f5fbf", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+                          "#7f7f7f", "#bcbd22"]
+
     /// The DET curve: FNMR (y) against FMR (x), both on normal-deviate (probit) axes.
     ///
     /// The axes run from the smallest tick the data can reach (1/N for N comparisons, at least 0.001%) to
@@ -15,6 +36,14 @@ public enum SVGPlot {
     /// the resolvable operating points are marked.
     public static func det(curve: [ErrorRatePoint], eer: EqualErrorRate, operatingPoints: [OperatingPoint],
                            title: String, impostors: Int, genuine: Int) -> String {
+        det(series: [DETSeries(label: "", curve: curve, eer: eer, operatingPoints: operatingPoints)], title: title,
+            impostors: impostors, genuine: genuine)
+    }
+
+    /// Several DET curves on one plot (one per data set / population), with a legend when there are several.
+    /// - Parameters:
+    ///   - impostors, genuine: the largest counts of any series (they set the axes' lower end).
+    public static func det(series: [DETSeries], title: String, impostors: Int, genuine: Int) -> String {
         let width = 640.0, height = 600.0, left = 80.0, right = 30.0, top = 50.0, bottom = 70.0
         let plotW = width - left - right, plotH = height - top - bottom
         let lowest = 1.0 / Double(max(1, impostors, genuine))
@@ -27,6 +56,7 @@ public enum SVGPlot {
             let z = Probit.inverseNormalCDF(p)
             return min(max(z, zLow - 0.5), zHigh + 0.5)
         }
+        let several = series.count > 1
         var svg = header(width: width, height: height, title: title)
         svg += "<defs><clipPath id=\"plot\"><rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\"/></clipPath></defs>\n"
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"white\" stroke=\"black\"/>\n"
@@ -36,31 +66,46 @@ public enum SVGPlot {
             svg += text(x(p), top + plotH + 18, label, anchor: "middle", size: 12)
             svg += text(left - 6, y(p) + 4, label, anchor: "end", size: 12)
         }
-        svg += text(left + plotW / 2, height - 20, "False match rate (FMR), \(impostors) impostor comparisons", anchor: "middle", size: 14)
-        svg += "<text x=\"20\" y=\"\(f(top + plotH / 2))\" font-family=\"sans-serif\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 20 \(f(top + plotH / 2)))\">False non-match rate (FNMR), \(genuine) genuine comparisons</text>\n"
+        let axisNote = several ? "up to \(impostors)" : "\(impostors)"
+        svg += text(left + plotW / 2, height - 20, "False match rate (FMR), \(axisNote) impostor comparisons", anchor: "middle", size: 14)
+        svg += "<text x=\"20\" y=\"\(f(top + plotH / 2))\" font-family=\"sans-serif\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 20 \(f(top + plotH / 2)))\">False non-match rate (FNMR), \(several ? "up to " : "")\(genuine) genuine comparisons</text>\n"
         svg += "<g clip-path=\"url(#plot)\">\n"
         svg += "<line x1=\"\(f(x(low)))\" y1=\"\(f(y(low)))\" x2=\"\(f(x(high)))\" y2=\"\(f(y(high)))\" stroke=\"#999\" stroke-dasharray=\"5,4\"/>\n"
-        var points = ""
-        var last = (-1.0, -1.0)
-        for point in curve {
-            let px = (x(point.fmr) * 10).rounded() / 10, py = (y(point.fnmr) * 10).rounded() / 10
-            if px == last.0, py == last.1 { continue }
-            last = (px, py)
-            points += "\(f(px)),\(f(py)) "
+        for (k, s) in series.enumerated() {
+            var points = ""
+            var last = (-1.0, -1.0)
+            for point in s.curve {
+                let px = (x(point.fmr) * 10).rounded() / 10, py = (y(point.fnmr) * 10).rounded() / 10
+                if px == last.0, py == last.1 { continue }
+                last = (px, py)
+                points += "\(f(px)),\(f(py)) "
+            }
+            svg += "<polyline fill=\"none\" stroke=\"\(palette[k % palette.count])\" stroke-width=\"2\" points=\"\(points)\"/>\n"
         }
-        svg += "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"2\" points=\"\(points)\"/>\n"
         svg += "</g>\n"
-        if eer.rate > 0, eer.rate >= low, eer.rate <= high {
-            svg += "<circle cx=\"\(f(x(eer.rate)))\" cy=\"\(f(y(eer.rate)))\" r=\"5\" fill=\"#d62728\"/>\n"
-            svg += text(x(eer.rate) + 8, y(eer.rate) - 8, "EER \(percent(eer.rate))", anchor: "start", size: 12, colour: "#d62728")
+        for (k, s) in series.enumerated() {
+            let colour = several ? palette[k % palette.count] : "#d62728"
+            let markColour = several ? palette[k % palette.count] : "#2ca02c"
+            let eer = s.eer
+            if eer.rate > 0, eer.rate >= low, eer.rate <= high {
+                svg += "<circle cx=\"\(f(x(eer.rate)))\" cy=\"\(f(y(eer.rate)))\" r=\"5\" fill=\"\(colour)\"/>\n"
+                svg += text(x(eer.rate) + 8, y(eer.rate) - 8, "EER \(percent(eer.rate))", anchor: "start", size: 12, colour: colour)
+            }
+            for point in s.operatingPoints where point.fmr > 0 && point.fnmr > 0 && point.fmr >= low && point.fnmr >= low && point.fnmr <= high {
+                svg += "<rect x=\"\(f(x(point.fmr) - 4))\" y=\"\(f(y(point.fnmr) - 4))\" width=\"8\" height=\"8\" fill=\"\(markColour)\"/>\n"
+                svg += text(x(point.fmr) + 8, y(point.fnmr) + 14,
+                            "FMR≤\(percent(point.targetFMR)): FNMR \(percent(point.fnmr))", anchor: "start", size: 11, colour: markColour)
+            }
+            if eer.rate == 0, !several {
+                svg += text(left + plotW / 2, top + 20, "No errors at the EER: genuine and impostor scores are separated", anchor: "middle", size: 12)
+            }
         }
-        for point in operatingPoints where point.fmr > 0 && point.fnmr > 0 && point.fmr >= low && point.fnmr >= low && point.fnmr <= high {
-            svg += "<rect x=\"\(f(x(point.fmr) - 4))\" y=\"\(f(y(point.fnmr) - 4))\" width=\"8\" height=\"8\" fill=\"#2ca02c\"/>\n"
-            svg += text(x(point.fmr) + 8, y(point.fnmr) + 14,
-                        "FMR≤\(percent(point.targetFMR)): FNMR \(percent(point.fnmr))", anchor: "start", size: 11, colour: "#2ca02c")
-        }
-        if eer.rate == 0 {
-            svg += text(left + plotW / 2, top + 20, "No errors at the EER: genuine and impostor scores are separated", anchor: "middle", size: 12)
+        if several {
+            for (k, s) in series.enumerated() {
+                let ly = top + 16 + Double(k) * 16
+                svg += "<line x1=\"\(f(left + plotW - 190))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + plotW - 170))\" y2=\"\(f(ly - 4))\" stroke=\"\(palette[k % palette.count])\" stroke-width=\"3\"/>\n"
+                svg += text(left + plotW - 165, ly, s.label, anchor: "start", size: 11)
+            }
         }
         svg += "</svg>\n"
         return svg

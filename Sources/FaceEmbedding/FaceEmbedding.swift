@@ -25,6 +25,15 @@ public struct FaceEmbedding: Sendable, Equatable {
 
     init(unchecked values: [Float]) { self.values = values }
 
+    /// The element-wise mean of descriptors (nil for none). The mean of finite 128-D descriptors is one too.
+    public static func mean(_ descriptors: [FaceEmbedding]) -> FaceEmbedding? {
+        guard let first = descriptors.first else { return nil }
+        var sum = first.values
+        for d in descriptors.dropFirst() { for i in sum.indices { sum[i] += d.values[i] } }
+        let n = Float(descriptors.count)
+        return FaceEmbedding(unchecked: sum.map { $0 / n })
+    }
+
     /// The L2 norm (dimensionless).
     public var norm: Float { Self.dot(values, values).squareRoot() }
 

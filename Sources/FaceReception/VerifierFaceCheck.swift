@@ -3,7 +3,8 @@ import MynaFace
 import Reception
 
 /// The reception's ``FaceCheck`` backed by a ``FaceVerifier``: the card's authenticated portrait is enrolled
-/// once, then every attempt takes a camera frame from `frames` and compares it with the template.
+/// once, then every attempt takes the camera frames of that attempt from `frames` and decides once on them
+/// (``FaceVerifier/verifyAttempt(_:probes:)``: the best frames fused, one comparison per attempt).
 ///
 /// Every attempt's result (decision, scores, timings — never images or descriptors) is handed to `observe`
 /// for the caller's log or report.
@@ -12,32 +13,31 @@ public struct VerifierFaceCheck: FaceCheck {
     public let verifier: FaceVerifier
     /// The enrolled card portrait.
     public let template: PortraitTemplate
-    private let frames: @Sendable () async throws -> [UInt8]
-    private let observe: @Sendable (MatchResult) -> Void
+    private let frames: @Sendable () async throws -> [[UInt8]]
+    private let observe: @Sendable (AttemptResult) -> Void
 
     /// Enrols the card-face file (authenticated by the verifier's configured authenticator) for later attempts.
     /// - Parameters:
     ///   - verifier: the verifier; its configuration's authenticator checks `portrait`.
     ///   - portrait: the card-face file (EF 0002) as read from the card.
     ///   - certificate: EF 0004.
-    ///   - frames: gives the camera frame (JPEG or PNG bytes) for each attempt.
+    ///   - frames: gives the camera frames (JPEG or PNG bytes, in time order) of each attempt.
     ///   - observe: called with each attempt's result.
     /// - Throws: ``VerificationError`` when the portrait cannot be enrolled.
     public init(verifier: FaceVerifier, portrait: [UInt8], certificate: [UInt8]?,
-                frames: @escaping @Sendable () async throws -> [UInt8],
-                observe: @escaping @Sendable (MatchResult) -> Void = { _ in }) throws(VerificationError) {
+                frames: @escaping @Sendable () async throws -> [[UInt8]],
+                observe: @escaping @Sendable (AttemptResult) -> Void = { _ in }) throws(VerificationError) {
         self.verifier = verifier
         self.template = try verifier.enroll(portrait: portrait, certificate: certificate)
         self.frames = frames
         self.observe = observe
     }
 
-    /// One face attempt: the next frame against the card portrait. A frame without a usable face is
-    /// `.notAcquired` with the patient message (the reader asks the patient to try again).
+    /// One face attempt: the attempt's frames against the card portrait, one decision. An attempt without a usable
+    /// face in any frame is `.notAcquired` with the patient message (the reader asks the patient to try again).
     /// - Throws: ``VerificationError`` for a frame that does not decode or a pipeline failure.
     public func attempt() async throws -> FaceCheckOutcome {
-        let frame = try await frames()
-        let result = try verifier.verify(template, probe: frame)
+        let result = try verifier.verifyAttempt(template, probes: try await frames())
         observe(result)
         switch result.decision {
         case .match: return .match

@@ -50,6 +50,18 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Embed the probes in greyscale (every image when there is no --chip-sim).")
     var greyProbe = false
 
+    @Option(help: "Descriptors: plain (dlib's) or mirror-averaged (the mean with the mirrored chip's; the verifier's default).")
+    var descriptor: DescriptorMode = .plain
+
+    @Option(help: ArgumentHelp("Fuse N probe photos of one person into one attempt (attempt-level FMR/FNMR; impostor attempts are N photos of one other person).", valueName: "N"))
+    var fuse = 1
+
+    @Option(name: .customLong("calibration-set"), help: ArgumentHelp("With several sets: the sets the recommended threshold is chosen on (repeatable; default every set). The others are reported as held out.", valueName: "NAME"))
+    var calibrationSets: [String] = []
+
+    @Option(help: "With several sets: observed (FMR ≤ target on each calibration set) or upper-bound (the exact 95% upper bound of FMR ≤ target where the set is large enough).")
+    var calibration: PopulationStudy.Calibration = .observed
+
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
     var out: String
 
@@ -107,21 +119,30 @@ struct EvalCommand: ParsableCommand {
         options.recommendedFMR = targetFmr
         if !options.targetFMRs.contains(targetFmr) { options.targetFMRs.append(targetFmr) }
         options.bootstrapReplicates = bootstrap
+        options.descriptor = descriptor
+        options.fuse = fuse
 
         let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-        let extractor = try PipelineExtractor(store: store)
+        let extractor = try PipelineExtractor(store: store, descriptor: descriptor)
         let computation = TemplateComputation(
             extractor: extractor,
             chipSimulator: options.chip.map { CardFaceChipSimulator(settings: $0) },
             cache: noCache ? nil : TemplateCache(directory: cache.map { URL(fileURLWithPath: $0) } ?? TemplateCache.defaultDirectory),
             jobs: jobs, progress: true)
         let started = Date()
+        let commandLine = (["mynaface"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let study = PopulationStudy(dataset: dataset, options: options, computation: computation,
+                                    calibrationSets: calibrationSets.isEmpty ? nil : Set(calibrationSets), calibration: calibration)
+        if study.setNames.count > 1 {
+            try runStudy(study, extractor: extractor, command: commandLine, started: started)
+            return
+        }
         let result = try EvaluationRun(dataset: dataset, options: options, computation: computation)
             .run(modelIdentity: extractor.modelIdentity)
         let outURL = URL(fileURLWithPath: out)
         let configuration = try EvaluationReport.write(
             result, to: outURL, model: extractor.embeddingModel,
-            command: (["mynaface"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+            command: commandLine)
 
         let s = result.summary
         func pct(_ x: Double?) -> String { x.map { String(format: "%.3f%%", $0 * 100) } ?? "not resolvable" }
@@ -143,6 +164,45 @@ struct EvalCommand: ParsableCommand {
         }
         print("time          \(String(format: "%.1f", Date().timeIntervalSince(started))) s; outputs in \(outURL.path)")
     }
+
+    /// Several sets: one run per set (population), rates at the default and the recommended threshold.
+    private func runStudy(_ study: PopulationStudy, extractor: PipelineExtractor, command: String, started: Date) throws {
+        let outcome = try study.run(modelIdentity: extractor.modelIdentity)
+        let outURL = URL(fileURLWithPath: out)
+        let file = try EvaluationReport.write(outcome, study: study, to: outURL, model: extractor.embeddingModel,
+                                              command: command)
+        func pct(_ x: Double) -> String { String(format: "%.3f%%", x * 100) }
+        func rates(_ r: ThresholdRates?) -> String {
+            guard let r else { return "—" }
+            return "FMR \(pct(r.fmr)) [\(pct(r.fmrCI95[0])), \(pct(r.fmrCI95[1]))] (\(r.falseMatches)/\(r.impostors)), "
+                + "FNMR \(pct(r.fnmr)) [\(pct(r.fnmrCI95[0])), \(pct(r.fnmrCI95[1]))]"
+        }
+        let kind = fuse > 1 ? "attempts of \(fuse) photos" : "single photos"
+        print("study         \(study.setNames.count) sets, \(score.rawValue), \(descriptor.rawValue) descriptors, \(kind)")
+        for line in outcome.sets.map({ SetSummary($0, outcome: outcome, options: study.options) }) {
+            print("")
+            print("set \(line.set) (\(line.population)\(line.calibration ? "" : ", held out")): \(line.images) images, "
+                  + "\(line.identities) identities, \(line.genuinePairs) genuine / \(line.impostorPairs) impostor comparisons, EER \(pct(line.eer))")
+            if let d = outcome.defaultThreshold {
+                print("  at the default \(d.metric.rawValue) \(d.metric.comparison) \(d.value): \(rates(line.atDefaultThreshold))")
+            }
+            if line.atDlibThreshold != nil { print("  at dlib's 0.6:           \(rates(line.atDlibThreshold))") }
+            if let t = outcome.recommendedThreshold {
+                print("  at the recommended \(String(format: "%.6f", t)): \(rates(line.atRecommendedThreshold))")
+            }
+        }
+        print("")
+        if let file {
+            print("threshold     \(file.metric.rawValue) \(file.comparison) \(String(format: "%.6f", file.threshold)) "
+                  + "(\(calibration.rawValue) FMR ≤ \(targetFmr) on \(outcome.sets.filter(\.calibration).map(\.set).joined(separator: ", "))) → "
+                  + outURL.appendingPathComponent("threshold.json").path)
+        } else {
+            print("threshold     not written: no calibration set resolves FMR \(targetFmr)")
+        }
+        print("time          \(String(format: "%.1f", Date().timeIntervalSince(started))) s; outputs in \(outURL.path)")
+    }
 }
 
+extension DescriptorMode: ExpressibleByArgument {}
+extension PopulationStudy.Calibration: ExpressibleByArgument {}
 

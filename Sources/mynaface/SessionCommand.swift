@@ -31,8 +31,8 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "The card portrait: a card-face file (EF 0002), a JPEG 2000 file or an image.")
     var portrait: String
 
-    @Option(help: "The camera frame (JPEG or PNG), used for every face attempt.")
-    var probe: String
+    @Option(help: "A camera frame (JPEG or PNG); repeat for several frames of one attempt (fused, one decision). Every face attempt uses these frames.")
+    var probe: [String]
 
     @Flag(help: "Read PIN attempts from standard input, one per line.")
     var pinStdin = false
@@ -93,10 +93,13 @@ struct SessionCommand: AsyncParsableCommand {
 
     static let demoStaff = StaffCredential(staffID: "staff-demo", secret: "demo")
 
+    func validate() throws {
+        guard !probe.isEmpty else { throw ValidationError("give at least one --probe") }
+    }
+
     func run() async throws {
         let command = "mynaface session"
-        let probeBytes = CLI.readFile(probe, what: "camera frame", command: command)
-        let frame = probeBytes
+        let frames = probe.map { CLI.readFile($0, what: "camera frame", command: command) }
         let card = openCard(command: command)
         guard let anchor = card.state.issuerAnchor else {
             CLI.fail("\(command): the card state has no issuer anchor (not made by mynaface session)", status: .unreadableInput)
@@ -129,7 +132,7 @@ struct SessionCommand: AsyncParsableCommand {
             do {
                 face = try VerifierFaceCheck(verifier: verifier, portrait: [UInt8](cardFace),
                                              certificate: card.state.certificate.map { [UInt8]($0) },
-                                             frames: { frame }, observe: log.record)
+                                             frames: { frames }, observe: log.record)
             } catch {
                 CLI.fail("\(command): cannot enrol the card portrait: \(error)", status: .modelsOrPipeline)
             }
@@ -249,12 +252,16 @@ final class AttemptLog: @unchecked Sendable {
     var lines: [String] { lock.withLock { _lines } }
     func append(_ line: String) { lock.withLock { _lines.append(line) } }
 
-    /// Records one attempt's decision and distance.
-    func record(_ result: MatchResult) {
-        let score = result.distance.map { String(format: " distance %.4f", $0) } ?? ""
+    private func frames(_ result: AttemptResult) -> String {
+        result.frames.count > 1 ? " (\(result.framesFused) of \(result.frames.count) frames fused)" : ""
+    }
+
+    /// Records one attempt's decision and score.
+    func record(_ result: AttemptResult) {
+        let score = result.similarity.map { String(format: " cosine %.4f", $0) } ?? ""
         switch result.decision {
-        case .match: append("match" + score)
-        case .noMatch: append("no match" + score)
+        case .match: append("match" + score + frames(result))
+        case .noMatch: append("no match" + score + frames(result))
         case .notAcquired(let reason): append("not acquired: \(reason)")
         }
     }

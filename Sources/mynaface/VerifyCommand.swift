@@ -11,17 +11,22 @@ import MynaFace
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Compare a camera frame with a card portrait (card-face file, DG2 or image).",
+        abstract: "Compare camera frames with a card portrait (card-face file, DG2 or image).",
         discussion: """
-            Exit status: 0 match, 1 no match, 2 not acquired (no usable face in the frame), \
+            One --probe: that frame decides. Several --probe (frames of one attempt, in time order): every frame \
+            is checked, the best (most frontal, sharpest) up to --frames-per-attempt are fused — their descriptors \
+            averaged — and compared once, at the fused operating point: one decision per attempt. \
+            Default operating point: calibrated on East-Asian faces (docs/threshold-config.md); --threshold 0.6 \
+            gives dlib's own (plain descriptors, Euclidean distance). \
+            Exit status: 0 match, 1 no match, 2 not acquired (no usable face in any frame), \
             3 unreadable or refused input, 4 models missing or pipeline failure.
             """)
 
     @Option(help: "The portrait: a card-face file (EF 0002), a DG2 record or an image file.")
     var portrait: String
 
-    @Option(help: "The camera frame (JPEG or PNG).")
-    var probe: String
+    @Option(help: "A camera frame (JPEG or PNG); repeat for the frames of one attempt, in time order.")
+    var probe: [String]
 
     @Option(help: "The card's EF 0004 certificate, to authenticate a card-face file.")
     var certificate: String?
@@ -32,14 +37,20 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Accept a card-face file whose chain does not verify (test setups; recorded in the output).")
     var acceptUnverified = false
 
-    @Option(help: "A threshold file written by `mynaface eval`.")
+    @Option(help: "A threshold file written by `mynaface eval` (its frames field says whether it is the single-frame or the fused operating point).")
     var thresholdFile: String?
 
-    @Option(help: "The threshold value (with --metric); default dlib's distance 0.6.")
+    @Option(help: "A threshold value (with --metric and --descriptor) for single frames and fused attempts alike; 0.6 is dlib's own.")
     var threshold: Double?
 
     @Option(help: "The metric of --threshold: euclidean (distance, lower matches), cosine (similarity, higher matches) or dot-product.")
     var metric: ScoreMetric = .euclidean
+
+    @Option(help: "The descriptors of --threshold: plain (dlib's) or mirror-averaged.")
+    var descriptor: DescriptorMode = .plain
+
+    @Option(help: "Frames fused into one attempt at most.")
+    var framesPerAttempt = 3
 
     @Option(help: "Probe colour: as-captured, greyscale or match-portrait.")
     var probeColour: ProbeColour = .asCaptured
@@ -51,24 +62,35 @@ struct VerifyCommand: AsyncParsableCommand {
     var json = false
 
     struct Report: Encodable {
-        struct Threshold: Encodable { var metric: String; var value: Double }
+        struct Threshold: Encodable { var metric: String; var descriptor: String; var value: Double }
+        struct Frame: Encodable { var index: Int; var reason: String?; var fused: Bool; var face: [Int]?; var quality: FaceQuality? }
         var decision: String
         var reason: String?
         var patientMessage: String?
         var similarity: Double?
         var distance: Double?
         var threshold: Threshold
-        var timings: StageTimings
+        var framesFused: Int?
+        var frames: [Frame]?
+        var timings: StageTimings?
+        var totalMilliseconds: Double?
         var portrait: String
         var authenticity: String
         var probeFace: [Int]?
         var quality: FaceQuality?
     }
 
+    func validate() throws {
+        guard !probe.isEmpty else { throw ValidationError("give at least one --probe") }
+        guard (1...16).contains(framesPerAttempt) else { throw ValidationError("--frames-per-attempt must be 1…16") }
+        if thresholdFile != nil, threshold != nil { throw ValidationError("give --threshold-file or --threshold, not both") }
+    }
+
     func run() async throws {
-        let portraitBytes = CLI.readFile(portrait, what: "portrait", command: "mynaface verify")
-        let probeBytes = CLI.readFile(probe, what: "camera frame", command: "mynaface verify")
-        let certificateBytes = certificate.map { CLI.readFile($0, what: "certificate", command: "mynaface verify") }
+        let command = "mynaface verify"
+        let portraitBytes = CLI.readFile(portrait, what: "portrait", command: command)
+        let probeBytes = probe.map { CLI.readFile($0, what: "camera frame", command: command) }
+        let certificateBytes = certificate.map { CLI.readFile($0, what: "certificate", command: command) }
 
         var config = FaceVerifier.Configuration()
         var anchors = Array(TrustAnchors.production.anchors.values)
@@ -77,59 +99,102 @@ struct VerifyCommand: AsyncParsableCommand {
                                                      policy: acceptUnverified ? .acceptUnverified : .requireVerified)
         if let thresholdFile {
             do {
-                config.threshold = try ThresholdFile.load(from: URL(fileURLWithPath: thresholdFile))
-                    .threshold(forModel: FaceVerifier.embeddingModel, path: thresholdFile)
+                let file = try ThresholdFile.load(from: URL(fileURLWithPath: thresholdFile))
+                let point = try file.threshold(forModel: FaceVerifier.embeddingModel, path: thresholdFile)
+                if file.frames > 1 { config.fusedThreshold = point } else { config.threshold = point; config.fusedThreshold = nil }
+                if file.frames > 1, point.descriptor != config.threshold.descriptor {
+                    CLI.fail("\(command): \(thresholdFile) uses \(point.descriptor.rawValue) descriptors, the single-frame point \(config.threshold.descriptor.rawValue)", status: .unreadableInput)
+                }
             } catch {
-                CLI.fail("mynaface verify: \(error)", status: .unreadableInput)
+                CLI.fail("\(command): \(error)", status: .unreadableInput)
             }
         }
-        if let threshold { config.threshold = MatchThreshold(metric: metric, value: threshold, source: "command line") }
+        if let threshold {
+            config.threshold = MatchThreshold(metric: metric, value: threshold, descriptor: descriptor, source: "command line")
+            config.fusedThreshold = nil
+        }
+        config.framesPerAttempt = framesPerAttempt
         config.probeColour = probeColour
         config.probeDetection.minimumFaceSize = .fractionOfWidth(minFaceFraction)
 
         let verifier: FaceVerifier
         do { verifier = try FaceVerifier(configuration: config) } catch {
-            CLI.fail("mynaface verify: \(error)", status: .modelsOrPipeline)
+            CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
         }
-
-        let template: PortraitTemplate
-        let result: MatchResult
-        do {
-            (template, result) = try await verifier.enrollAndVerify(portrait: portraitBytes, certificate: certificateBytes,
-                                                                   probe: probeBytes)
-        } catch {
+        func failed(_ error: VerificationError) -> Never {
             switch error {
-            case .pipeline, .unexpected: CLI.fail("mynaface verify: \(error)", status: .modelsOrPipeline)
-            default: CLI.fail("mynaface verify: \(error)", status: .unreadableInput)
+            case .pipeline, .unexpected: CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
+            default: CLI.fail("\(command): \(error)", status: .unreadableInput)
             }
         }
-
-        var reason: NotAcquiredReason?
-        if case .notAcquired(let r) = result.decision { reason = r }
-        let report = Report(
-            decision: result.decision.name, reason: reason?.description, patientMessage: reason?.patientMessage,
-            similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
-            threshold: .init(metric: result.threshold.metric.rawValue, value: roundTo(result.threshold.value, 6)),
-            timings: result.timings.rounded(), portrait: template.info.map { i in
+        func describe(_ template: PortraitTemplate) -> String {
+            template.info.map { i in
                 i.containerPath.isEmpty ? "\(i.format) \(i.width)×\(i.height)" : "\(i.containerPath): \(i.format) \(i.width)×\(i.height)"
-            } ?? "image",
-            authenticity: template.authenticity.description,
-            probeFace: result.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: result.quality)
+            } ?? "image"
+        }
+        func thresholdReport(_ t: MatchThreshold) -> Report.Threshold {
+            .init(metric: t.metric.rawValue, descriptor: t.descriptor.rawValue, value: roundTo(t.value, 6))
+        }
+
+        let report: Report
+        let decision: MatchDecision
+        if probeBytes.count == 1 {
+            let template: PortraitTemplate, result: MatchResult
+            do {
+                (template, result) = try await verifier.enrollAndVerify(portrait: portraitBytes, certificate: certificateBytes,
+                                                                       probe: probeBytes[0])
+            } catch { failed(error) }
+            var reason: NotAcquiredReason?
+            if case .notAcquired(let r) = result.decision { reason = r }
+            decision = result.decision
+            report = Report(
+                decision: result.decision.name, reason: reason?.description, patientMessage: reason?.patientMessage,
+                similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
+                threshold: thresholdReport(result.threshold), timings: result.timings.rounded(), portrait: describe(template),
+                authenticity: template.authenticity.description,
+                probeFace: result.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: result.quality)
+        } else {
+            let template: PortraitTemplate, result: AttemptResult
+            do {
+                template = try verifier.enroll(portrait: portraitBytes, certificate: certificateBytes)
+                result = try verifier.verifyAttempt(template, probes: probeBytes)
+            } catch { failed(error) }
+            var reason: NotAcquiredReason?
+            if case .notAcquired(let r) = result.decision { reason = r }
+            decision = result.decision
+            report = Report(
+                decision: result.decision.name, reason: reason?.description, patientMessage: reason?.patientMessage,
+                similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
+                threshold: thresholdReport(result.threshold), framesFused: result.framesFused,
+                frames: result.frames.map {
+                    Report.Frame(index: $0.index, reason: $0.notAcquired?.description, fused: $0.fused,
+                                 face: $0.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: $0.quality)
+                },
+                totalMilliseconds: roundTo(result.totalMilliseconds, 3), portrait: describe(template),
+                authenticity: template.authenticity.description)
+        }
         if json {
             try CLI.printJSON(report)
         } else {
-            print("decision:     \(report.decision)\(reason.map { " — \($0) (\($0.patientMessage))" } ?? "")")
+            print("decision:     \(report.decision)\(report.reason.map { " — \($0) (\(report.patientMessage ?? ""))" } ?? "")")
             if let s = report.similarity, let d = report.distance {
                 print("similarity:   \(s) (cosine of normalised descriptors)")
                 print("distance:     \(d) (Euclidean, dlib)")
             }
-            print("threshold:    \(report.threshold.metric) \(report.threshold.value)")
+            print("threshold:    \(report.threshold.metric) \(report.threshold.value) (\(report.threshold.descriptor) descriptors)")
+            if let frames = report.frames {
+                print("frames:       \(report.framesFused ?? 0) of \(frames.count) fused"
+                      + frames.compactMap { f in f.reason.map { "; frame \(f.index): \($0)" } }.joined())
+            }
             print("portrait:     \(report.portrait); authenticity: \(report.authenticity)")
-            let t = result.timings
-            print(String(format: "timings (ms): decode %.1f, detect %.1f, landmarks %.1f, align %.1f, embed %.1f, total %.1f",
-                         t.decode, t.detect, t.landmarks, t.align, t.embed, t.total))
+            if let t = report.timings {
+                print(String(format: "timings (ms): decode %.1f, detect %.1f, landmarks %.1f, align %.1f, embed %.1f, total %.1f",
+                             t.decode, t.detect, t.landmarks, t.align, t.embed, t.total))
+            } else if let total = report.totalMilliseconds {
+                print(String(format: "timings (ms): attempt %.1f", total))
+            }
         }
-        switch result.decision {
+        switch decision {
         case .match: return
         case .noMatch: throw ExitStatus.failure.exitCode
         case .notAcquired: throw ExitStatus.notAcquired.exitCode

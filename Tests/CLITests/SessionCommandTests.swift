@@ -22,7 +22,8 @@ struct SessionCommandTests {
 
     @Test("the card holder's face verifies them and the qualification check answers 'valid'", .enabled(if: ready))
     func faceVerified() throws {
-        let (out, j) = try session(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg")])
+        let (out, j) = try session(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+                                    "--probe", try sample("obama3.jpg")])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(j["outcome"] as? String == "verified")
         #expect(j["method"] as? String == "face")

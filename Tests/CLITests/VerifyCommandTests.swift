@@ -1,4 +1,5 @@
 import Foundation
+import MynaFace
 import Testing
 import TestSupport
 
@@ -17,9 +18,11 @@ struct VerifyCommandTests {
 
     func sample(_ name: String) throws -> String { try #require(TestEnvironment.sample(name)).path }
 
-    @Test("a genuine pair matches: exit 0, decision match, dlib distance below 0.6", .enabled(if: ready))
-    func genuine() throws {
-        let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"), "--json"])
+    @Test("with --threshold 0.6 (dlib's own operating point) a genuine pair matches: exit 0, plain descriptors",
+          .enabled(if: ready))
+    func genuineAtDlibThreshold() throws {
+        let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+                                      "--threshold", "0.6", "--json"])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         let j = try #require(json)
         #expect(j["decision"] as? String == "match")
@@ -28,10 +31,33 @@ struct VerifyCommandTests {
         #expect(distance < 0.5)
         #expect(similarity > 0.93)
         let threshold = try #require(j["threshold"] as? [String: Any])
-        #expect(threshold["metric"] as? String == "euclidean")
+        #expect(threshold["metric"] as? String == "euclidean" && threshold["descriptor"] as? String == "plain")
         #expect(threshold["value"] as? Double == 0.6)
         let timings = try #require(j["timings"] as? [String: Any])
         for key in ["decode", "detect", "landmarks", "align", "embed", "total"] { #expect(timings[key] is Double, "\(key)") }
+    }
+
+    @Test("the default operating point (calibrated on East-Asian faces) decides one frame at cosine of mirror-averaged descriptors",
+          .enabled(if: ready))
+    func defaultOperatingPoint() throws {
+        let (_, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama3.jpg"), "--json"])
+        let j = try #require(json)
+        let threshold = try #require(j["threshold"] as? [String: Any])
+        #expect(threshold["metric"] as? String == "cosine" && threshold["descriptor"] as? String == "mirror-averaged")
+        #expect(threshold["value"] as? Double == (DefaultOperatingPoint.singleFrameThreshold * 1e6).rounded() / 1e6)
+    }
+
+    @Test("several frames are one attempt: fused, one decision (genuine match exit 0, impostor exit 1)", .enabled(if: ready))
+    func fusedAttempt() throws {
+        let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+                                      "--probe", try sample("obama3.jpg"), "--json"])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        let j = try #require(json)
+        #expect(j["decision"] as? String == "match" && j["framesFused"] as? Int == 2)
+        #expect((j["frames"] as? [[String: Any]])?.count == 2)
+        let (bad, badJSON) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("biden.jpg"),
+                                         "--probe", try sample("biden.jpg"), "--json"])
+        #expect(bad.status == 1 && (try #require(badJSON))["decision"] as? String == "noMatch")
     }
 
     @Test("an impostor pair does not match: exit 1, decision noMatch", .enabled(if: ready))

@@ -30,7 +30,7 @@ struct MatchThresholdTests {
     }
 
     static let valid = """
-        {"format":"mynaface-threshold","version":2,"metric":"cosine","comparison":">=","threshold":0.9321,
+        {"format":"mynaface-threshold","version":2,"metric":"cosine","descriptor":"plain","frames":1,"comparison":">=","threshold":0.9321,
          "target_fmr":0.001,"observed_fmr":0.0009,"expected_fnmr":0.12,"model":"dlib_face_recognition_resnet_model_v1",
          "dataset":"lfw","created":"2026-11-25T19:00:00Z","genuine_pairs":10,"impostor_pairs":1000,"fta":0,"extra":1}
         """

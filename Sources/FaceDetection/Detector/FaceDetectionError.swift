@@ -1,5 +1,6 @@
-/// A failure of the face detector: its model file, or an image or option it cannot take.
-package enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A failure of the face detector: its model file, or an image or option it cannot take. Public: it is the cause
+/// nested in `FaceAnalyzerError`.
+public enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The model file could not be found or read (the detail names the path and the fix).
     case modelFile(String)
     /// The model file parsed but is not dlib's MMOD detector network (the detail names what was found).
@@ -11,7 +12,7 @@ package enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConvert
     /// An option is out of range (the detail names it).
     case invalidOptions(String)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .modelFile(let d): return "face detector model: \(d)"
         case .invalidModel(let d): return "face detector model is not dlib's MMOD face detector: \(d)"

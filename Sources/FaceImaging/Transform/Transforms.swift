@@ -42,6 +42,25 @@ extension Image {
     /// Largest side accepted by `resized` (pixels).
     public static let maxTransformSide = 65_536
 
+    /// The image mirrored left to right (column `x` becomes column `width − 1 − x`), same size and channels.
+    public func mirrored() -> Image {
+        guard width > 0, height > 0 else { return self }
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        let c = channels, w = width
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let row = y * w * c
+                    for x in 0..<w {
+                        let from = row + x * c, to = row + (w - 1 - x) * c
+                        for k in 0..<c { dst[to + k] = src[from + k] }
+                    }
+                }
+            }
+        }
+        return Image(width: width, height: height, channels: channels, pixels: out)
+    }
+
     /// The greyscale version: ITU-R BT.601 luma with libjpeg's integer weights,
     /// `Y = (19595 R + 38470 G + 7471 B + 32768) >> 16` (0.299, 0.587, 0.114 in 16-bit fixed point, rounded).
     /// A grey image is returned unchanged.

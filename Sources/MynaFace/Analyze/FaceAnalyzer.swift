@@ -139,6 +139,22 @@ public struct FaceAnalyzer: Sendable {
         do { return try embedder.embedding(ofChip: face.chip) } catch { throw .embedding(error) }
     }
 
+    /// The descriptor of a detected face in `mode`: dlib's descriptor of its chip, or the mean of the chip's and
+    /// its mirror image's descriptors.
+    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
+    public func descriptor(of face: DetectedFace, mode: DescriptorMode) throws(FaceAnalyzerError) -> FaceEmbedding {
+        try descriptor(ofChip: face.chip, mode: mode)
+    }
+
+    /// The descriptor of an aligned 150×150 chip in `mode` (see ``descriptor(of:mode:)``).
+    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
+    public func descriptor(ofChip chip: Image, mode: DescriptorMode) throws(FaceAnalyzerError) -> FaceEmbedding {
+        let plain = try embedding(ofChip: chip)
+        guard mode == .mirrorAveraged else { return plain }
+        let mirror = try embedding(ofChip: chip.mirrored())
+        return FaceEmbedding.mean([plain, mirror])!
+    }
+
     /// The 128-D descriptor of an aligned 150×150 chip (grey chips are expanded to RGB).
     /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
     public func embedding(ofChip chip: Image) throws(FaceAnalyzerError) -> FaceEmbedding {

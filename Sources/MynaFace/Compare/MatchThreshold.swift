@@ -2,7 +2,9 @@ import Foundation
 
 /// The operating point of a reader: a metric and the threshold a comparison must pass to be a match.
 ///
-/// The default is dlib's own: Euclidean distance ≤ 0.6 (the `dist_thresh` stored in the model file).
+/// ``dlibDefault`` is dlib's own operating point: plain descriptors, Euclidean distance ≤ 0.6 (the `dist_thresh`
+/// stored in the model file), set on mostly Western faces. The verifier's default is ``readerDefault``, calibrated
+/// on East-Asian faces (``DefaultOperatingPoint``).
 /// ``cosineEquivalentOfDlibDefault`` is its cosine counterpart for descriptors of the typical norm
 /// (1.453): `1 − (0.6/1.453)²/2 ≈ 0.915`. The two are close but not equivalent for every pair.
 /// A threshold tuned on data (`mynaface eval`) is a ``ThresholdFile``; ``ThresholdFile/threshold(forModel:)``
@@ -12,14 +14,18 @@ public struct MatchThreshold: Sendable, Equatable, Codable {
     public var metric: ScoreMetric
     /// The threshold: a distance (≤ matches) for `.euclidean`, a similarity (≥ matches) for `.cosine`.
     public var value: Double
+    /// How descriptors are formed before scoring (dlib's plain descriptor, or mirror-averaged).
+    public var descriptor: DescriptorMode
     /// The false-match rate this threshold was tuned for, when it came from an evaluation run.
     public var targetFMR: Double?
     /// Free-form provenance (data set, date, model) when loaded from a file.
     public var source: String?
 
-    public init(metric: ScoreMetric, value: Double, targetFMR: Double? = nil, source: String? = nil) {
+    public init(metric: ScoreMetric, value: Double, descriptor: DescriptorMode = .plain, targetFMR: Double? = nil,
+                source: String? = nil) {
         self.metric = metric
         self.value = value
+        self.descriptor = descriptor
         self.targetFMR = targetFMR
         self.source = source
     }

@@ -60,6 +60,10 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
     public var version = ThresholdFile.currentVersion
     /// The score the threshold applies to.
     public var metric: ScoreMetric
+    /// How descriptors are formed before scoring.
+    public var descriptor: DescriptorMode
+    /// Camera frames fused into one attempt's descriptor (1: a single frame decides).
+    public var frames: Int
     /// `"<="` (distance) or `">="` (similarity): a comparison matches when `score <comparison> threshold`.
     public var comparison: String
     /// The threshold, in the metric's units.
@@ -88,7 +92,8 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
     public var sets: [SetPerformance]?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, metric, comparison, threshold, model, pipeline, created, dataset, command, fta, sets
+        case format, version, metric, descriptor, frames, comparison, threshold, model, pipeline, created, dataset,
+             command, fta, sets
         case targetFMR = "target_fmr"
         case observedFMR = "observed_fmr"
         case expectedFNMR = "expected_fnmr"
@@ -97,11 +102,14 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
         case impostorPairs = "impostor_pairs"
     }
 
-    public init(metric: ScoreMetric, threshold: Double, targetFMR: Double, observedFMR: Double, expectedFNMR: Double,
+    public init(metric: ScoreMetric, descriptor: DescriptorMode = .plain, frames: Int = 1, threshold: Double,
+                targetFMR: Double, observedFMR: Double, expectedFNMR: Double,
                 fnmrCI95: [Double]?, model: String, pipeline: String? = nil, created: String, dataset: String,
                 command: String? = nil, genuinePairs: Int, impostorPairs: Int, fta: Double,
                 sets: [SetPerformance]? = nil) {
         self.metric = metric
+        self.descriptor = descriptor
+        self.frames = frames
         self.comparison = metric.comparison
         self.threshold = threshold
         self.targetFMR = targetFMR
@@ -143,6 +151,7 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
             throw .malformed(path: path, detail: String(describing: error))
         }
         guard file.threshold.isFinite else { throw .malformed(path: path, detail: "threshold is not finite") }
+        guard file.frames >= 1 else { throw .malformed(path: path, detail: "frames must be at least 1") }
         guard file.comparison == file.metric.comparison else {
             throw .malformed(path: path, detail: "comparison '\(file.comparison)' does not fit metric \(file.metric.rawValue)")
         }
@@ -169,7 +178,7 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
     public func threshold(forModel model: String, path: String = "threshold file") throws(ThresholdFileError)
         -> MatchThreshold {
         guard self.model == model else { throw .wrongModel(path: path, file: self.model, verifier: model) }
-        return MatchThreshold(metric: metric, value: threshold, targetFMR: targetFMR,
+        return MatchThreshold(metric: metric, value: threshold, descriptor: descriptor, targetFMR: targetFMR,
                               source: "\(dataset), \(created)")
     }
 }

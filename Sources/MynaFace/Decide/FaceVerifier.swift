@@ -61,8 +61,14 @@ public enum ProbeColour: String, Sendable, Equatable, Codable, CaseIterable {
 public struct FaceVerifier: Sendable {
     /// The settings of a verifier.
     public struct Configuration: Sendable {
-        /// The operating point (default dlib's Euclidean distance 0.6).
-        public var threshold: MatchThreshold = .dlibDefault
+        /// The operating point of a single frame (default ``MatchThreshold/readerDefault``, calibrated on East-Asian
+        /// faces; ``MatchThreshold/dlibDefault`` is dlib's own).
+        public var threshold: MatchThreshold = .readerDefault
+        /// The operating point of an attempt that fuses several frames (``FaceVerifier/verifyAttempt(_:probes:)``;
+        /// default ``MatchThreshold/readerDefaultFused``). Nil: fused attempts use ``threshold``.
+        public var fusedThreshold: MatchThreshold? = .readerDefaultFused
+        /// Frames fused into one attempt at most (the best by quality; default 3).
+        public var framesPerAttempt = 3
         /// The checks a camera frame must pass before it is compared.
         public var qualityGate = QualityGate()
         /// Detector options for camera frames (default: faces at least 15% of the frame width).
@@ -160,9 +166,14 @@ public struct FaceVerifier: Sendable {
             box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
             landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,
             frameWidth: image.width, frameHeight: image.height, secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
-        let embedding: FaceEmbedding
-        do { embedding = try analyzer.embedding(of: face) } catch { throw .pipeline(error) }
-        return PortraitTemplate(embedding: embedding, quality: quality, faceBox: face.box, info: info,
+        let embedding: FaceEmbedding, mirrorAveraged: FaceEmbedding
+        do {
+            embedding = try analyzer.embedding(of: face)
+            let mirror = try analyzer.embedding(ofChip: face.chip.mirrored())
+            mirrorAveraged = FaceEmbedding.mean([embedding, mirror])!
+        } catch { throw .pipeline(error) }
+        return PortraitTemplate(embedding: embedding, mirrorAveragedEmbedding: mirrorAveraged, quality: quality,
+                                faceBox: face.box, info: info,
                                 portraitChannels: image.channels, authenticity: authenticity, cardFace: cardFace)
     }
 
@@ -217,18 +228,10 @@ public struct FaceVerifier: Sendable {
         }
         let embedStart = DispatchTime.now()
         let embedding: FaceEmbedding
-        do { embedding = try analyzer.embedding(of: face) } catch { throw .pipeline(error) }
+        do { embedding = try analyzer.descriptor(of: face, mode: threshold.descriptor) } catch { throw .pipeline(error) }
         timings.embed = Self.milliseconds(since: embedStart)
         let compareStart = DispatchTime.now()
-        let similarity = Double(template.embedding.cosineSimilarity(to: embedding))
-        let distance = Double(template.embedding.euclideanDistance(to: embedding))
-        let score: Double
-        switch threshold.metric {
-        case .euclidean: score = distance
-        case .cosine: score = similarity
-        case .dotProduct: score = Double(zip(template.embedding.values, embedding.values).reduce(Float(0)) { $0 + $1.0 * $1.1 })
-        }
-        let decision: MatchDecision = threshold.accepts(score) ? .match : .noMatch
+        let (similarity, distance, decision) = Self.compare(template.descriptor(threshold.descriptor), embedding, threshold)
         timings.compare = Self.milliseconds(since: compareStart)
         timings.total = Self.milliseconds(since: start)
         return MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
@@ -271,6 +274,20 @@ public struct FaceVerifier: Sendable {
     /// The tasks above throw only ``VerificationError``; anything else (never expected) is reported as a pipeline failure.
     private static func verificationError(_ error: any Error) -> VerificationError {
         (error as? VerificationError) ?? .unexpected(String(describing: error))
+    }
+
+    /// Scores two descriptors (cosine similarity and Euclidean distance, as Float like dlib) and decides.
+    static func compare(_ reference: FaceEmbedding, _ probe: FaceEmbedding, _ threshold: MatchThreshold)
+        -> (similarity: Double, distance: Double, decision: MatchDecision) {
+        let similarity = Double(reference.cosineSimilarity(to: probe))
+        let distance = Double(reference.euclideanDistance(to: probe))
+        let score: Double
+        switch threshold.metric {
+        case .euclidean: score = distance
+        case .cosine: score = similarity
+        case .dotProduct: score = Double(zip(reference.values, probe.values).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+        }
+        return (similarity, distance, threshold.accepts(score) ? .match : .noMatch)
     }
 
     static func milliseconds(since start: DispatchTime) -> Double {

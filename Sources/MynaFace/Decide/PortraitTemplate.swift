@@ -31,6 +31,8 @@ public enum PortraitAuthenticity: Sendable, Equatable, CustomStringConvertible {
 public struct PortraitTemplate: Sendable, CustomStringConvertible {
     /// dlib's 128-D descriptor of the portrait face.
     public let embedding: FaceEmbedding
+    /// The mean of the portrait's and its mirror image's descriptors (``DescriptorMode/mirrorAveraged``).
+    public let mirrorAveragedEmbedding: FaceEmbedding
     /// Quality measurements of the portrait face.
     public let quality: FaceQuality
     /// The portrait face's box in the decoded portrait.
@@ -43,6 +45,11 @@ public struct PortraitTemplate: Sendable, CustomStringConvertible {
     public let authenticity: PortraitAuthenticity
     /// The parsed card-face file, when the portrait came from one (birth date, sex, expiry for the session).
     public let cardFace: CardFaceFile?
+
+    /// The portrait's descriptor in `mode`.
+    public func descriptor(_ mode: DescriptorMode) -> FaceEmbedding {
+        mode == .plain ? embedding : mirrorAveragedEmbedding
+    }
 
     public var description: String {
         let source = info.map { "\($0.format) \($0.width)×\($0.height)×\($0.channels) from \($0.containerPath)" } ?? "decoded image"

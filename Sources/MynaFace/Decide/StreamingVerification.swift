@@ -1,9 +1,10 @@
+import FaceEmbedding
 import FaceImaging
 import Foundation
 
 /// How much a streaming verification may spend before it gives up.
 public struct AttemptBudget: Sendable, Equatable {
-    /// Comparisons that may end in ``MatchDecision/noMatch`` (the reader's face attempts; default 3).
+    /// Comparisons (fused attempts) that may end in ``MatchDecision/noMatch`` (the reader's face attempts; default 3).
     public var maxComparisons: Int = 3
     /// Frames that may be looked at in all, acquired or not (default 60: a few seconds of camera).
     public var maxFrames: Int = 60
@@ -45,39 +46,76 @@ public struct StreamingOutcome: Sendable, Equatable {
 }
 
 extension FaceVerifier {
-    /// Compares camera frames with the portrait until one matches or the budget is spent.
+    /// Compares camera frames with the portrait, a fused attempt at a time, until one matches or the budget is spent.
     ///
-    /// Frames with no usable face do not spend a comparison, only a frame. A frame that fails to decode
-    /// never reaches here: the sequence yields decoded images.
+    /// Frames with a usable face are collected until ``Configuration/framesPerAttempt`` of them are in hand; their
+    /// descriptors are averaged and compared once (``verifyAttempt(_:probeImages:)``'s rule, at
+    /// ``Configuration/fusedThreshold``). Each such comparison spends one of the budget's comparisons; frames with
+    /// no usable face spend only a frame. When the frames, the time or the sequence run out with some usable
+    /// frames collected, those are compared as a last attempt. A frame that fails to decode never reaches here:
+    /// the sequence yields decoded images.
     /// - Parameters:
     ///   - template: the enrolled portrait.
     ///   - frames: decoded camera frames, in order.
     ///   - budget: comparisons, frames and time allowed.
-    /// - Returns: why it stopped, the last result and the counts.
+    /// - Returns: why it stopped, the last attempt's result and the counts.
     /// - Throws: errors of the frame sequence, and ``VerificationError/pipeline(_:)``.
     public func verify<Frames: AsyncSequence>(_ template: PortraitTemplate, frames: Frames,
                                               budget: AttemptBudget = AttemptBudget()) async throws -> StreamingOutcome
         where Frames.Element == Image {
         let start = DispatchTime.now()
         var outcome = StreamingOutcome(stop: .sequenceEnded, last: nil, frames: 0, comparisons: 0)
-        for try await frame in frames {
-            if Self.milliseconds(since: start) > budget.timeLimit * 1000 { outcome.stop = .timeLimit; return outcome }
-            outcome.frames += 1
-            let result = try verify(template, probeImage: frame)
-            outcome.last = result
-            switch result.decision {
-            case .match:
-                outcome.comparisons += 1
-                outcome.stop = .matched
-                return outcome
-            case .noMatch:
-                outcome.comparisons += 1
-                if outcome.comparisons >= budget.maxComparisons { outcome.stop = .comparisonsExhausted; return outcome }
-            case .notAcquired:
-                break
-            }
-            if outcome.frames >= budget.maxFrames { outcome.stop = .framesExhausted; return outcome }
+        let mode = configuration.threshold.descriptor
+        let perAttempt = max(1, configuration.framesPerAttempt)
+        var collected: [AcquiredFace] = []
+
+        /// Compares the collected frames as one attempt; true when it matched.
+        func decide() -> Bool {
+            let single = configuration.threshold, fused = configuration.fusedThreshold ?? single
+            let threshold = collected.count > 1 && fused.descriptor == mode ? fused : single
+            let best = collected.min { Self.fusionOrder($0.quality, $1.quality) }!
+            let descriptor = FaceEmbedding.mean(collected.map(\.descriptor))!
+            let (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
+            var timings = StageTimings()
+            timings.total = Self.milliseconds(since: start)
+            outcome.last = MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
+                                       quality: best.quality, faceBox: best.box, timings: timings)
+            outcome.comparisons += 1
+            collected.removeAll(keepingCapacity: true)
+            return decision == .match
         }
+
+        for try await frame in frames {
+            if Self.milliseconds(since: start) > budget.timeLimit * 1000 {
+                outcome.stop = decideLast(collected.isEmpty ? nil : decide()) ?? .timeLimit
+                return outcome
+            }
+            outcome.frames += 1
+            switch try acquire(frame, template: template, mode: mode) {
+            case .acquired(let face):
+                collected.append(face)
+                if collected.count >= perAttempt {
+                    if decide() { outcome.stop = .matched; return outcome }
+                    if outcome.comparisons >= budget.maxComparisons { outcome.stop = .comparisonsExhausted; return outcome }
+                }
+            case .notAcquired(let report):
+                if collected.isEmpty {
+                    var timings = StageTimings()
+                    timings.total = Self.milliseconds(since: start)
+                    outcome.last = MatchResult(decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil,
+                                               distance: nil, threshold: configuration.threshold, quality: report.quality,
+                                               faceBox: report.faceBox, timings: timings)
+                }
+            }
+            if outcome.frames >= budget.maxFrames {
+                outcome.stop = decideLast(collected.isEmpty ? nil : decide()) ?? .framesExhausted
+                return outcome
+            }
+        }
+        outcome.stop = decideLast(collected.isEmpty ? nil : decide()) ?? .sequenceEnded
         return outcome
     }
+
+    /// `.matched` when a last attempt was made and matched, nil otherwise (the caller's own reason stands).
+    private func decideLast(_ matched: Bool?) -> StreamStop? { matched == true ? .matched : nil }
 }
