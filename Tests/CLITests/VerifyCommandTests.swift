@@ -57,7 +57,8 @@ struct VerifyCommandTests {
         #expect((j["frames"] as? [[String: Any]])?.count == 2)
         let (bad, badJSON) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("biden.jpg"),
                                          "--probe", try sample("biden.jpg"), "--json"])
-        #expect(bad.status == 1 && (try #require(badJSON))["decision"] as? String == "noMatch")
+        let badDecision = try #require(badJSON)["decision"] as? String
+        #expect(bad.status == 1 && badDecision == "noMatch")
     }
 
     @Test("an impostor pair does not match: exit 1, decision noMatch", .enabled(if: ready))

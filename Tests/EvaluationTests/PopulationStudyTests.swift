@@ -127,7 +127,7 @@ struct PopulationStudyTests {
         let mean = (0..<probes[0].count).map { i in probes.map { $0[i] }.reduce(0, +) / Float(probes.count) }
         let chipName = String(first.nameA.dropFirst(5))
         let chipBytes = try FakeChipSimulator().chipPortrait(from: [UInt8](Data(contentsOf: root.appendingPathComponent(chipName))))
-        let chip = try #require(try FakeExtractor().template(for: chipBytes, greyscale: false))
+        let chip = try #require(try FakeExtractor().template(for: chipBytes, greyscale: true))  // chips are embedded grey
         #expect(first.distance == ScoreMetric.distance(chip, mean))
     }
 }

@@ -19,8 +19,14 @@ struct FaceVerifierTests {
         [UInt8](try Data(contentsOf: try #require(TestEnvironment.sample(name))))
     }
 
+    /// The shared verifier at dlib's own operating point, one frame per decision: these tests check the mechanics
+    /// (enrolment, authenticity, colour, streaming) on the Western sample photos, for which the East-Asian default
+    /// is deliberately strict (`OperatingPointTests` covers the default).
     func verifier(_ configure: (inout FaceVerifier.Configuration) -> Void = { _ in }) throws -> FaceVerifier {
         var v = try #require(Self.shared)
+        v.configuration.threshold = .dlibDefault
+        v.configuration.fusedThreshold = nil
+        v.configuration.framesPerAttempt = 1
         configure(&v.configuration)
         return v
     }

@@ -67,7 +67,7 @@ struct OperatingPointTests {
         let impostor = try v.verifyAttempt(template, probes: [try sample("biden.jpg")])
         #expect(impostor.decision == .noMatch && impostor.framesFused == 1 && impostor.threshold == .readerDefault)
         let blank = try JPEGEncoder.encode(Image(width: 320, height: 240, channels: 3), quality: 90)
-        let mixed = try v.verifyAttempt(template, probes: [blank, try sample("obama2.jpg")])
+        let mixed = try v.verifyAttempt(template, probes: [blank, try sample("obama3.jpg")])
         #expect(mixed.decision == .match && mixed.framesFused == 1 && mixed.frames[0].notAcquired == .noFace)
         let none = try v.verifyAttempt(template, probes: [blank])
         #expect(none.decision == .notAcquired(.noFace) && none.similarity == nil)
@@ -86,6 +86,22 @@ struct OperatingPointTests {
         }
         let mean = try #require(FaceEmbedding.mean(descriptors))
         #expect(result.similarity == Double(template.mirrorAveragedEmbedding.cosineSimilarity(to: mean)))
+    }
+
+    @Test("streaming at the default: frames are collected and fused, one comparison per attempt", .enabled(if: ready))
+    func fusedStreaming() async throws {
+        var v = try #require(FaceVerifierTests.shared)
+        v.configuration.framesPerAttempt = 2
+        let template = try v.enroll(portrait: try sample("obama.jpg"))
+        let blank = Image(width: 640, height: 480, channels: 3)
+        let frames = [blank, try ImageDecoder.decode(try sample("obama2.jpg")), blank, try ImageDecoder.decode(try sample("obama3.jpg"))]
+        let outcome = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() })
+        #expect(outcome.stop == .matched && outcome.frames == 4 && outcome.comparisons == 1)
+        #expect(outcome.last?.threshold == .readerDefaultFused)
+        let impostor = Array(repeating: try ImageDecoder.decode(try sample("biden.jpg")), count: 7)
+        let refused = try await v.verify(template, frames: AsyncStream { c in impostor.forEach { c.yield($0) }; c.finish() },
+                                         budget: AttemptBudget(maxComparisons: 3))
+        #expect(refused.stop == .comparisonsExhausted && refused.comparisons == 3 && refused.frames == 6)
     }
 
     @Test("--threshold-style dlib configuration keeps dlib's plain descriptors and distance", .enabled(if: ready))
