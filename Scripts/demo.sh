@@ -4,8 +4,9 @@
 # Idempotent: a second run installs and downloads nothing and rebuilds nothing.
 # Fails (non-zero, with the step named) when any step does not give its expected outcome: the genuine attempt
 # must match (exit 0), the impostor pair must be refused as a no-match (exit 1, nothing else), the session
-# must verify the patient (exit 0). The default operating point is calibrated on East-Asian faces (strict on
-# these Western sample photos: one frame of obama2.jpg alone is refused), so the genuine checks fuse two frames.
+# must verify the patient (exit 0). The default operating point is calibrated on East-Asian faces and is strict
+# on these Western sample photos (one frame of obama2.jpg alone is refused; against the card's greyscale chip
+# even two fused frames are), so the genuine verify fuses two frames and the session verifies by PIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
@@ -39,6 +40,9 @@ step "mynaface verify: the card portrait vs one attempt's camera frames, fused (
   "$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg" --probe "$samples/obama3.jpg"
 step "mynaface verify (impostor: obama.jpg vs biden.jpg; a no-match is the expected outcome)" 1 \
   "$bin" verify --portrait "$samples/obama.jpg" --probe "$samples/biden.jpg"
-step "mynaface session: the reception flow against a simulated card, then the eligibility check" 0 \
-  "$bin" session --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg" --probe "$samples/obama3.jpg"
+step "mynaface session: the reception flow against a simulated card (greyscale chip portrait; the strict default refuses these Western photos, the PIN verifies), then the eligibility check" 0 \
+  bash -c 'printf "1234\n" | "$0" session --portrait "$1" --probe "$2" --probe "$3" --pin-stdin' \
+  "$bin" "$samples/obama.jpg" "$samples/obama2.jpg" "$samples/obama3.jpg"
+step "mynaface session at dlib's own operating point (--threshold 0.6): the face verifies" 0 \
+  "$bin" session --portrait "$samples/obama.jpg" --probe "$samples/obama2.jpg" --threshold 0.6
 echo "demo: every step gave its expected outcome"

@@ -14,8 +14,11 @@ public struct PopulationStudy: Sendable {
     /// Chinese celebrities); every other set is reported as mostly Western.
     public static let eastAsianSets: Set<String> = ["tw_ntu", "cn_celeb"]
 
-    /// The population label of a set.
-    public static func population(of set: String) -> String { eastAsianSets.contains(set) ? "East-Asian" : "mostly Western" }
+    /// The population label of a set: East-Asian for ``eastAsianSets`` and their parts (`tw_ntu_a`, a split of
+    /// `tw_ntu` by identity), mostly Western otherwise.
+    public static func population(of set: String) -> String {
+        eastAsianSets.contains { set == $0 || set.hasPrefix($0 + "_") } ? "East-Asian" : "mostly Western"
+    }
 
     /// How the recommended threshold is chosen on each calibration set.
     public enum Calibration: String, Sendable, Codable, CaseIterable {

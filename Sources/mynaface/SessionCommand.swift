@@ -34,6 +34,8 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "A camera frame (JPEG or PNG); repeat for several frames of one attempt (fused, one decision). Every face attempt uses these frames.")
     var probe: [String]
 
+    @OptionGroup var operatingPoint: OperatingPointOptions
+
     @Flag(help: "Read PIN attempts from standard input, one per line.")
     var pinStdin = false
 
@@ -125,6 +127,7 @@ struct SessionCommand: AsyncParsableCommand {
         if let cardFace = card.state.cardFaceFile, reading.profile.hasUsablePortrait, !proxy {
             var configuration = FaceVerifier.Configuration()
             configuration.authenticator = authenticator
+            operatingPoint.apply(to: &configuration, command: command)
             let verifier: FaceVerifier
             do { verifier = try FaceVerifier(configuration: configuration) } catch {
                 CLI.fail("\(command): \(error)", status: .modelsOrPipeline)

@@ -37,23 +37,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Accept a card-face file whose chain does not verify (test setups; recorded in the output).")
     var acceptUnverified = false
 
-    @Option(help: "A threshold file written by `mynaface eval` (its frames field says whether it is the single-frame or the fused operating point).")
-    var thresholdFile: String?
-
-    @Option(help: "A threshold value (with --metric and --descriptor) for single frames and fused attempts alike; 0.6 is dlib's own.")
-    var threshold: Double?
-
-    @Option(help: "The metric of --threshold: euclidean (distance, lower matches), cosine (similarity, higher matches) or dot-product.")
-    var metric: ScoreMetric = .euclidean
-
-    @Option(help: "The descriptors of --threshold: plain (dlib's) or mirror-averaged.")
-    var descriptor: DescriptorMode = .plain
-
-    @Option(help: "Frames fused into one attempt at most.")
-    var framesPerAttempt = 3
-
-    @Option(help: "Probe colour: as-captured, greyscale or match-portrait.")
-    var probeColour: ProbeColour = .asCaptured
+    @OptionGroup var operatingPoint: OperatingPointOptions
 
     @Option(help: "Minimum face width in the camera frame as a fraction of the frame width.")
     var minFaceFraction: Double = 0.15
@@ -82,8 +66,6 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !probe.isEmpty else { throw ValidationError("give at least one --probe") }
-        guard (1...16).contains(framesPerAttempt) else { throw ValidationError("--frames-per-attempt must be 1…16") }
-        if thresholdFile != nil, threshold != nil { throw ValidationError("give --threshold-file or --threshold, not both") }
     }
 
     func run() async throws {
@@ -97,24 +79,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if testAnchors { anchors += Array(TrustAnchors.jpkiTest.anchors.values) }
         config.authenticator = CardFaceAuthenticator(anchors: TrustAnchors(anchors),
                                                      policy: acceptUnverified ? .acceptUnverified : .requireVerified)
-        if let thresholdFile {
-            do {
-                let file = try ThresholdFile.load(from: URL(fileURLWithPath: thresholdFile))
-                let point = try file.threshold(forModel: FaceVerifier.embeddingModel, path: thresholdFile)
-                if file.frames > 1 { config.fusedThreshold = point } else { config.threshold = point; config.fusedThreshold = nil }
-                if file.frames > 1, point.descriptor != config.threshold.descriptor {
-                    CLI.fail("\(command): \(thresholdFile) uses \(point.descriptor.rawValue) descriptors, the single-frame point \(config.threshold.descriptor.rawValue)", status: .unreadableInput)
-                }
-            } catch {
-                CLI.fail("\(command): \(error)", status: .unreadableInput)
-            }
-        }
-        if let threshold {
-            config.threshold = MatchThreshold(metric: metric, value: threshold, descriptor: descriptor, source: "command line")
-            config.fusedThreshold = nil
-        }
-        config.framesPerAttempt = framesPerAttempt
-        config.probeColour = probeColour
+        operatingPoint.apply(to: &config, command: command)
         config.probeDetection.minimumFaceSize = .fractionOfWidth(minFaceFraction)
 
         let verifier: FaceVerifier

@@ -20,16 +20,28 @@ struct SessionCommandTests {
 
     func sample(_ name: String) throws -> String { try #require(TestEnvironment.sample(name)).path }
 
-    @Test("the card holder's face verifies them and the qualification check answers 'valid'", .enabled(if: ready))
+    @Test("the card holder's face verifies them (at dlib's 0.6) and the qualification check answers 'valid'",
+          .enabled(if: ready))
     func faceVerified() throws {
         let (out, j) = try session(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
-                                    "--probe", try sample("obama3.jpg")])
+                                    "--threshold", "0.6"])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(j["outcome"] as? String == "verified")
         #expect(j["method"] as? String == "face")
         #expect(j["cardFaceFailures"] as? Int == 0)
         #expect((j["eligibility"] as? String)?.contains("valid") == true, "\(j["eligibility"] ?? "nil")")
         #expect(!out.stdout.contains("1234"))
+    }
+
+    @Test("at the default (calibrated on East-Asian faces) the Western sample's greyscale chip is refused; the PIN verifies",
+          .enabled(if: ready))
+    func strictDefaultFallsBackToPIN() throws {
+        let (out, j) = try session(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+                                    "--probe", try sample("obama3.jpg"), "--pin-stdin"], stdin: "1234\n")
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(j["method"] as? String == "pin")
+        let attempts = try #require(j["faceAttempts"] as? [String])
+        #expect(attempts.count == 3 && attempts.allSatisfy { $0.hasPrefix("no match cosine") && $0.contains("2 of 2 frames fused") })
     }
 
     @Test("someone else's face fails three times, then the PIN verifies; counters persist in the state file",
