@@ -121,7 +121,7 @@ let package = Package(
                            "FaceDetection", "FaceAlignment", "NeuralCore",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), log],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging"], swiftSettings: swiftSettings),
+        .executableTarget(name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging", log], swiftSettings: swiftSettings),
 
         // MARK: C libraries (Debian packages), wrapped once each in FaceImaging / NeuralCore
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),

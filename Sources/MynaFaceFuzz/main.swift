@@ -10,6 +10,7 @@
 // file given as an argument (or every file in a directory) through the same function, so a crash reproducer can be
 // replayed without the fuzzer: `mynaface-fuzz crash-<hash>`.
 import FaceImaging
+import Logging
 import MynaCard
 
 #if canImport(Glibc)
@@ -67,6 +68,8 @@ func LLVMFuzzerRunDriver(
 /// code, so this is the program entry: hand the command line to libFuzzer.
 @_cdecl("MynaFaceFuzz_main")
 public func fuzzProgramMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    // The codecs log OpenJPEG's and libjpeg's warnings; millions of inputs would spend their time printing them.
+    LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
     var count = argc
     var arguments = argv
     return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzTestOneInput(data, size) }

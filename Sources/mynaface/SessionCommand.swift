@@ -261,7 +261,9 @@ final class AttemptLog: @unchecked Sendable {
 
     /// Records one attempt's decision and score.
     func record(_ result: AttemptResult) {
-        let score = result.similarity.map { String(format: " cosine %.4f", $0) } ?? ""
+        let score = result.threshold.metric == .euclidean
+            ? result.distance.map { String(format: " distance %.4f", $0) } ?? ""
+            : result.similarity.map { String(format: " cosine %.4f", $0) } ?? ""
         switch result.decision {
         case .match: append("match" + score + frames(result))
         case .noMatch: append("no match" + score + frames(result))

@@ -54,10 +54,11 @@ extension FaceVerifier {
         var box: FaceRect
     }
 
-    /// Decodes nothing: detects, checks quality and embeds one decoded frame.
+    /// Decodes nothing: detects, checks quality and embeds one decoded frame (in the configured probe colour).
+    /// - Parameter timings: receives the detect, landmarks, align and embed times.
     /// - Returns: the acquired face, or the reason none was (with the quality when a face was found).
-    func acquire(_ probeImage: Image, template: PortraitTemplate, mode: DescriptorMode) throws(VerificationError)
-        -> FrameAcquisition {
+    func acquire(_ probeImage: Image, template: PortraitTemplate, mode: DescriptorMode,
+                 timings: inout StageTimings) throws(VerificationError) -> FrameAcquisition {
         let grey: Bool
         switch configuration.probeColour {
         case .asCaptured: grey = false
@@ -67,6 +68,9 @@ extension FaceVerifier {
         let frame = grey && probeImage.channels == 3 ? probeImage.greyscale() : probeImage
         let analysis: FaceAnalysis
         do { analysis = try analyzer.analyze(frame, options: configuration.probeDetection) } catch { throw .pipeline(error) }
+        timings.detect = analysis.detectMilliseconds
+        timings.landmarks = analysis.landmarksMilliseconds
+        timings.align = analysis.alignMilliseconds
         guard let face = analysis.faces.first else {
             return .notAcquired(FrameReport(index: 0, notAcquired: .noFace, quality: nil, faceBox: nil, fused: false))
         }
@@ -78,8 +82,10 @@ extension FaceVerifier {
         if let reason = configuration.qualityGate.failure(of: quality) {
             return .notAcquired(FrameReport(index: 0, notAcquired: reason, quality: quality, faceBox: face.box, fused: false))
         }
+        let embedStart = DispatchTime.now()
         let descriptor: FaceEmbedding
         do { descriptor = try analyzer.descriptor(of: face, mode: mode) } catch { throw .pipeline(error) }
+        timings.embed = Self.milliseconds(since: embedStart)
         return .acquired(AcquiredFace(descriptor: descriptor, quality: quality, box: face.box))
     }
 
@@ -124,7 +130,8 @@ extension FaceVerifier {
         var reports: [FrameReport] = []
         var acquired: [(index: Int, face: AcquiredFace)] = []
         for (i, image) in probeImages.enumerated() {
-            switch try acquire(image, template: template, mode: mode) {
+            var timings = StageTimings()
+            switch try acquire(image, template: template, mode: mode, timings: &timings) {
             case .acquired(let face):
                 acquired.append((i, face))
                 reports.append(FrameReport(index: i, notAcquired: nil, quality: face.quality, faceBox: face.box, fused: false))

@@ -198,44 +198,21 @@ public struct FaceVerifier: Sendable {
     public func verify(_ template: PortraitTemplate, probeImage: Image) throws(VerificationError) -> MatchResult {
         let start = DispatchTime.now()
         var timings = StageTimings()
-        let grey: Bool
-        switch configuration.probeColour {
-        case .asCaptured: grey = false
-        case .greyscale: grey = true
-        case .matchPortrait: grey = template.portraitChannels == 1
-        }
-        let frame = grey && probeImage.channels == 3 ? probeImage.greyscale() : probeImage
-        let analysis: FaceAnalysis
-        do { analysis = try analyzer.analyze(frame, options: configuration.probeDetection) } catch { throw .pipeline(error) }
-        timings.detect = analysis.detectMilliseconds
-        timings.landmarks = analysis.landmarksMilliseconds
-        timings.align = analysis.alignMilliseconds
         let threshold = configuration.threshold
-        guard let face = analysis.faces.first else {
+        switch try acquire(probeImage, template: template, mode: threshold.descriptor, timings: &timings) {
+        case .notAcquired(let report):
             timings.total = Self.milliseconds(since: start)
-            return MatchResult(decision: .notAcquired(.noFace), similarity: nil, distance: nil, threshold: threshold,
-                               quality: nil, faceBox: nil, timings: timings)
-        }
-        let quality = configuration.qualityGate.measure(
-            box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
-            landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,
-            frameWidth: frame.width, frameHeight: frame.height,
-            secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
-        if let reason = configuration.qualityGate.failure(of: quality) {
+            return MatchResult(decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil, distance: nil,
+                               threshold: threshold, quality: report.quality, faceBox: report.faceBox, timings: timings)
+        case .acquired(let face):
+            let compareStart = DispatchTime.now()
+            let (similarity, distance, decision) = Self.compare(template.descriptor(threshold.descriptor), face.descriptor,
+                                                                threshold)
+            timings.compare = Self.milliseconds(since: compareStart)
             timings.total = Self.milliseconds(since: start)
-            return MatchResult(decision: .notAcquired(reason), similarity: nil, distance: nil, threshold: threshold,
-                               quality: quality, faceBox: face.box, timings: timings)
+            return MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
+                               quality: face.quality, faceBox: face.box, timings: timings)
         }
-        let embedStart = DispatchTime.now()
-        let embedding: FaceEmbedding
-        do { embedding = try analyzer.descriptor(of: face, mode: threshold.descriptor) } catch { throw .pipeline(error) }
-        timings.embed = Self.milliseconds(since: embedStart)
-        let compareStart = DispatchTime.now()
-        let (similarity, distance, decision) = Self.compare(template.descriptor(threshold.descriptor), embedding, threshold)
-        timings.compare = Self.milliseconds(since: compareStart)
-        timings.total = Self.milliseconds(since: start)
-        return MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
-                           quality: quality, faceBox: face.box, timings: timings)
     }
 
     /// Enrols the portrait and checks the camera frame at the same time (on two cores), for a one-shot check.

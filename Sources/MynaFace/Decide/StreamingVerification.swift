@@ -91,7 +91,8 @@ extension FaceVerifier {
                 return outcome
             }
             outcome.frames += 1
-            switch try acquire(frame, template: template, mode: mode) {
+            var frameTimings = StageTimings()
+            switch try acquire(frame, template: template, mode: mode, timings: &frameTimings) {
             case .acquired(let face):
                 collected.append(face)
                 if collected.count >= perAttempt {
