@@ -31,18 +31,13 @@ struct FaceVerifierTests {
         return v
     }
 
-    /// A card-face file whose DF27 is the chip simulation of `photo`, signed by `issuer`, with its certificate.
+    /// A card-face file whose DF27 is the chip portrait of `photo`, signed by `issuer`, with its certificate
+    /// (the test doubles' recipe, ``PhotoCard``).
     func signedCard(_ photo: [UInt8], issuer: SimulatedIssuer) throws -> (card: [UInt8], certificate: [UInt8]) {
-        let portrait = try CardFaceChipSimulator().portraitImage(from: photo)
-        let jp2 = try JPEG2000Encoder.encode(portrait, format: .jp2, targetBytes: 10_000)
-        let png = try PNGEncoder.encode(Image(width: 24, height: 12, channels: 1))
-        var builder = CardFaceFile.Builder(
-            birthDate: try #require(CardDate(year: 1961, month: 8, day: 4)), sex: .male,
-            publicKey: issuer.signerPublicKey, nameImage: png, addressImage: png, portrait: jp2,
-            signature: [UInt8](repeating: 0, count: 256), expiry: try #require(CardDate(year: 2031, month: 8, day: 4)),
-            securityCodeImage: png)
-        try issuer.signCardFace(&builder)
-        return (builder.encode(), try issuer.certificate().encode())
+        let holder = CardHolder(birthDate: try #require(CardDate(year: 1961, month: 8, day: 4)), sex: .male,
+                                cardExpiry: try #require(CardDate(year: 2031, month: 8, day: 4)))
+        let state = try PhotoCard.issue(photo: photo, by: issuer, holder: holder).state
+        return ([UInt8](try #require(state.cardFaceFile)), [UInt8](try #require(state.certificate)))
     }
 
     @Test("genuine pair matches, impostor does not; scores agree with the threshold", .enabled(if: ready))
