@@ -244,7 +244,13 @@ public struct EvaluationRun: Sendable {
             scores: comparison, options: options, dataset: dataset, modelIdentity: modelIdentity,
             templates: jobs.count, failures: failures.count,
             unscoredGenuine: unscoredGenuine, unscoredImpostor: unscoredImpostor)
-        return EvaluationResult(scores: scores, failures: failures, unscoredGenuine: unscoredGenuine,
-                                unscoredImpostor: unscoredImpostor, summary: summary, comparisonScores: comparison)
+        var result = EvaluationResult(scores: scores, failures: failures, unscoredGenuine: unscoredGenuine,
+                                      unscoredImpostor: unscoredImpostor, summary: summary, comparisonScores: comparison)
+        let defaultPoint = options.fuse > 1 ? MatchThreshold.readerDefaultFused : MatchThreshold.readerDefault
+        if defaultPoint.descriptor == options.descriptor {
+            result.summary.atDefaultThreshold = PopulationStudy.rates(result, at: defaultPoint)
+        }
+        if options.descriptor == .plain { result.summary.atDlibThreshold = PopulationStudy.rates(result, at: .dlibDefault) }
+        return result
     }
 }

@@ -45,10 +45,17 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
     public var model: String
     /// How the EER and the CIs are computed.
     public var methods: [String: String]
+    /// Rates at the verifier's default operating point (single frame, or fused when the run fuses), when the run's
+    /// descriptors are the default's (`--descriptor mirror-averaged`); exact 95% intervals.
+    public var atDefaultThreshold: ThresholdRates?
+    /// Rates at dlib's own Euclidean 0.6, for runs on dlib's plain descriptors.
+    public var atDlibThreshold: ThresholdRates?
 
     enum CodingKeys: String, CodingKey {
         case eer, fta, templates, score, options, dataset, images, identities, model, methods, resolvable
         case eerThreshold = "eer_threshold"
+        case atDefaultThreshold = "at_default_threshold"
+        case atDlibThreshold = "at_dlib_threshold"
         case ftaCount = "fta_count"
         case genuinePairs = "genuine_pairs"
         case impostorPairs = "impostor_pairs"

@@ -157,6 +157,12 @@ struct EvalCommand: ParsableCommand {
             let threshold = (s.thresholdAtFMR[key] ?? nil).map { String(format: " at %.4f", $0) } ?? ""
             print("FNMR@FMR=\(key)".padding(toLength: 17, withPad: " ", startingAt: 0) + pct(fnmr) + ci + threshold)
         }
+        func rates(_ r: ThresholdRates) -> String {
+            String(format: "FMR %.3f%% [%.3f%%, %.3f%%] (%d/%d), FNMR %.3f%% [%.3f%%, %.3f%%]", r.fmr * 100, r.fmrCI95[0] * 100,
+                   r.fmrCI95[1] * 100, r.falseMatches, r.impostors, r.fnmr * 100, r.fnmrCI95[0] * 100, r.fnmrCI95[1] * 100)
+        }
+        if let r = s.atDefaultThreshold { print("at default    \(rates(r)) (threshold \(r.threshold))") }
+        if let r = s.atDlibThreshold { print("at dlib 0.6   \(rates(r))") }
         if let configuration {
             print("threshold     \(configuration.metric.rawValue) \(configuration.comparison) \(String(format: "%.6f", configuration.threshold)) (FMR \(EvaluationSummary.key(targetFmr))) → \(outURL.appendingPathComponent("threshold.json").path)")
         } else {
