@@ -75,6 +75,15 @@ struct OperatingPointTests {
         #expect(throws: VerificationError.self) { try v.verifyAttempt(template, probes: [try sample("obama2.jpg"), truncated]) }
     }
 
+    @Test("a fused point made for other descriptors is not used: the best frame alone decides", .enabled(if: ready))
+    func incompatibleFusedPoint() throws {
+        var v = try #require(FaceVerifierTests.shared)
+        v.configuration.fusedThreshold = MatchThreshold(metric: .cosine, value: 0.5, descriptor: .plain)
+        let template = try v.enroll(portrait: try sample("obama.jpg"))
+        let result = try v.verifyAttempt(template, probes: [try sample("obama2.jpg"), try sample("obama3.jpg")])
+        #expect(result.framesFused == 1 && result.threshold == .readerDefault)
+    }
+
     @Test("the fused descriptor is the mean of the frames' descriptors, scored once", .enabled(if: ready))
     func fusedScore() throws {
         let v = try #require(FaceVerifierTests.shared)

@@ -145,10 +145,13 @@ extension FaceVerifier {
             return AttemptResult(decision: .notAcquired(reason), similarity: nil, distance: nil, threshold: single,
                                  framesFused: 0, frames: reports, totalMilliseconds: Self.milliseconds(since: start))
         }
+        // Fuse only when the fused operating point fits the frames' descriptors; otherwise the best frame alone
+        // decides at the single-frame point (fusing at a threshold calibrated for single frames would raise FMR).
+        let canFuse = fused.descriptor == mode
         let chosen = acquired.sorted { Self.fusionOrder($0.face.quality, $1.face.quality) }
-            .prefix(max(1, configuration.framesPerAttempt))
+            .prefix(canFuse ? max(1, configuration.framesPerAttempt) : 1)
         for c in chosen { reports[c.index].fused = true }
-        let threshold = chosen.count > 1 && fused.descriptor == mode ? fused : single
+        let threshold = chosen.count > 1 ? fused : single
         let descriptor = FaceEmbedding.mean(chosen.map(\.face.descriptor))!
         let (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
         return AttemptResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,

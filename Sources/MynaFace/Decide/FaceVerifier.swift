@@ -65,7 +65,8 @@ public struct FaceVerifier: Sendable {
         /// faces; ``MatchThreshold/dlibDefault`` is dlib's own).
         public var threshold: MatchThreshold = .readerDefault
         /// The operating point of an attempt that fuses several frames (``FaceVerifier/verifyAttempt(_:probes:)``;
-        /// default ``MatchThreshold/readerDefaultFused``). Nil: fused attempts use ``threshold``.
+        /// default ``MatchThreshold/readerDefaultFused``). Nil: fused attempts use ``threshold``. A fused point whose
+        /// descriptor mode differs from ``threshold``'s is not used: the best frame alone then decides.
         public var fusedThreshold: MatchThreshold? = .readerDefaultFused
         /// Frames fused into one attempt at most (the best by quality; default 3).
         public var framesPerAttempt = 3

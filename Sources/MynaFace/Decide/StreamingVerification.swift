@@ -66,13 +66,14 @@ extension FaceVerifier {
         let start = DispatchTime.now()
         var outcome = StreamingOutcome(stop: .sequenceEnded, last: nil, frames: 0, comparisons: 0)
         let mode = configuration.threshold.descriptor
-        let perAttempt = max(1, configuration.framesPerAttempt)
+        let single = configuration.threshold, fused = configuration.fusedThreshold ?? single
+        // Fuse only when the fused operating point fits the frames' descriptors (as `verifyAttempt`).
+        let perAttempt = fused.descriptor == mode ? max(1, configuration.framesPerAttempt) : 1
         var collected: [AcquiredFace] = []
 
         /// Compares the collected frames as one attempt; true when it matched.
         func decide() -> Bool {
-            let single = configuration.threshold, fused = configuration.fusedThreshold ?? single
-            let threshold = collected.count > 1 && fused.descriptor == mode ? fused : single
+            let threshold = collected.count > 1 ? fused : single
             let best = collected.min { Self.fusionOrder($0.quality, $1.quality) }!
             let descriptor = FaceEmbedding.mean(collected.map(\.descriptor))!
             let (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
