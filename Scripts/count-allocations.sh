@@ -45,7 +45,8 @@ stages=(
   "landmarks 16 none"
   "align 16 the chip"
   "embed_1 16 the descriptor"
-  "verify_frame 60 decoded frame, chip, descriptor, result; libjpeg's pools"
+  "verify_frame 60 decoded frame, chip and its mirror, two descriptors and their mean, result; libjpeg's pools"
+  "verify_attempt_3 180 three frames as verify_frame, the reports, the fused descriptor"
 )
 failed=0
 printf '%-24s %10s %8s  %s\n' stage "per call" limit "returned / inherent"

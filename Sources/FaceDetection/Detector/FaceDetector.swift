@@ -11,9 +11,8 @@ import NeuralCore
 /// Results equal dlib's `cnn_face_detection_model_v1(image, 0)` for the searched levels: same tiled pyramid,
 /// same score map, same 80×80 windows mapped back through the pyramid, same non-maximum suppression.
 ///
-/// The type is public because MynaFace's public `FaceAnalyzer` holds one; its members are `package`, for the
-/// package's own modules (MynaFace, BenchmarkSupport, the command-line tool).
-public struct FaceDetector: Sendable {
+/// Package-internal like the rest of the engine: integrators reach it through MynaFace's `FaceAnalyzer`.
+package struct FaceDetector: Sendable {
     let model: MMODModel
     /// Working memory reused across detections (one scratch per concurrent detection).
     let scratchPool = DetectorScratchPool()
