@@ -57,6 +57,9 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.17.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: decode (codecs and images; parses untrusted bytes: checked)
@@ -101,6 +104,14 @@ let package = Package(
         .target(name: "MynaFaceC", dependencies: ["CMynaFace", "MynaFace", "FaceImaging", "CardAccess"],
                 swiftSettings: swiftSettings),
 
+        // MARK: the local verification service (`mynaface serve`; JSON over HTTP, docs/openapi.yaml)
+        .target(
+            name: "MynaFaceService",
+            dependencies: ["MynaFace", "FaceImaging", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "NIOCore", package: "swift-nio"), log],
+            swiftSettings: swiftSettings),
+
         // MARK: threshold tuning
         .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "MynaCard", "FaceDetection", "NeuralCore", crypto],
                 swiftSettings: swiftSettings),
@@ -124,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "mynaface",
             dependencies: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Reception", "FaceReception",
-                           "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting",
+                           "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting", "MynaFaceService",
                            "FaceDetection", "FaceAlignment", "NeuralCore",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), log],
             swiftSettings: swiftSettings),
@@ -165,6 +176,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["MynaFace", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceTests", dependencies: ["MynaFaceService", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLibraryTests", dependencies: ["TestSupport"], exclude: ["C"], swiftSettings: swiftSettings),
     ]
 )
