@@ -29,7 +29,8 @@ def main():
     args = ap.parse_args()
     assert args.seconds <= 1800 and args.clients <= 64, "bounded runs only"
 
-    server = subprocess.Popen([args.bin, "serve", "--host", "127.0.0.1", "--port", "0"], stdout=subprocess.PIPE,
+    # The template must outlive the run (a visit's template expires after 300 s by default).
+    server = subprocess.Popen([args.bin, "serve", "--host", "127.0.0.1", "--port", "0", "--template-lifetime", "7200"], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()
@@ -73,7 +74,8 @@ def main():
                 i += 1
                 if measuring.is_set():
                     with lock:
-                        latencies.append(dt)
+                        if st == 200:
+                            latencies.append(dt)
                         statuses[st] = statuses.get(st, 0) + 1
 
         threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(args.clients)]
@@ -93,7 +95,12 @@ def main():
             t.join(timeout=130)
         lat = sorted(latencies)
         pct = lambda p: round(1000 * lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
-        out = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(lat),
+        third = max(1, len(rss) // 3)
+        mean = lambda xs: round(sum(r for _, r in xs) / len(xs))
+        with open("/proc/loadavg") as f:
+            load = f.read().split()[:3]
+        out = {"clients": args.clients, "loadavg1/5/15AtEnd": load,
+               "rssKBMeanFirstThird": mean(rss[:third]), "rssKBMeanLastThird": mean(rss[-third:]), "seconds": round(elapsed, 1), "verifies200": len(lat),
                "verifiesPerSecond": round(len(lat) / elapsed, 2), "p50ms": pct(0.50), "p90ms": pct(0.90), "p99ms": pct(0.99),
                "statuses": statuses, "rssKBStart": rss[0][1], "rssKBMiddle": rss[len(rss) // 2][1], "rssKBEnd": rss[-1][1],
                "rssKBMax": max(r for _, r in rss), "rssSamples": rss}
