@@ -26,6 +26,7 @@ public struct ServiceConfiguration: Sendable {
     /// Templates held at once at most (default 1000); beyond, 503.
     public var maxTemplates = 1000
 
+    /// The defaults: loopback, port 8321, no token, the limits above.
     public init() {}
 
     /// True for 127.0.0.0/8, ::1 and `localhost`.

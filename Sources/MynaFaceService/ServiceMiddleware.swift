@@ -5,8 +5,12 @@ import NIOCore
 
 /// The request context: Hummingbird's basic one with the upload limit raised to the service's own check.
 public struct ServiceContext: RequestContext {
+    /// Hummingbird's per-request storage (logger, route, parameters).
     public var coreContext: CoreRequestContextStorage
+    /// A context for one request.
     public init(source: Source) { coreContext = .init(source: source) }
+    /// Hummingbird's own ceiling; the service enforces ``ServiceConfiguration/maxRequestBytes`` itself, so that an
+    /// oversized body is answered 413 with a JSON error.
     public var maxUploadSize: Int { 64 << 20 }
 }
 
