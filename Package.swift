@@ -37,14 +37,16 @@ let package = Package(
     products: [
         // The 1:1 face check: verifier, templates, thresholds, with the card data and image types it takes.
         .library(name: "MynaFace", targets: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess"]),
-        // The reception flow (face → PIN → staff) and its face-check adapter.
-        .library(name: "Reception", targets: ["Reception", "FaceReception"]),
-        // The qualification check (オンライン資格確認) files and the local registry.
-        .library(name: "Eligibility", targets: ["Eligibility"]),
+        // The reception flow (face → PIN → staff), its face-check adapter, and the qualification check
+        // (オンライン資格確認) files and local registry that follow it.
+        .library(name: "Reception", targets: ["Reception", "FaceReception", "Eligibility"]),
         // Threshold tuning and the benchmark stages.
         .library(name: "Evaluation", targets: ["Evaluation", "BenchmarkSupport"]),
         // Test doubles: a simulated card and issuer, a demo registry, the photo → card recipe.
         .library(name: "MynaFaceTesting", targets: ["MynaFaceTesting"]),
+        // The C interface: libmynaface-c.so, installed as libmynaface.so with mynaface.h and mynaface.pc by
+        // Scripts/install-clib.sh (at most five library products: issue 19).
+        .library(name: "mynaface-c", type: .dynamic, targets: ["MynaFaceC"]),
         .executable(name: "mynaface", targets: ["mynaface"]),
         .executable(name: "mynaface-fuzz", targets: ["MynaFaceFuzz"]),
     ],
@@ -55,6 +57,9 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.17.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: decode (codecs and images; parses untrusted bytes: checked)
@@ -94,6 +99,19 @@ let package = Package(
             dependencies: ["Reception", "MynaCard", "XMLCoder", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
 
+        // MARK: the C interface (mynaface.h in CMynaFace/include; @_cdecl exports over MynaFace in MynaFaceC)
+        .target(name: "CMynaFace"),
+        .target(name: "MynaFaceC", dependencies: ["CMynaFace", "MynaFace", "FaceImaging", "CardAccess"],
+                swiftSettings: swiftSettings),
+
+        // MARK: the local verification service (`mynaface serve`; JSON over HTTP, docs/openapi.yaml)
+        .target(
+            name: "MynaFaceService",
+            dependencies: ["MynaFace", "FaceImaging", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "NIOCore", package: "swift-nio"), log],
+            swiftSettings: swiftSettings),
+
         // MARK: threshold tuning
         .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "MynaCard", "FaceDetection", "NeuralCore", crypto],
                 swiftSettings: swiftSettings),
@@ -117,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "mynaface",
             dependencies: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Reception", "FaceReception",
-                           "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting",
+                           "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting", "MynaFaceService",
                            "FaceDetection", "FaceAlignment", "NeuralCore",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), log],
             swiftSettings: swiftSettings),
@@ -158,5 +176,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["MynaFace", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceTests", dependencies: ["MynaFaceService", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLibraryTests", dependencies: ["TestSupport"], exclude: ["C"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,7 +6,10 @@
 #   4. the benchmark regression check: every stage's median as a ratio to an sgemm anchor timed in the same
 #      run, against Benchmarks/baseline.json; a stage more than 2× its baseline ratio fails; then the
 #      steady-state allocations per call of each stage against their limits (Scripts/count-allocations.sh);
-#   5. the unit, parity and end-to-end tests (swift test, on the build of step 3).
+#   5. the unit, parity and end-to-end tests (swift test, on the build of step 3) — among them the C interface
+#      (CLibraryTests: installs the build's libmynaface-c.so with Scripts/install-clib.sh into a temporary prefix,
+#      compiles with cc and pkg-config, runs python3 ctypes; needs cc, pkg-config, python3 and djpeg, which the set-up
+#      provides) and `mynaface serve` on 127.0.0.1 against docs/openapi.yaml (ServiceTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh

@@ -14,7 +14,7 @@ struct MynaFaceCommand: AsyncParsableCommand {
         discussion: "Log messages go to stderr at level warning; set MYNAFACE_LOG_LEVEL (trace … critical) to change it.",
         subcommands: [
             InspectCommand.self, DetectCommand.self, EmbedCommand.self, VerifyCommand.self,
-            SessionCommand.self, EvalCommand.self, EligibilityCommand.self, BenchCommand.self,
+            SessionCommand.self, EvalCommand.self, EligibilityCommand.self, BenchCommand.self, ServeCommand.self,
         ])
 
     static func main() async {
