@@ -92,7 +92,9 @@ import Testing
         var watcher = FaceResultWatcher(folder: share.face)
         #expect(try watcher.poll().isEmpty, "first look: content not yet known to be stable")
         let delivered = try watcher.poll()
-        #expect(delivered == [.result(fileName: url.lastPathComponent, faceResult())])
+        var expected = faceResult()
+        expected.header.characterCodeIdentifier = encoding.characterCodeIdentifier
+        #expect(delivered == [.result(fileName: url.lastPathComponent, expected)])
         #expect(files(share.face) == ["done"])
         #expect(files(share.face.appendingPathComponent("done")) == [url.lastPathComponent])
     }
@@ -259,5 +261,42 @@ import Testing
         #expect(try registry.answer(request).validity == .notFound)
         #expect(try registry.register(cardHolderKey: DemoRegistry.unregisteredKey))
         #expect(try registry.answer(request).validity == .valid)
+    }
+
+    /// Property: whatever bytes a file holds (mutations and truncations of a real document in both encodings), the
+    /// decoders return a result or a typed error — never crash, never hang.
+    @Test func decodersSurviveMutatedFiles() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var outcomes = (decoded: 0, refused: 0)
+        for encoding in OQSTextEncoding.allCases {
+            var profile = QualificationXMLProfile()
+            profile.textEncoding = encoding
+            let codec = QualificationXMLCodec(profile: profile)
+            let good = [UInt8](try codec.encode(faceResult()))
+            for _ in 0..<150 {
+                var bytes = good
+                switch next() % 3 {
+                case 0: bytes = Array(bytes.prefix(Int(next() % UInt64(bytes.count))))
+                case 1: for _ in 0..<(1 + next() % 8) { bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next()) }
+                default: bytes.insert(contentsOf: [0x82, 0x3C, 0xFF], at: Int(next() % UInt64(bytes.count)))
+                }
+                do {
+                    _ = try codec.decodeResult(Data(bytes))
+                    outcomes.decoded += 1
+                } catch is EligibilityError {
+                    outcomes.refused += 1
+                }
+                #expect(throws: (any Error).self) { _ = try codec.decodeRequest(Data(bytes)) }
+            }
+        }
+        #expect(outcomes.decoded + outcomes.refused == 300)
+        #expect(outcomes.refused > 0)
     }
 }
