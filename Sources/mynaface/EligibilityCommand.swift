@@ -12,7 +12,62 @@ struct EligibilityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eligibility",
         abstract: "Qualification check (オンライン資格確認): demo registry and file-drop responder.",
-        subcommands: [Respond.self, Seed.self, Show.self])
+        subcommands: [Respond.self, Seed.self, Show.self, Watch.self])
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "watch-face",
+            abstract: "Pick up the terminal's face/ results as clinic software does (stable content, done/, quarantine/).",
+            discussion: """
+                Prints each result with Japanese labels (personal data: for the desk screen, not for logs), and one line \
+                per quarantined file with its reason. With --count N, exits 0 after N files, or 1 if fewer arrived \
+                before --timeout.
+                """)
+
+        @Option(name: .long, help: "The OQS share (watches DIR/face).")
+        var oqsFolder: String
+
+        @Option(name: .long, help: "Stop after this many files (results or quarantined).")
+        var count: Int?
+
+        @Option(name: .long, help: "Stop after this many seconds (default: run until interrupted).")
+        var timeout: Double?
+
+        @Option(name: .customLong("poll-ms"), help: "Polling interval in milliseconds (5…1000).")
+        var pollMilliseconds = 200
+
+        func validate() throws {
+            guard (5...1000).contains(pollMilliseconds) else { throw ValidationError("--poll-ms must be 5…1000") }
+            if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        }
+
+        func run() async throws {
+            var watcher = FaceResultWatcher(folder: OQSShare(root: URL(fileURLWithPath: oqsFolder)).face)
+            let clock = ContinuousClock()
+            let deadline = timeout.map { clock.now.advanced(by: .milliseconds(Int64($0 * 1000))) }
+            var seen = 0
+            while true {
+                let delivered: [FaceResultDelivery]
+                do { delivered = try watcher.poll() } catch { throw ValidationError("\(error)") }
+                for delivery in delivered {
+                    switch delivery {
+                    case .result(let name, let result):
+                        print("== \(name)")
+                        for field in result.labelledFields { print("\(field.label): \(field.value)") }
+                    case .quarantined(let name, let reason):
+                        print("quarantined \(name): \(reason)")
+                    }
+                }
+                seen += delivered.count
+                if let count, seen >= count { return }
+                if let deadline, clock.now >= deadline {
+                    if count != nil { throw ExitStatus.failure.exitCode }
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(pollMilliseconds))
+            }
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -104,4 +104,27 @@ struct SessionCommandTests {
         #expect(again["initialRegistration"] as? Bool == false)
         #expect((again["faceAttempts"] as? [String])?.isEmpty == false)
     }
+
+    @Test("--ask takes the consent and prescription screens from standard input; watch-face picks the result up",
+          .enabled(if: ready))
+    func interactiveScreensAndWatcher() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("oqs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Face attempts first (this pair stays below the strict default with a chip-quality portrait), then the PIN,
+        // then the screens: y on 薬剤・健診, n on 診療・手術, then e (electronic).
+        let (out, j) = try session(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+                                    "--oqs-folder", root.path, "--pin-stdin", "--ask"], stdin: "1234\ny\nn\ne\n")
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(j["consents"] as? [String: Bool] == ["medicationAndCheckups": true, "diagnosisAndOperation": false])
+        #expect(j["prescription"] as? String == "electronic")
+        #expect(out.stderr.contains("薬剤情報・特定健診情報の閲覧同意"))
+        let watched = try ProcessRunner.run(try #require(ProcessRunner.mynafaceBinary),
+                                            ["eligibility", "watch-face", "--oqs-folder", root.path, "--count", "1",
+                                             "--timeout", "60", "--poll-ms", "20"])
+        #expect(watched.status == 0, "stderr: \(watched.stderr)")
+        #expect(watched.stdout.contains("処方箋発行形態: 1 電子処方箋"))
+        #expect(watched.stdout.contains("診療情報閲覧同意: 0 未同意"))
+        let done = root.appendingPathComponent("face/done")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: done.path).count == 1)
+    }
 }
