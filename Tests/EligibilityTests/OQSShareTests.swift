@@ -187,6 +187,30 @@ import Testing
         #expect(files(share.requests.appendingPathComponent("quarantine")).count == 2)
     }
 
+    @Test func responderRefusesWronglyEncodedAndWaitsForHalfWrittenRequests() async throws {
+        let share = try share("req-bad")
+        defer { try? FileManager.default.removeItem(at: share.root) }
+        let request = try Fixture.client().request(for: Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate),
+                                                   consents: .none, insurance: DemoRegistry.changedInsurerOldCard,
+                                                   now: Fixture.now, fileIdentifier: "H1")
+        let good = try QualificationXMLCodec().encode(request)
+        let wrong = "OQSsiquc01req_W1.xml", half = "OQSsiquc01req_H1.xml"
+        try (Data(#"<?xml version="1.0" encoding="Shift_JIS"?><XmlMsg>"#.utf8) + Data([0x82]))
+            .write(to: share.requests.appendingPathComponent(wrong))
+        try good.prefix(60).write(to: share.requests.appendingPathComponent(half))
+        var responder = FileDropResponder(requestDirectory: share.requests, resultDirectory: share.results,
+                                          service: try Fixture.registry())
+        #expect(try await responder.answerPending().isEmpty)
+        try good.write(to: share.requests.appendingPathComponent(half))   // the writer finishes
+        let second = try await responder.answerPending()
+        #expect(second.map(\.answerName) == ["OQSsiquc01req_W1.err"], "the changed file is not taken yet")
+        let third = try await responder.answerPending()
+        #expect(third.map(\.answerName) == ["OQSsiquc01res_H1.xml"])
+        #expect(third.first?.validity == .invalidWithNewQualification)
+        let reason = try String(contentsOf: share.requests.appendingPathComponent("quarantine/\(wrong).reason.txt"), encoding: .utf8)
+        #expect(reason.contains("not valid Shift_JIS"))
+    }
+
     @Test func resultFieldsAndCodeTablesFromAHandBuiltDocument() throws {
         let xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="no"?>
