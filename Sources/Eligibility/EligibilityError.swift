@@ -33,6 +33,8 @@ public enum EligibilityError: Error, Sendable, Equatable, CustomStringConvertibl
     case malformedRequest(path: String, reason: String)
     /// The result's ArbitraryFileIdentifier is not the request's.
     case resultMismatch(expected: String, found: String)
+    /// The terminal refused the request: it answered with `<request name>.err` (the file's message).
+    case requestRefused(fileIdentifier: String, reason: String)
     /// The service answered with an error segment (SegmentOfResult other than 1) or processing error.
     case serviceError(segment: String, code: String?, message: String?)
 
@@ -68,6 +70,8 @@ public enum EligibilityError: Error, Sendable, Equatable, CustomStringConvertibl
             "request file \(path) is not a valid qualification request: \(reason)"
         case let .resultMismatch(expected, found):
             "result file carries ArbitraryFileIdentifier \(found), expected \(expected)"
+        case let .requestRefused(id, reason):
+            "the terminal refused the request \(id) (.err answer): \(reason)"
         case let .serviceError(segment, code, message):
             "qualification service reported an error (segment \(segment), code \(code ?? "none")): \(message ?? "no message")"
         case let .registry(reason):

@@ -59,10 +59,11 @@ enum FileDrop {
     }
 }
 
-/// The file-drop transport clinics use with a 資格確認端末: the request XML is written atomically into a
-/// request folder, and the result XML is awaited in a result folder under the same ArbitraryFileIdentifier
-/// (file names from ``QualificationXMLProfile/requestFileName(for:)`` and
-/// ``QualificationXMLProfile/resultFileName(for:)``).
+/// The file-drop transport clinics use with a 資格確認端末: the request XML (`OQSsiquc01req_<token>.xml`) is written
+/// atomically into `req/`, and the answer is awaited in `res/`: the result `OQSsiquc01res_<token>.xml`, or a refusal
+/// `OQSsiquc01req_<token>.err` (file names from ``QualificationXMLProfile``; `<token>` is the escaped
+/// ArbitraryFileIdentifier). A result with SegmentOfResult 2 (処理中) is returned, not thrown: check
+/// ``QualificationResult/isProcessing``.
 ///
 /// The result folder is polled every ``pollInterval`` (clamped to 5 ms…1 s) until ``timeout``. A result file that
 /// does not parse is read once more one interval later (in case a terminal writes non-atomically) before it is
@@ -111,6 +112,7 @@ public struct FileDropQualificationService: QualificationService {
         let identifier = request.arbitraryFileIdentifier
         let requestURL = requestDirectory.appendingPathComponent(profile.requestFileName(for: identifier))
         let resultURL = resultDirectory.appendingPathComponent(profile.resultFileName(for: identifier))
+        let errorURL = resultDirectory.appendingPathComponent(profile.errorFileName(for: identifier))
 
         let data = try codec.encode(request)
         try FileDrop.writeAtomically(data, named: requestURL.lastPathComponent, in: requestDirectory)
@@ -122,6 +124,10 @@ public struct FileDropQualificationService: QualificationService {
         var lastMalformed: EligibilityError?
         do {
             while true {
+                if let refusal = try FileDrop.read(errorURL, limit: profile.maximumFileBytes) {
+                    if removesResultAfterReading { try? FileManager.default.removeItem(at: errorURL) }
+                    throw EligibilityError.requestRefused(fileIdentifier: identifier, reason: Self.refusalReason(refusal, codec: codec))
+                }
                 if let content = try FileDrop.read(resultURL, limit: profile.maximumFileBytes) {
                     do {
                         let result = try decode(content, at: resultURL, expecting: identifier)
@@ -162,21 +168,35 @@ public struct FileDropQualificationService: QualificationService {
         if let found = result.header.arbitraryFileIdentifier, found != identifier {
             throw EligibilityError.resultMismatch(expected: identifier, found: String(found.prefix(64)))
         }
-        guard result.header.segmentOfResult == .normal else {
+        guard result.header.segmentOfResult == .normal || result.isProcessing else {
             throw EligibilityError.serviceError(segment: result.header.segmentOfResult.code,
                                                 code: result.header.errorCode, message: result.header.errorMessage)
         }
         return result
+    }
+
+    /// The message of a `.err` answer: its ErrorCode/ErrorMessage when it is a result document, else its first
+    /// 200 characters.
+    static func refusalReason(_ data: Data, codec: QualificationXMLCodec) -> String {
+        if let result = try? codec.decodeResult(data) {
+            return [result.header.errorCode, result.header.errorMessage].compactMap { $0 }.joined(separator: ": ")
+        }
+        let text = (try? OQSTextEncoding.decode(data)).map { String(decoding: $0.utf8, as: UTF8.self) } ?? "(unreadable)"
+        return String(text.prefix(200))
     }
 }
 
 /// The other side of the file-drop exchange: answers request files from a ``QualificationService`` (for the demo
 /// and tests, a ``LocalQualificationRegistry``), the way a 資格確認端末 would.
 ///
-/// Each request file (named by ``QualificationXMLProfile/requestFileNamePattern``; hidden temporary files are
-/// ignored) is answered with a result file written atomically into the result folder, and then removed. A request
-/// that does not parse, or that the service fails on, is answered with an error result: SegmentOfResult `9` and
-/// ErrorCode ``malformedRequestErrorCode`` or ``serviceFailureErrorCode`` (local codes, not from 別紙6-1).
+/// Requests (`OQSsiquc01req_*.xml`, by ``QualificationXMLProfile/requestFileNamePattern``) are read through a
+/// ``DropFolderInbox``: a file is taken once two successive looks see the same bytes (writers are not atomic).
+/// Each is answered in the result folder under its own name with `req` → `res`, written atomically in the
+/// profile's encoding, and moved to `req/done/`. A request that is too large, wrongly encoded, truncated or
+/// otherwise malformed, or that the service fails on, is answered with `<request base name>.err` (an error result:
+/// SegmentOfResult 9, ErrorCode ``malformedRequestErrorCode`` or ``serviceFailureErrorCode``, local codes) and moved
+/// to `req/quarantine/` with its reason. With ``faceDirectory`` set, a card-route request (ReferenceClassification 1,
+/// this package's local extension) is answered as the terminal answers a reader's check: a result in `face/`.
 public struct FileDropResponder: Sendable {
     /// Local error code for a request that did not parse.
     public static let malformedRequestErrorCode = "MF0001"
@@ -184,48 +204,77 @@ public struct FileDropResponder: Sendable {
     public static let serviceFailureErrorCode = "MF0002"
 
     /// Where request files arrive.
-    public var requestDirectory: URL
+    public var requestDirectory: URL { inbox.folder }
     /// Where results are written.
     public var resultDirectory: URL
+    /// Where card-route results go (`face/`); nil answers them in ``resultDirectory``.
+    public var faceDirectory: URL?
     /// XML profile.
     public var codec: QualificationXMLCodec
     /// What answers the requests.
     public var service: any QualificationService
+    private var inbox: DropFolderInbox
 
-    /// A responder answering requests from `requestDirectory` into `resultDirectory` with `service`.
-    public init(requestDirectory: URL, resultDirectory: URL, service: any QualificationService,
+    /// A responder answering requests from `requestDirectory` into `resultDirectory` (and card-route ones into
+    /// `faceDirectory` when given) with `service`.
+    public init(requestDirectory: URL, resultDirectory: URL, faceDirectory: URL? = nil, service: any QualificationService,
                 profile: QualificationXMLProfile = .default) {
-        self.requestDirectory = requestDirectory
         self.resultDirectory = resultDirectory
+        self.faceDirectory = faceDirectory
         self.service = service
         self.codec = QualificationXMLCodec(profile: profile)
+        let pattern = profile.requestFileNamePattern
+        self.inbox = DropFolderInbox(folder: requestDirectory, maximumFileBytes: profile.maximumFileBytes,
+                                     accepts: { QualificationXMLProfile.token(inFileName: $0, pattern: pattern) != nil })
     }
 
-    /// Answers every request file present now, oldest name first.
-    /// - Returns: the ArbitraryFileIdentifiers answered (including those answered with an error result).
+    /// One answer.
+    public struct Answer: Sendable, Hashable {
+        /// The request file's name.
+        public var requestName: String
+        /// The name written: a result (`…res_….xml`, or a `face/` name) or a refusal (`….err`).
+        public var answerName: String
+        /// True for a refusal (`.err`).
+        public var refused: Bool
+        /// The validity answered (nil for a refusal).
+        public var validity: QualificationValidity?
+    }
+
+    /// Looks at the request folder once and answers every request whose content is stable (seen unchanged since
+    /// the previous call), oldest name first.
+    /// - Returns: the answers written.
     /// - Throws: ``EligibilityError/directoryUnavailable(path:reason:)`` or ``EligibilityError/writeFailed(path:reason:)``.
-    public func answerPending(now: @Sendable () -> Date = { Date() }) async throws -> [String] {
-        try FileDrop.requireDirectory(requestDirectory)
+    public mutating func answerPending(now: @Sendable () -> Date = { Date() }) async throws -> [Answer] {
         try FileDrop.requireDirectory(resultDirectory)
         let profile = codec.profile
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: requestDirectory.path).sorted()
-        } catch {
-            throw EligibilityError.directoryUnavailable(path: requestDirectory.path, reason: error.localizedDescription)
+        var answers: [Answer] = []
+        for file in try inbox.poll() {
+            let date = now()
+            switch await answer(file, now: date) {
+            case .success(let result):
+                var name = OQSFileNames.resultFileName(forRequest: file.name) ?? file.name
+                var folder = resultDirectory
+                if let faceDirectory, result.header.referenceClassification == .myNumberCard {
+                    let writer = FaceResultWriter(directory: faceDirectory, profile: profile)
+                    name = try writer.write(result, at: date).lastPathComponent
+                    folder = faceDirectory
+                } else {
+                    try FileDrop.writeAtomically(try codec.encode(result), named: name, in: folder)
+                }
+                try inbox.markDone(file.name)
+                answers.append(Answer(requestName: file.name, answerName: name, refused: false, validity: result.validity))
+            case .failure(let refusal):
+                let name = OQSFileNames.errorFileName(forRequest: file.name)
+                let tz = profile.timeZone
+                let result = QualificationResult(header: ResultHeader(
+                    processExecutionTime: OQSTimestamp(date, timeZone: tz), segmentOfResult: .error,
+                    errorCode: refusal.code, errorMessage: refusal.message))
+                try FileDrop.writeAtomically(try codec.encode(result), named: name, in: resultDirectory)
+                try inbox.quarantine(file.name, reason: "\(refusal.code): \(refusal.message)")
+                answers.append(Answer(requestName: file.name, answerName: name, refused: true, validity: nil))
+            }
         }
-        var answered: [String] = []
-        for name in names where !name.hasPrefix(".") {
-            guard let identifier = QualificationXMLProfile.identifier(inFileName: name, pattern: profile.requestFileNamePattern)
-            else { continue }
-            let url = requestDirectory.appendingPathComponent(name)
-            let result = await answer(url, identifier: identifier, now: now())
-            let data = try codec.encode(result)
-            try FileDrop.writeAtomically(data, named: profile.resultFileName(for: identifier), in: resultDirectory)
-            try? FileManager.default.removeItem(at: url)
-            answered.append(identifier)
-        }
-        return answered
+        return answers
     }
 
     /// Watches the request folder, answering requests as they arrive.
@@ -233,51 +282,54 @@ public struct FileDropResponder: Sendable {
     ///   - stopAfter: stop once at least this many requests were answered (nil: no limit).
     ///   - timeout: stop after this long (nil: run until cancelled).
     ///   - pollInterval: how often to look (clamped to 5 ms…1 s).
+    ///   - onAnswer: called for each answer (for printing).
     /// - Returns: how many requests were answered.
     /// - Throws: the errors of ``answerPending(now:)``, or `CancellationError`.
-    public func run(stopAfter: Int? = nil, timeout: Duration?, pollInterval: Duration = .milliseconds(50)) async throws -> Int {
+    public mutating func run(stopAfter: Int? = nil, timeout: Duration?, pollInterval: Duration = .milliseconds(50),
+                             onAnswer: @Sendable (Answer) -> Void = { _ in }) async throws -> Int {
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now.advanced(by: $0) }
         var count = 0
         while true {
-            count += try await answerPending().count
+            let answered = try await answerPending()
+            answered.forEach(onAnswer)
+            count += answered.count
             if let stopAfter, count >= stopAfter { return count }
             if let deadline, clock.now >= deadline { return count }
             try await Task.sleep(for: FileDrop.clamp(pollInterval))
         }
     }
 
-    private func answer(_ url: URL, identifier: String, now: Date) async -> QualificationResult {
-        let tz = codec.profile.timeZone
-        func failure(_ code: String, _ message: String) -> QualificationResult {
-            QualificationResult(header: ResultHeader(processExecutionTime: OQSTimestamp(now, timeZone: tz),
-                                                     arbitraryFileIdentifier: identifier, segmentOfResult: .error,
-                                                     errorCode: code, errorMessage: message))
-        }
+    struct Refusal: Error {
+        var code: String
+        var message: String
+    }
+
+    private func answer(_ file: InboxFile, now: Date) async -> Result<QualificationResult, Refusal> {
         let request: QualificationRequest
-        do {
-            guard let data = try FileDrop.read(url, limit: codec.profile.maximumFileBytes) else {
-                return failure(Self.malformedRequestErrorCode, "request file vanished")
+        switch file.content {
+        case .failure(let error):
+            return .failure(Refusal(code: Self.malformedRequestErrorCode, message: error.description))
+        case .success(let data):
+            do {
+                request = try codec.decodeRequest(data)
+            } catch let error as EligibilityError {
+                if case .malformedRequest(_, let reason) = error {
+                    return .failure(Refusal(code: Self.malformedRequestErrorCode, message: "request \(file.name) is malformed: \(reason)"))
+                }
+                return .failure(Refusal(code: Self.malformedRequestErrorCode, message: error.description))
+            } catch {
+                return .failure(Refusal(code: Self.malformedRequestErrorCode, message: "request could not be read"))
             }
-            request = try codec.decodeRequest(data)
-        } catch let error as EligibilityError {
-            if case .malformedRequest(_, let reason) = error {
-                return failure(Self.malformedRequestErrorCode, "request \(url.lastPathComponent) is malformed: \(reason)")
-            }
-            return failure(Self.malformedRequestErrorCode, error.description)
-        } catch {
-            return failure(Self.malformedRequestErrorCode, "request could not be read")
-        }
-        guard request.arbitraryFileIdentifier == identifier else {
-            return failure(Self.malformedRequestErrorCode,
-                           "file name says \(identifier) but ArbitraryFileIdentifier is \(request.arbitraryFileIdentifier)")
         }
         do {
-            return try await service.check(request)
+            var result = try await service.check(request)
+            if request.referenceClassification == .insuranceCard { result.searchInfo = request.searchInfo }
+            return .success(result)
         } catch let error as EligibilityError {
-            return failure(Self.serviceFailureErrorCode, error.description)
+            return .failure(Refusal(code: Self.serviceFailureErrorCode, message: error.description))
         } catch {
-            return failure(Self.serviceFailureErrorCode, "qualification service failed")
+            return .failure(Refusal(code: Self.serviceFailureErrorCode, message: "qualification service failed"))
         }
     }
 }

@@ -72,10 +72,13 @@ public struct RegistryPerson: Sendable, Hashable {
     public var sex: OQSSex
     /// The qualifications, any order.
     public var qualifications: [RegistryQualification]
+    /// The card is registered for insurance use (健康保険証利用登録); the card route finds only registered persons.
+    public var isRegisteredForInsurance: Bool
 
     /// Creates the value from its fields (see each property for units and formats).
     public init(cardHolderKey: String?, birthdate: CalendarDate, name: String, nameKana: String, sex: OQSSex,
-                qualifications: [RegistryQualification]) {
+                qualifications: [RegistryQualification], isRegisteredForInsurance: Bool = true) {
+        self.isRegisteredForInsurance = isRegisteredForInsurance
         self.cardHolderKey = cardHolderKey
         self.birthdate = birthdate
         self.name = name
@@ -102,7 +105,8 @@ public struct RegistryPerson: Sendable, Hashable {
 ///   or branch match empty), held by a person with that birth date. None → 4; from several persons → 5; a matched
 ///   one valid → 1 (several → 5); otherwise, if the same person holds another valid qualification → 3 (the
 ///   queried one first, the new one second); otherwise → 2.
-/// ProcessingResultStatus is 1 in every case; consents from the request are echoed on each qualification with an
+/// An unregistered card (migration `v2`: `person.insurance_registered` 0) is not found on the card route (4) until
+/// ``register(cardHolderKey:)`` links it (初回登録). ProcessingResultStatus is 1 in every case; consents from the request are echoed on each qualification with an
 /// available time 24 h after the consent.
 public struct LocalQualificationRegistry: QualificationService {
     private let database: DatabaseQueue
@@ -160,7 +164,41 @@ public struct LocalQualificationRegistry: QualificationService {
             try db.create(index: "qualification_card", on: "qualification",
                           columns: ["insurer_number", "symbol", "number", "branch"])
         }
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "person") { t in
+                t.add(column: "insurance_registered", .integer).notNull().defaults(to: 1)
+            }
+        }
         return migrator
+    }
+
+    /// Whether the person with `cardHolderKey` is registered for insurance use; nil when nobody has the key.
+    /// - Throws: ``EligibilityError/registry(reason:)``.
+    public func isRegistered(cardHolderKey: String) throws -> Bool? {
+        do {
+            return try database.read { db in
+                try Int.fetchOne(db, sql: "SELECT MAX(insurance_registered) FROM person WHERE card_holder_key = ?",
+                                 arguments: [cardHolderKey]).map { $0 != 0 }
+            }
+        } catch {
+            throw EligibilityError.registry(reason: "reading registration: \(Self.message(error))")
+        }
+    }
+
+    /// Registers the card of `cardHolderKey` for insurance use (初回登録, after the card's PIN was accepted).
+    /// - Returns: true when a person was registered (false: nobody has the key).
+    /// - Throws: ``EligibilityError/registry(reason:)``.
+    @discardableResult
+    public func register(cardHolderKey: String, registered: Bool = true) throws -> Bool {
+        do {
+            return try database.write { db in
+                try db.execute(sql: "UPDATE person SET insurance_registered = ? WHERE card_holder_key = ?",
+                               arguments: [registered ? 1 : 0, cardHolderKey])
+                return db.changesCount > 0
+            }
+        } catch {
+            throw EligibilityError.registry(reason: "registering: \(Self.message(error))")
+        }
     }
 
     /// Adds a person and their qualifications.
@@ -170,9 +208,11 @@ public struct LocalQualificationRegistry: QualificationService {
     public func add(_ person: RegistryPerson) throws -> Int64 {
         do {
             return try database.write { db in
-                try db.execute(sql: "INSERT INTO person (card_holder_key, birthdate, name, name_kana, sex) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [person.cardHolderKey, person.birthdate.yyyymmdd, person.name,
-                                           person.nameKana, person.sex.code])
+                try db.execute(sql: """
+                    INSERT INTO person (card_holder_key, birthdate, name, name_kana, sex, insurance_registered)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [person.cardHolderKey, person.birthdate.yyyymmdd, person.name,
+                                      person.nameKana, person.sex.code, person.isRegisteredForInsurance ? 1 : 0])
                 let id = db.lastInsertedRowID
                 for q in person.qualifications {
                     try db.execute(sql: """
@@ -250,7 +290,7 @@ public struct LocalQualificationRegistry: QualificationService {
         switch request.referenceClassification {
         case .myNumberCard:
             guard let key = request.cardHolderKey else { return [] }
-            var sql = base + " WHERE p.card_holder_key = ?"
+            var sql = base + " WHERE p.card_holder_key = ? AND p.insurance_registered = 1"
             var arguments: StatementArguments = [key]
             if let birth = request.birthdate {
                 sql += " AND p.birthdate = ?"

@@ -201,8 +201,12 @@ public enum InsuredCardClassification: OQSCodedValue {
     case shortTermGeneral
     /// `04`: 短期被保険者証(退職).
     case shortTermRetired
+    /// `05`: 被保険者資格証明書.
+    case qualificationCertificate
     /// `06`: 特例退職被保険者証.
     case specialRetired
+    /// `07`: 自衛官診療証.
+    case selfDefenseForces
     /// `A1`: 医療扶助 (medical assistance).
     case medicalAssistance
     /// A code this version does not know (kept as given).
@@ -215,7 +219,9 @@ public enum InsuredCardClassification: OQSCodedValue {
         case "02": self = .retired
         case "03": self = .shortTermGeneral
         case "04": self = .shortTermRetired
+        case "05": self = .qualificationCertificate
         case "06": self = .specialRetired
+        case "07": self = .selfDefenseForces
         case "A1": self = .medicalAssistance
         default: self = .unrecognized(code)
         }
@@ -227,9 +233,26 @@ public enum InsuredCardClassification: OQSCodedValue {
         case .retired: "02"
         case .shortTermGeneral: "03"
         case .shortTermRetired: "04"
+        case .qualificationCertificate: "05"
         case .specialRetired: "06"
+        case .selfDefenseForces: "07"
         case .medicalAssistance: "A1"
         case .unrecognized(let code): code
+        }
+    }
+
+    /// The Japanese name of a known code.
+    public var japaneseName: String? {
+        switch self {
+        case .general: "被保険者証(一般)"
+        case .retired: "被保険者証(退職)"
+        case .shortTermGeneral: "短期被保険者証(一般)"
+        case .shortTermRetired: "短期被保険者証(退職)"
+        case .qualificationCertificate: "被保険者資格証明書"
+        case .specialRetired: "特例退職被保険者証"
+        case .selfDefenseForces: "自衛官診療証"
+        case .medicalAssistance: "医療扶助"
+        case .unrecognized: nil
         }
     }
 
@@ -352,8 +375,7 @@ public enum ConsentFlag: OQSCodedValue {
 /// 限度額適用認定証適用区分: the high-cost-care limit class.
 ///
 /// `A01`–`A06` are the under-70 classes ア, イ, ウ, エ, オ, オ(境); `B01`–`B10` the 70-and-over classes from
-/// 現役並みⅢ (`B01`) to 一般Ⅰ (`B10`). Only these code ranges are recognised; names of the middle `B` classes
-/// are not given because no source for them was found.
+/// 現役並みⅢ (`B01`) to 一般Ⅰ (`B10`) (OQSCD012). Only these code ranges are recognised.
 public enum LimitApplicationClass: OQSCodedValue {
     /// `A0n`, n in 1…6.
     case underSeventy(Int)
@@ -384,9 +406,9 @@ public enum LimitApplicationClass: OQSCodedValue {
     public var japaneseName: String? {
         switch self {
         case .underSeventy(let n): ["ア", "イ", "ウ", "エ", "オ", "オ(境)"][n - 1]
-        case .seventyAndOver(1): "現役並みⅢ"
-        case .seventyAndOver(10): "一般Ⅰ"
-        default: nil
+        case .seventyAndOver(let n):
+            ["現役並みⅢ", "現役並みⅡ", "現役並みⅠ", "一般", "低所得Ⅱ", "低所得Ⅰ", "低所得Ⅰ(老福)", "低所得Ⅰ(境)", "一般Ⅱ", "一般Ⅰ"][n - 1]
+        case .unrecognized: nil
         }
     }
 

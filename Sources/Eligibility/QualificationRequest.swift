@@ -93,8 +93,8 @@ public struct ConsentRecords: Sendable, Hashable {
     }
 }
 
-/// How the identity behind a request was confirmed at the reader. The real OQS XML has no known field for
-/// this; it travels in the element ``QualificationXMLProfile/verificationElement`` names.
+/// How the identity behind a request was confirmed at the reader. The real OQS XML has no field for this, so it is
+/// never written into a document: it stays with the request in memory (and in the session's own record and log).
 public struct IdentityVerificationRecord: Sendable, Hashable {
     /// Face, PIN or visual (目視).
     public let method: VerificationMethod
@@ -135,6 +135,10 @@ public struct InsuranceCardNumber: Sendable, Hashable {
 
 /// A qualification-check request (資格確認照会), modelled on the OQS fields.
 ///
+/// The document carries the header and the search key (QualificationConfirmSearchInfo) only. The reader's
+/// consents and how the identity was verified are not request fields in any known integration: they stay in
+/// memory (``consents``, ``verification``) for an in-process terminal, and are nil/empty in a decoded request.
+///
 /// There is no public initializer that does not start from a ``VerifiedIdentity``: build one with
 /// ``QualificationClient/request(for:consents:insurance:now:fileIdentifier:)``. Every stored property is
 /// read-only, so a request cannot be re-pointed at another person or verification after it was built.
@@ -147,7 +151,8 @@ public struct QualificationRequest: Sendable, Hashable {
     public let qualificationConfirmationDate: CalendarDate
     /// 医療機関コード (10 digits).
     public let medicalInstitutionCode: String
-    /// 任意のファイル識別子: names the request and result files (letters, digits, `-`, `_`; at most 64).
+    /// 任意のファイル識別子: free text of 1–64 characters (no control characters); file names carry it only
+    /// escaped (``OQSFileNames/token(for:)``).
     public let arbitraryFileIdentifier: String
     /// 照会区分.
     public let referenceClassification: ReferenceClassification
@@ -165,19 +170,35 @@ public struct QualificationRequest: Sendable, Hashable {
     public let birthdate: CalendarDate?
     /// The card-holder key of the card route (see ``CardHolderKeyPolicy``); nil on the insurance-card route.
     public let cardHolderKey: String?
+    /// 限度額適用認定証提供同意フラグ of the search key (required in the document; 0 when not asked).
+    public let limitApplicationCertificateRelatedConsFlg: ConsentFlag
+    /// 任意の識別子 of the search key (free text, at most 64 characters).
+    public let arbitraryIdentifier: String?
 
-    // MARK: consents and verification
-    /// The viewing consents given at the reader.
+    // MARK: in memory only (never written into the document)
+    /// The viewing consents given at the reader (empty in a decoded request).
     public let consents: ConsentRecords
-    /// How the identity was confirmed.
-    public let verification: IdentityVerificationRecord
+    /// How the identity was confirmed (nil in a decoded request).
+    public let verification: IdentityVerificationRecord?
+
+    /// The search key as the document carries it.
+    public var searchInfo: QualificationConfirmSearchInfo {
+        QualificationConfirmSearchInfo(insurerNumber: insurerNumber, insuredCardSymbol: insuredCardSymbol,
+                                       insuredIdentificationNumber: insuredIdentificationNumber,
+                                       insuredBranchNumber: insuredBranchNumber, birthdate: birthdate,
+                                       limitApplicationCertificateRelatedConsFlg: limitApplicationCertificateRelatedConsFlg,
+                                       arbitraryIdentifier: arbitraryIdentifier)
+    }
 
     init(processExecutionTime: OQSTimestamp, qualificationConfirmationDate: CalendarDate,
          medicalInstitutionCode: String, arbitraryFileIdentifier: String,
          referenceClassification: ReferenceClassification,
          insurerNumber: String?, insuredCardSymbol: String?, insuredIdentificationNumber: String?,
          insuredBranchNumber: String?, birthdate: CalendarDate?, cardHolderKey: String?,
-         consents: ConsentRecords, verification: IdentityVerificationRecord) {
+         limitApplicationCertificateRelatedConsFlg: ConsentFlag = .notAgreed, arbitraryIdentifier: String? = nil,
+         consents: ConsentRecords, verification: IdentityVerificationRecord?) {
+        self.limitApplicationCertificateRelatedConsFlg = limitApplicationCertificateRelatedConsFlg
+        self.arbitraryIdentifier = arbitraryIdentifier
         self.processExecutionTime = processExecutionTime
         self.qualificationConfirmationDate = qualificationConfirmationDate
         self.medicalInstitutionCode = medicalInstitutionCode
@@ -194,11 +215,9 @@ public struct QualificationRequest: Sendable, Hashable {
     }
 }
 
-/// True when `text` may name a file: 1…64 ASCII letters, digits, `-` or `_` (no path separators, no dots).
-func isSafeFileIdentifier(_ text: String) -> Bool {
-    let bytes = text.utf8
-    guard (1...64).contains(bytes.count) else { return false }
-    return bytes.allSatisfy { b in
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
-    }
+/// True when `text` is an acceptable free-form identifier: 1…64 characters, none of them a control character.
+/// (Such identifiers, e.g. `ArnHCeDfNjMCFzg=`, reach file names only through ``OQSFileNames/token(for:)``.)
+func isAcceptableIdentifier(_ text: String) -> Bool {
+    guard (1...64).contains(text.count), text.utf8.count <= 256 else { return false }
+    return !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
 }

@@ -61,8 +61,8 @@ public struct ElderlyRecipientCertificateInfo: Sendable, Hashable {
 
 /// 限度額適用認定証関連情報.
 public struct LimitApplicationCertificateInfo: Sendable, Hashable {
-    /// 限度額適用認定証区分 (kept as the code).
-    public var classification: String?
+    /// 限度額適用認定証区分 (01–03; unknown codes kept).
+    public var classification: LimitCertificateKind?
     /// 限度額適用認定証適用区分 (A01–A06, B01–B10).
     public var classificationFlag: LimitApplicationClass?
     /// 交付年月日.
@@ -71,10 +71,14 @@ public struct LimitApplicationCertificateInfo: Sendable, Hashable {
     public var validStartDate: CalendarDate?
     /// 有効終了年月日.
     public var validEndDate: CalendarDate?
+    /// 長期入院該当年月日.
+    public var longTermDate: CalendarDate?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(classification: String? = nil, classificationFlag: LimitApplicationClass?,
-                certificateDate: CalendarDate? = nil, validStartDate: CalendarDate? = nil, validEndDate: CalendarDate? = nil) {
+    public init(classification: LimitCertificateKind? = nil, classificationFlag: LimitApplicationClass?,
+                certificateDate: CalendarDate? = nil, validStartDate: CalendarDate? = nil, validEndDate: CalendarDate? = nil,
+                longTermDate: CalendarDate? = nil) {
+        self.longTermDate = longTermDate
         self.classification = classification
         self.classificationFlag = classificationFlag
         self.certificateDate = certificateDate
@@ -131,6 +135,32 @@ public struct QualificationRecord: Sendable, Hashable {
     public var diagnosisInfoConsent: ConsentRecord?
     /// 手術情報閲覧同意.
     public var operationInfoConsent: ConsentRecord?
+    /// 氏名(その他) — a second registered name (旧姓, 通称).
+    public var nameOfOther: String?
+    /// 氏名(その他)カナ.
+    public var nameOfOtherKana: String?
+    /// 住所.
+    public var address: String?
+    /// 郵便番号.
+    public var postNumber: String?
+    /// 被保険者証交付年月日.
+    public var insuredCertificateIssuanceDate: CalendarDate?
+    /// 被保険者証有効開始年月日.
+    public var insuredCardValidDate: CalendarDate?
+    /// 被保険者証有効終了年月日.
+    public var insuredCardExpirationDate: CalendarDate?
+    /// 未就学区分.
+    public var preschoolClassification: PreschoolClassification?
+    /// 資格喪失事由.
+    public var reasonOfLoss: ReasonOfLoss?
+    /// 特定疾病療養受療証提供同意 (flag 0/1/2 and time).
+    public var specificDiseasesConsentFlag: SpecificDiseasesConsentFlag?
+    /// 特定疾病療養受療証提供同意日時.
+    public var specificDiseasesConsentTime: OQSTimestamp?
+    /// 特定疾病療養受療証 (SpecificDiseasesCertificateList).
+    public var specificDiseasesCertificates: [SpecificDiseasesCertificate] = []
+    /// 医療券 (PublicExpenseResultList/MedicalTicketInfo), 医療扶助 only.
+    public var medicalTickets: [MedicalTicketInfo] = []
 
     /// Creates the value from its fields (see each property for units and formats).
     public init(insuredCardClassification: InsuredCardClassification? = nil, insurerNumber: String? = nil,
@@ -182,6 +212,10 @@ public struct QualificationResult: Sendable, Hashable {
     public var processingResultMessage: String?
     /// 資格有効性.
     public var validity: QualificationValidity?
+    /// 処方箋発行形態 (the patient's choice on the reader).
+    public var prescriptionIssueSelect: PrescriptionIssueSelect?
+    /// The search key echoed back (insurance-card route).
+    public var searchInfo: QualificationConfirmSearchInfo?
     /// The qualifications found (ResultList). For ``QualificationValidity/invalidWithNewQualification`` from the
     /// local registry, the queried (invalid) one comes first and the newer valid one second.
     public var qualifications: [QualificationRecord]
@@ -201,6 +235,9 @@ public struct QualificationResult: Sendable, Hashable {
     /// The first qualification found, if any.
     public var qualification: QualificationRecord? { qualifications.first }
 
+    /// True when the terminal says it is still processing (SegmentOfResult 2, 処理中): not an error; look again.
+    public var isProcessing: Bool { header.segmentOfResult == .processing }
+
     /// True when the patient may be treated as insured (validity 1, or 6 for medical assistance).
     public var isEligible: Bool {
         guard header.segmentOfResult == .normal else { return false }
@@ -215,6 +252,7 @@ extension QualificationResult: CustomStringConvertible {
     /// A one-line summary safe for logs: segment, validity, ratio, limit class and consent flags — no names,
     /// numbers or birth dates.
     public var description: String {
+        if isProcessing { return "qualification check still processing (処理中, segment 2)" }
         guard header.segmentOfResult == .normal else {
             return "qualification check failed: segment \(header.segmentOfResult), code \(header.errorCode ?? "none")"
         }

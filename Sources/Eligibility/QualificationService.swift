@@ -42,6 +42,10 @@ public struct QualificationClient: Sendable {
         self.maximumVerificationAge = maximumVerificationAge
     }
 
+    /// Whether the clinic asks for 限度額 information on the insurance-card route (the search key's
+    /// LimitApplicationCertificateRelatedConsFlg, given on paper at the desk); default false.
+    public var limitInformationConsent: Bool = false
+
     /// Builds the request for a verified identity.
     ///
     /// With `insurance` the request takes the 被保険者証 route (ReferenceClassification 2: insurer number,
@@ -52,7 +56,7 @@ public struct QualificationClient: Sendable {
     ///   - consents: the answers on the consent screen.
     ///   - insurance: the insurance-card numbers, for the insurance-card route.
     ///   - now: the current time (the request's ProcessExecutionTime and QualificationConfirmationDate, JST).
-    ///   - fileIdentifier: the ArbitraryFileIdentifier (1–64 of `A-Za-z0-9-_`); a random one when nil.
+    ///   - fileIdentifier: the ArbitraryFileIdentifier (1–64 characters, no control characters); a random one when nil.
     /// - Throws: ``EligibilityError/verificationTooOld(ageSeconds:limitSeconds:)``,
     ///   ``EligibilityError/verificationInFuture(secondsAhead:)``, ``EligibilityError/visualCheckWithoutStaff``,
     ///   ``EligibilityError/missingBirthDate``, ``EligibilityError/missingCardHolderKey(component:)``,
@@ -74,9 +78,9 @@ public struct QualificationClient: Sendable {
             throw EligibilityError.invalidField(field: "MedicalInstitutionCode", reason: "10 digits expected")
         }
         let identifier = fileIdentifier ?? Self.newFileIdentifier()
-        guard isSafeFileIdentifier(identifier) else {
+        guard isAcceptableIdentifier(identifier) else {
             throw EligibilityError.invalidField(field: "ArbitraryFileIdentifier",
-                                                reason: "1–64 letters, digits, '-' or '_' expected")
+                                                reason: "1–64 characters without control characters expected")
         }
         guard let holder = identity.holder, let birthdate = CalendarDate(holder.birthDate) else {
             throw EligibilityError.missingBirthDate
@@ -103,6 +107,7 @@ public struct QualificationClient: Sendable {
             insuredBranchNumber: insurance?.branch.flatMap { $0.isEmpty ? nil : $0 },
             birthdate: birthdate,
             cardHolderKey: cardHolderKey,
+            limitApplicationCertificateRelatedConsFlg: ConsentFlag(limitInformationConsent),
             consents: ConsentRecords(consents, timeZone: tz),
             verification: IdentityVerificationRecord(method: identity.method, isProxy: identity.isProxy,
                                                      verifiedAt: OQSTimestamp(identity.verifiedAt, timeZone: tz),

@@ -3,9 +3,11 @@ import XMLCoder
 
 /// Encodes and decodes OQS request and result documents with XMLCoder, under a ``QualificationXMLProfile``.
 ///
-/// Output is UTF-8 with an XML declaration, two-space indentation, elements in OQS order, and absent values
-/// omitted. Decoding is strict about values it interprets (dates, times) and lenient about codes (unknown
-/// codes are kept) and about elements it does not know (ignored).
+/// Output is in the profile's ``QualificationXMLProfile/textEncoding`` (UTF-8 or Shift_JIS, with the matching
+/// declaration and CharacterCodeIdentifier), `standalone="no"`, two-space indentation, elements in OQS order, and
+/// absent values omitted. Input may be in either encoding (the declaration decides). Decoding is strict about
+/// values it interprets (dates, times) and lenient about codes (unknown codes are kept) and about elements it
+/// does not know (ignored).
 public struct QualificationXMLCodec: Sendable {
     /// The element names and file naming in use.
     public var profile: QualificationXMLProfile
@@ -19,6 +21,14 @@ public struct QualificationXMLCodec: Sendable {
         try encodeDocument(RequestDocument(request: request, profile: profile))
     }
 
+    /// Decodes the bytes of a file into UTF-8 for the parser.
+    private func utf8(_ data: Data, request: Bool) throws -> Data {
+        do { return try OQSTextEncoding.decode(data).utf8 } catch let error as OQSTextEncodingError {
+            throw request ? EligibilityError.malformedRequest(path: "<data>", reason: error.description)
+                : EligibilityError.malformedResult(path: "<data>", reason: error.description)
+        }
+    }
+
     /// The result as an XML document.
     /// - Throws: ``EligibilityError/invalidField(field:reason:)`` if XMLCoder rejects a value.
     public func encode(_ result: QualificationResult) throws -> Data {
@@ -29,7 +39,7 @@ public struct QualificationXMLCodec: Sendable {
     /// - Throws: ``EligibilityError/malformedRequest(path:reason:)`` (path `<data>`) for anything not a request.
     public func decodeRequest(_ data: Data) throws -> QualificationRequest {
         do {
-            return try makeDecoder().decode(RequestDocument.self, from: data).request
+            return try makeDecoder().decode(RequestDocument.self, from: try utf8(data, request: true)).request
         } catch {
             throw EligibilityError.malformedRequest(path: "<data>", reason: Self.describe(error))
         }
@@ -39,7 +49,7 @@ public struct QualificationXMLCodec: Sendable {
     /// - Throws: ``EligibilityError/malformedResult(path:reason:)`` (path `<data>`) for anything not a result.
     public func decodeResult(_ data: Data) throws -> QualificationResult {
         do {
-            return try makeDecoder().decode(ResultDocument.self, from: data).result
+            return try makeDecoder().decode(ResultDocument.self, from: try utf8(data, request: false)).result
         } catch {
             throw EligibilityError.malformedResult(path: "<data>", reason: Self.describe(error))
         }
@@ -49,11 +59,17 @@ public struct QualificationXMLCodec: Sendable {
         let encoder = XMLEncoder()
         encoder.outputFormatting = [.prettyPrinted]
         encoder.prettyPrintIndentation = .spaces(2)
+        let data: Data
         do {
-            var data = try encoder.encode(value, withRootKey: profile.rootElement,
-                                          header: XMLHeader(version: 1.0, encoding: "UTF-8"))
-            if data.last != UInt8(ascii: "\n") { data.append(UInt8(ascii: "\n")) }
-            return data
+            data = try encoder.encode(value, withRootKey: profile.rootElement,
+                                      header: XMLHeader(version: 1.0, encoding: "UTF-8", standalone: "no"))
+        } catch {
+            throw EligibilityError.invalidField(field: "document", reason: Self.describe(error))
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        if !text.hasSuffix("\n") { text += "\n" }
+        do {
+            return try profile.textEncoding.encode(text)
         } catch {
             throw EligibilityError.invalidField(field: "document", reason: Self.describe(error))
         }
@@ -67,6 +83,7 @@ public struct QualificationXMLCodec: Sendable {
 
     static func describe(_ error: any Error) -> String {
         if let e = error as? EligibilityError { return e.description }
+        if let e = error as? OQSTextEncodingError { return e.description }
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing element \(pathText(context.codingPath + [key]))"
@@ -183,28 +200,13 @@ private struct RequestDocument: Codable {
         try header.put("MedicalInstitutionCode", r.medicalInstitutionCode)
         try header.put("ArbitraryFileIdentifier", r.arbitraryFileIdentifier)
         try header.put("ReferenceClassification", r.referenceClassification)
-        try header.put("CharacterCodeIdentifier", "0")
+        try header.put("CharacterCodeIdentifier", profile.textEncoding.characterCodeIdentifier)
 
         var body = root.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(profile.bodyElement))
         var search = body.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(profile.searchInfoElement))
-        try search.put("InsurerNumber", r.insurerNumber)
-        try search.put("InsuredCardSymbol", r.insuredCardSymbol)
-        try search.put("InsuredIdentificationNumber", r.insuredIdentificationNumber)
-        try search.put("InsuredBranchNumber", r.insuredBranchNumber)
-        try search.put("Birthdate", r.birthdate)
-        if let name = profile.cardHolderKeyElement { try search.put(name, r.cardHolderKey) }
-
-        try body.putConsent("PharmacistsInfo", r.consents.pharmacistsInfo)
-        try body.putConsent("SpecificHealthCheckupsInfo", r.consents.specificHealthCheckupsInfo)
-        try body.putConsent("DiagnosisInfo", r.consents.diagnosisInfo)
-        try body.putConsent("OperationInfo", r.consents.operationInfo)
-
-        if let name = profile.verificationElement {
-            var v = body.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(name))
-            try v.put("Method", r.verification.method.rawValue)
-            try v.put("Proxy", r.verification.isProxy ? "1" : "0")
-            try v.put("VerifiedTime", r.verification.verifiedAt)
-            try v.put("StaffID", r.verification.staffID)
+        try search.putSearchInfo(r.searchInfo)
+        if r.referenceClassification == .myNumberCard, let name = profile.cardHolderKeyElement {
+            try search.put(name, r.cardHolderKey)
         }
     }
 
@@ -214,27 +216,22 @@ private struct RequestDocument: Codable {
         let header = try root.required(try root.nested(profile.headerElement), profile.headerElement)
         let body = try root.required(try root.nested(profile.bodyElement), profile.bodyElement)
         let search = try body.required(try body.nested(profile.searchInfoElement), profile.searchInfoElement)
-        guard let verificationName = profile.verificationElement else {
-            throw EligibilityError.malformedRequest(path: "<data>",
-                reason: "the profile has no verification element, so a request cannot show how the identity was verified")
-        }
-        let v = try body.required(try body.nested(verificationName), verificationName)
-        let methodText = try v.required(try v.text("Method"), "Method")
-        guard let method = VerificationMethodCode(rawValue: methodText)?.method else {
-            throw DecodingError.dataCorrupted(.init(codingPath: v.codingPath + [NameKey("Method")],
-                                                    debugDescription: "unknown verification method (face, pin or visual expected)"))
-        }
-        let proxy = try v.text("Proxy")
-        guard proxy == nil || proxy == "0" || proxy == "1" else {
-            throw DecodingError.dataCorrupted(.init(codingPath: v.codingPath + [NameKey("Proxy")], debugDescription: "0 or 1 expected"))
-        }
-        let verification = IdentityVerificationRecord(
-            method: method, isProxy: proxy == "1",
-            verifiedAt: try v.required(try v.timestamp("VerifiedTime"), "VerifiedTime"), staffID: try v.text("StaffID"))
         let identifier = try header.required(try header.text("ArbitraryFileIdentifier"), "ArbitraryFileIdentifier")
-        guard isSafeFileIdentifier(identifier) else {
+        guard isAcceptableIdentifier(identifier) else {
             throw DecodingError.dataCorrupted(.init(codingPath: header.codingPath + [NameKey("ArbitraryFileIdentifier")],
-                                                    debugDescription: "identifier must be 1–64 letters, digits, - or _"))
+                                                    debugDescription: "identifier must be 1–64 characters without control characters"))
+        }
+        let arbitrary = try search.text("ArbitraryIdentifier")
+        if let arbitrary, !isAcceptableIdentifier(arbitrary) {
+            throw DecodingError.dataCorrupted(.init(codingPath: search.codingPath + [NameKey("ArbitraryIdentifier")],
+                                                    debugDescription: "at most 64 characters without control characters"))
+        }
+        let reference: ReferenceClassification = try header.required(try header.code("ReferenceClassification"),
+                                                                       "ReferenceClassification")
+        let limitFlag: ConsentFlag? = try search.code("LimitApplicationCertificateRelatedConsFlg")
+        if reference == .insuranceCard {
+            _ = try search.required(limitFlag, "LimitApplicationCertificateRelatedConsFlg")
+            _ = try search.required(try search.date("Birthdate"), "Birthdate")
         }
         request = QualificationRequest(
             processExecutionTime: try header.required(try header.timestamp("ProcessExecutionTime"), "ProcessExecutionTime"),
@@ -242,33 +239,17 @@ private struct RequestDocument: Codable {
                                                                "QualificationConfirmationDate"),
             medicalInstitutionCode: try header.required(try header.text("MedicalInstitutionCode"), "MedicalInstitutionCode"),
             arbitraryFileIdentifier: identifier,
-            referenceClassification: try header.required(try header.code("ReferenceClassification"), "ReferenceClassification"),
+            referenceClassification: reference,
             insurerNumber: try search.text("InsurerNumber"),
             insuredCardSymbol: try search.text("InsuredCardSymbol"),
             insuredIdentificationNumber: try search.text("InsuredIdentificationNumber"),
             insuredBranchNumber: try search.text("InsuredBranchNumber"),
             birthdate: try search.date("Birthdate"),
-            cardHolderKey: try profile.cardHolderKeyElement.flatMap { try search.text($0) },
-            consents: ConsentRecords(pharmacistsInfo: try body.consent("PharmacistsInfo"),
-                                     specificHealthCheckupsInfo: try body.consent("SpecificHealthCheckupsInfo"),
-                                     diagnosisInfo: try body.consent("DiagnosisInfo"),
-                                     operationInfo: try body.consent("OperationInfo")),
-            verification: verification)
+            cardHolderKey: reference == .myNumberCard ? try profile.cardHolderKeyElement.flatMap { try search.text($0) } : nil,
+            limitApplicationCertificateRelatedConsFlg: limitFlag ?? .notAgreed,
+            arbitraryIdentifier: arbitrary,
+            consents: ConsentRecords(), verification: nil)
         self.profile = profile
-    }
-}
-
-import Reception
-
-/// The verification method as the request writes it.
-private enum VerificationMethodCode: String {
-    case face, pin, visual
-    var method: VerificationMethod {
-        switch self {
-        case .face: .face
-        case .pin: .pin
-        case .visual: .visual
-        }
     }
 }
 
@@ -295,15 +276,21 @@ private struct ResultDocument: Codable {
         try header.put("SegmentOfResult", r.header.segmentOfResult)
         try header.put("ErrorCode", r.header.errorCode)
         try header.put("ErrorMessage", r.header.errorMessage)
-        try header.put("CharacterCodeIdentifier", r.header.characterCodeIdentifier)
+        try header.put("CharacterCodeIdentifier", profile.textEncoding.characterCodeIdentifier)
 
         guard r.processingResultStatus != nil || r.validity != nil || !r.qualifications.isEmpty
-              || r.processingResultCode != nil || r.processingResultMessage != nil else { return }
+              || r.processingResultCode != nil || r.processingResultMessage != nil
+              || r.prescriptionIssueSelect != nil || r.searchInfo != nil else { return }
         var body = root.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(profile.bodyElement))
         try body.put("ProcessingResultStatus", r.processingResultStatus)
         try body.put("ProcessingResultCode", r.processingResultCode)
         try body.put("ProcessingResultMessage", r.processingResultMessage)
         try body.put("QualificationValidity", r.validity)
+        try body.put("PrescriptionIssueSelect", r.prescriptionIssueSelect)
+        if let info = r.searchInfo {
+            var search = body.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(profile.searchInfoElement))
+            try search.putSearchInfo(info)
+        }
         if !r.qualifications.isEmpty {
             var list = body.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("ResultList"))
             try list.encode(r.qualifications.map(RecordWire.init), forKey: NameKey("ResultOfQualificationConfirmation"))
@@ -330,9 +317,23 @@ private struct ResultDocument: Codable {
             result.processingResultCode = try body.text("ProcessingResultCode")
             result.processingResultMessage = try body.text("ProcessingResultMessage")
             result.validity = try body.code("QualificationValidity")
+            result.prescriptionIssueSelect = try body.code("PrescriptionIssueSelect")
+            if let search = try body.nested(profile.searchInfoElement) {
+                result.searchInfo = QualificationConfirmSearchInfo(
+                    insurerNumber: try search.text("InsurerNumber"), insuredCardSymbol: try search.text("InsuredCardSymbol"),
+                    insuredIdentificationNumber: try search.text("InsuredIdentificationNumber"),
+                    insuredBranchNumber: try search.text("InsuredBranchNumber"), birthdate: try search.date("Birthdate"),
+                    limitApplicationCertificateRelatedConsFlg: try search.code("LimitApplicationCertificateRelatedConsFlg"),
+                    arbitraryIdentifier: try search.text("ArbitraryIdentifier"))
+            }
             if let list = try body.nested("ResultList"), list.contains(NameKey("ResultOfQualificationConfirmation")) {
                 result.qualifications = try list.decode([RecordWire].self, forKey: NameKey("ResultOfQualificationConfirmation"))
                     .map(\.record)
+            }
+            // Some parsers place the 特定疾病 list at body level: attach it to the first record.
+            if let list = try body.nested("SpecificDiseasesCertificateList"), !result.qualifications.isEmpty,
+               result.qualifications[0].specificDiseasesCertificates.isEmpty {
+                result.qualifications[0].specificDiseasesCertificates = try RecordWire.diseases(list)
             }
         }
         self.result = result
@@ -357,13 +358,22 @@ private struct RecordWire: Codable {
         try c.put("PersonalFamilyClassification", q.personalFamilyClassification)
         try c.put("InsuredName", q.insuredName)
         try c.put("Name", q.name)
+        try c.put("NameOfOther", q.nameOfOther)
         try c.put("NameKana", q.nameKana)
+        try c.put("NameOfOtherKana", q.nameOfOtherKana)
         try c.put("Sex1", q.sex1)
         try c.put("Sex2", q.sex2)
         try c.put("Birthdate", q.birthdate)
+        try c.put("Address", q.address)
+        try c.put("PostNumber", q.postNumber)
         try c.put("QualificationDate", q.qualificationDate)
         try c.put("DisqualificationDate", q.disqualificationDate)
+        try c.put("InsuredCertificateIssuanceDate", q.insuredCertificateIssuanceDate)
+        try c.put("InsuredCardValidDate", q.insuredCardValidDate)
+        try c.put("InsuredCardExpirationDate", q.insuredCardExpirationDate)
         try c.put("InsuredPartialContributionRatio", q.insuredPartialContributionRatio)
+        try c.put("PreschoolClassification", q.preschoolClassification)
+        try c.put("ReasonOfLoss", q.reasonOfLoss)
         try c.put("InsurerName", q.insurerName)
         if let e = q.elderlyRecipientCertificate {
             var n = c.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("ElderlyRecipientCertificateInfo"))
@@ -372,7 +382,11 @@ private struct RecordWire: Codable {
             try n.put("ElderlyRecipientValidEndDate", e.validEndDate)
             try n.put("ElderlyRecipientContributionRatio", e.contributionRatio)
         }
-        try c.putConsent("LimitApplicationCertificateRelated", q.limitApplicationCertificateConsent)
+        // The 限度額 consent has a flag and a time only (no AvailableTime in any source).
+        if let consent = q.limitApplicationCertificateConsent {
+            try c.put("LimitApplicationCertificateRelatedConsFlg", consent.flag)
+            try c.put("LimitApplicationCertificateRelatedConsTime", consent.time)
+        }
         if let l = q.limitApplicationCertificate {
             var n = c.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("LimitApplicationCertificateRelatedInfo"))
             try n.put("LimitApplicationCertificateClassification", l.classification)
@@ -380,6 +394,18 @@ private struct RecordWire: Codable {
             try n.put("LimitApplicationCertificateDate", l.certificateDate)
             try n.put("LimitApplicationCertificateValidStartDate", l.validStartDate)
             try n.put("LimitApplicationCertificateValidEndDate", l.validEndDate)
+            try n.put("LimitApplicationCertificateLongTermDate", l.longTermDate)
+        }
+        try c.put("SpecificDiseasesCertificateRelatedConsFlg", q.specificDiseasesConsentFlag)
+        try c.put("SpecificDiseasesCertificateRelatedConsTime", q.specificDiseasesConsentTime)
+        if !q.specificDiseasesCertificates.isEmpty {
+            var list = c.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("SpecificDiseasesCertificateList"))
+            try list.encode(q.specificDiseasesCertificates.map(DiseaseWire.init),
+                            forKey: NameKey("SpecificDiseasesCertificateInfo"))
+        }
+        if !q.medicalTickets.isEmpty {
+            var list = c.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("PublicExpenseResultList"))
+            try list.encode(q.medicalTickets.map(TicketWire.init), forKey: NameKey("MedicalTicketInfo"))
         }
         try c.putConsent("SpecificHealthCheckupsInfo", q.specificHealthCheckupsInfoConsent)
         try c.putConsent("PharmacistsInfo", q.pharmacistsInfoConsent)
@@ -399,6 +425,21 @@ private struct RecordWire: Codable {
         q.insuredName = try c.text("InsuredName")
         q.name = try c.text("Name")
         q.nameKana = try c.text("NameKana")
+        q.nameOfOther = try c.text("NameOfOther")
+        q.nameOfOtherKana = try c.text("NameOfOtherKana")
+        q.address = try c.text("Address")
+        q.postNumber = try c.text("PostNumber")
+        q.insuredCertificateIssuanceDate = try c.date("InsuredCertificateIssuanceDate")
+        q.insuredCardValidDate = try c.date("InsuredCardValidDate")
+        q.insuredCardExpirationDate = try c.date("InsuredCardExpirationDate")
+        q.preschoolClassification = try c.code("PreschoolClassification")
+        q.reasonOfLoss = try c.code("ReasonOfLoss")
+        q.specificDiseasesConsentFlag = try c.code("SpecificDiseasesCertificateRelatedConsFlg")
+        q.specificDiseasesConsentTime = try c.timestamp("SpecificDiseasesCertificateRelatedConsTime")
+        if let list = try c.nested("SpecificDiseasesCertificateList") { q.specificDiseasesCertificates = try Self.diseases(list) }
+        if let list = try c.nested("PublicExpenseResultList"), list.contains(NameKey("MedicalTicketInfo")) {
+            q.medicalTickets = try list.decode([TicketWire].self, forKey: NameKey("MedicalTicketInfo")).map(\.ticket)
+        }
         q.sex1 = try c.code("Sex1")
         q.sex2 = try c.code("Sex2")
         q.birthdate = try c.date("Birthdate")
@@ -413,19 +454,82 @@ private struct RecordWire: Codable {
                 validEndDate: try n.date("ElderlyRecipientValidEndDate"),
                 contributionRatio: try n.code("ElderlyRecipientContributionRatio"))
         }
-        q.limitApplicationCertificateConsent = try c.consent("LimitApplicationCertificateRelated")
+        if let consent = try c.consent("LimitApplicationCertificateRelated") {
+            q.limitApplicationCertificateConsent = ConsentRecord(flag: consent.flag, time: consent.time)
+        }
         if let n = try c.nested("LimitApplicationCertificateRelatedInfo") {
             q.limitApplicationCertificate = LimitApplicationCertificateInfo(
-                classification: try n.text("LimitApplicationCertificateClassification"),
+                classification: try n.code("LimitApplicationCertificateClassification"),
                 classificationFlag: try n.code("LimitApplicationCertificateClassificationFlag"),
                 certificateDate: try n.date("LimitApplicationCertificateDate"),
                 validStartDate: try n.date("LimitApplicationCertificateValidStartDate"),
-                validEndDate: try n.date("LimitApplicationCertificateValidEndDate"))
+                validEndDate: try n.date("LimitApplicationCertificateValidEndDate"),
+                longTermDate: try n.date("LimitApplicationCertificateLongTermDate"))
         }
         q.specificHealthCheckupsInfoConsent = try c.consent("SpecificHealthCheckupsInfo")
         q.pharmacistsInfoConsent = try c.consent("PharmacistsInfo")
         q.diagnosisInfoConsent = try c.consent("DiagnosisInfo")
         q.operationInfoConsent = try c.consent("OperationInfo")
         record = q
+    }
+
+    static func diseases(_ list: KeyedDecodingContainer<NameKey>) throws -> [SpecificDiseasesCertificate] {
+        guard list.contains(NameKey("SpecificDiseasesCertificateInfo")) else { return [] }
+        return try list.decode([DiseaseWire].self, forKey: NameKey("SpecificDiseasesCertificateInfo")).map(\.certificate)
+    }
+}
+
+/// One SpecificDiseasesCertificateInfo element.
+private struct DiseaseWire: Codable {
+    var certificate: SpecificDiseasesCertificate
+    init(_ certificate: SpecificDiseasesCertificate) { self.certificate = certificate }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: NameKey.self)
+        try c.put("SpecificDiseasesDiseaseCategory", certificate.category)
+        try c.put("SpecificDiseasesCertificateDate", certificate.certificateDate)
+        try c.put("SpecificDiseasesValidStartDate", certificate.validStartDate)
+        try c.put("SpecificDiseasesValidEndDate", certificate.validEndDate)
+        try c.put("SpecificDiseasesSelfPay", certificate.selfPay)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: NameKey.self)
+        certificate = SpecificDiseasesCertificate(
+            category: try c.code("SpecificDiseasesDiseaseCategory"),
+            certificateDate: try c.date("SpecificDiseasesCertificateDate"),
+            validStartDate: try c.date("SpecificDiseasesValidStartDate"),
+            validEndDate: try c.date("SpecificDiseasesValidEndDate"), selfPay: try c.text("SpecificDiseasesSelfPay"))
+    }
+}
+
+/// One MedicalTicketInfo element (its 26 fields by name, in document order).
+private struct TicketWire: Codable {
+    var ticket: MedicalTicketInfo
+    init(_ ticket: MedicalTicketInfo) { self.ticket = ticket }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: NameKey.self)
+        for (name, _) in MedicalTicketInfo.elementNames { try c.put(name, ticket[name]) }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: NameKey.self)
+        var ticket = MedicalTicketInfo()
+        for (name, _) in MedicalTicketInfo.elementNames { ticket[name] = try c.text(name) }
+        self.ticket = ticket
+    }
+}
+
+extension KeyedEncodingContainer where K == NameKey {
+    /// The search key's elements in OQS order (LimitApplicationCertificateRelatedConsFlg is always written).
+    mutating func putSearchInfo(_ info: QualificationConfirmSearchInfo) throws {
+        try put("InsurerNumber", info.insurerNumber)
+        try put("InsuredCardSymbol", info.insuredCardSymbol)
+        try put("InsuredIdentificationNumber", info.insuredIdentificationNumber)
+        try put("InsuredBranchNumber", info.insuredBranchNumber)
+        try put("Birthdate", info.birthdate)
+        try put("LimitApplicationCertificateRelatedConsFlg", info.limitApplicationCertificateRelatedConsFlg ?? .notAgreed)
+        try put("ArbitraryIdentifier", info.arbitraryIdentifier)
     }
 }

@@ -1,25 +1,23 @@
 import Foundation
 
-/// The parts of the OQS file exchange this adapter could not find in a public source, kept configurable.
+/// The parts of the OQS file exchange that differ between terminals or that no public source fixes, kept
+/// configurable.
 ///
-/// What is known (from open-source レセコン result parsers): the result document is
-/// `XmlMsg / MessageHeader + MessageBody`, with the search key in `QualificationConfirmSearchInfo` and the
-/// qualifications in `ResultList / ResultOfQualificationConfirmation`; leaf element names (InsurerNumber,
-/// QualificationValidity, PharmacistsInfoConsFlg, …) are the real ones.
+/// Taken from open-source clinic integrations (see `docs/eligibility.md`): the document layout
+/// `XmlMsg / MessageHeader + MessageBody`, the search key `QualificationConfirmSearchInfo`, the result's
+/// `ResultList / ResultOfQualificationConfirmation`, the leaf element names, the file names
+/// (`OQSsiquc01req_…` / `OQSsiquc01res_…` / `….err` / `face/OQSsiquc01res_face_…`), and both encodings.
 ///
-/// What is NOT known, and therefore set here with a documented default:
-/// - the request document's container names (defaults borrow the result's: `XmlMsg`, `MessageHeader`,
-///   `MessageBody`, `QualificationConfirmSearchInfo`), and that the request carries the consents under the
-///   result's element names (`PharmacistsInfoConsFlg`/`…ConsTime`, …) directly in the body;
-/// - how the identity was verified (face / PIN / visual, proxy): no OQS field is known. It is written in
-///   ``verificationElement`` (default `MynaFaceIdentityVerification`, children `Method` = `face`|`pin`|`visual`,
-///   `Proxy` = `0`|`1`, `VerifiedTime` = `YYYYMMDDHHmmss`, optional `StaffID`); set it to nil to leave it out
-///   when talking to a terminal that rejects unknown elements;
+/// Assumed, with a default here:
+/// - ``textEncoding``: the encoding written (UTF-8 by default; Shift_JIS for terminals configured so). Reading
+///   always follows the document's own declaration;
 /// - the card-route key: the real service keys the card route by the JPKI certificate, which only an accredited
-///   terminal can use. This adapter sends a card-holder key (see ``CardHolderKeyPolicy``) in
-///   ``cardHolderKeyElement`` (default `CardHolderKey`, inside the search info);
-/// - file naming: ``requestFileNamePattern`` and ``resultFileNamePattern``, where `{id}` stands for the
-///   ArbitraryFileIdentifier (default `{id}.xml` in each folder).
+///   terminal can use, and the clinic never sends a card-route request (the terminal writes `face/` results). For
+///   this package's own responder, a card-route request carries a card-holder key (see ``CardHolderKeyPolicy``) in
+///   ``cardHolderKeyElement`` (default `CardHolderKey`, inside the search info) — a local extension, never part of
+///   an insurance-card request;
+/// - file naming: ``requestFileNamePattern`` and ``resultFileNamePattern``, where `{id}` stands for the escaped
+///   ArbitraryFileIdentifier (``OQSFileNames/token(for:)``).
 public struct QualificationXMLProfile: Sendable, Hashable {
     /// Root element of request and result documents.
     public var rootElement: String = "XmlMsg"
@@ -29,14 +27,15 @@ public struct QualificationXMLProfile: Sendable, Hashable {
     public var bodyElement: String = "MessageBody"
     /// Search-key container in the request body.
     public var searchInfoElement: String = "QualificationConfirmSearchInfo"
-    /// Element carrying the card-holder key of the card route (inside the search info); nil to omit.
+    /// Element carrying the card-holder key of a card-route request (local extension, inside the search info);
+    /// nil to omit.
     public var cardHolderKeyElement: String? = "CardHolderKey"
-    /// Element recording how the identity was verified (in the request body); nil to omit.
-    public var verificationElement: String? = "MynaFaceIdentityVerification"
-    /// Request file name; `{id}` is replaced by the ArbitraryFileIdentifier.
-    public var requestFileNamePattern: String = "{id}.xml"
-    /// Result file name; `{id}` is replaced by the ArbitraryFileIdentifier.
-    public var resultFileNamePattern: String = "{id}.xml"
+    /// Request file name; `{id}` is replaced by the escaped ArbitraryFileIdentifier.
+    public var requestFileNamePattern: String = "OQSsiquc01req_{id}.xml"
+    /// Result file name; `{id}` is replaced by the escaped ArbitraryFileIdentifier.
+    public var resultFileNamePattern: String = "OQSsiquc01res_{id}.xml"
+    /// The encoding documents are written in (read: whatever the declaration says).
+    public var textEncoding: OQSTextEncoding = .utf8
     /// Zone of every `YYYYMMDD…` value (Japan Standard Time, UTC+9, no daylight saving).
     public var timeZone: TimeZone = QualificationXMLProfile.japanStandardTime
     /// Largest request or result file read, in bytes (a hostile or runaway file is refused, not parsed).
@@ -51,24 +50,28 @@ public struct QualificationXMLProfile: Sendable, Hashable {
     /// UTC+9.
     public static let japanStandardTime: TimeZone = TimeZone(secondsFromGMT: 9 * 3600) ?? .current
 
-    /// The request file name for `identifier`.
+    /// The request file name for `identifier` (escaped, so it never leaves the folder).
     public func requestFileName(for identifier: String) -> String {
-        requestFileNamePattern.replacingOccurrences(of: "{id}", with: identifier)
+        requestFileNamePattern.replacingOccurrences(of: "{id}", with: OQSFileNames.token(for: identifier))
     }
 
-    /// The result file name for `identifier`.
+    /// The result file name for `identifier` (escaped).
     public func resultFileName(for identifier: String) -> String {
-        resultFileNamePattern.replacingOccurrences(of: "{id}", with: identifier)
+        resultFileNamePattern.replacingOccurrences(of: "{id}", with: OQSFileNames.token(for: identifier))
     }
 
-    /// The identifier a file name carries under `pattern`, or nil when the name does not fit the pattern or the
-    /// identifier is not a safe file identifier.
-    static func identifier(inFileName name: String, pattern: String) -> String? {
+    /// The refusal (`.err`) file name for `identifier`: the request name's base name + `.err`.
+    public func errorFileName(for identifier: String) -> String {
+        OQSFileNames.errorFileName(forRequest: requestFileName(for: identifier))
+    }
+
+    /// The part of `name` that stands for `{id}` under `pattern`, or nil when the name does not fit.
+    static func token(inFileName name: String, pattern: String) -> String? {
         guard let range = pattern.range(of: "{id}") else { return nil }
         let prefix = String(pattern[..<range.lowerBound]), suffix = String(pattern[range.upperBound...])
-        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return nil }
-        let id = String(name.dropFirst(prefix.count).dropLast(suffix.count))
-        return isSafeFileIdentifier(id) ? id : nil
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count,
+              name.utf8.count <= 240 else { return nil }
+        return String(name.dropFirst(prefix.count).dropLast(suffix.count))
     }
 }
 

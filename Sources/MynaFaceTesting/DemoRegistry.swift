@@ -14,6 +14,9 @@ public enum DemoRegistry {
     public static let changedInsurerKey = "19900220-20320220"
     /// 高橋 次郎: two overlapping valid qualifications (a duplicate registration) → 5 several found.
     public static let duplicateKey = "19651111-20291111"
+    /// 伊藤 三郎: valid qualification, but the card is not registered for insurance use (初回登録 needed) → 4 until
+    /// registered, then 1.
+    public static let unregisteredKey = "19850707-20330707"
     /// A key nobody holds → 4 not found.
     public static let unknownKey = "19990909-20340909"
 
@@ -57,6 +60,12 @@ public enum DemoRegistry {
                                       branch: nil, qualificationDate: d("20240401"),
                                       contributionRatio: ContributionRatio(percent: 30)),
             ]),
+            RegistryPerson(cardHolderKey: unregisteredKey, birthdate: d("19850707"), name: "伊藤 三郎", nameKana: "イトウ サブロウ",
+                           sex: .male, qualifications: [
+                RegistryQualification(insurerNumber: "01130012", insurerName: "全国健康保険協会東京支部", symbol: "777",
+                                      number: "12", branch: "00", qualificationDate: d("20190401"),
+                                      contributionRatio: ContributionRatio(percent: 30)),
+            ], isRegisteredForInsurance: false),
         ]
     }
 

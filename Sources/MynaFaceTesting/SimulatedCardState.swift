@@ -37,6 +37,11 @@ public struct SimulatedCardState: Codable, Sendable, Equatable {
     public var verificationCodeBTriesLeft: Int
     /// Consecutive face-authentication failures recorded on the card (locks at ``faceFailureLimit``).
     public var faceFailures: Int
+    /// Registered for insurance use (健康保険証利用登録); nil (older state files) means registered. The real
+    /// registration lives in the national service; the simulation keeps it with the card for the demo.
+    public var registeredForInsurance: Bool?
+    /// True unless the card was issued unregistered and not registered since.
+    public var isRegisteredForInsurance: Bool { registeredForInsurance ?? true }
     /// EF 0002, the card-face file (nil on a card without a photo).
     public var cardFaceFile: Data?
     /// EF 0004, the card-verifiable certificate.

@@ -41,6 +41,24 @@ public protocol StaffDesk: Sendable {
     func visualCheck() async throws -> (credential: StaffCredential, confirmed: Bool)?
 }
 
+/// What the patient did on a consent screen.
+public enum ConsentPadInput: Sendable, Equatable {
+    /// Agreed (true) or declined (false) this screen.
+    case answer(Bool)
+    /// Agreed (true) or declined (false) every remaining consent at once (包括同意).
+    case comprehensive(Bool)
+    /// Gave up.
+    case cancel
+}
+
+/// The reader's screens after the identity check: consents and the prescription choice.
+public protocol ReaderScreensPad: Sendable {
+    /// Shows `screen` and returns the patient's answer.
+    func consent(_ screen: ConsentScreen) async throws -> ConsentPadInput
+    /// Asks electronic or paper prescription; nil when the patient gives up.
+    func prescription() async throws -> PrescriptionChoice?
+}
+
 /// How a reception ended.
 public enum ReceptionOutcome: Sendable, Equatable {
     /// Confirmed; `authenticity` says whether the portrait chain verified (nil for a card without a portrait).
@@ -134,9 +152,11 @@ public struct ReceptionDriver: Sendable {
     ///   - face: the face check (ignored when face is not possible).
     ///   - pinPad: the PIN pad.
     ///   - staff: the staff desk, or nil when no staff check is offered.
-    /// - Throws: errors from the card channel, the face check, the PIN pad or the staff desk.
+    ///   - screens: the consent and prescription screens (asked when the configuration shows them; nil cancels
+    ///     at the first screen).
+    /// - Throws: errors from the card channel, the face check, the PIN pad, the staff desk or the screens.
     public func run(reading: CardReading, isProxy: Bool = false, face: any FaceCheck, pinPad: any PINPad,
-                    staff: (any StaffDesk)? = nil) async throws -> ReceptionOutcome {
+                    staff: (any StaffDesk)? = nil, screens: (any ReaderScreensPad)? = nil) async throws -> ReceptionOutcome {
         var session = ReceptionSession(card: reading.profile, isProxy: isProxy, configuration: configuration)
         let reader = CardFaceReader(channel: channel)
         let pinVerifier = PINVerifier(channel: channel)
@@ -155,6 +175,32 @@ public struct ReceptionDriver: Sendable {
                 }
                 logger.info("face check", metadata: ["outcome": "\(outcome)"])
                 session.handle(.faceResult(outcome))
+            case .awaitingRegistrationPIN(let triesLeft):
+                logger.info("card not registered for insurance use: initial registration needs the PIN")
+                switch try await pinPad.enterPIN(triesLeft: triesLeft) {
+                case .pin(let pin):
+                    let result = try await pinVerifier.verify(pin)
+                    pin.wipe()
+                    switch result {
+                    case .accepted: session.handle(.pinResult(.accepted))
+                    case .wrong(let left): session.handle(.pinResult(.wrong(triesLeft: left)))
+                    case .blocked, .notPresent: session.handle(.pinResult(.blocked))
+                    }
+                case .requestStaff, .cancel:
+                    session.handle(.cancel)
+                }
+            case .awaitingConsent(let screen):
+                switch try await screens?.consent(screen) ?? .cancel {
+                case .answer(let agreed): session.handle(.consentAnswer(screen, agreed: agreed))
+                case .comprehensive(let agreed): session.handle(.comprehensiveConsent(agreed: agreed))
+                case .cancel: session.handle(.cancel)
+                }
+            case .awaitingPrescriptionChoice:
+                if let choice = try await screens?.prescription() {
+                    session.handle(.prescriptionChoice(choice))
+                } else {
+                    session.handle(.cancel)
+                }
             case .awaitingPIN(let triesLeft):
                 switch try await pinPad.enterPIN(triesLeft: triesLeft) {
                 case .pin(let pin):

@@ -50,6 +50,12 @@ public enum ReceptionEvent: Sendable, Equatable {
     case pinResult(PINOutcome)
     /// A member of staff compared the patient's face with the card by eye; `confirmed` is their decision.
     case staffVisualCheck(StaffCredential, confirmed: Bool)
+    /// The patient answered a consent screen (it must be the screen shown).
+    case consentAnswer(ConsentScreen, agreed: Bool)
+    /// The patient gave (or refused) every remaining consent at once (包括同意).
+    case comprehensiveConsent(agreed: Bool)
+    /// The patient chose electronic or paper prescription.
+    case prescriptionChoice(PrescriptionChoice)
     /// The patient or staff abandoned the check.
     case cancel
 }
@@ -62,9 +68,14 @@ public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
     case staffDidNotConfirm(staffID: String)
     /// Every method this card allows is used up or locked (e.g. a card without a photo whose PIN is blocked).
     case noMethodLeft(faceLocked: Bool, pinBlocked: Bool)
+    /// The card is not registered for insurance use and registration (初回登録) needs the PIN, which is blocked
+    /// or absent.
+    case registrationNeedsPIN
 
     public var description: String {
         switch self {
+        case .registrationNeedsPIN:
+            "the card is not registered for insurance use, and registration needs the card's PIN, which is blocked or absent"
         case .cancelled: "the identity check was cancelled"
         case .staffDidNotConfirm(let id): "staff member \(id) did not confirm the patient's identity by eye"
         case .noMethodLeft(let face, let pin):
@@ -83,6 +94,13 @@ public enum ReceptionState: Sendable, Equatable {
     case awaitingPIN(triesLeft: Int)
     /// Only a staff visual check (目視) can confirm the identity now.
     case awaitingStaffCheck
+    /// The card is not registered for insurance use: registration (初回登録) needs the PIN — a face match or a
+    /// visual check cannot register. The card reports `triesLeft` (≥ 1).
+    case awaitingRegistrationPIN(triesLeft: Int)
+    /// Identity confirmed; the reader shows this consent screen.
+    case awaitingConsent(ConsentScreen)
+    /// Identity confirmed, consents answered; the patient chooses electronic or paper prescription.
+    case awaitingPrescriptionChoice
     /// Finished: identity confirmed.
     case verified(VerifiedIdentity)
     /// Finished: not confirmed.
@@ -110,9 +128,13 @@ public struct CardProfile: Sendable, Equatable {
     public var faceFailures: Int
     /// Card data for the ``VerifiedIdentity`` (birth date, sex, expiry), once the card-face file authenticated.
     public var holder: CardHolder?
+    /// The card is registered for insurance use (健康保険証利用登録). An unregistered card is offered initial
+    /// registration, which needs the PIN.
+    public var isRegisteredForInsurance: Bool
 
     public init(hasUsablePortrait: Bool, hasPIN: Bool, pinTriesLeft: Int = 3, faceFailures: Int = 0,
-                holder: CardHolder? = nil) {
+                holder: CardHolder? = nil, isRegisteredForInsurance: Bool = true) {
+        self.isRegisteredForInsurance = isRegisteredForInsurance
         self.hasUsablePortrait = hasUsablePortrait
         self.hasPIN = hasPIN
         self.pinTriesLeft = pinTriesLeft
@@ -138,9 +160,12 @@ public struct ReceptionConfiguration: Sendable, Equatable {
     public var staffCredentials: Set<StaffCredential>
     /// The PIN counter after a correct entry (JPKI user-authentication PIN: 3).
     public var pinMaximumTries: Int
+    /// The screens after the identity check (consents, prescription); none by default.
+    public var screens: ReaderScreenConfiguration
 
     public init(faceAttemptsPerVisit: Int = 3, cardFaceFailureLimit: Int = 10, staffCredentials: Set<StaffCredential> = [],
-                pinMaximumTries: Int = 3) {
+                pinMaximumTries: Int = 3, screens: ReaderScreenConfiguration = .none) {
+        self.screens = screens
         self.pinMaximumTries = max(1, pinMaximumTries)
         self.faceAttemptsPerVisit = max(1, faceAttemptsPerVisit)
         self.cardFaceFailureLimit = max(1, cardFaceFailureLimit)
@@ -165,6 +190,12 @@ public struct ReceptionConfiguration: Sendable, Equatable {
 /// 4. A card without a photo: PIN only (no face, no 目視). A face-only card: face or 目視 only.
 /// 5. `cancel` ends any waiting state; a final state ignores every event; an event that does not apply
 ///    in the current state is ignored (``lastEventIgnored`` says so).
+/// 6. A card not registered for insurance use is offered initial registration (初回登録): only the PIN can
+///    register it (a face match or a visual check is ignored); a wrong PIN spends a try; once registered the
+///    reception goes on as verified by PIN.
+/// 7. Once the identity is confirmed, the configured screens follow (``ReaderScreenConfiguration``): each
+///    consent screen in order, then the prescription choice; each answer is recorded with its time in
+///    ``answers`` and in the final ``VerifiedIdentity/readerAnswers``.
 public struct ReceptionSession: Sendable, Equatable {
     /// The rules' numbers.
     public let configuration: ReceptionConfiguration
@@ -180,6 +211,10 @@ public struct ReceptionSession: Sendable, Equatable {
     public private(set) var state: ReceptionState = .refused(.cancelled)
     /// True when the last event did not apply to the state it arrived in (nothing changed).
     public private(set) var lastEventIgnored = false
+    /// The answers on the reader's screens so far, each with its time.
+    public private(set) var answers = ReaderAnswers()
+    /// The identity confirmed, while the consent and prescription screens are still shown.
+    public private(set) var pendingIdentity: VerifiedIdentity?
 
     /// Starts a visit.
     ///
@@ -211,6 +246,9 @@ public struct ReceptionSession: Sendable, Equatable {
 
     /// The first method still possible, in the order face → PIN → 目視.
     private func nextMethod() -> ReceptionState {
+        if !card.isRegisteredForInsurance {
+            return isPINUnusable ? .refused(.registrationNeedsPIN) : .awaitingRegistrationPIN(triesLeft: card.pinTriesLeft)
+        }
         if isFacePossible { return .awaitingFace(attemptsLeft: faceAttemptsLeft) }
         if !isPINUnusable { return .awaitingPIN(triesLeft: card.pinTriesLeft) }
         if card.hasUsablePortrait && !configuration.staffCredentials.isEmpty { return .awaitingStaffCheck }
@@ -220,6 +258,25 @@ public struct ReceptionSession: Sendable, Equatable {
 
     private func identity(_ method: VerificationMethod, at date: Date, staffID: String? = nil) -> VerifiedIdentity {
         VerifiedIdentity(method: method, isProxy: isProxy, verifiedAt: date, holder: card.holder, staffID: staffID)
+    }
+
+    /// The identity is confirmed: show the first configured screen, or finish.
+    private mutating func confirmed(_ identity: VerifiedIdentity) -> ReceptionState {
+        pendingIdentity = identity
+        return nextScreen()
+    }
+
+    /// The first consent screen not answered yet, then the prescription choice, then the final state.
+    private mutating func nextScreen() -> ReceptionState {
+        let screens = configuration.screens
+        if let screen = screens.consentScreens.first(where: { answers.answer(for: $0) == nil }) {
+            return .awaitingConsent(screen)
+        }
+        if screens.asksPrescription, answers.prescription == nil { return .awaitingPrescriptionChoice }
+        guard var identity = pendingIdentity else { return .refused(.cancelled) }
+        if answers != ReaderAnswers() { identity.readerAnswers = answers }
+        pendingIdentity = nil
+        return .verified(identity)
     }
 
     /// Applies `event` and returns the new state.
@@ -238,7 +295,7 @@ public struct ReceptionSession: Sendable, Equatable {
         case (.awaitingFace, .faceResult(.match)):
             card.faceFailures = 0
             faceAttemptsUsed += 1
-            state = .verified(identity(.face, at: date))
+            state = confirmed(identity(.face, at: date))
         case (.awaitingFace, .faceResult(.noMatch)):
             faceAttemptsUsed += 1
             card.faceFailures += 1
@@ -252,11 +309,16 @@ public struct ReceptionSession: Sendable, Equatable {
 
         case (.awaitingPIN, .pinResult(.accepted)):
             card.pinTriesLeft = configuration.pinMaximumTries
-            state = .verified(identity(.pin, at: date))
-        case (.awaitingPIN, .pinResult(.wrong(let left))):
+            state = confirmed(identity(.pin, at: date))
+        case (.awaitingRegistrationPIN, .pinResult(.accepted)):
+            card.pinTriesLeft = configuration.pinMaximumTries
+            card.isRegisteredForInsurance = true
+            answers.initialRegistration = date
+            state = confirmed(identity(.pin, at: date))
+        case (.awaitingPIN, .pinResult(.wrong(let left))), (.awaitingRegistrationPIN, .pinResult(.wrong(let left))):
             card.pinTriesLeft = max(0, left)
             state = nextMethod()
-        case (.awaitingPIN, .pinResult(.blocked)):
+        case (.awaitingPIN, .pinResult(.blocked)), (.awaitingRegistrationPIN, .pinResult(.blocked)):
             card.pinTriesLeft = 0
             state = nextMethod()
 
@@ -267,8 +329,21 @@ public struct ReceptionSession: Sendable, Equatable {
                 lastEventIgnored = true
                 return state
             }
-            state = confirmed ? .verified(identity(.visual, at: date, staffID: credential.staffID))
+            state = confirmed ? self.confirmed(identity(.visual, at: date, staffID: credential.staffID))
                 : .refused(.staffDidNotConfirm(staffID: credential.staffID))
+
+        case (.awaitingConsent(let shown), .consentAnswer(let screen, let agreed)) where shown == screen:
+            answers.record(screen, TimedAnswer(agreed, at: date))
+            state = nextScreen()
+        case (.awaitingConsent, .comprehensiveConsent(let agreed)):
+            for screen in configuration.screens.consentScreens where answers.answer(for: screen) == nil {
+                answers.record(screen, TimedAnswer(agreed, at: date))
+            }
+            answers.comprehensive = true
+            state = nextScreen()
+        case (.awaitingPrescriptionChoice, .prescriptionChoice(let choice)):
+            answers.prescription = TimedAnswer(choice, at: date)
+            state = nextScreen()
 
         default:
             lastEventIgnored = true

@@ -26,9 +26,12 @@ public struct VerifiedIdentity: Sendable, Equatable, Codable {
     public var holder: CardHolder?
     /// The staff member's identifier, for a visual check.
     public var staffID: String?
+    /// The answers on the reader's consent and prescription screens, with their times (nil when no screen was shown).
+    public var readerAnswers: ReaderAnswers?
 
     public init(method: VerificationMethod, isProxy: Bool = false, verifiedAt: Date = Date(),
-                holder: CardHolder? = nil, staffID: String? = nil) {
+                holder: CardHolder? = nil, staffID: String? = nil, readerAnswers: ReaderAnswers? = nil) {
+        self.readerAnswers = readerAnswers
         self.method = method
         self.isProxy = isProxy
         self.verifiedAt = verifiedAt

@@ -72,6 +72,30 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "Medical institution code (10 digits) of the request.")
     var institution: String = "1312345678"
 
+    @Option(help: "An OQS share folder: the terminal's card-route result is written to DIR/face/ (req/, res/ created too).")
+    var oqsFolder: String?
+
+    @Option(help: "Encoding of the face/ result: utf-8 or shift-jis.")
+    var encoding: TextEncodingArgument = .utf8
+
+    @Option(help: "Answer on the 薬剤情報・特定健診情報 screen: yes or no (default: --consent).")
+    var consentMedication: YesNo?
+
+    @Option(help: "Answer on the 診療情報・手術情報 screen: yes or no (default: --consent).")
+    var consentDiagnosis: YesNo?
+
+    @Option(help: "The clinic asks for 限度額 information; the patient's answer: yes or no.")
+    var consentLimit: YesNo?
+
+    @Option(help: "Prescription choice: electronic or paper (default electronic).")
+    var prescription: PrescriptionChoice = .electronic
+
+    @Flag(help: "Ask the consent and prescription screens on standard input (y / n / a = agree to all / q).")
+    var ask = false
+
+    @Flag(help: "Issue the simulated card not registered for insurance use (初回登録 with the PIN is then offered).")
+    var unregistered = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -91,6 +115,10 @@ struct SessionCommand: AsyncParsableCommand {
         var cardPINTriesLeft: Int
         var eligibility: String?
         var qualificationValidity: String?
+        var initialRegistration: Bool?
+        var consents: [String: Bool]?
+        var prescription: String?
+        var faceResultFile: String?
     }
 
     static let demoStaff = StaffCredential(staffID: "staff-demo", secret: "demo")
@@ -107,17 +135,30 @@ struct SessionCommand: AsyncParsableCommand {
             CLI.fail("\(command): the card state has no issuer anchor (not made by mynaface session)", status: .unreadableInput)
         }
         let authenticator = CardFaceAuthenticator(anchors: TrustAnchors([anchor]))
+        let screens = ReaderScreenConfiguration(asksConsents: true, asksLimitInformation: consentLimit != nil,
+                                                asksPrescription: true)
         let driver = ReceptionDriver(
             channel: card, authenticator: authenticator,
             configuration: ReceptionConfiguration(faceAttemptsPerVisit: faceAttempts,
-                                                  staffCredentials: staffCheck == nil ? [] : [Self.demoStaff]))
-        let reading: ReceptionDriver.CardReading
+                                                  staffCredentials: staffCheck == nil ? [] : [Self.demoStaff],
+                                                  screens: screens))
+        let registry: LocalQualificationRegistry
+        do { registry = try makeRegistry() } catch { CLI.fail("\(command): \(error)", status: .unreadableInput) }
+        var reading: ReceptionDriver.CardReading
         do {
             // A reader gets 照合番号B by scanning the card surface; the simulation keeps it in the state.
             reading = try await driver.readCard(verificationCodeB: Array(card.state.verificationCodeB.utf8))
         } catch {
             CLI.fail("\(command): cannot read the card: \(error)", status: .unreadableInput)
         }
+        // Registration for insurance use: the card simulation and the registry both know it.
+        var holderKey: String?
+        if let holder = reading.profile.holder {
+            holderKey = try? QualificationClient.cardHolderKey(for: VerifiedIdentity(method: .pin, holder: holder), policy: .default)
+        }
+        if let holderKey, !card.state.isRegisteredForInsurance { _ = try? registry.register(cardHolderKey: holderKey, registered: false) }
+        let registryKnows = holderKey.flatMap { try? registry.isRegistered(cardHolderKey: $0) } ?? true
+        reading.profile.isRegisteredForInsurance = card.state.isRegisteredForInsurance && registryKnows
         if let rejection = reading.portraitRejection {
             CLI.note("\(command): portrait refused (\(rejection)); face check disabled")
         }
@@ -147,7 +188,11 @@ struct SessionCommand: AsyncParsableCommand {
 
         let outcome: ReceptionOutcome
         do {
-            outcome = try await driver.run(reading: reading, isProxy: proxy, face: face, pinPad: pad, staff: desk)
+            let answers: any ReaderScreensPad = ask ? StdinScreens() : ScriptedScreens(
+                medication: consentMedication?.value, diagnosis: consentDiagnosis?.value, limit: consentLimit?.value,
+                fallback: consent, prescription: prescription)
+            outcome = try await driver.run(reading: reading, isProxy: proxy, face: face, pinPad: pad, staff: desk,
+                                           screens: answers)
         } catch {
             CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
         }
@@ -169,14 +214,36 @@ struct SessionCommand: AsyncParsableCommand {
             report.refusal = reason.description
             report.authenticity = reading.authenticity?.description ?? reading.portraitRejection?.description
         }
+        var labelled: [LabelledField] = []
         if case .verified(let identity, _) = outcome {
+            let answers = identity.readerAnswers
+            report.initialRegistration = answers?.initialRegistration != nil
+            report.prescription = answers?.prescription?.value.rawValue
+            var consents: [String: Bool] = [:]
+            for screen in ConsentScreen.allCases { if let a = answers?.answer(for: screen) { consents[screen.rawValue] = a.value } }
+            report.consents = consents
+            if answers?.initialRegistration != nil, let holderKey {
+                // 初回登録: the PIN was accepted; the card and the registry record the registration.
+                _ = try? registry.register(cardHolderKey: holderKey)
+                try? card.administer { $0.registeredForInsurance = true }
+            }
             // Only a verified identity reaches the qualification check.
             do {
-                let result = try await QualificationClient(service: try makeQualificationService(),
-                                                           medicalInstitutionCode: institution)
-                    .check(identity, consents: .all(agreed: consent, at: Date()))
+                var profile = QualificationXMLProfile.default
+                profile.textEncoding = encoding.value
+                let service: any QualificationService = oqsFolder == nil ? try makeQualificationService(registry) : registry
+                var result = try await QualificationClient(service: service, medicalInstitutionCode: institution, profile: profile)
+                    .check(identity, consents: PatientConsents(answers))
+                if let oqsFolder {
+                    // The terminal's answer to a reader's check: a face/ result with the reader's consents.
+                    let share = OQSShare(root: URL(fileURLWithPath: oqsFolder))
+                    try share.create()
+                    result = result.applyingReaderAnswers(answers, timeZone: profile.timeZone)
+                    report.faceResultFile = try FaceResultWriter(directory: share.face, profile: profile).write(result).path
+                }
                 report.eligibility = result.description
                 report.qualificationValidity = result.validity.map { String(describing: $0) }
+                labelled = result.labelledFields
             } catch {
                 report.eligibility = "qualification check failed: \(error)"
             }
@@ -192,7 +259,14 @@ struct SessionCommand: AsyncParsableCommand {
                 print("outcome:      refused: \(report.refusal ?? "")")
             }
             print("portrait:     \(report.authenticity ?? "none")")
+            if report.initialRegistration == true { print("registration: 初回登録 done with the PIN") }
+            if let c = report.consents, !c.isEmpty {
+                print("consents:     " + ConsentScreen.allCases.compactMap { s in c[s.rawValue].map { "\(s.japaneseTitle) \($0 ? "同意" : "同意しない")" } }.joined(separator: ", "))
+            }
+            if let p = report.prescription { print("prescription: \(p)") }
             if let e = report.eligibility { print("eligibility:  \(e)") }
+            if let f = report.faceResultFile { print("face result:  \(f)") }
+            for field in labelled { print("  \(field.label): \(field.value)") }
             print("card:         face failures \(report.cardFaceFailures)/\(SimulatedCardState.faceFailureLimit), PIN tries left \(report.cardPINTriesLeft)")
         }
         if report.outcome != "verified" { throw ExitStatus.failure.exitCode }
@@ -206,7 +280,9 @@ struct SessionCommand: AsyncParsableCommand {
         }
         let portraitBytes = CLI.readFile(portrait, what: "portrait", command: command)
         do {
-            return try PhotoCard.issue(photo: portraitBytes, variant: variant, userPIN: cardPIN, stateFile: url)
+            let card = try PhotoCard.issue(photo: portraitBytes, variant: variant, userPIN: cardPIN, stateFile: url)
+            if unregistered { try card.administer { $0.registeredForInsurance = false } }
+            return card
         } catch let error as PhotoCard.Failure {
             CLI.fail("\(command): portrait: \(error)", status: .unreadableInput)
         } catch {
@@ -214,8 +290,16 @@ struct SessionCommand: AsyncParsableCommand {
         }
     }
 
-    /// The qualification service: a file-drop folder pair, a registry file, or the seeded in-memory demo registry.
-    private func makeQualificationService() throws -> any QualificationService {
+    /// The local registry: `--registry`, or the seeded in-memory demo registry.
+    private func makeRegistry() throws -> LocalQualificationRegistry {
+        if let registry { return try LocalQualificationRegistry(path: registry) }
+        let demo = try LocalQualificationRegistry()
+        try DemoRegistry.seed(demo)
+        return demo
+    }
+
+    /// The qualification service: a file-drop folder pair, or the registry.
+    private func makeQualificationService(_ registry: LocalQualificationRegistry) throws -> any QualificationService {
         if let fileDrop {
             let parts = fileDrop.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--file-drop takes REQUESTS:RESULTS") }
@@ -223,10 +307,58 @@ struct SessionCommand: AsyncParsableCommand {
                                                 resultDirectory: URL(fileURLWithPath: parts[1]),
                                                 timeout: .milliseconds(Int(fileDropTimeout * 1000)))
         }
-        if let registry { return try LocalQualificationRegistry(path: registry) }
-        let demo = try LocalQualificationRegistry()
-        try DemoRegistry.seed(demo)
-        return demo
+        return registry
+    }
+}
+
+/// `yes` / `no`.
+enum YesNo: String, ExpressibleByArgument {
+    case yes, no
+    var value: Bool { self == .yes }
+}
+
+/// `utf-8` / `shift-jis`.
+enum TextEncodingArgument: String, ExpressibleByArgument {
+    case utf8 = "utf-8", shiftJIS = "shift-jis"
+    var value: OQSTextEncoding { self == .utf8 ? .utf8 : .shiftJIS }
+}
+
+extension PrescriptionChoice: ExpressibleByArgument {}
+
+/// The reader's screens answered from command-line flags.
+struct ScriptedScreens: ReaderScreensPad {
+    var medication: Bool?, diagnosis: Bool?, limit: Bool?, fallback: Bool
+    var prescription: PrescriptionChoice
+    func consent(_ screen: ConsentScreen) async throws -> ConsentPadInput {
+        switch screen {
+        case .medicationAndCheckups: .answer(medication ?? fallback)
+        case .diagnosisAndOperation: .answer(diagnosis ?? fallback)
+        case .limitInformation: .answer(limit ?? fallback)
+        }
+    }
+    func prescription() async throws -> PrescriptionChoice? { prescription }
+}
+
+/// The reader's screens asked on standard input.
+struct StdinScreens: ReaderScreensPad {
+    func consent(_ screen: ConsentScreen) async throws -> ConsentPadInput {
+        FileHandle.standardError.write(Data("\(screen.japaneseTitle) — y (同意する) / n (同意しない) / a (すべて同意) / q: ".utf8))
+        switch readLine(strippingNewline: true)?.lowercased() {
+        case "y"?, "yes"?: return .answer(true)
+        case "n"?, "no"?: return .answer(false)
+        case "a"?, "all"?: return .comprehensive(true)
+        case nil, "q"?: return .cancel
+        default: return try await consent(screen)
+        }
+    }
+    func prescription() async throws -> PrescriptionChoice? {
+        FileHandle.standardError.write(Data("処方箋 — e (電子処方箋) / p (紙) / q: ".utf8))
+        switch readLine(strippingNewline: true)?.lowercased() {
+        case "e"?, "electronic"?: return .electronic
+        case "p"?, "paper"?: return .paper
+        case nil, "q"?: return nil
+        default: return try await prescription()
+        }
     }
 }
 

@@ -10,14 +10,14 @@ import Testing
 
     @Test func requestRecordsHowIdentityWasVerified() throws {
         let pin = try client.request(for: Fixture.identity(method: .pin, proxy: true), consents: .none, now: Fixture.now)
-        #expect(pin.verification.method == .pin)
-        #expect(pin.verification.isProxy)
-        #expect(pin.verification.verifiedAt.text == "20261125092930")
-        #expect(pin.verification.staffID == nil)
+        #expect(pin.verification?.method == .pin)
+        #expect(pin.verification?.isProxy == true)
+        #expect(pin.verification?.verifiedAt.text == "20261125092930")
+        #expect(pin.verification?.staffID == nil)
         let visual = try client.request(for: Fixture.identity(method: .visual, staffID: " nurse-3 "), consents: .none,
                                         now: Fixture.now)
-        #expect(visual.verification.method == .visual)
-        #expect(visual.verification.staffID == "nurse-3")
+        #expect(visual.verification?.method == .visual)
+        #expect(visual.verification?.staffID == "nurse-3")
         #expect(pin.arbitraryFileIdentifier != visual.arbitraryFileIdentifier)
     }
 
@@ -72,8 +72,16 @@ import Testing
         }
     }
 
+    @Test func freeFormIdentifiersAreAcceptedButNeverReachAPathUnescaped() throws {
+        for (id, name) in [("../../etc/passwd", "OQSsiquc01req__2E_2E_2F_2E_2E_2Fetc_2Fpasswd.xml"),
+                           ("ArnHCeDfNjMCFzg=", "OQSsiquc01req_ArnHCeDfNjMCFzg_3D.xml"), ("a_b", "OQSsiquc01req_a_5Fb.xml")] {
+            let request = try client.request(for: Fixture.identity(), consents: .none, now: Fixture.now, fileIdentifier: id)
+            #expect(QualificationXMLProfile().requestFileName(for: request.arbitraryFileIdentifier) == name)
+        }
+    }
+
     @Test func hostileFileIdentifierIsRefused() {
-        for id in ["../../etc/passwd", "a/b", "", String(repeating: "a", count: 65), "a.xml"] {
+        for id in ["", String(repeating: "a", count: 65), "a\nb", "a\u{0}b"] {
             #expect(throws: EligibilityError.self) {
                 try client.request(for: Fixture.identity(), consents: .none, now: Fixture.now, fileIdentifier: id)
             }

@@ -50,12 +50,12 @@ import Testing
     @Test func malformedResultIsATypedError() async throws {
         let folders = try Folders("malformed")
         defer { folders.remove() }
-        try Data("<XmlMsg><MessageHeader>".utf8).write(to: folders.results.appendingPathComponent("M1.xml"))
+        try Data("<XmlMsg><MessageHeader>".utf8).write(to: folders.results.appendingPathComponent("OQSsiquc01res_M1.xml"))
         do {
             _ = try await folders.service().check(try request("M1"))
             Issue.record("accepted a malformed result")
         } catch let EligibilityError.malformedResult(path, _) {
-            #expect(path.hasSuffix("res/M1.xml"))
+            #expect(path.hasSuffix("res/OQSsiquc01res_M1.xml"))
         }
     }
 
@@ -67,7 +67,7 @@ import Testing
             <XmlMsg><MessageHeader><ArbitraryFileIdentifier>E1</ArbitraryFileIdentifier><SegmentOfResult>9</SegmentOfResult>
             <ErrorCode>EA0001</ErrorCode><ErrorMessage>照会エラー</ErrorMessage></MessageHeader></XmlMsg>
             """
-        try Data(xml.utf8).write(to: folders.results.appendingPathComponent("E1.xml"))
+        try Data(xml.utf8).write(to: folders.results.appendingPathComponent("OQSsiquc01res_E1.xml"))
         await #expect(throws: EligibilityError.serviceError(segment: "9", code: "EA0001", message: "照会エラー")) {
             _ = try await folders.service().check(try request("E1"))
         }
@@ -77,7 +77,7 @@ import Testing
         let folders = try Folders("mismatch")
         defer { folders.remove() }
         let xml = "<XmlMsg><MessageHeader><ArbitraryFileIdentifier>OTHER</ArbitraryFileIdentifier><SegmentOfResult>1</SegmentOfResult></MessageHeader></XmlMsg>"
-        try Data(xml.utf8).write(to: folders.results.appendingPathComponent("X1.xml"))
+        try Data(xml.utf8).write(to: folders.results.appendingPathComponent("OQSsiquc01res_X1.xml"))
         await #expect(throws: EligibilityError.resultMismatch(expected: "X1", found: "OTHER")) {
             _ = try await folders.service().check(try request("X1"))
         }
@@ -86,8 +86,8 @@ import Testing
     @Test func oversizedResultIsRefusedUnread() async throws {
         let folders = try Folders("large")
         defer { folders.remove() }
-        try Data(repeating: 0x20, count: (1 << 20) + 1).write(to: folders.results.appendingPathComponent("L1.xml"))
-        await #expect(throws: EligibilityError.fileTooLarge(path: folders.results.appendingPathComponent("L1.xml").path,
+        try Data(repeating: 0x20, count: (1 << 20) + 1).write(to: folders.results.appendingPathComponent("OQSsiquc01res_L1.xml"))
+        await #expect(throws: EligibilityError.fileTooLarge(path: folders.results.appendingPathComponent("OQSsiquc01res_L1.xml").path,
                                                             bytes: (1 << 20) + 1, limit: 1 << 20)) {
             _ = try await folders.service().check(try request("L1"))
         }
@@ -106,28 +106,34 @@ import Testing
         defer { folders.remove() }
         let responder = FileDropResponder(requestDirectory: folders.requests, resultDirectory: folders.results,
                                           service: try Fixture.registry())
-        let task = Task { try await responder.run(stopAfter: 1, timeout: .seconds(30), pollInterval: .milliseconds(10)) }
+        let task = Task {
+            var r = responder
+            return try await r.run(stopAfter: 1, timeout: .seconds(30), pollInterval: .milliseconds(10))
+        }
         let result = try await folders.service().check(try request("P1"))
         #expect(try await task.value == 1)
         #expect(result.validity == .valid)
         #expect(result.header.arbitraryFileIdentifier == "P1")
-        #expect(folders.files(folders.requests).isEmpty)
+        #expect(folders.files(folders.requests) == ["done"], "the request is moved to done/, not deleted")
         #expect(folders.files(folders.results).isEmpty, "the client consumes the result")
     }
 
     @Test func responderAnswersAMalformedRequestWithAnErrorResult() async throws {
         let folders = try Folders("badrequest")
         defer { folders.remove() }
-        try Data("<XmlMsg/>".utf8).write(to: folders.requests.appendingPathComponent("B1.xml"))
+        try Data("<XmlMsg/>".utf8).write(to: folders.requests.appendingPathComponent("OQSsiquc01req_B1.xml"))
         try Data("ignored".utf8).write(to: folders.requests.appendingPathComponent(".B2.xml.tmp"))
-        let responder = FileDropResponder(requestDirectory: folders.requests, resultDirectory: folders.results,
+        var responder = FileDropResponder(requestDirectory: folders.requests, resultDirectory: folders.results,
                                           service: try Fixture.registry())
-        #expect(try await responder.answerPending() == ["B1"])
-        let data = try Data(contentsOf: folders.results.appendingPathComponent("B1.xml"))
+        #expect(try await responder.answerPending().isEmpty, "first sight: not yet known to be complete")
+        #expect(try await responder.answerPending().map(\.answerName) == ["OQSsiquc01req_B1.err"])
+        let data = try Data(contentsOf: folders.results.appendingPathComponent("OQSsiquc01req_B1.err"))
         let result = try QualificationXMLCodec().decodeResult(data)
         #expect(result.header.segmentOfResult == .error)
         #expect(result.header.errorCode == FileDropResponder.malformedRequestErrorCode)
-        #expect(folders.files(folders.requests) == [".B2.xml.tmp"])
+        #expect(folders.files(folders.requests) == [".B2.xml.tmp", "quarantine"])
+        #expect(folders.files(folders.requests.appendingPathComponent("quarantine"))
+                == ["OQSsiquc01req_B1.xml", "OQSsiquc01req_B1.xml.reason.txt"])
     }
 }
 
@@ -193,7 +199,7 @@ import Testing
         #expect(valid.validity == .valid)
         #expect(valid.header.arbitraryFileIdentifier == "PROC1")
         #expect(valid.qualification?.insuredIdentificationNumber == "678")
-        #expect(valid.qualification?.diagnosisInfoConsent?.flag == .agreed)
+        #expect(valid.qualification?.diagnosisInfoConsent == nil, "consents do not travel in a request")
 
         let oldCard = try client.request(
             for: Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate), consents: .none,
@@ -204,8 +210,8 @@ import Testing
         responder.waitUntilExit()
         #expect(responder.terminationStatus == 0)
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(log.contains("answered PROC1: validity 1 valid"))
-        #expect(log.contains("answered PROC2: validity 3"))
+        #expect(log.contains("answered OQSsiquc01req_PROC1.xml: OQSsiquc01res_PROC1.xml, validity 1 valid"))
+        #expect(log.contains("answered OQSsiquc01req_PROC2.xml: OQSsiquc01res_PROC2.xml, validity 3"))
         #expect(!log.contains("ヤマダ") && !log.contains("678"), "the responder log carries no personal data")
     }
 

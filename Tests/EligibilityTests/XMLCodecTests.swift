@@ -13,7 +13,7 @@ import Testing
     @Test func requestEncodesToExactXML() throws {
         let xml = String(decoding: try codec.encode(try fixedRequest()), as: UTF8.self)
         let expected = """
-            <?xml version="1.0" encoding="UTF-8"?>
+            <?xml version="1.0" encoding="UTF-8" standalone="no"?>
             <XmlMsg>
               <MessageHeader>
                 <ProcessExecutionTime>20261125093000</ProcessExecutionTime>
@@ -26,61 +26,76 @@ import Testing
               <MessageBody>
                 <QualificationConfirmSearchInfo>
                   <Birthdate>19800401</Birthdate>
+                  <LimitApplicationCertificateRelatedConsFlg>0</LimitApplicationCertificateRelatedConsFlg>
                   <CardHolderKey>19800401-20310401</CardHolderKey>
                 </QualificationConfirmSearchInfo>
-                <PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>
-                <PharmacistsInfoConsTime>20261125092945</PharmacistsInfoConsTime>
-                <SpecificHealthCheckupsInfoConsFlg>1</SpecificHealthCheckupsInfoConsFlg>
-                <SpecificHealthCheckupsInfoConsTime>20261125092945</SpecificHealthCheckupsInfoConsTime>
-                <DiagnosisInfoConsFlg>1</DiagnosisInfoConsFlg>
-                <DiagnosisInfoConsTime>20261125092945</DiagnosisInfoConsTime>
-                <OperationInfoConsFlg>1</OperationInfoConsFlg>
-                <OperationInfoConsTime>20261125092945</OperationInfoConsTime>
-                <MynaFaceIdentityVerification>
-                  <Method>face</Method>
-                  <Proxy>1</Proxy>
-                  <VerifiedTime>20261125092930</VerifiedTime>
-                </MynaFaceIdentityVerification>
               </MessageBody>
             </XmlMsg>
 
             """
         #expect(xml == expected)
+        // Neither the consents nor how the identity was verified travel in the request.
+        #expect(!xml.contains("ConsFlg>1") && !xml.contains("MynaFaceIdentityVerification"))
+    }
+
+    static func sameDocument(_ a: QualificationRequest, _ b: QualificationRequest) -> Bool {
+        a.processExecutionTime == b.processExecutionTime && a.qualificationConfirmationDate == b.qualificationConfirmationDate
+            && a.medicalInstitutionCode == b.medicalInstitutionCode && a.arbitraryFileIdentifier == b.arbitraryFileIdentifier
+            && a.referenceClassification == b.referenceClassification && a.searchInfo == b.searchInfo
+            && a.cardHolderKey == b.cardHolderKey
     }
 
     @Test func requestRoundTrips() throws {
         let request = try fixedRequest()
-        #expect(try codec.decodeRequest(try codec.encode(request)) == request)
+        let decoded = try codec.decodeRequest(try codec.encode(request))
+        #expect(Self.sameDocument(decoded, request))
+        #expect(decoded.verification == nil && decoded.consents == ConsentRecords())
+        #expect(request.verification?.isProxy == true)
     }
 
-    @Test func insuranceRouteRequestRoundTrips() throws {
-        let request = try Fixture.client().request(
+    @Test func insuranceRouteRequestRoundTripsInBothEncodings() throws {
+        var client = Fixture.client()
+        client.limitInformationConsent = true
+        let request = try client.request(
             for: Fixture.identity(method: .visual, secondsBefore: 5, staffID: "staff-07"),
             consents: PatientConsents(medication: ConsentAnswer(agreed: false, answeredAt: Fixture.now)),
-            insurance: InsuranceCardNumber(insurerNumber: "06130011", symbol: "記号1", number: "2345", branch: "00"),
-            now: Fixture.now, fileIdentifier: "REQ-0002")
-        let xml = String(decoding: try codec.encode(request), as: UTF8.self)
-        #expect(xml.contains("<InsuredCardSymbol>記号1</InsuredCardSymbol>"))
-        #expect(xml.contains("<Method>visual</Method>"))
-        #expect(xml.contains("<StaffID>staff-07</StaffID>"))
-        #expect(!xml.contains("CardHolderKey"))
-        #expect(try codec.decodeRequest(try codec.encode(request)) == request)
+            insurance: InsuranceCardNumber(insurerNumber: "06130011", symbol: "髙～1", number: "2345", branch: "00"),
+            now: Fixture.now, fileIdentifier: "ArnHCeDfNjMCFzg=")
+        for encoding in OQSTextEncoding.allCases {
+            var profile = QualificationXMLProfile()
+            profile.textEncoding = encoding
+            let c = QualificationXMLCodec(profile: profile)
+            let data = try c.encode(request)
+            if encoding == .shiftJIS {
+                #expect(String(data: data, encoding: .utf8) == nil)   // really Shift_JIS bytes
+                #expect(data.starts(with: Array(#"<?xml version="1.0" encoding="Shift_JIS" standalone="no"?>"#.utf8)))
+            }
+            let xml = String(data: data, encoding: encoding == .utf8 ? .utf8 : .shiftJIS) ?? ""
+            #expect(xml.contains("<InsuredCardSymbol>髙～1</InsuredCardSymbol>"))
+            #expect(xml.contains("<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>"))
+            #expect(xml.contains("<CharacterCodeIdentifier>\(encoding.characterCodeIdentifier)</CharacterCodeIdentifier>"))
+            #expect(!xml.contains("CardHolderKey") && !xml.contains("StaffID") && !xml.contains("PharmacistsInfo"))
+            // Either codec reads either encoding (the declaration decides).
+            #expect(Self.sameDocument(try codec.decodeRequest(data), request))
+        }
+        #expect(profileName(for: request) == "OQSsiquc01req_ArnHCeDfNjMCFzg_3D.xml")
+    }
+
+    func profileName(for request: QualificationRequest) -> String {
+        QualificationXMLProfile().requestFileName(for: request.arbitraryFileIdentifier)
     }
 
     @Test func customProfileRenamesElementsAndFiles() throws {
         var profile = QualificationXMLProfile()
-        profile.verificationElement = "AuthMethod"
         profile.rootElement = "Request"
         profile.requestFileNamePattern = "req_{id}.xml"
         let custom = QualificationXMLCodec(profile: profile)
         let request = try fixedRequest()
         let xml = String(decoding: try custom.encode(request), as: UTF8.self)
-        #expect(xml.contains("<Request>") && xml.contains("<AuthMethod>"))
-        #expect(!xml.contains("MynaFaceIdentityVerification"))
-        #expect(try custom.decodeRequest(try custom.encode(request)) == request)
+        #expect(xml.contains("<Request>"))
+        #expect(Self.sameDocument(try custom.decodeRequest(try custom.encode(request)), request))
         #expect(profile.requestFileName(for: "A1") == "req_A1.xml")
-        // The default profile cannot find the verification element under the custom name.
-        #expect(throws: EligibilityError.self) { try codec.decodeRequest(try custom.encode(request)) }
+        #expect(profile.requestFileName(for: "../x") == "req__2E_2E_2Fx.xml")
     }
 
     @Test func resultRoundTripsWithEveryField() throws {
@@ -93,7 +108,7 @@ import Testing
             birthdate: CalendarDate(yyyymmdd: "19800401"), qualificationDate: CalendarDate(yyyymmdd: "20200401"),
             insuredPartialContributionRatio: ContributionRatio(code: "030"),
             elderlyRecipientCertificate: ElderlyRecipientCertificateInfo(contributionRatio: ContributionRatio(code: "020")),
-            limitApplicationCertificateConsent: consent,
+            limitApplicationCertificateConsent: ConsentRecord(flag: .agreed, time: consent.time),
             limitApplicationCertificate: LimitApplicationCertificateInfo(classificationFlag: .underSeventy(3)),
             specificHealthCheckupsInfoConsent: consent, pharmacistsInfoConsent: consent,
             diagnosisInfoConsent: consent, operationInfoConsent: consent)
