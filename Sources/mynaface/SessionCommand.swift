@@ -263,6 +263,7 @@ final class AttemptLog: @unchecked Sendable {
         case .match: append("match" + score + frames(result))
         case .noMatch: append("no match" + score + frames(result))
         case .notAcquired(let reason): append("not acquired: \(reason)")
+        case .presentationAttackSuspected: append("presentation attack suspected" + frames(result))
         }
     }
 }

@@ -83,6 +83,11 @@ public struct FaceVerifier: Sendable {
         public var decode = DecodeOptions()
         /// Container limits for portraits.
         public var containerLimits = ContainerLimits.default
+        /// The liveness policy of attempts and streams that do not name one (default ``LivenessPolicy/off``; a
+        /// reader sets ``LivenessPolicy/challenge(_:)`` with a direction drawn per visit).
+        public var liveness: LivenessPolicy = .off
+        /// The liveness cues' thresholds.
+        public var livenessChecker = LivenessChecker()
         public init() {}
     }
 
