@@ -19,8 +19,8 @@ public enum HeadTurn: String, Sendable, Equatable, Codable, CaseIterable {
 /// (presentation-attack detection, ISO/IEC 30107).
 ///
 /// - ``off``: no check (offline evaluation, tests of the match decision alone).
-/// - ``passive``: cues that need nothing from the patient: the landmarks must show parallax over the frames
-///   (a flat photo follows one homography) — weak on its own when the patient holds still (see `docs/liveness.md`).
+/// - ``passive``: needs nothing from the patient: the head's yaw must change by itself, either way, over the frames
+///   (a photo held up shows no head turn) — refuses patients who hold still (see `docs/liveness.md`).
 /// - ``challenge(_:)``: the kiosk asks for a small head turn, chosen at random per visit; the estimated yaw must
 ///   follow it, and the passive cues apply too. The setting a reader should use.
 public enum LivenessPolicy: Sendable, Equatable, CustomStringConvertible {
