@@ -34,6 +34,9 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "A camera frame (JPEG or PNG); repeat for several frames of one attempt (fused, one decision). Every face attempt uses these frames.")
     var probe: [String]
 
+    @Option(help: "Liveness check of each face attempt: off, passive, challenge:left or challenge:right (a suspected attack counts as a face failure and goes on to the PIN or staff).")
+    var liveness: LivenessPolicy = .off
+
     @Flag(help: "Read PIN attempts from standard input, one per line.")
     var pinStdin = false
 
@@ -125,6 +128,7 @@ struct SessionCommand: AsyncParsableCommand {
         if let cardFace = card.state.cardFaceFile, reading.profile.hasUsablePortrait, !proxy {
             var configuration = FaceVerifier.Configuration()
             configuration.authenticator = authenticator
+            configuration.liveness = liveness
             let verifier: FaceVerifier
             do { verifier = try FaceVerifier(configuration: configuration) } catch {
                 CLI.fail("\(command): \(error)", status: .modelsOrPipeline)

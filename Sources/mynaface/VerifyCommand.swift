@@ -204,7 +204,7 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             if let l = report.liveness {
                 print("liveness:     \(l.policy): PAD score \(l.padScore)\(l.attackSuspected ? " — attack suspected" : " — live")"
-                      + " (" + l.cues.map { "\($0.name) \($0.value) ≥ \($0.threshold)" }.joined(separator: ", ") + ")")
+                      + " (" + l.cues.map { "\($0.name) \($0.value), live from \($0.threshold)" }.joined(separator: "; ") + ")")
             }
             print("portrait:     \(report.portrait); authenticity: \(report.authenticity)")
             if let t = report.timings {

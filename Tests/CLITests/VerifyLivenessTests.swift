@@ -60,7 +60,8 @@ struct VerifyLivenessTests {
         }
     }
 
-    @Test("a real session of one person (att s1, ordered by estimated yaw) passes its challenge: exit 0", .enabled(if: padReady))
+    @Test("a real session of one person (att s1, ordered by estimated yaw) passes its challenge: exit 0; reversed, exit 5",
+          .enabled(if: padReady))
     func realSession() throws {
         let all = try frames("bona-fide/att_s1")
         let portrait = all[0], probes = Array(all.dropFirst())
@@ -74,6 +75,8 @@ struct VerifyLivenessTests {
         })
         #expect(yaw.count == probes.count)
         let left = probes.indices.sorted { (yaw[$0] ?? 0) < (yaw[$1] ?? 0) }.map { probes[$0] }
+        // At dlib's operating point: the default one (calibrated on East-Asian faces) is deliberately strict with
+        // these upscaled 92×112 photos (this session fuses to cosine ≈ 0.975 against a threshold of 0.9737).
         let (out, result) = try verify(["--portrait", portrait] + left.flatMap { ["--probe", $0] }
                                        + ["--threshold", "0.6", "--liveness", "challenge:left", "--json"])
         #expect(out.status == 0, "stdout: \(out.stdout) stderr: \(out.stderr)")
