@@ -35,8 +35,9 @@ public struct PADReport: Sendable {
     /// The worst attack type's APCER.
     public var worstAPCER: Double { attacks.map(\.rate).max() ?? 0 }
     /// BPCER at the smallest PAD-score threshold giving every attack type APCER ≤ 1% (scores scale the cue
-    /// thresholds together), and that threshold.
+    /// thresholds together).
     public var bpcerAtAPCER1: Double
+    /// That PAD-score threshold (1 is the shipped operating point).
     public var thresholdAtAPCER1: Double
     /// PAD scores per type (`bona-fide` for the bona fide ones).
     public var scores: [String: [Double]]

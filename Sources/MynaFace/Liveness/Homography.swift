@@ -9,6 +9,7 @@ public struct Homography: Sendable, Equatable {
     /// The identity map.
     public static let identity = Homography(m: [1, 0, 0, 0, 1, 0, 0, 0, 1])
 
+    /// A map from its nine row-major entries.
     public init(m: [Double]) { self.m = m }
 
     /// The image of `p`; nil where the point maps to infinity.

@@ -9,6 +9,7 @@ public struct LivenessCue: Sendable, Equatable, Codable {
     /// True when `value ≥ threshold`.
     public var passed: Bool
 
+    /// A cue as measured.
     public init(name: String, value: Double, threshold: Double, passed: Bool) {
         self.name = name; self.value = value; self.threshold = threshold; self.passed = passed
     }
@@ -54,6 +55,7 @@ public struct LivenessChecker: Sendable, Equatable {
     /// Frames with a face needed before anything is decided; fewer is a suspected attack.
     public var minimumFrames = 3
 
+    /// The shipped thresholds.
     public init() {}
 
     /// Assesses a track (frames in time order, dlib's 5 points each) under `policy`; nil for ``LivenessPolicy/off``.

@@ -24,10 +24,14 @@ public enum HeadTurn: String, Sendable, Equatable, Codable, CaseIterable {
 /// - ``challenge(_:)``: the kiosk asks for a small head turn, chosen at random per visit; the estimated yaw must
 ///   follow it, and the passive cues apply too. The setting a reader should use.
 public enum LivenessPolicy: Sendable, Equatable, CustomStringConvertible {
+    /// No liveness check.
     case off
+    /// The head's pose must change by itself over the frames.
     case passive
+    /// The patient was asked to turn their head to this side while the frames were taken.
     case challenge(HeadTurn)
 
+    /// `off`, `passive`, `challenge:left` or `challenge:right`.
     public var description: String {
         switch self {
         case .off: "off"
