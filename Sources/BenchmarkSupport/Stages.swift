@@ -60,6 +60,9 @@ public enum BenchmarkSuite {
         let e2 = try analyzer.embedder.embedding(ofChip: w.chips16[1])
         let details = try FaceChip.details(for: w.landmarks)
         let frame720Grey = w.frame720.greyscale()
+        // A streaming verification's worst case for the cues: 60 frames of landmarks (the budget's frame limit).
+        let base5 = w.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) }
+        let track60 = (0..<60).map { k in base5.enumerated().map { i, p in p + SIMD2(Double(k % 7) * 0.3, Double(i * k % 5) * 0.2) } }
         return [
             BenchmarkStage(id: "jpeg_decode_1280x720", title: "JPEG decode 1280×720", itemsPerRun: 1) {
                 _ = try ImageDecoder.decode(w.frame720JPEG)
@@ -104,6 +107,15 @@ public enum BenchmarkSuite {
             },
             BenchmarkStage(id: "verify_attempt_3", title: "verify: attempt of 3 fused 1280×720 JPEGs (per frame)", itemsPerRun: 3) {
                 _ = try verifier.verifyAttempt(template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG])
+            },
+            BenchmarkStage(id: "verify_attempt_3_liveness", title: "verify: attempt of 3 fused 1280×720 JPEGs with the liveness challenge (per frame)", itemsPerRun: 3) {
+                _ = try verifier.verifyAttempt(template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG],
+                                               liveness: .challenge(.left))
+            },
+            BenchmarkStage(id: "liveness_cues_60", title: "liveness: turn and parallax over a 60-frame track (per frame)", itemsPerRun: 60) {
+                var checker = LivenessChecker()
+                checker.parallaxInChallenge = true
+                guard checker.assess(track60, policy: .challenge(.left)) != nil else { throw WorkloadError.preparation("liveness") }
             },
             BenchmarkStage(id: "enroll_and_verify", title: "verify: card-face file + 1280×720 JPEG", itemsPerRun: 1) {
                 let t = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)

@@ -43,6 +43,7 @@ public struct VerifierFaceCheck: FaceCheck {
         case .match: return .match
         case .noMatch: return .noMatch
         case .notAcquired(let reason): return .notAcquired(reason: reason.patientMessage)
+        case .presentationAttackSuspected: return .presentationAttackSuspected
         }
     }
 }

@@ -43,6 +43,9 @@ enum StaticText {
         }
     }
 
+    /// The neutral kiosk message after a suspected presentation attack (never names the cue).
+    nonisolated(unsafe) static let attackMessage: UnsafePointer<CChar>? = permanent(LivenessAssessment.patientMessage)
+
     static func message(_ code: Int32) -> UnsafePointer<CChar>? {
         code >= 1 && Int(code) <= messagePointers.count ? messagePointers[Int(code) - 1] : nil
     }

@@ -16,6 +16,9 @@ func fillResult(_ result: UnsafeMutablePointer<mynaface_result>, decision: Match
         r.decision = Int32(MYNAFACE_DECISION_NOT_ACQUIRED)
         r.reason = StaticText.code(of: reason)
         r.patient_message = StaticText.message(r.reason)
+    case .presentationAttackSuspected:
+        r.decision = Int32(MYNAFACE_DECISION_ATTACK_SUSPECTED)
+        r.patient_message = StaticText.attackMessage
     }
     if let similarity, let distance {
         r.has_scores = 1

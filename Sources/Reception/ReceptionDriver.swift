@@ -170,7 +170,7 @@ public struct ReceptionDriver: Sendable {
                 let outcome = try await face.attempt()
                 switch outcome {
                 case .match: _ = try await reader.recordFaceSuccess()
-                case .noMatch: _ = try await reader.recordFaceFailure()
+                case .noMatch, .presentationAttackSuspected: _ = try await reader.recordFaceFailure()
                 case .notAcquired: break
                 }
                 logger.info("face check", metadata: ["outcome": "\(outcome)"])

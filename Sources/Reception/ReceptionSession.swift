@@ -12,6 +12,10 @@ public enum FaceCheckOutcome: Sendable, Equatable {
     /// counts against the visit's attempts only, not the card's counter, since the card's portrait was
     /// not compared.
     case notAcquired(reason: String)
+    /// The liveness check suspected a presentation attack (a photo, a screen, the card's own portrait): counts like
+    /// `noMatch` toward the card's consecutive face-failure counter, and ends face checks for the visit — the
+    /// session goes on to the PIN or the staff check.
+    case presentationAttackSuspected
 }
 
 /// The result of one PIN entry as the card reported it.
@@ -180,7 +184,8 @@ public struct ReceptionConfiguration: Sendable, Equatable {
 ///    (a proxy cannot pass face authentication). A visit allows ``ReceptionConfiguration/faceAttemptsPerVisit``
 ///    checks; `noMatch` also counts toward the card's consecutive-failure counter, which locks face
 ///    authentication at ``ReceptionConfiguration/cardFaceFailureLimit`` across visits; `match` resets it.
-///    `notAcquired` uses a visit attempt but not the card counter.
+///    `notAcquired` uses a visit attempt but not the card counter. `presentationAttackSuspected` counts toward the
+///    card's counter like `noMatch` and uses up the visit's face checks (no retry of the face: PIN or staff next).
 /// 2. When face is exhausted, locked, refused by the patient or not possible: the PIN if the card has one and it
 ///    is not blocked. A proxy (guardian) may enter the PIN for the card holder; the identity records it.
 ///    3 wrong entries block it (the card counts); only the municipal office can reset it.
@@ -298,6 +303,10 @@ public struct ReceptionSession: Sendable, Equatable {
             state = confirmed(identity(.face, at: date))
         case (.awaitingFace, .faceResult(.noMatch)):
             faceAttemptsUsed += 1
+            card.faceFailures += 1
+            state = nextMethod()
+        case (.awaitingFace, .faceResult(.presentationAttackSuspected)):
+            faceAttemptsUsed = max(faceAttemptsUsed + 1, configuration.faceAttemptsPerVisit)
             card.faceFailures += 1
             state = nextMethod()
         case (.awaitingFace, .faceResult(.notAcquired)):

@@ -13,6 +13,8 @@ enum ExitStatus: Int32 {
     case unreadableInput = 3
     /// The models are missing or corrupt, or the face pipeline failed.
     case modelsOrPipeline = 4
+    /// The liveness check suspected a presentation attack (`verify --liveness`; the JSON carries the PAD score and cues).
+    case presentationAttack = 5
 
     /// ArgumentParser's exit code for this status.
     var exitCode: ExitCode { ExitCode(rawValue) }

@@ -77,6 +77,12 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Template cache folder (default ~/.cache/mynaface/templates).", valueName: "DIR"))
     var cache: String?
 
+    @Flag(help: "Presentation-attack detection instead of matching: APCER per attack type, BPCER and DET over the sessions of --attacks (docs/liveness.md).")
+    var pad = false
+
+    @Option(help: ArgumentHelp("With --pad: the manifest Scripts/make-pad-attacks.py wrote (default ~/.cache/mynaface/pad/manifest.tsv).", valueName: "FILE"))
+    var attacks: String?
+
     @Flag(help: "Do not read or write the template cache.")
     var noCache = false
 
@@ -84,6 +90,7 @@ struct EvalCommand: ParsableCommand {
     var models: String?
 
     func validate() throws {
+        if pad { guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }; return }
         let inputs = [csv != nil, pairs != nil, folder != nil && pairs == nil].filter { $0 }.count
         guard inputs == 1 else { throw ValidationError("give exactly one of --csv, --folder or --pairs (--folder may accompany --pairs as the image root)") }
         if !sets.isEmpty, csv == nil { throw ValidationError("--set applies to --csv only") }
@@ -101,6 +108,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        if pad { try runPAD(); return }
         let dataset: FaceDataset
         if let csv {
             let names = sets.flatMap { $0.split(separator: ",").map(String.init) }

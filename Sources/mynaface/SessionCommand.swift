@@ -36,6 +36,9 @@ struct SessionCommand: AsyncParsableCommand {
 
     @OptionGroup var operatingPoint: OperatingPointOptions
 
+    @Option(help: "Liveness check of each face attempt: off, passive, challenge:left or challenge:right (a suspected attack counts as a face failure and goes on to the PIN or staff).")
+    var liveness: LivenessPolicy = .off
+
     @Flag(help: "Read PIN attempts from standard input, one per line.")
     var pinStdin = false
 
@@ -169,6 +172,7 @@ struct SessionCommand: AsyncParsableCommand {
             var configuration = FaceVerifier.Configuration()
             configuration.authenticator = authenticator
             operatingPoint.apply(to: &configuration, command: command)
+            configuration.liveness = liveness
             let verifier: FaceVerifier
             do { verifier = try FaceVerifier(configuration: configuration) } catch {
                 CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
@@ -400,6 +404,7 @@ final class AttemptLog: @unchecked Sendable {
         case .match: append("match" + score + frames(result))
         case .noMatch: append("no match" + score + frames(result))
         case .notAcquired(let reason): append("not acquired: \(reason)")
+        case .presentationAttackSuspected: append("presentation attack suspected" + frames(result))
         }
     }
 }

@@ -19,7 +19,9 @@ struct VerifyCommand: AsyncParsableCommand {
             Default operating point: calibrated on East-Asian faces (docs/threshold-config.md); --threshold 0.6 \
             gives dlib's own (plain descriptors, Euclidean distance). \
             Exit status: 0 match, 1 no match, 2 not acquired (no usable face in any frame), \
-            3 unreadable or refused input, 4 models missing or pipeline failure.
+            3 unreadable or refused input, 4 models missing or pipeline failure, 5 presentation attack suspected. \
+            --liveness challenge:left|challenge:right (the patient was asked to turn their head to their own left or \
+            right while the frames were taken) or passive checks the frames for a live face (docs/liveness.md).
             """)
 
     @Option(help: "The portrait: a card-face file (EF 0002), a DG2 record or an image file.")
@@ -42,12 +44,18 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Minimum face width in the camera frame as a fraction of the frame width.")
     var minFaceFraction: Double = 0.15
 
+    @Option(help: "Liveness check over the frames: off, passive, challenge:left or challenge:right (exit 5 when an attack is suspected).")
+    var liveness: LivenessPolicy = .off
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     struct Report: Encodable {
         struct Threshold: Encodable { var metric: String; var descriptor: String; var value: Double }
         struct Frame: Encodable { var index: Int; var reason: String?; var fused: Bool; var face: [Int]?; var quality: FaceQuality? }
+        struct Liveness: Encodable {
+            var policy: String; var padScore: Double; var attackSuspected: Bool; var framesUsed: Int; var cues: [LivenessCue]
+        }
         var decision: String
         var reason: String?
         var patientMessage: String?
@@ -56,6 +64,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var threshold: Threshold
         var framesFused: Int?
         var frames: [Frame]?
+        var liveness: Liveness?
         var timings: StageTimings?
         var totalMilliseconds: Double?
         var portrait: String
@@ -103,7 +112,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
         let report: Report
         let decision: MatchDecision
-        if probeBytes.count == 1 {
+        if probeBytes.count == 1 && liveness == .off {
             let template: PortraitTemplate, result: MatchResult
             do {
                 (template, result) = try await verifier.enrollAndVerify(portrait: portraitBytes, certificate: certificateBytes,
@@ -122,18 +131,25 @@ struct VerifyCommand: AsyncParsableCommand {
             let template: PortraitTemplate, result: AttemptResult
             do {
                 template = try verifier.enroll(portrait: portraitBytes, certificate: certificateBytes)
-                result = try verifier.verifyAttempt(template, probes: probeBytes)
+                result = try verifier.verifyAttempt(template, probes: probeBytes, liveness: liveness)
             } catch { failed(error) }
             var reason: NotAcquiredReason?
             if case .notAcquired(let r) = result.decision { reason = r }
             decision = result.decision
+            let attack = result.decision == .presentationAttackSuspected
             report = Report(
-                decision: result.decision.name, reason: reason?.description, patientMessage: reason?.patientMessage,
+                decision: result.decision.name, reason: reason?.description,
+                patientMessage: attack ? LivenessAssessment.patientMessage : reason?.patientMessage,
                 similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
                 threshold: thresholdReport(result.threshold), framesFused: result.framesFused,
                 frames: result.frames.map {
                     Report.Frame(index: $0.index, reason: $0.notAcquired?.description, fused: $0.fused,
                                  face: $0.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: $0.quality)
+                },
+                liveness: result.liveness.map { l in
+                    Report.Liveness(policy: l.policy.description, padScore: roundTo(l.score, 6), attackSuspected: l.isAttackSuspected,
+                                    framesUsed: l.framesUsed,
+                                    cues: l.cues.map { LivenessCue(name: $0.name, value: roundTo($0.value, 6), threshold: $0.threshold, passed: $0.passed) })
                 },
                 totalMilliseconds: roundTo(result.totalMilliseconds, 3), portrait: describe(template),
                 authenticity: template.authenticity.description)
@@ -151,6 +167,10 @@ struct VerifyCommand: AsyncParsableCommand {
                 print("frames:       \(report.framesFused ?? 0) of \(frames.count) fused"
                       + frames.compactMap { f in f.reason.map { "; frame \(f.index): \($0)" } }.joined())
             }
+            if let l = report.liveness {
+                print("liveness:     \(l.policy): PAD score \(l.padScore)\(l.attackSuspected ? " — attack suspected" : " — live")"
+                      + " (" + l.cues.map { "\($0.name) \($0.value), live from \($0.threshold)" }.joined(separator: "; ") + ")")
+            }
             print("portrait:     \(report.portrait); authenticity: \(report.authenticity)")
             if let t = report.timings {
                 print(String(format: "timings (ms): decode %.1f, detect %.1f, landmarks %.1f, align %.1f, embed %.1f, total %.1f",
@@ -163,6 +183,7 @@ struct VerifyCommand: AsyncParsableCommand {
         case .match: return
         case .noMatch: throw ExitStatus.failure.exitCode
         case .notAcquired: throw ExitStatus.notAcquired.exitCode
+        case .presentationAttackSuspected: throw ExitStatus.presentationAttack.exitCode
         }
     }
 }
@@ -180,6 +201,12 @@ extension StageTimings {
 
 extension ScoreMetric: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
+}
+
+extension LivenessPolicy: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public var defaultValueDescription: String { description }
+    public static var allValueStrings: [String] { ["off", "passive", "challenge:left", "challenge:right"] }
 }
 
 extension ProbeColour: ExpressibleByArgument {

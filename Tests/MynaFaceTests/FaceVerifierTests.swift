@@ -121,6 +121,32 @@ struct FaceVerifierTests {
         #expect(refused.comparisons == 3 && !refused.isMatch)
     }
 
+    @Test("under a liveness challenge a still photo is a suspected attack: attempts and streams, matched or not",
+          .enabled(if: ready))
+    func livenessChallenge() async throws {
+        let v = try verifier()
+        let template = try v.enroll(portrait: try sample("obama.jpg"))
+        let still = try sample("obama2.jpg")
+        let plain = try v.verifyAttempt(template, probes: [still, still, still])
+        #expect(plain.decision == .match)
+        #expect(plain.liveness == nil)
+        let attempt = try v.verifyAttempt(template, probes: [still, still, still], liveness: .challenge(.left))
+        #expect(attempt.decision == .presentationAttackSuspected)
+        let liveness = try #require(attempt.liveness)
+        #expect(liveness.isAttackSuspected && liveness.framesUsed == 3 && liveness.score < 0.2)
+        #expect(liveness.cues.map(\.name) == ["turn"])
+
+        let frames = Array(repeating: try ImageDecoder.decode(still), count: 6)
+        let outcome = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() },
+                                         liveness: .challenge(.right))
+        #expect(outcome.stop == .presentationAttackSuspected)
+        #expect(outcome.last?.decision == .presentationAttackSuspected)
+        #expect(outcome.frames == 6 && outcome.comparisons == 1)
+        #expect(outcome.liveness?.isAttackSuspected == true && outcome.liveness?.framesUsed == 6)
+        let off = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() })
+        #expect(off.stop == .matched && off.liveness == nil)
+    }
+
     @Test("bad inputs give typed errors", .enabled(if: ready))
     func badInputs() throws {
         let v = try verifier()

@@ -73,6 +73,7 @@ typedef struct mynaface_error {
 #define MYNAFACE_DECISION_MATCH         1  /* the face matches the portrait */
 #define MYNAFACE_DECISION_NO_MATCH      2  /* a usable face was compared and does not match */
 #define MYNAFACE_DECISION_NOT_ACQUIRED  3  /* no usable face: nothing compared; show the patient message */
+#define MYNAFACE_DECISION_ATTACK_SUSPECTED 4  /* liveness check failed (only when enabled): PIN or staff; neutral message */
 
 #define MYNAFACE_REASON_NONE             0  /* a face was acquired */
 #define MYNAFACE_REASON_NO_FACE          1

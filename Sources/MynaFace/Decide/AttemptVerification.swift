@@ -35,6 +35,8 @@ public struct AttemptResult: Sendable {
     public var frames: [FrameReport]
     /// Milliseconds for the whole attempt (decode, detect, align, embed every frame, compare once).
     public var totalMilliseconds: Double
+    /// The liveness check over the attempt's frames; nil under ``LivenessPolicy/off`` or when no face was seen.
+    public var liveness: LivenessAssessment?
 
     /// True for a match.
     public var isMatch: Bool { decision == .match }
@@ -44,7 +46,8 @@ extension FaceVerifier {
     /// What one frame gave: a usable face, or the report of why not.
     enum FrameAcquisition {
         case acquired(AcquiredFace)
-        case notAcquired(FrameReport)
+        /// The report, and the landmarks when a face was found (liveness uses frames the quality gate refused).
+        case notAcquired(FrameReport, landmarks: [SIMD2<Double>]?)
     }
 
     /// A usable face taken from a frame: its descriptor, quality and box.
@@ -52,6 +55,7 @@ extension FaceVerifier {
         var descriptor: FaceEmbedding
         var quality: FaceQuality
         var box: FaceRect
+        var landmarks: [SIMD2<Double>]
     }
 
     /// Decodes nothing: detects, checks quality and embeds one decoded frame (in the configured probe colour).
@@ -72,21 +76,24 @@ extension FaceVerifier {
         timings.landmarks = analysis.landmarksMilliseconds
         timings.align = analysis.alignMilliseconds
         guard let face = analysis.faces.first else {
-            return .notAcquired(FrameReport(index: 0, notAcquired: .noFace, quality: nil, faceBox: nil, fused: false))
+            return .notAcquired(FrameReport(index: 0, notAcquired: .noFace, quality: nil, faceBox: nil, fused: false),
+                                landmarks: nil)
         }
+        let points = face.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) }
         let quality = configuration.qualityGate.measure(
             box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
             landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,
             frameWidth: frame.width, frameHeight: frame.height,
             secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
         if let reason = configuration.qualityGate.failure(of: quality) {
-            return .notAcquired(FrameReport(index: 0, notAcquired: reason, quality: quality, faceBox: face.box, fused: false))
+            return .notAcquired(FrameReport(index: 0, notAcquired: reason, quality: quality, faceBox: face.box, fused: false),
+                                landmarks: points)
         }
         let embedStart = DispatchTime.now()
         let descriptor: FaceEmbedding
         do { descriptor = try analyzer.descriptor(of: face, mode: mode) } catch { throw .pipeline(error) }
         timings.embed = Self.milliseconds(since: embedStart)
-        return .acquired(AcquiredFace(descriptor: descriptor, quality: quality, box: face.box))
+        return .acquired(AcquiredFace(descriptor: descriptor, quality: quality, box: face.box, landmarks: points))
     }
 
     /// Ranks acquired frames for fusion: the most frontal first (smallest |yaw|, then |roll|), the sharper on a tie.
@@ -105,10 +112,16 @@ extension FaceVerifier {
     /// and the fused descriptor is compared with the portrait **once**, at ``Configuration/fusedThreshold`` when
     /// more than one frame was fused (else ``Configuration/threshold``). One attempt is one decision: deciding on
     /// every frame and taking the first match would multiply the false-match chance by the number of frames.
-    /// - Returns: the attempt's decision, scores and per-frame reports.
+    ///
+    /// Under a liveness policy other than ``LivenessPolicy/off`` (`liveness`, else ``Configuration/liveness``) the
+    /// landmarks of every frame with a face — also those the quality gate refused, such as the turned head of a
+    /// challenge — are checked by ``Configuration/livenessChecker``; a suspected presentation attack makes the
+    /// decision ``MatchDecision/presentationAttackSuspected`` whatever the comparison said.
+    /// - Returns: the attempt's decision, scores, liveness and per-frame reports.
     /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode (naming none of its
     ///   content), ``VerificationError/pipeline(_:)``.
-    public func verifyAttempt(_ template: PortraitTemplate, probes: [[UInt8]]) throws(VerificationError) -> AttemptResult {
+    public func verifyAttempt(_ template: PortraitTemplate, probes: [[UInt8]],
+                              liveness: LivenessPolicy? = nil) throws(VerificationError) -> AttemptResult {
         var images: [Image] = []
         images.reserveCapacity(probes.count)
         for bytes in probes {
@@ -116,11 +129,12 @@ extension FaceVerifier {
                 throw .probeUnreadable(error)
             }
         }
-        return try verifyAttempt(template, probeImages: images)
+        return try verifyAttempt(template, probeImages: images, liveness: liveness)
     }
 
-    /// ``verifyAttempt(_:probes:)`` over decoded frames.
-    public func verifyAttempt(_ template: PortraitTemplate, probeImages: [Image]) throws(VerificationError) -> AttemptResult {
+    /// ``verifyAttempt(_:probes:liveness:)`` over decoded frames.
+    public func verifyAttempt(_ template: PortraitTemplate, probeImages: [Image],
+                              liveness: LivenessPolicy? = nil) throws(VerificationError) -> AttemptResult {
         let start = DispatchTime.now()
         let single = configuration.threshold
         let fused = configuration.fusedThreshold ?? single
@@ -129,21 +143,28 @@ extension FaceVerifier {
         let mode = single.descriptor
         var reports: [FrameReport] = []
         var acquired: [(index: Int, face: AcquiredFace)] = []
+        var track: [[SIMD2<Double>]] = []
         for (i, image) in probeImages.enumerated() {
             var timings = StageTimings()
             switch try acquire(image, template: template, mode: mode, timings: &timings) {
             case .acquired(let face):
                 acquired.append((i, face))
+                track.append(face.landmarks)
                 reports.append(FrameReport(index: i, notAcquired: nil, quality: face.quality, faceBox: face.box, fused: false))
-            case .notAcquired(var report):
+            case .notAcquired(var report, let landmarks):
                 report.index = i
+                if let landmarks { track.append(landmarks) }
                 reports.append(report)
             }
         }
+        let policy = liveness ?? configuration.liveness
+        let assessment = track.isEmpty ? nil : configuration.livenessChecker.assess(track, policy: policy)
         guard !acquired.isEmpty else {
             let reason = reports.compactMap(\.notAcquired).first ?? .noFace
-            return AttemptResult(decision: .notAcquired(reason), similarity: nil, distance: nil, threshold: single,
-                                 framesFused: 0, frames: reports, totalMilliseconds: Self.milliseconds(since: start))
+            let decision: MatchDecision = assessment?.isAttackSuspected == true ? .presentationAttackSuspected : .notAcquired(reason)
+            return AttemptResult(decision: decision, similarity: nil, distance: nil, threshold: single,
+                                 framesFused: 0, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
+                                 liveness: assessment)
         }
         // Fuse only when the fused operating point fits the frames' descriptors; otherwise the best frame alone
         // decides at the single-frame point (fusing at a threshold calibrated for single frames would raise FMR).
@@ -153,8 +174,10 @@ extension FaceVerifier {
         for c in chosen { reports[c.index].fused = true }
         let threshold = chosen.count > 1 ? fused : single
         let descriptor = FaceEmbedding.mean(chosen.map(\.face.descriptor))!
-        let (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
+        var (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
+        if assessment?.isAttackSuspected == true { decision = .presentationAttackSuspected }
         return AttemptResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
-                             framesFused: chosen.count, frames: reports, totalMilliseconds: Self.milliseconds(since: start))
+                             framesFused: chosen.count, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
+                             liveness: assessment)
     }
 }

@@ -84,6 +84,11 @@ public struct FaceVerifier: Sendable {
         public var decode = DecodeOptions()
         /// Container limits for portraits.
         public var containerLimits = ContainerLimits.default
+        /// The liveness policy of attempts and streams that do not name one (default ``LivenessPolicy/off``; a
+        /// reader sets ``LivenessPolicy/challenge(_:)`` with a direction drawn per visit).
+        public var liveness: LivenessPolicy = .off
+        /// The liveness cues' thresholds.
+        public var livenessChecker = LivenessChecker()
         public init() {}
     }
 
@@ -201,7 +206,7 @@ public struct FaceVerifier: Sendable {
         var timings = StageTimings()
         let threshold = configuration.threshold
         switch try acquire(probeImage, template: template, mode: threshold.descriptor, timings: &timings) {
-        case .notAcquired(let report):
+        case .notAcquired(let report, _):
             timings.total = Self.milliseconds(since: start)
             return MatchResult(decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil, distance: nil,
                                threshold: threshold, quality: report.quality, faceBox: report.faceBox, timings: timings)

@@ -9,21 +9,26 @@ public enum MatchDecision: Sendable, Equatable, CustomStringConvertible {
     case noMatch
     /// No usable face could be taken from the frame (failure to acquire); nothing was compared.
     case notAcquired(NotAcquiredReason)
+    /// The liveness check suspects a presentation attack (a photo, a screen, the card's own portrait): a face failure
+    /// that routes to the PIN or staff. Which cue fired is in the ``LivenessAssessment``, never in the kiosk message.
+    case presentationAttackSuspected
 
     public var description: String {
         switch self {
         case .match: return "match"
         case .noMatch: return "noMatch"
         case .notAcquired(let r): return "notAcquired(\(r))"
+        case .presentationAttackSuspected: return "presentationAttackSuspected"
         }
     }
 
-    /// The decision's name: `match`, `noMatch` or `notAcquired`.
+    /// The decision's name: `match`, `noMatch`, `notAcquired` or `presentationAttackSuspected`.
     public var name: String {
         switch self {
         case .match: return "match"
         case .noMatch: return "noMatch"
         case .notAcquired: return "notAcquired"
+        case .presentationAttackSuspected: return "presentationAttackSuspected"
         }
     }
 }

@@ -29,6 +29,9 @@ public enum StreamStop: String, Sendable, Equatable {
     case timeLimit
     /// The camera's frame sequence ended.
     case sequenceEnded
+    /// The face matched but the liveness check never passed before the budget or the frames ran out: a suspected
+    /// presentation attack (``MatchDecision/presentationAttackSuspected``).
+    case presentationAttackSuspected
 }
 
 /// The outcome of a streaming verification.
@@ -41,6 +44,8 @@ public struct StreamingOutcome: Sendable, Equatable {
     public var frames: Int
     /// Comparisons made (frames with a usable face).
     public var comparisons: Int
+    /// The last liveness assessment (over every frame with a face so far); nil under ``LivenessPolicy/off``.
+    public var liveness: LivenessAssessment?
     /// True when a frame matched.
     public var isMatch: Bool { stop == .matched }
 }
@@ -54,22 +59,42 @@ extension FaceVerifier {
     /// no usable face spend only a frame. When the frames, the time or the sequence run out with some usable
     /// frames collected, those are compared as a last attempt. A frame that fails to decode never reaches here:
     /// the sequence yields decoded images.
+    ///
+    /// Under a liveness policy (`liveness`, else ``Configuration/liveness``) a match stands only once the liveness
+    /// check over every frame with a face so far passes (the patient may still be turning): until then frames keep
+    /// coming, and when the budget or the frames run out first the stream stops with
+    /// ``StreamStop/presentationAttackSuspected``.
     /// - Parameters:
     ///   - template: the enrolled portrait.
     ///   - frames: decoded camera frames, in order.
     ///   - budget: comparisons, frames and time allowed.
-    /// - Returns: why it stopped, the last attempt's result and the counts.
+    ///   - liveness: the liveness policy; nil takes the configuration's.
+    /// - Returns: why it stopped, the last attempt's result, the liveness assessment and the counts.
     /// - Throws: errors of the frame sequence, and ``VerificationError/pipeline(_:)``.
     public func verify<Frames: AsyncSequence>(_ template: PortraitTemplate, frames: Frames,
-                                              budget: AttemptBudget = AttemptBudget()) async throws -> StreamingOutcome
+                                              budget: AttemptBudget = AttemptBudget(),
+                                              liveness: LivenessPolicy? = nil) async throws -> StreamingOutcome
         where Frames.Element == Image {
         let start = DispatchTime.now()
-        var outcome = StreamingOutcome(stop: .sequenceEnded, last: nil, frames: 0, comparisons: 0)
+        var outcome = StreamingOutcome(stop: .sequenceEnded, last: nil, frames: 0, comparisons: 0, liveness: nil)
+        let policy = liveness ?? configuration.liveness
+        var track: [[SIMD2<Double>]] = []
+        /// True while a match waits for the liveness check to pass.
+        var pendingMatch = false
         let mode = configuration.threshold.descriptor
         let single = configuration.threshold, fused = configuration.fusedThreshold ?? single
         // Fuse only when the fused operating point fits the frames' descriptors (as `verifyAttempt`).
         let perAttempt = fused.descriptor == mode ? max(1, configuration.framesPerAttempt) : 1
         var collected: [AcquiredFace] = []
+
+        /// Assesses the track; true when live (or the policy is off). A failure leaves a match pending.
+        func live() -> Bool {
+            guard policy != .off else { return true }
+            outcome.liveness = configuration.livenessChecker.assess(track, policy: policy)
+            let passed = outcome.liveness?.isAttackSuspected == false
+            pendingMatch = !passed
+            return passed
+        }
 
         /// Compares the collected frames as one attempt; true when it matched.
         func decide() -> Bool {
@@ -83,25 +108,45 @@ extension FaceVerifier {
                                        quality: best.quality, faceBox: best.box, timings: timings)
             outcome.comparisons += 1
             collected.removeAll(keepingCapacity: true)
-            return decision == .match
+            guard decision == .match else { return false }
+            return live()
+        }
+
+        /// The stop when the budget or the frames run out: a pending match is a suspected attack.
+        func exhausted(_ reason: StreamStop) -> StreamStop {
+            if let matched = decideLast(collected.isEmpty ? nil : decide()) { return matched }
+            guard pendingMatch else { return reason }
+            outcome.last?.decision = .presentationAttackSuspected
+            return .presentationAttackSuspected
         }
 
         for try await frame in frames {
             if Self.milliseconds(since: start) > budget.timeLimit * 1000 {
-                outcome.stop = decideLast(collected.isEmpty ? nil : decide()) ?? .timeLimit
+                outcome.stop = exhausted(.timeLimit)
                 return outcome
             }
             outcome.frames += 1
             var frameTimings = StageTimings()
             switch try acquire(frame, template: template, mode: mode, timings: &frameTimings) {
             case .acquired(let face):
+                track.append(face.landmarks)
+                if pendingMatch {
+                    if live() { outcome.stop = .matched; return outcome }
+                    break
+                }
                 collected.append(face)
                 if collected.count >= perAttempt {
                     if decide() { outcome.stop = .matched; return outcome }
-                    if outcome.comparisons >= budget.maxComparisons { outcome.stop = .comparisonsExhausted; return outcome }
+                    if outcome.comparisons >= budget.maxComparisons && !pendingMatch {
+                        outcome.stop = .comparisonsExhausted; return outcome
+                    }
                 }
-            case .notAcquired(let report):
-                if collected.isEmpty {
+            case .notAcquired(let report, let landmarks):
+                if let landmarks {
+                    track.append(landmarks)
+                    if pendingMatch, live() { outcome.stop = .matched; return outcome }
+                }
+                if collected.isEmpty && !pendingMatch {
                     var timings = StageTimings()
                     timings.total = Self.milliseconds(since: start)
                     outcome.last = MatchResult(decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil,
@@ -110,11 +155,11 @@ extension FaceVerifier {
                 }
             }
             if outcome.frames >= budget.maxFrames {
-                outcome.stop = decideLast(collected.isEmpty ? nil : decide()) ?? .framesExhausted
+                outcome.stop = exhausted(.framesExhausted)
                 return outcome
             }
         }
-        outcome.stop = decideLast(collected.isEmpty ? nil : decide()) ?? .sequenceEnded
+        outcome.stop = exhausted(.sequenceEnded)
         return outcome
     }
 

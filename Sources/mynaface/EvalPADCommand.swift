@@ -1,0 +1,85 @@
+import Evaluation
+import Foundation
+import MynaFace
+import NeuralCore
+
+/// `mynaface eval --pad`: presentation-attack detection measured as ISO/IEC 30107-3 does.
+extension EvalCommand {
+    struct PADSummary: Encodable {
+        struct Policy: Encodable {
+            var policy: String
+            var attacks: [PADTypeResult]
+            var bonaFide: PADTypeResult
+            var worstAPCER: Double
+            var bpcerAtAPCER1: Double
+            var thresholdAtAPCER1: Double
+        }
+        var manifest: String
+        var sessions: Int
+        var framesWithoutFace: Int
+        var thresholds: [String: Double]
+        var policies: [Policy]
+    }
+
+    func runPAD() throws {
+        let manifest = attacks ?? MynaFacePaths.current.cacheRoot.appendingPathComponent("pad/manifest.tsv").path
+        let sessions = try PADManifest.load(URL(fileURLWithPath: manifest))
+        let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
+        let analyzer = try FaceAnalyzer(store: store)
+        CLI.note("mynaface eval --pad: \(sessions.count) sessions, \(sessions.map(\.frames.count).reduce(0, +)) frames")
+        let tracks = try PADEvaluation.tracks(sessions, analyzer: analyzer, jobs: jobs)
+        let missing = zip(sessions, tracks).map { $0.frames.count - $1.landmarks.count }.reduce(0, +)
+        let checker = LivenessChecker()
+        let outDir = URL(fileURLWithPath: out, isDirectory: true)
+        try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+        var policies: [PADSummary.Policy] = []
+        for challenge in [true, false] {
+            let r = PADEvaluation.report(tracks, checker: checker, challenge: challenge)
+            print("PAD, policy \(r.policy) (\(r.bonaFide.count) bona fide presentations):")
+            for a in r.attacks {
+                print("  APCER " + a.type.padding(toLength: 14, withPad: " ", startingAt: 0)
+                      + String(format: "%6.2f%%  (%d of %d attacks accepted)", 100 * a.rate, a.count - a.classifiedAttack, a.count))
+            }
+            print(String(format: "  worst APCER         %6.2f%%", 100 * r.worstAPCER))
+            print(String(format: "  BPCER               %6.2f%%  (%d of %d bona fide refused)", 100 * r.bonaFide.rate,
+                         r.bonaFide.classifiedAttack, r.bonaFide.count))
+            print(String(format: "  BPCER at APCER ≤ 1%% %6.2f%%  (PAD score threshold %.3f)", 100 * r.bpcerAtAPCER1, r.thresholdAtAPCER1))
+            let svg = outDir.appendingPathComponent("pad-det-\(r.policy).svg")
+            try r.detSVG().write(to: svg, atomically: true, encoding: .utf8)
+            print("  DET: \(svg.path)")
+            policies.append(.init(policy: r.policy, attacks: r.attacks, bonaFide: r.bonaFide, worstAPCER: r.worstAPCER,
+                                  bpcerAtAPCER1: r.bpcerAtAPCER1, thresholdAtAPCER1: r.thresholdAtAPCER1))
+        }
+        // Per-session cues, for inspection (no images, no descriptors).
+        var csv = "kind,type,session,frames,framesWithFace,turnLeft,turnRight,parallax,motion\n"
+        for t in tracks {
+            let ys = t.landmarks.map(LivenessCues.yaw)
+            let sorted = t.session.isBonaFide ? ys.sorted() : ys
+            let left = LivenessCues.turn(yaws: sorted, toward: .left)
+            let right = LivenessCues.turn(yaws: t.session.isBonaFide ? sorted.reversed() : ys, toward: .right)
+            csv += "\(t.session.isBonaFide ? "bona-fide" : "attack"),\(t.session.type),\(t.session.id),\(t.session.frames.count),"
+                + "\(t.landmarks.count),\(left),\(right),\(LivenessCues.parallax(t.landmarks)),\(LivenessCues.motion(t.landmarks))\n"
+        }
+        try csv.write(to: outDir.appendingPathComponent("pad-sessions.csv"), atomically: true, encoding: .utf8)
+        var lm = ""
+        for t in tracks {
+            lm += "\(t.session.isBonaFide ? "bona-fide" : "attack")\t\(t.session.type)\t\(t.session.id)\t"
+                + t.landmarks.map { $0.map { "\($0.x) \($0.y)" }.joined(separator: " ") }.joined(separator: ";") + "\n"
+        }
+        try lm.write(to: outDir.appendingPathComponent("pad-landmarks.tsv"), atomically: true, encoding: .utf8)
+        try CLI.printJSONFile(PADSummary(manifest: manifest, sessions: sessions.count, framesWithoutFace: missing,
+                                         thresholds: ["minimumTurn": checker.minimumTurn, "minimumParallax": checker.minimumParallax],
+                                         policies: policies),
+                              to: outDir.appendingPathComponent("pad-summary.json"))
+        print("framesWithoutFace: \(missing); summary: \(outDir.appendingPathComponent("pad-summary.json").path)")
+    }
+}
+
+extension CLI {
+    /// Writes an Encodable value as pretty, key-sorted JSON to `url`.
+    static func printJSONFile<T: Encodable>(_ value: T, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(value).write(to: url)
+    }
+}
