@@ -16,6 +16,12 @@ bash Scripts/setup.sh
 if [ "${MYNAFACE_SKIP_FUZZ:-0}" != 1 ]; then
   bash Scripts/fuzz.sh "${MYNAFACE_FUZZ_SECONDS:-60}" 2>&1 | tail -n 12
 fi
+# The generated presentation attacks the liveness tests replay (outside the repository; needs ../shared's photos).
+. Scripts/paths.sh
+if [ -d ../shared/facedata ] && [ ! -f "$mynaface_cache_root/pad/manifest.tsv" ]; then
+  python3 Scripts/make-pad-attacks.py --facedata ../shared/facedata --samples "$mynaface_samples" \
+    --out "$mynaface_cache_root/pad" --frames 6 > /dev/null
+fi
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)|warning:|^ *[0-9]* *\||^ *\|' || true
 if [ "${MYNAFACE_SKIP_BENCH:-0}" != 1 ]; then
