@@ -14,7 +14,7 @@ import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
+    .swiftLanguageMode(.v6)
 ]
 // The numeric engine targets (neural core, detect, align, embed) are built with `-Ounchecked` in release:
 // no bounds or overflow checks in their hot loops (measured: the checks cost the detector and the ResNet
@@ -25,9 +25,10 @@ let swiftSettings: [SwiftSetting] = [
 // `haswell` for AVX2 + FMA) lets the Swift SIMD code use that CPU's vector width (BLAS picks its kernels at
 // run time either way).
 let targetCPU: [String] = ProcessInfo.processInfo.environment["MYNAFACE_TARGET_CPU"].map { ["-target-cpu", $0] } ?? []
-let uncheckedNumericEngine: [SwiftSetting] = swiftSettings + [
-    .unsafeFlags(["-Ounchecked"] + targetCPU, .when(configuration: .release)),
-]
+let uncheckedNumericEngine: [SwiftSetting] =
+    swiftSettings + [
+        .unsafeFlags(["-Ounchecked"] + targetCPU, .when(configuration: .release))
+    ]
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
@@ -63,8 +64,9 @@ let package = Package(
     ],
     targets: [
         // MARK: decode (codecs and images; parses untrusted bytes: checked)
-        .target(name: "FaceImaging", dependencies: ["CJPEG", "CCodecGlue", "COpenJPEG", "CPNG", log],
-                swiftSettings: swiftSettings),
+        .target(
+            name: "FaceImaging", dependencies: ["CJPEG", "CCodecGlue", "COpenJPEG", "CPNG", log],
+            swiftSettings: swiftSettings),
 
         // MARK: the card's data (BER-TLV, card-face file, certificate, DG2; parses untrusted bytes: checked)
         .target(name: "MynaCard", dependencies: ["FaceImaging"], swiftSettings: swiftSettings),
@@ -73,23 +75,30 @@ let package = Package(
         .target(name: "NeuralCore", dependencies: ["CBLAS"], swiftSettings: uncheckedNumericEngine),
 
         // MARK: detect → align → embed
-        .target(name: "FaceDetection", dependencies: ["NeuralCore", "FaceImaging", "CBLAS"],
-                swiftSettings: uncheckedNumericEngine),
-        .target(name: "FaceAlignment", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: uncheckedNumericEngine),
-        .target(name: "FaceEmbedding", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: uncheckedNumericEngine),
+        .target(
+            name: "FaceDetection", dependencies: ["NeuralCore", "FaceImaging", "CBLAS"],
+            swiftSettings: uncheckedNumericEngine),
+        .target(
+            name: "FaceAlignment", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: uncheckedNumericEngine),
+        .target(
+            name: "FaceEmbedding", dependencies: ["NeuralCore", "FaceImaging"], swiftSettings: uncheckedNumericEngine),
 
         // MARK: compare → decide (the integrator's API)
         .target(
             name: "MynaFace",
-            dependencies: ["FaceImaging", "MynaCard", "NeuralCore", "FaceDetection", "FaceAlignment", "FaceEmbedding",
-                           "CardAccess"],
+            dependencies: [
+                "FaceImaging", "MynaCard", "NeuralCore", "FaceDetection", "FaceAlignment", "FaceEmbedding",
+                "CardAccess",
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: card channel and PIN, session, eligibility
         .target(
             name: "CardAccess",
-            dependencies: ["MynaCard", crypto, .product(name: "_CryptoExtras", package: "swift-crypto"),
-                           .product(name: "BigInt", package: "BigInt"), log],
+            dependencies: [
+                "MynaCard", crypto, .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "BigInt", package: "BigInt"), log,
+            ],
             swiftSettings: swiftSettings),
         .target(name: "Reception", dependencies: ["CardAccess", "MynaCard", log], swiftSettings: swiftSettings),
         // The FaceVerifier → reception face-check adapter (its own target: Reception does not need the models).
@@ -101,45 +110,57 @@ let package = Package(
 
         // MARK: the C interface (mynaface.h in CMynaFace/include; @_cdecl exports over MynaFace in MynaFaceC)
         .target(name: "CMynaFace"),
-        .target(name: "MynaFaceC", dependencies: ["CMynaFace", "MynaFace", "FaceImaging", "CardAccess"],
-                swiftSettings: swiftSettings),
+        .target(
+            name: "MynaFaceC", dependencies: ["CMynaFace", "MynaFace", "FaceImaging", "CardAccess"],
+            swiftSettings: swiftSettings),
 
         // MARK: the local verification service (`mynaface serve`; JSON over HTTP, docs/openapi.yaml)
         .target(
             name: "MynaFaceService",
-            dependencies: ["MynaFace", "FaceImaging", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HTTPTypes", package: "swift-http-types"),
-                           .product(name: "NIOCore", package: "swift-nio"), log],
+            dependencies: [
+                "MynaFace", "FaceImaging", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"), log,
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: threshold tuning
-        .target(name: "Evaluation", dependencies: ["MynaFace", "FaceImaging", "MynaCard", "FaceDetection", "NeuralCore", crypto],
-                swiftSettings: swiftSettings),
+        .target(
+            name: "Evaluation",
+            dependencies: ["MynaFace", "FaceImaging", "MynaCard", "FaceDetection", "NeuralCore", crypto],
+            swiftSettings: swiftSettings),
 
         // MARK: benchmark workloads and stages (shared by `mynaface bench` and Benchmarks/)
         .target(
             name: "BenchmarkSupport",
-            dependencies: ["MynaFace", "MynaFaceTesting", "Evaluation", "MynaCard", "CardAccess", "FaceImaging", "FaceDetection",
-                           "FaceAlignment",
-                           "FaceEmbedding", "NeuralCore", "CBLAS"],
+            dependencies: [
+                "MynaFace", "MynaFaceTesting", "Evaluation", "MynaCard", "CardAccess", "FaceImaging", "FaceDetection",
+                "FaceAlignment",
+                "FaceEmbedding", "NeuralCore", "CBLAS",
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: test doubles (like NIOEmbedded / NIOTestUtils): never used by the production modules
         .target(
             name: "MynaFaceTesting",
-            dependencies: ["CardAccess", "MynaCard", "FaceImaging", "Eligibility", crypto,
-                           .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt")],
+            dependencies: [
+                "CardAccess", "MynaCard", "FaceImaging", "Eligibility", crypto,
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt"),
+            ],
             swiftSettings: swiftSettings),
 
         // MARK: tools
         .executableTarget(
             name: "mynaface",
-            dependencies: ["MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Reception", "FaceReception",
-                           "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting", "MynaFaceService",
-                           "FaceDetection", "FaceAlignment", "NeuralCore",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"), log],
+            dependencies: [
+                "MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Reception", "FaceReception",
+                "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting", "MynaFaceService",
+                "FaceDetection", "FaceAlignment", "NeuralCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
+            ],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging", log], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging", log], swiftSettings: swiftSettings),
 
         // MARK: C libraries (Debian packages), wrapped once each in FaceImaging / NeuralCore
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
@@ -150,33 +171,49 @@ let package = Package(
         .target(name: "CCodecGlue", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
 
         // MARK: tests
-        .target(name: "TestSupport", dependencies: ["NeuralCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "FaceImagingTests", dependencies: ["FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MynaCardTests", dependencies: ["MynaCard", "FaceImaging", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "NeuralCore", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "MynaFaceTests",
-                    dependencies: ["MynaFace", "MynaCard", "FaceImaging", "FaceEmbedding", "CardAccess", "Evaluation",
-                                   "MynaFaceTesting", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "CardAccessTests", dependencies: ["CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "ReceptionTests",
-                    dependencies: ["Reception", "FaceReception", "CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "EligibilityTests",
-                    dependencies: ["Eligibility", "Reception", "MynaCard", "MynaFaceTesting", "TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
-                    swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport", dependencies: ["NeuralCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FaceImagingTests", dependencies: ["FaceImaging", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MynaCardTests", dependencies: ["MynaCard", "FaceImaging", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuralCoreTests", dependencies: ["NeuralCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "NeuralCore", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MynaFaceTests",
+            dependencies: [
+                "MynaFace", "MynaCard", "FaceImaging", "FaceEmbedding", "CardAccess", "Evaluation",
+                "MynaFaceTesting", "TestSupport",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CardAccessTests", dependencies: ["CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReceptionTests",
+            dependencies: ["Reception", "FaceReception", "CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EligibilityTests",
+            dependencies: ["Eligibility", "Reception", "MynaCard", "MynaFaceTesting", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["MynaFace", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServiceTests", dependencies: ["MynaFaceService", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServiceTests", dependencies: ["MynaFaceService", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLibraryTests", dependencies: ["TestSupport"], exclude: ["C"], swiftSettings: swiftSettings),
     ]
 )

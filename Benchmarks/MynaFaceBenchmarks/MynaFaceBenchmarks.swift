@@ -20,7 +20,8 @@ func prepare() throws -> [BenchmarkStage] {
         analyzer.embedder.threads = max(1, t)
         verifier = FaceVerifier(analyzer: analyzer, configuration: verifier.configuration)
     }
-    let samples = ProcessInfo.processInfo.environment["MYNAFACE_SAMPLES"].map { URL(fileURLWithPath: $0) }
+    let samples =
+        ProcessInfo.processInfo.environment["MYNAFACE_SAMPLES"].map { URL(fileURLWithPath: $0) }
         ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mynaface/samples")
     let workload = try BenchmarkWorkload.make(analyzer: verifier.analyzer, samples: samples)
     let stages = try BenchmarkSuite.stages(workload: workload, verifier: verifier) + [BenchmarkSuite.anchorStage()]

@@ -8,8 +8,10 @@ public struct BenchmarkBaseline: Sendable, Codable, Equatable {
     /// Stage id → median stage time ÷ median anchor time.
     public var ratios: [String: Double]
 
-    public init(note: String = "median stage time ÷ median anchor sgemm time, same run (mynaface bench)",
-                ratios: [String: Double]) {
+    public init(
+        note: String = "median stage time ÷ median anchor sgemm time, same run (mynaface bench)",
+        ratios: [String: Double]
+    ) {
         self.note = note
         self.ratios = ratios
     }
@@ -33,7 +35,8 @@ public struct BenchmarkBaseline: Sendable, Codable, Equatable {
     /// - Throws: ``Unreadable``.
     public static func load(from url: URL) throws(Unreadable) -> BenchmarkBaseline {
         guard let data = FileManager.default.contents(atPath: url.path),
-              let baseline = try? JSONDecoder().decode(BenchmarkBaseline.self, from: data) else {
+            let baseline = try? JSONDecoder().decode(BenchmarkBaseline.self, from: data)
+        else {
             throw Unreadable(path: url.path)
         }
         return baseline
@@ -67,11 +70,15 @@ public struct BenchmarkBaseline: Sendable, Codable, Equatable {
     ///   - tolerance: the allowed growth factor (CI uses 2.0).
     ///   - remeasure: measures a stage again and returns its new ratio to a fresh anchor.
     /// - Returns: one check for every stage that was over its limit at least once (regressed or not).
-    public func check(_ measurements: [StageMeasurement], tolerance: Double,
-                      remeasure: (String) throws -> Double) rethrows -> [StageCheck] {
+    public func check(
+        _ measurements: [StageMeasurement], tolerance: Double,
+        remeasure: (String) throws -> Double
+    ) rethrows -> [StageCheck] {
         var checks: [StageCheck] = []
         for m in measurements {
-            guard let base = ratios[m.id], let first = m.ratioToAnchor, base > 0, first > base * tolerance else { continue }
+            guard let base = ratios[m.id], let first = m.ratioToAnchor, base > 0, first > base * tolerance else {
+                continue
+            }
             var check = StageCheck(id: m.id, baseline: base, limit: base * tolerance, measured: [first])
             while check.regressed && check.measured.count < 3 { check.measured.append(try remeasure(m.id)) }
             checks.append(check)

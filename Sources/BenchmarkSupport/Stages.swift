@@ -34,10 +34,18 @@ public struct StageMeasurement: Sendable, Codable {
     /// The median divided by the anchor's median measured in the same run (machine-independent-ish).
     public var ratioToAnchor: Double?
 
-    public init(id: String, title: String, iterations: Int, medianMs: Double, p90Ms: Double, minMs: Double,
-                itemsPerRun: Int, ratioToAnchor: Double? = nil) {
-        self.id = id; self.title = title; self.iterations = iterations; self.medianMs = medianMs
-        self.p90Ms = p90Ms; self.minMs = minMs; self.itemsPerRun = itemsPerRun; self.ratioToAnchor = ratioToAnchor
+    public init(
+        id: String, title: String, iterations: Int, medianMs: Double, p90Ms: Double, minMs: Double,
+        itemsPerRun: Int, ratioToAnchor: Double? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.iterations = iterations
+        self.medianMs = medianMs
+        self.p90Ms = p90Ms
+        self.minMs = minMs
+        self.itemsPerRun = itemsPerRun
+        self.ratioToAnchor = ratioToAnchor
     }
 }
 
@@ -62,12 +70,17 @@ public enum BenchmarkSuite {
         let frame720Grey = w.frame720.greyscale()
         // A streaming verification's worst case for the cues: 60 frames of landmarks (the budget's frame limit).
         let base5 = w.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) }
-        let track60 = (0..<60).map { k in base5.enumerated().map { i, p in p + SIMD2(Double(k % 7) * 0.3, Double(i * k % 5) * 0.2) } }
+        let track60 = (0..<60).map { k in
+            base5.enumerated().map { i, p in p + SIMD2(Double(k % 7) * 0.3, Double(i * k % 5) * 0.2) }
+        }
         return [
             BenchmarkStage(id: "jpeg_decode_1280x720", title: "JPEG decode 1280×720", itemsPerRun: 1) {
                 _ = try ImageDecoder.decode(w.frame720JPEG)
             },
-            BenchmarkStage(id: "jp2_decode_portrait", title: "JPEG 2000 decode 240×320 grey (\(w.portraitJP2.count / 1000) KB)", itemsPerRun: 1) {
+            BenchmarkStage(
+                id: "jp2_decode_portrait", title: "JPEG 2000 decode 240×320 grey (\(w.portraitJP2.count / 1000) KB)",
+                itemsPerRun: 1
+            ) {
                 _ = try ImageDecoder.decode(w.portraitJP2)
             },
             BenchmarkStage(id: "detect_640x480", title: "detect (MMOD) 640×480", itemsPerRun: 1) {
@@ -102,20 +115,34 @@ public enum BenchmarkSuite {
             BenchmarkStage(id: "verify_frame", title: "verify: 1280×720 JPEG vs enrolled card", itemsPerRun: 1) {
                 _ = try verifier.verify(template, probe: w.frame720JPEG)
             },
-            BenchmarkStage(id: "verify_frame_plain", title: "verify: 1280×720 JPEG, dlib's plain descriptor", itemsPerRun: 1) {
+            BenchmarkStage(
+                id: "verify_frame_plain", title: "verify: 1280×720 JPEG, dlib's plain descriptor", itemsPerRun: 1
+            ) {
                 _ = try plainVerifier.verify(template, probe: w.frame720JPEG)
             },
-            BenchmarkStage(id: "verify_attempt_3", title: "verify: attempt of 3 fused 1280×720 JPEGs (per frame)", itemsPerRun: 3) {
+            BenchmarkStage(
+                id: "verify_attempt_3", title: "verify: attempt of 3 fused 1280×720 JPEGs (per frame)", itemsPerRun: 3
+            ) {
                 _ = try verifier.verifyAttempt(template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG])
             },
-            BenchmarkStage(id: "verify_attempt_3_liveness", title: "verify: attempt of 3 fused 1280×720 JPEGs with the liveness challenge (per frame)", itemsPerRun: 3) {
-                _ = try verifier.verifyAttempt(template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG],
-                                               liveness: .challenge(.left))
+            BenchmarkStage(
+                id: "verify_attempt_3_liveness",
+                title: "verify: attempt of 3 fused 1280×720 JPEGs with the liveness challenge (per frame)",
+                itemsPerRun: 3
+            ) {
+                _ = try verifier.verifyAttempt(
+                    template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG],
+                    liveness: .challenge(.left))
             },
-            BenchmarkStage(id: "liveness_cues_60", title: "liveness: turn and parallax over a 60-frame track (per frame)", itemsPerRun: 60) {
+            BenchmarkStage(
+                id: "liveness_cues_60", title: "liveness: turn and parallax over a 60-frame track (per frame)",
+                itemsPerRun: 60
+            ) {
                 var checker = LivenessChecker()
                 checker.parallaxInChallenge = true
-                guard checker.assess(track60, policy: .challenge(.left)) != nil else { throw WorkloadError.preparation("liveness") }
+                guard checker.assess(track60, policy: .challenge(.left)) != nil else {
+                    throw WorkloadError.preparation("liveness")
+                }
             },
             BenchmarkStage(id: "enroll_and_verify", title: "verify: card-face file + 1280×720 JPEG", itemsPerRun: 1) {
                 let t = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)
@@ -127,13 +154,17 @@ public enum BenchmarkSuite {
     /// The anchor measured in every run: one `cblas_sgemm` of a convolution-like shape
     /// (M 128, N 1024, K 1152 — a 3×3 conv of 128 channels on a 32×32 map), 0.30 GFLOP.
     public static func anchorStage() -> BenchmarkStage {
-        let m = 128, n = 1024, k = 1152
-        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        let m = 128
+        let n = 1024
+        let k = 1152
+        let a = [Float](repeating: 0.5, count: m * k)
+        let b = [Float](repeating: 0.25, count: k * n)
         let box = SGEMMScratch(count: m * n)
         return BenchmarkStage(id: "anchor_sgemm", title: "anchor: sgemm 128×1024×1152", itemsPerRun: 1) {
             box.withBuffer { c in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                            a, Int32(k), b, Int32(n), 0, c.baseAddress, Int32(n))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(k), b, Int32(n), 0, c.baseAddress, Int32(n))
             }
         }
     }
@@ -145,8 +176,10 @@ public enum BenchmarkSuite {
 
     /// Runs `stage` until `minIterations` runs and `minSeconds` have passed (after one warm-up run),
     /// stopping at `maxIterations`.
-    public static func measure(_ stage: BenchmarkStage, minIterations: Int = 5, maxIterations: Int = 200,
-                               minSeconds: Double = 0.5) throws -> StageMeasurement {
+    public static func measure(
+        _ stage: BenchmarkStage, minIterations: Int = 5, maxIterations: Int = 200,
+        minSeconds: Double = 0.5
+    ) throws -> StageMeasurement {
         try stage.run()  // warm-up: caches, workspaces, page faults
         var samples: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
@@ -159,8 +192,9 @@ public enum BenchmarkSuite {
         }
         samples.sort()
         func pct(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count - 1) * p + 0.5))] }
-        return StageMeasurement(id: stage.id, title: stage.title, iterations: samples.count, medianMs: pct(0.5),
-                                p90Ms: pct(0.9), minMs: samples[0], itemsPerRun: stage.itemsPerRun, ratioToAnchor: nil)
+        return StageMeasurement(
+            id: stage.id, title: stage.title, iterations: samples.count, medianMs: pct(0.5),
+            p90Ms: pct(0.9), minMs: samples[0], itemsPerRun: stage.itemsPerRun, ratioToAnchor: nil)
     }
 }
 
@@ -170,7 +204,8 @@ final class SGEMMScratch: @unchecked Sendable {
     private let lock = NSLock()
     init(count: Int) { storage = [Float](repeating: 0, count: count) }
     func withBuffer(_ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         storage.withUnsafeMutableBufferPointer { body($0) }
     }
 }

@@ -1,9 +1,9 @@
+import CardAccess
 import Evaluation
 import FaceAlignment
 import FaceImaging
-import CardAccess
-import MynaCard
 import Foundation
+import MynaCard
 import MynaFace
 import MynaFaceTesting
 
@@ -45,20 +45,27 @@ public struct BenchmarkWorkload: Sendable {
     public static func make(analyzer: FaceAnalyzer, samples: URL) throws -> BenchmarkWorkload {
         func load(_ name: String) throws -> Image {
             let url = samples.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: url.path) else { throw WorkloadError.missingSample(url.path) }
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw WorkloadError.missingSample(url.path)
+            }
             return try ImageDecoder.decode([UInt8](data))
         }
-        let photo = try load("obama2.jpg"), portraitPhoto = try load("obama.jpg")
-        let f720 = try frame(photo, width: 1280, height: 720), f480 = try frame(photo, width: 640, height: 480)
-        let jpeg720 = try JPEGEncoder.encode(f720, quality: 90), jpeg480 = try JPEGEncoder.encode(f480, quality: 90)
+        let photo = try load("obama2.jpg")
+        let portraitPhoto = try load("obama.jpg")
+        let f720 = try frame(photo, width: 1280, height: 720)
+        let f480 = try frame(photo, width: 640, height: 480)
+        let jpeg720 = try JPEGEncoder.encode(f720, quality: 90)
+        let jpeg480 = try JPEGEncoder.encode(f480, quality: 90)
         let portraitJPEG = try JPEGEncoder.encode(portraitPhoto, quality: 95)
         let portraitJP2 = try CardFaceChipSimulator().chipPortrait(from: portraitJPEG)
         let issuer = try SimulatedIssuer.generate()
-        let holder = CardHolder(birthDate: CardDate(year: 1961, month: 8, day: 4)!, sex: .male,
-                                cardExpiry: CardDate(year: 2031, month: 8, day: 4)!)
+        let holder = CardHolder(
+            birthDate: CardDate(year: 1961, month: 8, day: 4)!, sex: .male,
+            cardExpiry: CardDate(year: 2031, month: 8, day: 4)!)
         let card = try PhotoCard.issue(photo: portraitJP2, by: issuer, holder: holder)
         guard let cardFace = card.state.cardFaceFile.map({ [UInt8]($0) }),
-              let certificate = card.state.certificate.map({ [UInt8]($0) }) else {
+            let certificate = card.state.certificate.map({ [UInt8]($0) })
+        else {
             throw WorkloadError.preparation("the simulated card has no card-face file")
         }
         let frame720 = try ImageDecoder.decode(jpeg720)
@@ -67,8 +74,10 @@ public struct BenchmarkWorkload: Sendable {
         let other = try analyzer.analyze(portraitPhoto, options: .init(minimumFaceSize: .fractionOfWidth(0.1)))
         let chips = [face.chip] + other.faces.prefix(1).map(\.chip)
         return BenchmarkWorkload(
-            frame720JPEG: jpeg720, frame720: frame720, frame480JPEG: jpeg480, frame480: try ImageDecoder.decode(jpeg480),
-            cardFace: cardFace, certificate: certificate, anchor: issuer.anchor, portraitJP2: portraitJP2, face: face.box, landmarks: face.landmarks,
+            frame720JPEG: jpeg720, frame720: frame720, frame480JPEG: jpeg480,
+            frame480: try ImageDecoder.decode(jpeg480),
+            cardFace: cardFace, certificate: certificate, anchor: issuer.anchor, portraitJP2: portraitJP2,
+            face: face.box, landmarks: face.landmarks,
             chip: face.chip, chips16: (0..<16).map { chips[$0 % chips.count] })
     }
 
@@ -79,11 +88,13 @@ public struct BenchmarkWorkload: Sendable {
         let w = max(1, min(width, rgb.width * h / max(rgb.height, 1)))
         let scaled = try rgb.resized(width: w, height: h)
         var canvas = [UInt8](repeating: 128, count: width * height * 3)
-        let x0 = (width - w) / 2, y0 = (height - h) / 2
+        let x0 = (width - w) / 2
+        let y0 = (height - h) / 2
         scaled.pixels.withUnsafeBufferPointer { src in
             canvas.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<h {
-                    let s = y * w * 3, d = ((y0 + y) * width + x0) * 3
+                    let s = y * w * 3
+                    let d = ((y0 + y) * width + x0) * 3
                     for i in 0..<(w * 3) { dst[d + i] = src[s + i] }
                 }
             }

@@ -16,7 +16,8 @@ public enum CardAccessError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .transport(let message): "card reader transport error: \(message)"
-        case .malformedResponse(let n): "malformed card response: \(n) byte(s), a response needs at least the 2 status bytes"
+        case .malformedResponse(let n):
+            "malformed card response: \(n) byte(s), a response needs at least the 2 status bytes"
         case .invalidCommand(let why): "cannot encode command APDU: \(why)"
         case .unexpectedStatus(let step, let sw): "\(step): the card answered status \(sw)"
         case .unexpectedResponse(let step, let detail): "\(step): unexpected card response (\(detail))"

@@ -55,7 +55,8 @@ public struct DropFolderInbox: Sendable {
         for name in names where !name.hasPrefix(".") && accepts(name) {
             let url = folder.appendingPathComponent(name)
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            else { continue }
             do {
                 guard let data = try FileDrop.read(url, limit: maximumFileBytes) else { continue }
                 if let previous = lastSeen[name], previous == data {
@@ -92,7 +93,8 @@ public struct DropFolderInbox: Sendable {
         do {
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         } catch {
-            throw EligibilityError.writeFailed(path: target.path, reason: "cannot create the folder: \(error.localizedDescription)")
+            throw EligibilityError.writeFailed(
+                path: target.path, reason: "cannot create the folder: \(error.localizedDescription)")
         }
         var destination = name
         var n = 1
@@ -101,9 +103,11 @@ public struct DropFolderInbox: Sendable {
             n += 1
         }
         do {
-            try FileManager.default.moveItem(at: folder.appendingPathComponent(name), to: target.appendingPathComponent(destination))
+            try FileManager.default.moveItem(
+                at: folder.appendingPathComponent(name), to: target.appendingPathComponent(destination))
         } catch {
-            throw EligibilityError.writeFailed(path: target.appendingPathComponent(destination).path, reason: error.localizedDescription)
+            throw EligibilityError.writeFailed(
+                path: target.appendingPathComponent(destination).path, reason: error.localizedDescription)
         }
         return destination
     }

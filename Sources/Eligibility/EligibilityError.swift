@@ -44,37 +44,37 @@ public enum EligibilityError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case let .verificationTooOld(age, limit):
+        case .verificationTooOld(let age, let limit):
             "identity was verified \(age) s ago; a qualification check needs a verification at most \(limit) s old"
-        case let .verificationInFuture(ahead):
+        case .verificationInFuture(let ahead):
             "identity verification time is \(ahead) s in the future; check the reader's clock"
         case .visualCheckWithoutStaff:
             "a visual (目視) identity check must record the staff member who made it (VerifiedIdentity.staffID is empty)"
-        case let .missingCardHolderKey(component):
+        case .missingCardHolderKey(let component):
             "the card route needs the card holder's \(component), which the verified identity does not carry"
         case .missingBirthDate:
             "the verified identity carries no birth date (YYYYMMDD from the card's DF22)"
-        case let .invalidField(field, reason):
+        case .invalidField(let field, let reason):
             "request field \(field) is invalid: \(reason)"
-        case let .directoryUnavailable(path, reason):
+        case .directoryUnavailable(let path, let reason):
             "folder \(path) cannot be used: \(reason)"
-        case let .writeFailed(path, reason):
+        case .writeFailed(let path, let reason):
             "could not write the request file \(path): \(reason)"
-        case let .timedOut(id, ms):
+        case .timedOut(let id, let ms):
             "no qualification result for file identifier \(id) within \(ms) ms (is the 資格確認端末 or responder running?)"
-        case let .fileTooLarge(path, bytes, limit):
+        case .fileTooLarge(let path, let bytes, let limit):
             "file \(path) is \(bytes) bytes; at most \(limit) bytes are accepted"
-        case let .malformedResult(path, reason):
+        case .malformedResult(let path, let reason):
             "result file \(path) is not a valid qualification result: \(reason)"
-        case let .malformedRequest(path, reason):
+        case .malformedRequest(let path, let reason):
             "request file \(path) is not a valid qualification request: \(reason)"
-        case let .resultMismatch(expected, found):
+        case .resultMismatch(let expected, let found):
             "result file carries ArbitraryFileIdentifier \(found), expected \(expected)"
-        case let .requestRefused(id, reason):
+        case .requestRefused(let id, let reason):
             "the terminal refused the request \(id) (.err answer): \(reason)"
-        case let .serviceError(segment, code, message):
+        case .serviceError(let segment, let code, let message):
             "qualification service reported an error (segment \(segment), code \(code ?? "none")): \(message ?? "no message")"
-        case let .registry(reason):
+        case .registry(let reason):
             "local qualification registry failed: \(reason)"
         }
     }

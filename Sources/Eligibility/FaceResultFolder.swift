@@ -27,8 +27,9 @@ public struct FaceResultWriter: Sendable {
         document.header.referenceClassification = .myNumberCard
         let identifier = document.header.arbitraryFileIdentifier ?? QualificationClient.newFileIdentifier()
         document.header.arbitraryFileIdentifier = identifier
-        let name = OQSFileNames.faceResultFileName(identifier: identifier,
-                                                   at: OQSTimestamp(time, timeZone: codec.profile.timeZone))
+        let name = OQSFileNames.faceResultFileName(
+            identifier: identifier,
+            at: OQSTimestamp(time, timeZone: codec.profile.timeZone))
         try FileDrop.writeAtomically(try codec.encode(document), named: name, in: directory)
         return directory.appendingPathComponent(name)
     }
@@ -56,8 +57,9 @@ public struct FaceResultWatcher: Sendable {
     /// A watcher of `folder`.
     public init(folder: URL, profile: QualificationXMLProfile = .default) {
         self.codec = QualificationXMLCodec(profile: profile)
-        self.inbox = DropFolderInbox(folder: folder, maximumFileBytes: profile.maximumFileBytes,
-                                     accepts: OQSFileNames.isFaceResultFileName)
+        self.inbox = DropFolderInbox(
+            folder: folder, maximumFileBytes: profile.maximumFileBytes,
+            accepts: OQSFileNames.isFaceResultFileName)
     }
 
     /// Looks once; returns what was consumed or quarantined (a file seen for the first time or still changing is

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// File operations of the file-drop exchange: atomic writes, size-limited reads, folder checks.
@@ -27,7 +28,8 @@ enum FileDrop {
             try data.write(to: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw EligibilityError.writeFailed(path: final.path, reason: "temporary file: \(error.localizedDescription)")
+            throw EligibilityError.writeFailed(
+                path: final.path, reason: "temporary file: \(error.localizedDescription)")
         }
         if rename(temporary.path, final.path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -88,9 +90,11 @@ public struct FileDropQualificationService: QualificationService {
     ///   - resultDirectory: an existing folder the terminal writes results to.
     ///   - timeout: how long ``check(_:)`` waits for a result.
     ///   - pollInterval: how often it looks (clamped to 5 ms…1 s).
-    public init(requestDirectory: URL, resultDirectory: URL, profile: QualificationXMLProfile = .default,
-                timeout: Duration = .seconds(30), pollInterval: Duration = .milliseconds(100),
-                removesResultAfterReading: Bool = true) {
+    public init(
+        requestDirectory: URL, resultDirectory: URL, profile: QualificationXMLProfile = .default,
+        timeout: Duration = .seconds(30), pollInterval: Duration = .milliseconds(100),
+        removesResultAfterReading: Bool = true
+    ) {
         self.requestDirectory = requestDirectory
         self.resultDirectory = resultDirectory
         self.codec = QualificationXMLCodec(profile: profile)
@@ -126,7 +130,8 @@ public struct FileDropQualificationService: QualificationService {
             while true {
                 if let refusal = try FileDrop.read(errorURL, limit: profile.maximumFileBytes) {
                     if removesResultAfterReading { try? FileManager.default.removeItem(at: errorURL) }
-                    throw EligibilityError.requestRefused(fileIdentifier: identifier, reason: Self.refusalReason(refusal, codec: codec))
+                    throw EligibilityError.requestRefused(
+                        fileIdentifier: identifier, reason: Self.refusalReason(refusal, codec: codec))
                 }
                 if let content = try FileDrop.read(resultURL, limit: profile.maximumFileBytes) {
                     do {
@@ -147,8 +152,9 @@ public struct FileDropQualificationService: QualificationService {
                 }
                 if clock.now >= deadline {
                     if let lastMalformed { throw lastMalformed }
-                    throw EligibilityError.timedOut(fileIdentifier: identifier,
-                                                    afterMilliseconds: FileDrop.milliseconds(timeout))
+                    throw EligibilityError.timedOut(
+                        fileIdentifier: identifier,
+                        afterMilliseconds: FileDrop.milliseconds(timeout))
                 }
                 try await Task.sleep(for: min(interval, clock.now.duration(to: deadline)))
             }
@@ -169,8 +175,9 @@ public struct FileDropQualificationService: QualificationService {
             throw EligibilityError.resultMismatch(expected: identifier, found: String(found.prefix(64)))
         }
         guard result.header.segmentOfResult == .normal || result.isProcessing else {
-            throw EligibilityError.serviceError(segment: result.header.segmentOfResult.code,
-                                                code: result.header.errorCode, message: result.header.errorMessage)
+            throw EligibilityError.serviceError(
+                segment: result.header.segmentOfResult.code,
+                code: result.header.errorCode, message: result.header.errorMessage)
         }
         return result
     }
@@ -181,7 +188,8 @@ public struct FileDropQualificationService: QualificationService {
         if let result = try? codec.decodeResult(data) {
             return [result.header.errorCode, result.header.errorMessage].compactMap { $0 }.joined(separator: ": ")
         }
-        let text = (try? OQSTextEncoding.decode(data)).map { String(decoding: $0.utf8, as: UTF8.self) } ?? "(unreadable)"
+        let text =
+            (try? OQSTextEncoding.decode(data)).map { String(decoding: $0.utf8, as: UTF8.self) } ?? "(unreadable)"
         return String(text.prefix(200))
     }
 }
@@ -217,15 +225,18 @@ public struct FileDropResponder: Sendable {
 
     /// A responder answering requests from `requestDirectory` into `resultDirectory` (and card-route ones into
     /// `faceDirectory` when given) with `service`.
-    public init(requestDirectory: URL, resultDirectory: URL, faceDirectory: URL? = nil, service: any QualificationService,
-                profile: QualificationXMLProfile = .default) {
+    public init(
+        requestDirectory: URL, resultDirectory: URL, faceDirectory: URL? = nil, service: any QualificationService,
+        profile: QualificationXMLProfile = .default
+    ) {
         self.resultDirectory = resultDirectory
         self.faceDirectory = faceDirectory
         self.service = service
         self.codec = QualificationXMLCodec(profile: profile)
         let pattern = profile.requestFileNamePattern
-        self.inbox = DropFolderInbox(folder: requestDirectory, maximumFileBytes: profile.maximumFileBytes,
-                                     accepts: { QualificationXMLProfile.token(inFileName: $0, pattern: pattern) != nil })
+        self.inbox = DropFolderInbox(
+            folder: requestDirectory, maximumFileBytes: profile.maximumFileBytes,
+            accepts: { QualificationXMLProfile.token(inFileName: $0, pattern: pattern) != nil })
     }
 
     /// One answer.
@@ -262,13 +273,15 @@ public struct FileDropResponder: Sendable {
                     try FileDrop.writeAtomically(try codec.encode(result), named: name, in: folder)
                 }
                 try inbox.markDone(file.name)
-                answers.append(Answer(requestName: file.name, answerName: name, refused: false, validity: result.validity))
+                answers.append(
+                    Answer(requestName: file.name, answerName: name, refused: false, validity: result.validity))
             case .failure(let refusal):
                 let name = OQSFileNames.errorFileName(forRequest: file.name)
                 let tz = profile.timeZone
-                let result = QualificationResult(header: ResultHeader(
-                    processExecutionTime: OQSTimestamp(date, timeZone: tz), segmentOfResult: .error,
-                    errorCode: refusal.code, errorMessage: refusal.message))
+                let result = QualificationResult(
+                    header: ResultHeader(
+                        processExecutionTime: OQSTimestamp(date, timeZone: tz), segmentOfResult: .error,
+                        errorCode: refusal.code, errorMessage: refusal.message))
                 try FileDrop.writeAtomically(try codec.encode(result), named: name, in: resultDirectory)
                 try inbox.quarantine(file.name, reason: "\(refusal.code): \(refusal.message)")
                 answers.append(Answer(requestName: file.name, answerName: name, refused: true, validity: nil))
@@ -285,8 +298,10 @@ public struct FileDropResponder: Sendable {
     ///   - onAnswer: called for each answer (for printing).
     /// - Returns: how many requests were answered.
     /// - Throws: the errors of ``answerPending(now:)``, or `CancellationError`.
-    public mutating func run(stopAfter: Int? = nil, timeout: Duration?, pollInterval: Duration = .milliseconds(50),
-                             onAnswer: @Sendable (Answer) -> Void = { _ in }) async throws -> Int {
+    public mutating func run(
+        stopAfter: Int? = nil, timeout: Duration?, pollInterval: Duration = .milliseconds(50),
+        onAnswer: @Sendable (Answer) -> Void = { _ in }
+    ) async throws -> Int {
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now.advanced(by: $0) }
         var count = 0
@@ -315,7 +330,10 @@ public struct FileDropResponder: Sendable {
                 request = try codec.decodeRequest(data)
             } catch let error as EligibilityError {
                 if case .malformedRequest(_, let reason) = error {
-                    return .failure(Refusal(code: Self.malformedRequestErrorCode, message: "request \(file.name) is malformed: \(reason)"))
+                    return .failure(
+                        Refusal(
+                            code: Self.malformedRequestErrorCode,
+                            message: "request \(file.name) is malformed: \(reason)"))
                 }
                 return .failure(Refusal(code: Self.malformedRequestErrorCode, message: error.description))
             } catch {

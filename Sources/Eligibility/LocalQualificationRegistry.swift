@@ -31,12 +31,14 @@ public struct RegistryQualification: Sendable, Hashable {
     public var elderlyContributionRatio: ContributionRatio?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(cardClassification: InsuredCardClassification = .general, insurerNumber: String,
-                insurerName: String? = nil, symbol: String?, number: String, branch: String?,
-                personalFamily: PersonalFamilyClassification = .insuredPerson, insuredName: String? = nil,
-                qualificationDate: CalendarDate, disqualificationDate: CalendarDate? = nil,
-                contributionRatio: ContributionRatio? = nil, limitClass: LimitApplicationClass? = nil,
-                elderlyContributionRatio: ContributionRatio? = nil) {
+    public init(
+        cardClassification: InsuredCardClassification = .general, insurerNumber: String,
+        insurerName: String? = nil, symbol: String?, number: String, branch: String?,
+        personalFamily: PersonalFamilyClassification = .insuredPerson, insuredName: String? = nil,
+        qualificationDate: CalendarDate, disqualificationDate: CalendarDate? = nil,
+        contributionRatio: ContributionRatio? = nil, limitClass: LimitApplicationClass? = nil,
+        elderlyContributionRatio: ContributionRatio? = nil
+    ) {
         self.cardClassification = cardClassification
         self.insurerNumber = insurerNumber
         self.insurerName = insurerName
@@ -76,8 +78,10 @@ public struct RegistryPerson: Sendable, Hashable {
     public var isRegisteredForInsurance: Bool
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(cardHolderKey: String?, birthdate: CalendarDate, name: String, nameKana: String, sex: OQSSex,
-                qualifications: [RegistryQualification], isRegisteredForInsurance: Bool = true) {
+    public init(
+        cardHolderKey: String?, birthdate: CalendarDate, name: String, nameKana: String, sex: OQSSex,
+        qualifications: [RegistryQualification], isRegisteredForInsurance: Bool = true
+    ) {
         self.isRegisteredForInsurance = isRegisteredForInsurance
         self.cardHolderKey = cardHolderKey
         self.birthdate = birthdate
@@ -161,8 +165,9 @@ public struct LocalQualificationRegistry: QualificationService {
                 t.column("limit_class", .text)
                 t.column("elderly_ratio", .text)
             }
-            try db.create(index: "qualification_card", on: "qualification",
-                          columns: ["insurer_number", "symbol", "number", "branch"])
+            try db.create(
+                index: "qualification_card", on: "qualification",
+                columns: ["insurer_number", "symbol", "number", "branch"])
         }
         migrator.registerMigration("v2") { db in
             try db.alter(table: "person") { t in
@@ -177,8 +182,10 @@ public struct LocalQualificationRegistry: QualificationService {
     public func isRegistered(cardHolderKey: String) throws -> Bool? {
         do {
             return try database.read { db in
-                try Int.fetchOne(db, sql: "SELECT MAX(insurance_registered) FROM person WHERE card_holder_key = ?",
-                                 arguments: [cardHolderKey]).map { $0 != 0 }
+                try Int.fetchOne(
+                    db, sql: "SELECT MAX(insurance_registered) FROM person WHERE card_holder_key = ?",
+                    arguments: [cardHolderKey]
+                ).map { $0 != 0 }
             }
         } catch {
             throw EligibilityError.registry(reason: "reading registration: \(Self.message(error))")
@@ -192,8 +199,9 @@ public struct LocalQualificationRegistry: QualificationService {
     public func register(cardHolderKey: String, registered: Bool = true) throws -> Bool {
         do {
             return try database.write { db in
-                try db.execute(sql: "UPDATE person SET insurance_registered = ? WHERE card_holder_key = ?",
-                               arguments: [registered ? 1 : 0, cardHolderKey])
+                try db.execute(
+                    sql: "UPDATE person SET insurance_registered = ? WHERE card_holder_key = ?",
+                    arguments: [registered ? 1 : 0, cardHolderKey])
                 return db.changesCount > 0
             }
         } catch {
@@ -208,22 +216,30 @@ public struct LocalQualificationRegistry: QualificationService {
     public func add(_ person: RegistryPerson) throws -> Int64 {
         do {
             return try database.write { db in
-                try db.execute(sql: """
-                    INSERT INTO person (card_holder_key, birthdate, name, name_kana, sex, insurance_registered)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [person.cardHolderKey, person.birthdate.yyyymmdd, person.name,
-                                      person.nameKana, person.sex.code, person.isRegisteredForInsurance ? 1 : 0])
+                try db.execute(
+                    sql: """
+                        INSERT INTO person (card_holder_key, birthdate, name, name_kana, sex, insurance_registered)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        person.cardHolderKey, person.birthdate.yyyymmdd, person.name,
+                        person.nameKana, person.sex.code, person.isRegisteredForInsurance ? 1 : 0,
+                    ])
                 let id = db.lastInsertedRowID
                 for q in person.qualifications {
-                    try db.execute(sql: """
-                        INSERT INTO qualification (person_id, card_classification, insurer_number, insurer_name, symbol,
-                          number, branch, personal_family, insured_name, qualification_date, disqualification_date,
-                          contribution_ratio, limit_class, elderly_ratio)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, q.cardClassification.code, q.insurerNumber, q.insurerName, q.symbol ?? "",
-                                         q.number, q.branch ?? "", q.personalFamily.code, q.insuredName,
-                                         q.qualificationDate.yyyymmdd, q.disqualificationDate?.yyyymmdd,
-                                         q.contributionRatio?.code, q.limitClass?.code, q.elderlyContributionRatio?.code])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO qualification (person_id, card_classification, insurer_number, insurer_name, symbol,
+                              number, branch, personal_family, insured_name, qualification_date, disqualification_date,
+                              contribution_ratio, limit_class, elderly_ratio)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            id, q.cardClassification.code, q.insurerNumber, q.insurerName, q.symbol ?? "",
+                            q.number, q.branch ?? "", q.personalFamily.code, q.insuredName,
+                            q.qualificationDate.yyyymmdd, q.disqualificationDate?.yyyymmdd,
+                            q.contributionRatio?.code, q.limitClass?.code, q.elderlyContributionRatio?.code,
+                        ])
                 }
                 return id
             }
@@ -250,8 +266,10 @@ public struct LocalQualificationRegistry: QualificationService {
 
     /// The synchronous form of ``check(_:)``.
     /// - Throws: ``EligibilityError/registry(reason:)``.
-    public func answer(_ request: QualificationRequest, now: Date = Date(),
-                       timeZone: TimeZone = QualificationXMLProfile.japanStandardTime) throws -> QualificationResult {
+    public func answer(
+        _ request: QualificationRequest, now: Date = Date(),
+        timeZone: TimeZone = QualificationXMLProfile.japanStandardTime
+    ) throws -> QualificationResult {
         let rows: [MatchedRow]
         do {
             rows = try database.read { db in try Self.match(request, in: db) }
@@ -261,12 +279,13 @@ public struct LocalQualificationRegistry: QualificationService {
         let day = request.qualificationConfirmationDate
         let (validity, chosen) = Self.decide(rows, on: day, route: request.referenceClassification)
         return QualificationResult(
-            header: ResultHeader(processExecutionTime: OQSTimestamp(now, timeZone: timeZone),
-                                 qualificationConfirmationDate: day,
-                                 medicalInstitutionCode: request.medicalInstitutionCode,
-                                 arbitraryFileIdentifier: request.arbitraryFileIdentifier,
-                                 referenceClassification: request.referenceClassification,
-                                 segmentOfResult: .normal, characterCodeIdentifier: "0"),
+            header: ResultHeader(
+                processExecutionTime: OQSTimestamp(now, timeZone: timeZone),
+                qualificationConfirmationDate: day,
+                medicalInstitutionCode: request.medicalInstitutionCode,
+                arbitraryFileIdentifier: request.arbitraryFileIdentifier,
+                referenceClassification: request.referenceClassification,
+                segmentOfResult: .normal, characterCodeIdentifier: "0"),
             processingResultStatus: .normal,
             validity: validity,
             qualifications: chosen.map { Self.record($0, consents: request.consents, timeZone: timeZone) })
@@ -300,17 +319,26 @@ public struct LocalQualificationRegistry: QualificationService {
                 .map { try row($0, matched: true) }
         case .insuranceCard:
             guard let insurer = request.insurerNumber, let number = request.insuredIdentificationNumber,
-                  let birth = request.birthdate else { return [] }
-            let matched = try Row.fetchAll(db, sql: base + """
-                 WHERE q.insurer_number = ? AND q.symbol = ? AND q.number = ? AND q.branch = ? AND p.birthdate = ?
-                 ORDER BY q.qualification_date, q.id
-                """, arguments: [insurer, request.insuredCardSymbol ?? "", number, request.insuredBranchNumber ?? "",
-                                 birth.yyyymmdd]).map { try row($0, matched: true) }
+                let birth = request.birthdate
+            else { return [] }
+            let matched = try Row.fetchAll(
+                db,
+                sql: base + """
+                     WHERE q.insurer_number = ? AND q.symbol = ? AND q.number = ? AND q.branch = ? AND p.birthdate = ?
+                     ORDER BY q.qualification_date, q.id
+                    """,
+                arguments: [
+                    insurer, request.insuredCardSymbol ?? "", number, request.insuredBranchNumber ?? "",
+                    birth.yyyymmdd,
+                ]
+            ).map { try row($0, matched: true) }
             let personIDs = Set(matched.map(\.personID))
             guard personIDs.count == 1, let pid = personIDs.first else { return matched }
             let matchedIDs = Set(matched.map { $0.qualificationID })
-            let others = try Row.fetchAll(db, sql: base + " WHERE p.id = ? ORDER BY q.qualification_date, q.id",
-                                          arguments: [pid]).map { try row($0, matched: false) }
+            let others = try Row.fetchAll(
+                db, sql: base + " WHERE p.id = ? ORDER BY q.qualification_date, q.id",
+                arguments: [pid]
+            ).map { try row($0, matched: false) }
                 .filter { !matchedIDs.contains($0.qualificationID) }
             return matched + others
         case .unrecognized:
@@ -329,7 +357,8 @@ public struct LocalQualificationRegistry: QualificationService {
         guard let birth = try date("birthdate"), let from = try date("qualification_date") else {
             throw EligibilityError.registry(reason: "a row lacks birthdate or qualification_date")
         }
-        let symbol: String = r["symbol"] ?? "", branch: String = r["branch"] ?? ""
+        let symbol: String = r["symbol"] ?? ""
+        let branch: String = r["branch"] ?? ""
         let q = RegistryQualification(
             cardClassification: InsuredCardClassification(code: r["card_classification"] ?? ""),
             insurerNumber: r["insurer_number"] ?? "", insurerName: r["insurer_name"],
@@ -340,13 +369,17 @@ public struct LocalQualificationRegistry: QualificationService {
             contributionRatio: (r["contribution_ratio"] as String?).map(ContributionRatio.init(code:)),
             limitClass: (r["limit_class"] as String?).map(LimitApplicationClass.init(code:)),
             elderlyContributionRatio: (r["elderly_ratio"] as String?).map(ContributionRatio.init(code:)))
-        let person = RegistryPerson(cardHolderKey: r["card_holder_key"], birthdate: birth, name: r["name"] ?? "",
-                                    nameKana: r["name_kana"] ?? "", sex: OQSSex(code: r["sex"] ?? "3"), qualifications: [])
-        return MatchedRow(personID: r["pid"], qualificationID: r["id"], person: person, qualification: q, matchedKey: matched)
+        let person = RegistryPerson(
+            cardHolderKey: r["card_holder_key"], birthdate: birth, name: r["name"] ?? "",
+            nameKana: r["name_kana"] ?? "", sex: OQSSex(code: r["sex"] ?? "3"), qualifications: [])
+        return MatchedRow(
+            personID: r["pid"], qualificationID: r["id"], person: person, qualification: q, matchedKey: matched)
     }
 
-    static func decide(_ rows: [MatchedRow], on day: CalendarDate,
-                       route: ReferenceClassification) -> (QualificationValidity, [MatchedRow]) {
+    static func decide(
+        _ rows: [MatchedRow], on day: CalendarDate,
+        route: ReferenceClassification
+    ) -> (QualificationValidity, [MatchedRow]) {
         let matched = rows.filter(\.matchedKey)
         guard !matched.isEmpty else { return (.notFound, []) }
         if Set(matched.map(\.personID)).count > 1 { return (.severalFound, matched) }
@@ -355,18 +388,22 @@ public struct LocalQualificationRegistry: QualificationService {
         if valid.count > 1 { return (.severalFound, valid) }
         let latest = matched.max { $0.qualification.qualificationDate < $1.qualification.qualificationDate }!
         if let newer = rows.filter({ !$0.matchedKey && $0.qualification.isValid(on: day) })
-            .max(by: { $0.qualification.qualificationDate < $1.qualification.qualificationDate }) {
+            .max(by: { $0.qualification.qualificationDate < $1.qualification.qualificationDate })
+        {
             return (.invalidWithNewQualification, [latest, newer])
         }
         return (.invalid, [latest])
     }
 
     private static func record(_ m: MatchedRow, consents: ConsentRecords, timeZone: TimeZone) -> QualificationRecord {
-        let q = m.qualification, p = m.person
+        let q = m.qualification
+        let p = m.person
         func echo(_ c: ConsentRecord?) -> ConsentRecord? {
             guard let c else { return nil }
-            let available = c.flag == .agreed
-                ? c.time.map { OQSTimestamp($0.instant(in: timeZone).addingTimeInterval(86_400), timeZone: timeZone) } : nil
+            let available =
+                c.flag == .agreed
+                ? c.time.map { OQSTimestamp($0.instant(in: timeZone).addingTimeInterval(86_400), timeZone: timeZone) }
+                : nil
             return ConsentRecord(flag: c.flag, time: c.time, availableTime: available)
         }
         return QualificationRecord(
@@ -375,7 +412,9 @@ public struct LocalQualificationRegistry: QualificationService {
             personalFamilyClassification: q.personalFamily, insuredName: q.insuredName, name: p.name,
             nameKana: p.nameKana, sex1: p.sex, birthdate: p.birthdate, qualificationDate: q.qualificationDate,
             disqualificationDate: q.disqualificationDate, insuredPartialContributionRatio: q.contributionRatio,
-            elderlyRecipientCertificate: q.elderlyContributionRatio.map { ElderlyRecipientCertificateInfo(contributionRatio: $0) },
+            elderlyRecipientCertificate: q.elderlyContributionRatio.map {
+                ElderlyRecipientCertificateInfo(contributionRatio: $0)
+            },
             limitApplicationCertificate: q.limitClass.map { LimitApplicationCertificateInfo(classificationFlag: $0) },
             specificHealthCheckupsInfoConsent: echo(consents.specificHealthCheckupsInfo),
             pharmacistsInfoConsent: echo(consents.pharmacistsInfo),

@@ -46,8 +46,10 @@ public typealias LimitCertificateKind = OQSCode<LimitCertificateKindTable>
 
 /// 特定疾病 (OQSCD013).
 public enum SpecificDiseaseTable: OQSCodeTable {
-    public static let labels = ["1": "人工透析を要する慢性腎不全", "2": "血友病(第VIII因子障害・第IX因子障害)",
-                                "3": "抗ウイルス剤を投与している後天性免疫不全症候群(血液製剤由来HIV)"]
+    public static let labels = [
+        "1": "人工透析を要する慢性腎不全", "2": "血友病(第VIII因子障害・第IX因子障害)",
+        "3": "抗ウイルス剤を投与している後天性免疫不全症候群(血液製剤由来HIV)",
+    ]
 }
 /// SpecificDiseasesDiseaseCategory.
 public typealias SpecificDiseaseCategory = OQSCode<SpecificDiseaseTable>

@@ -387,9 +387,17 @@ public enum LimitApplicationClass: OQSCodedValue {
     /// The value for `code`; a code not listed above becomes `.unrecognized(code)`.
     public init(code: String) {
         let bytes = Array(code.utf8)
-        if bytes.count == 3, let n = Int(String(decoding: bytes[1...], as: UTF8.self)), bytes[1...].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            if bytes[0] == UInt8(ascii: "A"), (1...6).contains(n) { self = .underSeventy(n); return }
-            if bytes[0] == UInt8(ascii: "B"), (1...10).contains(n) { self = .seventyAndOver(n); return }
+        if bytes.count == 3, let n = Int(String(decoding: bytes[1...], as: UTF8.self)),
+            bytes[1...].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        {
+            if bytes[0] == UInt8(ascii: "A"), (1...6).contains(n) {
+                self = .underSeventy(n)
+                return
+            }
+            if bytes[0] == UInt8(ascii: "B"), (1...10).contains(n) {
+                self = .seventyAndOver(n)
+                return
+            }
         }
         self = .unrecognized(code)
     }

@@ -13,7 +13,8 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
     /// Creates a date, or nil when the fields do not name a real Gregorian day.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...CalendarDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+            (1...CalendarDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -22,8 +23,9 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
     /// Parses `YYYYMMDD`; nil for anything else (wrong length, non-digits, impossible day).
     public init?(yyyymmdd text: String) {
         guard let digits = CalendarDate.digits(text, count: 8) else { return nil }
-        self.init(year: digits[0...3].reduce(0) { $0 * 10 + $1 },
-                  month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7])
+        self.init(
+            year: digits[0...3].reduce(0) { $0 * 10 + $1 },
+            month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7])
     }
 
     /// The same day as a card's date (nil only for the year 0, which a card-face file may encode but OQS cannot).
@@ -52,7 +54,8 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let value = CalendarDate(yyyymmdd: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a YYYYMMDD date: \(text.prefix(20))")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not a YYYYMMDD date: \(text.prefix(20))")
         }
         self = value
     }
@@ -106,7 +109,8 @@ public struct OQSTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
     /// Parses `YYYYMMDDHHmmss`; nil for anything else.
     public init?(yyyymmddhhmmss text: String) {
         guard let d = CalendarDate.digits(text, count: 14),
-              let day = CalendarDate(year: d[0...3].reduce(0) { $0 * 10 + $1 }, month: d[4] * 10 + d[5], day: d[6] * 10 + d[7])
+            let day = CalendarDate(
+                year: d[0...3].reduce(0) { $0 * 10 + $1 }, month: d[4] * 10 + d[5], day: d[6] * 10 + d[7])
         else { return nil }
         self.init(date: day, hour: d[8] * 10 + d[9], minute: d[10] * 10 + d[11], second: d[12] * 10 + d[13])
     }
@@ -133,8 +137,9 @@ public struct OQSTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
     public func instant(in timeZone: TimeZone) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let components = DateComponents(year: date.year, month: date.month, day: date.day,
-                                        hour: hour, minute: minute, second: second)
+        let components = DateComponents(
+            year: date.year, month: date.month, day: date.day,
+            hour: hour, minute: minute, second: second)
         return calendar.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }
 
@@ -146,7 +151,8 @@ public struct OQSTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let value = OQSTimestamp(yyyymmddhhmmss: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a YYYYMMDDHHmmss time: \(text.prefix(20))")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not a YYYYMMDDHHmmss time: \(text.prefix(20))")
         }
         self = value
     }

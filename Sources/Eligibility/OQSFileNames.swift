@@ -29,7 +29,9 @@ public enum OQSFileNames {
     }
 
     /// The request file name for `identifier`: `OQSsiquc01req_<token>.xml`.
-    public static func requestFileName(for identifier: String) -> String { requestPrefix + token(for: identifier) + ".xml" }
+    public static func requestFileName(for identifier: String) -> String {
+        requestPrefix + token(for: identifier) + ".xml"
+    }
 
     /// The result name for a request name (`…01req_` → `…01res_`); nil when `name` is not a request name.
     public static func resultFileName(forRequest name: String) -> String? {
@@ -52,7 +54,8 @@ public enum OQSFileNames {
         guard name.hasPrefix(faceResultPrefix), name.hasSuffix(".xml") else { return false }
         let middle = name.dropFirst(faceResultPrefix.count).dropLast(4)
         guard middle.count > 15 else { return false }
-        let stamp = middle.suffix(14), separator = middle.dropLast(14).last
+        let stamp = middle.suffix(14)
+        let separator = middle.dropLast(14).last
         return separator == "_" && stamp.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 

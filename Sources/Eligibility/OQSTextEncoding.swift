@@ -12,8 +12,9 @@ public enum OQSTextEncodingError: Error, Sendable, Equatable, CustomStringConver
     public var description: String {
         switch self {
         case .invalidBytes(let declared): "the bytes are not valid \(declared.rawValue)"
-        case .unsupportedDeclaration(let name): "the XML declaration names encoding \"\(name.prefix(40))\", which is not read (UTF-8 or Shift_JIS)"
-        case let .unrepresentable(scalar, encoding): "character \(scalar) cannot be written in \(encoding.rawValue)"
+        case .unsupportedDeclaration(let name):
+            "the XML declaration names encoding \"\(name.prefix(40))\", which is not read (UTF-8 or Shift_JIS)"
+        case .unrepresentable(let scalar, let encoding): "character \(scalar) cannot be written in \(encoding.rawValue)"
         }
     }
 }
@@ -68,7 +69,8 @@ public enum OQSTextEncoding: String, Sendable, Hashable, CaseIterable {
         for scalar in xml.unicodeScalars { scalars.append(Self.cp932LookAlikes[scalar] ?? scalar) }
         let text = Self.replacingDeclaredEncoding(in: String(scalars), with: rawValue)
         if let data = text.data(using: .shiftJIS, allowLossyConversion: false) { return data }
-        for scalar in text.unicodeScalars where String(scalar).data(using: .shiftJIS, allowLossyConversion: false) == nil {
+        for scalar in text.unicodeScalars
+        where String(scalar).data(using: .shiftJIS, allowLossyConversion: false) == nil {
             throw .unrepresentable(scalar: String(format: "U+%04X", scalar.value), encoding: self)
         }
         throw .unrepresentable(scalar: "?", encoding: self)
@@ -87,7 +89,9 @@ public enum OQSTextEncoding: String, Sendable, Hashable, CaseIterable {
         } else {
             encoding = .utf8
         }
-        guard let text = String(data: bytes, encoding: encoding.foundation) else { throw .invalidBytes(declared: encoding) }
+        guard let text = String(data: bytes, encoding: encoding.foundation) else {
+            throw .invalidBytes(declared: encoding)
+        }
         return (Data(replacingDeclaredEncoding(in: text, with: "UTF-8").utf8), encoding)
     }
 
@@ -106,9 +110,12 @@ public enum OQSTextEncoding: String, Sendable, Hashable, CaseIterable {
     /// `text` with the declaration's encoding value replaced (unchanged when there is no declaration or value).
     static func replacingDeclaredEncoding(in text: String, with name: String) -> String {
         guard text.hasPrefix("<?xml"), let end = text.range(of: "?>"),
-              let attribute = text.range(of: "encoding", range: text.startIndex..<end.lowerBound) else { return text }
+            let attribute = text.range(of: "encoding", range: text.startIndex..<end.lowerBound)
+        else { return text }
         var index = attribute.upperBound
-        while index < end.lowerBound, text[index] == " " || text[index] == "=" || text[index] == "\t" { index = text.index(after: index) }
+        while index < end.lowerBound, text[index] == " " || text[index] == "=" || text[index] == "\t" {
+            index = text.index(after: index)
+        }
         guard index < end.lowerBound else { return text }
         let quote = text[index]
         guard quote == "\"" || quote == "'" else { return text }

@@ -14,8 +14,10 @@ public struct SpecificDiseasesCertificate: Sendable, Hashable {
     public var selfPay: String?
 
     /// Creates the value from its fields (see each property).
-    public init(category: SpecificDiseaseCategory? = nil, certificateDate: CalendarDate? = nil,
-                validStartDate: CalendarDate? = nil, validEndDate: CalendarDate? = nil, selfPay: String? = nil) {
+    public init(
+        category: SpecificDiseaseCategory? = nil, certificateDate: CalendarDate? = nil,
+        validStartDate: CalendarDate? = nil, validEndDate: CalendarDate? = nil, selfPay: String? = nil
+    ) {
         self.category = category
         self.certificateDate = certificateDate
         self.validStartDate = validStartDate
@@ -76,9 +78,11 @@ public struct QualificationConfirmSearchInfo: Sendable, Hashable {
     public var arbitraryIdentifier: String?
 
     /// Creates the value from its fields (see each property).
-    public init(insurerNumber: String? = nil, insuredCardSymbol: String? = nil, insuredIdentificationNumber: String? = nil,
-                insuredBranchNumber: String? = nil, birthdate: CalendarDate? = nil,
-                limitApplicationCertificateRelatedConsFlg: ConsentFlag? = nil, arbitraryIdentifier: String? = nil) {
+    public init(
+        insurerNumber: String? = nil, insuredCardSymbol: String? = nil, insuredIdentificationNumber: String? = nil,
+        insuredBranchNumber: String? = nil, birthdate: CalendarDate? = nil,
+        limitApplicationCertificateRelatedConsFlg: ConsentFlag? = nil, arbitraryIdentifier: String? = nil
+    ) {
         self.insurerNumber = insurerNumber
         self.insuredCardSymbol = insuredCardSymbol
         self.insuredIdentificationNumber = insuredIdentificationNumber

@@ -45,8 +45,10 @@ public struct PatientConsents: Sendable, Hashable {
     public var operation: ConsentAnswer?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(medication: ConsentAnswer? = nil, specificHealthCheckups: ConsentAnswer? = nil,
-                diagnosis: ConsentAnswer? = nil, operation: ConsentAnswer? = nil) {
+    public init(
+        medication: ConsentAnswer? = nil, specificHealthCheckups: ConsentAnswer? = nil,
+        diagnosis: ConsentAnswer? = nil, operation: ConsentAnswer? = nil
+    ) {
         self.medication = medication
         self.specificHealthCheckups = specificHealthCheckups
         self.diagnosis = diagnosis
@@ -75,8 +77,10 @@ public struct ConsentRecords: Sendable, Hashable {
     public var operationInfo: ConsentRecord?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(pharmacistsInfo: ConsentRecord? = nil, specificHealthCheckupsInfo: ConsentRecord? = nil,
-                diagnosisInfo: ConsentRecord? = nil, operationInfo: ConsentRecord? = nil) {
+    public init(
+        pharmacistsInfo: ConsentRecord? = nil, specificHealthCheckupsInfo: ConsentRecord? = nil,
+        diagnosisInfo: ConsentRecord? = nil, operationInfo: ConsentRecord? = nil
+    ) {
         self.pharmacistsInfo = pharmacistsInfo
         self.specificHealthCheckupsInfo = specificHealthCheckupsInfo
         self.diagnosisInfo = diagnosisInfo
@@ -85,11 +89,14 @@ public struct ConsentRecords: Sendable, Hashable {
 
     init(_ consents: PatientConsents, timeZone: TimeZone) {
         func record(_ answer: ConsentAnswer?) -> ConsentRecord? {
-            answer.map { ConsentRecord(flag: ConsentFlag($0.agreed), time: OQSTimestamp($0.answeredAt, timeZone: timeZone)) }
+            answer.map {
+                ConsentRecord(flag: ConsentFlag($0.agreed), time: OQSTimestamp($0.answeredAt, timeZone: timeZone))
+            }
         }
-        self.init(pharmacistsInfo: record(consents.medication),
-                  specificHealthCheckupsInfo: record(consents.specificHealthCheckups),
-                  diagnosisInfo: record(consents.diagnosis), operationInfo: record(consents.operation))
+        self.init(
+            pharmacistsInfo: record(consents.medication),
+            specificHealthCheckupsInfo: record(consents.specificHealthCheckups),
+            diagnosisInfo: record(consents.diagnosis), operationInfo: record(consents.operation))
     }
 }
 
@@ -183,20 +190,23 @@ public struct QualificationRequest: Sendable, Hashable {
 
     /// The search key as the document carries it.
     public var searchInfo: QualificationConfirmSearchInfo {
-        QualificationConfirmSearchInfo(insurerNumber: insurerNumber, insuredCardSymbol: insuredCardSymbol,
-                                       insuredIdentificationNumber: insuredIdentificationNumber,
-                                       insuredBranchNumber: insuredBranchNumber, birthdate: birthdate,
-                                       limitApplicationCertificateRelatedConsFlg: limitApplicationCertificateRelatedConsFlg,
-                                       arbitraryIdentifier: arbitraryIdentifier)
+        QualificationConfirmSearchInfo(
+            insurerNumber: insurerNumber, insuredCardSymbol: insuredCardSymbol,
+            insuredIdentificationNumber: insuredIdentificationNumber,
+            insuredBranchNumber: insuredBranchNumber, birthdate: birthdate,
+            limitApplicationCertificateRelatedConsFlg: limitApplicationCertificateRelatedConsFlg,
+            arbitraryIdentifier: arbitraryIdentifier)
     }
 
-    init(processExecutionTime: OQSTimestamp, qualificationConfirmationDate: CalendarDate,
-         medicalInstitutionCode: String, arbitraryFileIdentifier: String,
-         referenceClassification: ReferenceClassification,
-         insurerNumber: String?, insuredCardSymbol: String?, insuredIdentificationNumber: String?,
-         insuredBranchNumber: String?, birthdate: CalendarDate?, cardHolderKey: String?,
-         limitApplicationCertificateRelatedConsFlg: ConsentFlag = .notAgreed, arbitraryIdentifier: String? = nil,
-         consents: ConsentRecords, verification: IdentityVerificationRecord?) {
+    init(
+        processExecutionTime: OQSTimestamp, qualificationConfirmationDate: CalendarDate,
+        medicalInstitutionCode: String, arbitraryFileIdentifier: String,
+        referenceClassification: ReferenceClassification,
+        insurerNumber: String?, insuredCardSymbol: String?, insuredIdentificationNumber: String?,
+        insuredBranchNumber: String?, birthdate: CalendarDate?, cardHolderKey: String?,
+        limitApplicationCertificateRelatedConsFlg: ConsentFlag = .notAgreed, arbitraryIdentifier: String? = nil,
+        consents: ConsentRecords, verification: IdentityVerificationRecord?
+    ) {
         self.limitApplicationCertificateRelatedConsFlg = limitApplicationCertificateRelatedConsFlg
         self.arbitraryIdentifier = arbitraryIdentifier
         self.processExecutionTime = processExecutionTime

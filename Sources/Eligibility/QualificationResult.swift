@@ -22,10 +22,12 @@ public struct ResultHeader: Sendable, Hashable {
     public var characterCodeIdentifier: String?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(processExecutionTime: OQSTimestamp? = nil, qualificationConfirmationDate: CalendarDate? = nil,
-                medicalInstitutionCode: String? = nil, arbitraryFileIdentifier: String? = nil,
-                referenceClassification: ReferenceClassification? = nil, segmentOfResult: SegmentOfResult,
-                errorCode: String? = nil, errorMessage: String? = nil, characterCodeIdentifier: String? = "0") {
+    public init(
+        processExecutionTime: OQSTimestamp? = nil, qualificationConfirmationDate: CalendarDate? = nil,
+        medicalInstitutionCode: String? = nil, arbitraryFileIdentifier: String? = nil,
+        referenceClassification: ReferenceClassification? = nil, segmentOfResult: SegmentOfResult,
+        errorCode: String? = nil, errorMessage: String? = nil, characterCodeIdentifier: String? = "0"
+    ) {
         self.processExecutionTime = processExecutionTime
         self.qualificationConfirmationDate = qualificationConfirmationDate
         self.medicalInstitutionCode = medicalInstitutionCode
@@ -50,8 +52,10 @@ public struct ElderlyRecipientCertificateInfo: Sendable, Hashable {
     public var contributionRatio: ContributionRatio?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(certificateDate: CalendarDate? = nil, validStartDate: CalendarDate? = nil,
-                validEndDate: CalendarDate? = nil, contributionRatio: ContributionRatio? = nil) {
+    public init(
+        certificateDate: CalendarDate? = nil, validStartDate: CalendarDate? = nil,
+        validEndDate: CalendarDate? = nil, contributionRatio: ContributionRatio? = nil
+    ) {
         self.certificateDate = certificateDate
         self.validStartDate = validStartDate
         self.validEndDate = validEndDate
@@ -75,9 +79,11 @@ public struct LimitApplicationCertificateInfo: Sendable, Hashable {
     public var longTermDate: CalendarDate?
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(classification: LimitCertificateKind? = nil, classificationFlag: LimitApplicationClass?,
-                certificateDate: CalendarDate? = nil, validStartDate: CalendarDate? = nil, validEndDate: CalendarDate? = nil,
-                longTermDate: CalendarDate? = nil) {
+    public init(
+        classification: LimitCertificateKind? = nil, classificationFlag: LimitApplicationClass?,
+        certificateDate: CalendarDate? = nil, validStartDate: CalendarDate? = nil, validEndDate: CalendarDate? = nil,
+        longTermDate: CalendarDate? = nil
+    ) {
         self.longTermDate = longTermDate
         self.classification = classification
         self.classificationFlag = classificationFlag
@@ -163,17 +169,19 @@ public struct QualificationRecord: Sendable, Hashable {
     public var medicalTickets: [MedicalTicketInfo] = []
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(insuredCardClassification: InsuredCardClassification? = nil, insurerNumber: String? = nil,
-                insurerName: String? = nil, insuredCardSymbol: String? = nil, insuredIdentificationNumber: String? = nil,
-                insuredBranchNumber: String? = nil, personalFamilyClassification: PersonalFamilyClassification? = nil,
-                insuredName: String? = nil, name: String? = nil, nameKana: String? = nil, sex1: OQSSex? = nil,
-                sex2: OQSSex? = nil, birthdate: CalendarDate? = nil, qualificationDate: CalendarDate? = nil,
-                disqualificationDate: CalendarDate? = nil, insuredPartialContributionRatio: ContributionRatio? = nil,
-                elderlyRecipientCertificate: ElderlyRecipientCertificateInfo? = nil,
-                limitApplicationCertificateConsent: ConsentRecord? = nil,
-                limitApplicationCertificate: LimitApplicationCertificateInfo? = nil,
-                specificHealthCheckupsInfoConsent: ConsentRecord? = nil, pharmacistsInfoConsent: ConsentRecord? = nil,
-                diagnosisInfoConsent: ConsentRecord? = nil, operationInfoConsent: ConsentRecord? = nil) {
+    public init(
+        insuredCardClassification: InsuredCardClassification? = nil, insurerNumber: String? = nil,
+        insurerName: String? = nil, insuredCardSymbol: String? = nil, insuredIdentificationNumber: String? = nil,
+        insuredBranchNumber: String? = nil, personalFamilyClassification: PersonalFamilyClassification? = nil,
+        insuredName: String? = nil, name: String? = nil, nameKana: String? = nil, sex1: OQSSex? = nil,
+        sex2: OQSSex? = nil, birthdate: CalendarDate? = nil, qualificationDate: CalendarDate? = nil,
+        disqualificationDate: CalendarDate? = nil, insuredPartialContributionRatio: ContributionRatio? = nil,
+        elderlyRecipientCertificate: ElderlyRecipientCertificateInfo? = nil,
+        limitApplicationCertificateConsent: ConsentRecord? = nil,
+        limitApplicationCertificate: LimitApplicationCertificateInfo? = nil,
+        specificHealthCheckupsInfoConsent: ConsentRecord? = nil, pharmacistsInfoConsent: ConsentRecord? = nil,
+        diagnosisInfoConsent: ConsentRecord? = nil, operationInfoConsent: ConsentRecord? = nil
+    ) {
         self.insuredCardClassification = insuredCardClassification
         self.insurerNumber = insurerNumber
         self.insurerName = insurerName
@@ -221,9 +229,11 @@ public struct QualificationResult: Sendable, Hashable {
     public var qualifications: [QualificationRecord]
 
     /// Creates the value from its fields (see each property for units and formats).
-    public init(header: ResultHeader, processingResultStatus: ProcessingResultStatus? = nil,
-                processingResultCode: String? = nil, processingResultMessage: String? = nil,
-                validity: QualificationValidity? = nil, qualifications: [QualificationRecord] = []) {
+    public init(
+        header: ResultHeader, processingResultStatus: ProcessingResultStatus? = nil,
+        processingResultCode: String? = nil, processingResultMessage: String? = nil,
+        validity: QualificationValidity? = nil, qualifications: [QualificationRecord] = []
+    ) {
         self.header = header
         self.processingResultStatus = processingResultStatus
         self.processingResultCode = processingResultCode
@@ -260,10 +270,14 @@ extension QualificationResult: CustomStringConvertible {
         if let q = qualification {
             if let ratio = q.insuredPartialContributionRatio { parts.append("co-payment \(ratio)") }
             if let limit = q.limitApplicationCertificate?.classificationFlag { parts.append("limit class \(limit)") }
-            if let elderly = q.elderlyRecipientCertificate?.contributionRatio { parts.append("elderly co-payment \(elderly)") }
-            let consents = [("medication", q.pharmacistsInfoConsent), ("health checkups", q.specificHealthCheckupsInfoConsent),
-                            ("diagnosis", q.diagnosisInfoConsent), ("operation", q.operationInfoConsent)]
-                .compactMap { name, c in c.map { "\(name) \($0.flag)" } }
+            if let elderly = q.elderlyRecipientCertificate?.contributionRatio {
+                parts.append("elderly co-payment \(elderly)")
+            }
+            let consents = [
+                ("medication", q.pharmacistsInfoConsent), ("health checkups", q.specificHealthCheckupsInfoConsent),
+                ("diagnosis", q.diagnosisInfoConsent), ("operation", q.operationInfoConsent),
+            ]
+            .compactMap { name, c in c.map { "\(name) \($0.flag)" } }
             if !consents.isEmpty { parts.append("consents: " + consents.joined(separator: ", ")) }
         }
         if qualifications.count > 1 { parts.append("\(qualifications.count) qualifications") }

@@ -32,9 +32,11 @@ public struct QualificationClient: Sendable {
     /// - Parameters:
     ///   - service: the service that answers.
     ///   - medicalInstitutionCode: 10 digits (都道府県 2 + 点数表 1 + 機関 7).
-    public init(service: any QualificationService, medicalInstitutionCode: String,
-                profile: QualificationXMLProfile = .default, cardHolderKeyPolicy: CardHolderKeyPolicy = .default,
-                maximumVerificationAge: TimeInterval = 600) {
+    public init(
+        service: any QualificationService, medicalInstitutionCode: String,
+        profile: QualificationXMLProfile = .default, cardHolderKeyPolicy: CardHolderKeyPolicy = .default,
+        maximumVerificationAge: TimeInterval = 600
+    ) {
         self.service = service
         self.medicalInstitutionCode = medicalInstitutionCode
         self.profile = profile
@@ -61,9 +63,11 @@ public struct QualificationClient: Sendable {
     ///   ``EligibilityError/verificationInFuture(secondsAhead:)``, ``EligibilityError/visualCheckWithoutStaff``,
     ///   ``EligibilityError/missingBirthDate``, ``EligibilityError/missingCardHolderKey(component:)``,
     ///   ``EligibilityError/invalidField(field:reason:)``.
-    public func request(for identity: VerifiedIdentity, consents: PatientConsents,
-                        insurance: InsuranceCardNumber? = nil, now: Date = Date(),
-                        fileIdentifier: String? = nil) throws -> QualificationRequest {
+    public func request(
+        for identity: VerifiedIdentity, consents: PatientConsents,
+        insurance: InsuranceCardNumber? = nil, now: Date = Date(),
+        fileIdentifier: String? = nil
+    ) throws -> QualificationRequest {
         let age = now.timeIntervalSince(identity.verifiedAt)
         if age < -5 { throw EligibilityError.verificationInFuture(secondsAhead: Int((-age).rounded(.up))) }
         if age > maximumVerificationAge {
@@ -79,8 +83,9 @@ public struct QualificationClient: Sendable {
         }
         let identifier = fileIdentifier ?? Self.newFileIdentifier()
         guard isAcceptableIdentifier(identifier) else {
-            throw EligibilityError.invalidField(field: "ArbitraryFileIdentifier",
-                                                reason: "1–64 characters without control characters expected")
+            throw EligibilityError.invalidField(
+                field: "ArbitraryFileIdentifier",
+                reason: "1–64 characters without control characters expected")
         }
         guard let holder = identity.holder, let birthdate = CalendarDate(holder.birthDate) else {
             throw EligibilityError.missingBirthDate
@@ -109,15 +114,18 @@ public struct QualificationClient: Sendable {
             cardHolderKey: cardHolderKey,
             limitApplicationCertificateRelatedConsFlg: ConsentFlag(limitInformationConsent),
             consents: ConsentRecords(consents, timeZone: tz),
-            verification: IdentityVerificationRecord(method: identity.method, isProxy: identity.isProxy,
-                                                     verifiedAt: OQSTimestamp(identity.verifiedAt, timeZone: tz),
-                                                     staffID: identity.method == .visual ? staff : nil))
+            verification: IdentityVerificationRecord(
+                method: identity.method, isProxy: identity.isProxy,
+                verifiedAt: OQSTimestamp(identity.verifiedAt, timeZone: tz),
+                staffID: identity.method == .visual ? staff : nil))
     }
 
     /// Builds the request (``request(for:consents:insurance:now:fileIdentifier:)``) and asks the service.
     /// - Throws: every error of ``request(for:consents:insurance:now:fileIdentifier:)`` and of the service.
-    public func check(_ identity: VerifiedIdentity, consents: PatientConsents,
-                      insurance: InsuranceCardNumber? = nil, now: Date = Date()) async throws -> QualificationResult {
+    public func check(
+        _ identity: VerifiedIdentity, consents: PatientConsents,
+        insurance: InsuranceCardNumber? = nil, now: Date = Date()
+    ) async throws -> QualificationResult {
         let request = try request(for: identity, consents: consents, insurance: insurance, now: now)
         return try await service.check(request)
     }
@@ -125,11 +133,15 @@ public struct QualificationClient: Sendable {
     /// The card-holder key `policy` derives from `identity` (components joined by `-`).
     /// - Throws: ``EligibilityError/missingCardHolderKey(component:)`` when a component is absent or malformed.
     public static func cardHolderKey(for identity: VerifiedIdentity, policy: CardHolderKeyPolicy) throws -> String {
-        guard !policy.components.isEmpty else { throw EligibilityError.missingCardHolderKey(component: "key components (policy is empty)") }
+        guard !policy.components.isEmpty else {
+            throw EligibilityError.missingCardHolderKey(component: "key components (policy is empty)")
+        }
         return try policy.components.map { component -> String in
             switch component {
             case .birthDate:
-                guard let holder = identity.holder else { throw EligibilityError.missingCardHolderKey(component: "birth date") }
+                guard let holder = identity.holder else {
+                    throw EligibilityError.missingCardHolderKey(component: "birth date")
+                }
                 return String(decoding: holder.birthDate.ascii, as: UTF8.self)
             case .cardExpiry:
                 guard let holder = identity.holder else {
@@ -137,7 +149,9 @@ public struct QualificationClient: Sendable {
                 }
                 return String(decoding: holder.cardExpiry.ascii, as: UTF8.self)
             case .sex:
-                guard let holder = identity.holder else { throw EligibilityError.missingCardHolderKey(component: "sex code") }
+                guard let holder = identity.holder else {
+                    throw EligibilityError.missingCardHolderKey(component: "sex code")
+                }
                 return holder.sex.code
             }
         }.joined(separator: "-")
@@ -149,13 +163,15 @@ public struct QualificationClient: Sendable {
             throw EligibilityError.invalidField(field: "InsurerNumber", reason: "6 or 8 digits expected")
         }
         guard (1...20).contains(insurance.number.count) else {
-            throw EligibilityError.invalidField(field: "InsuredIdentificationNumber", reason: "1–20 characters expected")
+            throw EligibilityError.invalidField(
+                field: "InsuredIdentificationNumber", reason: "1–20 characters expected")
         }
         if let symbol = insurance.symbol, symbol.count > 20 {
             throw EligibilityError.invalidField(field: "InsuredCardSymbol", reason: "at most 20 characters expected")
         }
         if let branch = insurance.branch, !branch.isEmpty,
-           !(branch.utf8.count == 2 && branch.utf8.allSatisfy(isDigit)) {
+            !(branch.utf8.count == 2 && branch.utf8.allSatisfy(isDigit))
+        {
             throw EligibilityError.invalidField(field: "InsuredBranchNumber", reason: "2 digits expected")
         }
     }

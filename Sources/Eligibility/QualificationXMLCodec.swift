@@ -24,7 +24,8 @@ public struct QualificationXMLCodec: Sendable {
     /// Decodes the bytes of a file into UTF-8 for the parser.
     private func utf8(_ data: Data, request: Bool) throws -> Data {
         do { return try OQSTextEncoding.decode(data).utf8 } catch let error as OQSTextEncodingError {
-            throw request ? EligibilityError.malformedRequest(path: "<data>", reason: error.description)
+            throw request
+                ? EligibilityError.malformedRequest(path: "<data>", reason: error.description)
                 : EligibilityError.malformedResult(path: "<data>", reason: error.description)
         }
     }
@@ -61,8 +62,9 @@ public struct QualificationXMLCodec: Sendable {
         encoder.prettyPrintIndentation = .spaces(2)
         let data: Data
         do {
-            data = try encoder.encode(value, withRootKey: profile.rootElement,
-                                      header: XMLHeader(version: 1.0, encoding: "UTF-8", standalone: "no"))
+            data = try encoder.encode(
+                value, withRootKey: profile.rootElement,
+                header: XMLHeader(version: 1.0, encoding: "UTF-8", standalone: "no"))
         } catch {
             throw EligibilityError.invalidField(field: "document", reason: Self.describe(error))
         }
@@ -89,8 +91,9 @@ public struct QualificationXMLCodec: Sendable {
             return "missing element \(pathText(context.codingPath + [key]))"
         case DecodingError.dataCorrupted(let context):
             let path = pathText(context.codingPath)
-            return path.isEmpty ? "not well-formed XML (\(context.debugDescription.prefix(160)))"
-                                : "bad value at \(path): \(context.debugDescription.prefix(160))"
+            return path.isEmpty
+                ? "not well-formed XML (\(context.debugDescription.prefix(160)))"
+                : "bad value at \(path): \(context.debugDescription.prefix(160))"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             return "unexpected content at \(pathText(context.codingPath))"
         default:
@@ -147,23 +150,28 @@ extension KeyedDecodingContainer where K == NameKey {
     func date(_ name: String) throws -> CalendarDate? {
         guard let raw = try text(name) else { return nil }
         guard let value = CalendarDate(yyyymmdd: raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [NameKey(name)],
-                                                    debugDescription: "expected YYYYMMDD, found \(raw.count) characters"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPath + [NameKey(name)],
+                    debugDescription: "expected YYYYMMDD, found \(raw.count) characters"))
         }
         return value
     }
     func timestamp(_ name: String) throws -> OQSTimestamp? {
         guard let raw = try text(name) else { return nil }
         guard let value = OQSTimestamp(yyyymmddhhmmss: raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [NameKey(name)],
-                                                    debugDescription: "expected YYYYMMDDHHmmss, found \(raw.count) characters"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPath + [NameKey(name)],
+                    debugDescription: "expected YYYYMMDDHHmmss, found \(raw.count) characters"))
         }
         return value
     }
     func consent(_ prefix: String) throws -> ConsentRecord? {
         guard let flag: ConsentFlag = try code(prefix + "ConsFlg") else { return nil }
-        return ConsentRecord(flag: flag, time: try timestamp(prefix + "ConsTime"),
-                             availableTime: try timestamp(prefix + "AvailableTime"))
+        return ConsentRecord(
+            flag: flag, time: try timestamp(prefix + "ConsTime"),
+            availableTime: try timestamp(prefix + "AvailableTime"))
     }
     func required<T>(_ value: T?, _ name: String) throws -> T {
         guard let value else {
@@ -218,26 +226,34 @@ private struct RequestDocument: Codable {
         let search = try body.required(try body.nested(profile.searchInfoElement), profile.searchInfoElement)
         let identifier = try header.required(try header.text("ArbitraryFileIdentifier"), "ArbitraryFileIdentifier")
         guard isAcceptableIdentifier(identifier) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: header.codingPath + [NameKey("ArbitraryFileIdentifier")],
-                                                    debugDescription: "identifier must be 1–64 characters without control characters"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: header.codingPath + [NameKey("ArbitraryFileIdentifier")],
+                    debugDescription: "identifier must be 1–64 characters without control characters"))
         }
         let arbitrary = try search.text("ArbitraryIdentifier")
         if let arbitrary, !isAcceptableIdentifier(arbitrary) {
-            throw DecodingError.dataCorrupted(.init(codingPath: search.codingPath + [NameKey("ArbitraryIdentifier")],
-                                                    debugDescription: "at most 64 characters without control characters"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: search.codingPath + [NameKey("ArbitraryIdentifier")],
+                    debugDescription: "at most 64 characters without control characters"))
         }
-        let reference: ReferenceClassification = try header.required(try header.code("ReferenceClassification"),
-                                                                       "ReferenceClassification")
+        let reference: ReferenceClassification = try header.required(
+            try header.code("ReferenceClassification"),
+            "ReferenceClassification")
         let limitFlag: ConsentFlag? = try search.code("LimitApplicationCertificateRelatedConsFlg")
         if reference == .insuranceCard {
             _ = try search.required(limitFlag, "LimitApplicationCertificateRelatedConsFlg")
             _ = try search.required(try search.date("Birthdate"), "Birthdate")
         }
         request = QualificationRequest(
-            processExecutionTime: try header.required(try header.timestamp("ProcessExecutionTime"), "ProcessExecutionTime"),
-            qualificationConfirmationDate: try header.required(try header.date("QualificationConfirmationDate"),
-                                                               "QualificationConfirmationDate"),
-            medicalInstitutionCode: try header.required(try header.text("MedicalInstitutionCode"), "MedicalInstitutionCode"),
+            processExecutionTime: try header.required(
+                try header.timestamp("ProcessExecutionTime"), "ProcessExecutionTime"),
+            qualificationConfirmationDate: try header.required(
+                try header.date("QualificationConfirmationDate"),
+                "QualificationConfirmationDate"),
+            medicalInstitutionCode: try header.required(
+                try header.text("MedicalInstitutionCode"), "MedicalInstitutionCode"),
             arbitraryFileIdentifier: identifier,
             referenceClassification: reference,
             insurerNumber: try search.text("InsurerNumber"),
@@ -245,7 +261,8 @@ private struct RequestDocument: Codable {
             insuredIdentificationNumber: try search.text("InsuredIdentificationNumber"),
             insuredBranchNumber: try search.text("InsuredBranchNumber"),
             birthdate: try search.date("Birthdate"),
-            cardHolderKey: reference == .myNumberCard ? try profile.cardHolderKeyElement.flatMap { try search.text($0) } : nil,
+            cardHolderKey: reference == .myNumberCard
+                ? try profile.cardHolderKeyElement.flatMap { try search.text($0) } : nil,
             limitApplicationCertificateRelatedConsFlg: limitFlag ?? .notAgreed,
             arbitraryIdentifier: arbitrary,
             consents: ConsentRecords(), verification: nil)
@@ -278,9 +295,11 @@ private struct ResultDocument: Codable {
         try header.put("ErrorMessage", r.header.errorMessage)
         try header.put("CharacterCodeIdentifier", profile.textEncoding.characterCodeIdentifier)
 
-        guard r.processingResultStatus != nil || r.validity != nil || !r.qualifications.isEmpty
-              || r.processingResultCode != nil || r.processingResultMessage != nil
-              || r.prescriptionIssueSelect != nil || r.searchInfo != nil else { return }
+        guard
+            r.processingResultStatus != nil || r.validity != nil || !r.qualifications.isEmpty
+                || r.processingResultCode != nil || r.processingResultMessage != nil
+                || r.prescriptionIssueSelect != nil || r.searchInfo != nil
+        else { return }
         var body = root.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(profile.bodyElement))
         try body.put("ProcessingResultStatus", r.processingResultStatus)
         try body.put("ProcessingResultCode", r.processingResultCode)
@@ -303,15 +322,16 @@ private struct ResultDocument: Codable {
         let header = try root.required(try root.nested(profile.headerElement), profile.headerElement)
         let segment: SegmentOfResult = try header.required(try header.code("SegmentOfResult"), "SegmentOfResult")
         let identifier = try header.text("ArbitraryFileIdentifier")
-        var result = QualificationResult(header: ResultHeader(
-            processExecutionTime: try header.timestamp("ProcessExecutionTime"),
-            qualificationConfirmationDate: try header.date("QualificationConfirmationDate"),
-            medicalInstitutionCode: try header.text("MedicalInstitutionCode"),
-            arbitraryFileIdentifier: identifier,
-            referenceClassification: try header.code("ReferenceClassification"),
-            segmentOfResult: segment,
-            errorCode: try header.text("ErrorCode"), errorMessage: try header.text("ErrorMessage"),
-            characterCodeIdentifier: try header.text("CharacterCodeIdentifier")))
+        var result = QualificationResult(
+            header: ResultHeader(
+                processExecutionTime: try header.timestamp("ProcessExecutionTime"),
+                qualificationConfirmationDate: try header.date("QualificationConfirmationDate"),
+                medicalInstitutionCode: try header.text("MedicalInstitutionCode"),
+                arbitraryFileIdentifier: identifier,
+                referenceClassification: try header.code("ReferenceClassification"),
+                segmentOfResult: segment,
+                errorCode: try header.text("ErrorCode"), errorMessage: try header.text("ErrorMessage"),
+                characterCodeIdentifier: try header.text("CharacterCodeIdentifier")))
         if let body = try root.nested(profile.bodyElement) {
             result.processingResultStatus = try body.code("ProcessingResultStatus")
             result.processingResultCode = try body.text("ProcessingResultCode")
@@ -320,19 +340,25 @@ private struct ResultDocument: Codable {
             result.prescriptionIssueSelect = try body.code("PrescriptionIssueSelect")
             if let search = try body.nested(profile.searchInfoElement) {
                 result.searchInfo = QualificationConfirmSearchInfo(
-                    insurerNumber: try search.text("InsurerNumber"), insuredCardSymbol: try search.text("InsuredCardSymbol"),
+                    insurerNumber: try search.text("InsurerNumber"),
+                    insuredCardSymbol: try search.text("InsuredCardSymbol"),
                     insuredIdentificationNumber: try search.text("InsuredIdentificationNumber"),
-                    insuredBranchNumber: try search.text("InsuredBranchNumber"), birthdate: try search.date("Birthdate"),
-                    limitApplicationCertificateRelatedConsFlg: try search.code("LimitApplicationCertificateRelatedConsFlg"),
+                    insuredBranchNumber: try search.text("InsuredBranchNumber"),
+                    birthdate: try search.date("Birthdate"),
+                    limitApplicationCertificateRelatedConsFlg: try search.code(
+                        "LimitApplicationCertificateRelatedConsFlg"),
                     arbitraryIdentifier: try search.text("ArbitraryIdentifier"))
             }
             if let list = try body.nested("ResultList"), list.contains(NameKey("ResultOfQualificationConfirmation")) {
-                result.qualifications = try list.decode([RecordWire].self, forKey: NameKey("ResultOfQualificationConfirmation"))
-                    .map(\.record)
+                result.qualifications = try list.decode(
+                    [RecordWire].self, forKey: NameKey("ResultOfQualificationConfirmation")
+                )
+                .map(\.record)
             }
             // Some parsers place the 特定疾病 list at body level: attach it to the first record.
             if let list = try body.nested("SpecificDiseasesCertificateList"), !result.qualifications.isEmpty,
-               result.qualifications[0].specificDiseasesCertificates.isEmpty {
+                result.qualifications[0].specificDiseasesCertificates.isEmpty
+            {
                 result.qualifications[0].specificDiseasesCertificates = try RecordWire.diseases(list)
             }
         }
@@ -400,8 +426,9 @@ private struct RecordWire: Codable {
         try c.put("SpecificDiseasesCertificateRelatedConsTime", q.specificDiseasesConsentTime)
         if !q.specificDiseasesCertificates.isEmpty {
             var list = c.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("SpecificDiseasesCertificateList"))
-            try list.encode(q.specificDiseasesCertificates.map(DiseaseWire.init),
-                            forKey: NameKey("SpecificDiseasesCertificateInfo"))
+            try list.encode(
+                q.specificDiseasesCertificates.map(DiseaseWire.init),
+                forKey: NameKey("SpecificDiseasesCertificateInfo"))
         }
         if !q.medicalTickets.isEmpty {
             var list = c.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("PublicExpenseResultList"))
@@ -436,7 +463,9 @@ private struct RecordWire: Codable {
         q.reasonOfLoss = try c.code("ReasonOfLoss")
         q.specificDiseasesConsentFlag = try c.code("SpecificDiseasesCertificateRelatedConsFlg")
         q.specificDiseasesConsentTime = try c.timestamp("SpecificDiseasesCertificateRelatedConsTime")
-        if let list = try c.nested("SpecificDiseasesCertificateList") { q.specificDiseasesCertificates = try Self.diseases(list) }
+        if let list = try c.nested("SpecificDiseasesCertificateList") {
+            q.specificDiseasesCertificates = try Self.diseases(list)
+        }
         if let list = try c.nested("PublicExpenseResultList"), list.contains(NameKey("MedicalTicketInfo")) {
             q.medicalTickets = try list.decode([TicketWire].self, forKey: NameKey("MedicalTicketInfo")).map(\.ticket)
         }
@@ -475,7 +504,8 @@ private struct RecordWire: Codable {
 
     static func diseases(_ list: KeyedDecodingContainer<NameKey>) throws -> [SpecificDiseasesCertificate] {
         guard list.contains(NameKey("SpecificDiseasesCertificateInfo")) else { return [] }
-        return try list.decode([DiseaseWire].self, forKey: NameKey("SpecificDiseasesCertificateInfo")).map(\.certificate)
+        return try list.decode([DiseaseWire].self, forKey: NameKey("SpecificDiseasesCertificateInfo")).map(
+            \.certificate)
     }
 }
 
@@ -529,7 +559,8 @@ extension KeyedEncodingContainer where K == NameKey {
         try put("InsuredIdentificationNumber", info.insuredIdentificationNumber)
         try put("InsuredBranchNumber", info.insuredBranchNumber)
         try put("Birthdate", info.birthdate)
-        try put("LimitApplicationCertificateRelatedConsFlg", info.limitApplicationCertificateRelatedConsFlg ?? .notAgreed)
+        try put(
+            "LimitApplicationCertificateRelatedConsFlg", info.limitApplicationCertificateRelatedConsFlg ?? .notAgreed)
         try put("ArbitraryIdentifier", info.arbitraryIdentifier)
     }
 }

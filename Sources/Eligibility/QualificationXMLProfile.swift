@@ -68,9 +68,11 @@ public struct QualificationXMLProfile: Sendable, Hashable {
     /// The part of `name` that stands for `{id}` under `pattern`, or nil when the name does not fit.
     static func token(inFileName name: String, pattern: String) -> String? {
         guard let range = pattern.range(of: "{id}") else { return nil }
-        let prefix = String(pattern[..<range.lowerBound]), suffix = String(pattern[range.upperBound...])
+        let prefix = String(pattern[..<range.lowerBound])
+        let suffix = String(pattern[range.upperBound...])
         guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count,
-              name.utf8.count <= 240 else { return nil }
+            name.utf8.count <= 240
+        else { return nil }
         return String(name.dropFirst(prefix.count).dropLast(suffix.count))
     }
 }

@@ -5,9 +5,13 @@ extension PatientConsents {
     /// The viewing consents the patient gave on the reader's screens: 薬剤情報・特定健診情報 answers both
     /// PharmacistsInfo and SpecificHealthCheckupsInfo, 診療・手術情報 both DiagnosisInfo and OperationInfo.
     public init(_ answers: ReaderAnswers?) {
-        func answer(_ a: TimedAnswer<Bool>?) -> ConsentAnswer? { a.map { ConsentAnswer(agreed: $0.value, answeredAt: $0.answeredAt) } }
-        self.init(medication: answer(answers?.medicationAndCheckups), specificHealthCheckups: answer(answers?.medicationAndCheckups),
-                  diagnosis: answer(answers?.diagnosisAndOperation), operation: answer(answers?.diagnosisAndOperation))
+        func answer(_ a: TimedAnswer<Bool>?) -> ConsentAnswer? {
+            a.map { ConsentAnswer(agreed: $0.value, answeredAt: $0.answeredAt) }
+        }
+        self.init(
+            medication: answer(answers?.medicationAndCheckups),
+            specificHealthCheckups: answer(answers?.medicationAndCheckups),
+            diagnosis: answer(answers?.diagnosisAndOperation), operation: answer(answers?.diagnosisAndOperation))
     }
 }
 
@@ -19,15 +23,18 @@ extension QualificationResult {
     /// - Parameters:
     ///   - answers: the session's recorded answers (nil: none shown).
     ///   - timeZone: the zone of the written times (JST).
-    public func applyingReaderAnswers(_ answers: ReaderAnswers?,
-                                      timeZone: TimeZone = QualificationXMLProfile.japanStandardTime) -> QualificationResult {
+    public func applyingReaderAnswers(
+        _ answers: ReaderAnswers?,
+        timeZone: TimeZone = QualificationXMLProfile.japanStandardTime
+    ) -> QualificationResult {
         var result = self
         result.header.referenceClassification = .myNumberCard
         guard let answers else { return result }
         func record(_ a: TimedAnswer<Bool>?, available: Bool) -> ConsentRecord? {
             guard let a else { return nil }
             let time = OQSTimestamp(a.answeredAt, timeZone: timeZone)
-            let until = available && a.value ? OQSTimestamp(a.answeredAt.addingTimeInterval(86_400), timeZone: timeZone) : nil
+            let until =
+                available && a.value ? OQSTimestamp(a.answeredAt.addingTimeInterval(86_400), timeZone: timeZone) : nil
             return ConsentRecord(flag: ConsentFlag(a.value), time: time, availableTime: until)
         }
         for i in result.qualifications.indices {

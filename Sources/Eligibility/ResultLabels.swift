@@ -19,7 +19,9 @@ extension QualificationResult {
     /// data: for the screen, never for logs.
     public var labelledFields: [LabelledField] {
         var out: [LabelledField] = []
-        func add(_ label: String, _ value: String?) { if let value, !value.isEmpty { out.append(LabelledField(label: label, value: value)) } }
+        func add(_ label: String, _ value: String?) {
+            if let value, !value.isEmpty { out.append(LabelledField(label: label, value: value)) }
+        }
         func code<C: OQSCodedValue>(_ label: String, _ value: C?, _ name: String?) {
             guard let value else { return }
             add(label, name.map { "\(value.code) \($0)" } ?? value.code)
@@ -27,20 +29,31 @@ extension QualificationResult {
         func consent(_ label: String, _ c: ConsentRecord?) {
             guard let c else { return }
             let flag = c.flag == .agreed ? "1 同意" : c.flag == .notAgreed ? "0 未同意" : c.flag.code
-            add(label, [flag, c.time.map { "同意日時 \($0.text)" }, c.availableTime.map { "閲覧有効期限 \($0.text)" }]
-                .compactMap { $0 }.joined(separator: " / "))
+            add(
+                label,
+                [flag, c.time.map { "同意日時 \($0.text)" }, c.availableTime.map { "閲覧有効期限 \($0.text)" }]
+                    .compactMap { $0 }.joined(separator: " / "))
         }
         let h = header
         add("処理実行日時", h.processExecutionTime?.text)
         add("資格確認日", h.qualificationConfirmationDate?.yyyymmdd)
         add("医療機関コード", h.medicalInstitutionCode)
         add("任意のファイル識別子", h.arbitraryFileIdentifier)
-        code("照会区分", h.referenceClassification, h.referenceClassification.map { $0 == .myNumberCard ? "マイナンバーカード" : $0 == .insuranceCard ? "被保険者証情報" : "不明" })
-        code("処理結果区分", h.segmentOfResult, h.segmentOfResult == .normal ? "正常終了" : h.segmentOfResult == .processing ? "処理中" : h.segmentOfResult == .error ? "異常終了" : nil)
+        code(
+            "照会区分", h.referenceClassification,
+            h.referenceClassification.map {
+                $0 == .myNumberCard ? "マイナンバーカード" : $0 == .insuranceCard ? "被保険者証情報" : "不明"
+            })
+        code(
+            "処理結果区分", h.segmentOfResult,
+            h.segmentOfResult == .normal
+                ? "正常終了" : h.segmentOfResult == .processing ? "処理中" : h.segmentOfResult == .error ? "異常終了" : nil)
         add("エラーコード", h.errorCode)
         add("エラーメッセージ", h.errorMessage)
         add("文字コード識別", h.characterCodeIdentifier.map { $0 == "0" ? "0 UTF-8" : $0 == "1" ? "1 Shift_JIS" : $0 })
-        code("処理結果状況", processingResultStatus, processingResultStatus == .normal ? "正常終了" : processingResultStatus == .error ? "エラー" : nil)
+        code(
+            "処理結果状況", processingResultStatus,
+            processingResultStatus == .normal ? "正常終了" : processingResultStatus == .error ? "エラー" : nil)
         add("処理結果コード", processingResultCode)
         add("処理結果メッセージ", processingResultMessage)
         if let v = validity {
@@ -65,14 +78,20 @@ extension QualificationResult {
             add(p + "被保険者証記号", q.insuredCardSymbol)
             add(p + "被保険者証番号", q.insuredIdentificationNumber)
             add(p + "被保険者証枝番", q.insuredBranchNumber)
-            code(p + "本人・家族の別", q.personalFamilyClassification, q.personalFamilyClassification.map { $0 == .insuredPerson ? "本人" : $0 == .dependant ? "家族" : "不明" })
+            code(
+                p + "本人・家族の別", q.personalFamilyClassification,
+                q.personalFamilyClassification.map { $0 == .insuredPerson ? "本人" : $0 == .dependant ? "家族" : "不明" })
             add(p + "被保険者氏名", q.insuredName)
             add(p + "氏名", q.name)
             add(p + "氏名(その他)", q.nameOfOther)
             add(p + "氏名カナ", q.nameKana)
             add(p + "氏名(その他)カナ", q.nameOfOtherKana)
-            code(p + "性別1", q.sex1, q.sex1.map { $0 == .male ? "男" : $0 == .female ? "女" : $0 == .notSet ? "未設定" : "不明" })
-            code(p + "性別2", q.sex2, q.sex2.map { $0 == .male ? "男" : $0 == .female ? "女" : $0 == .notSet ? "未設定" : "不明" })
+            code(
+                p + "性別1", q.sex1, q.sex1.map { $0 == .male ? "男" : $0 == .female ? "女" : $0 == .notSet ? "未設定" : "不明" }
+            )
+            code(
+                p + "性別2", q.sex2, q.sex2.map { $0 == .male ? "男" : $0 == .female ? "女" : $0 == .notSet ? "未設定" : "不明" }
+            )
             add(p + "生年月日", q.birthdate?.yyyymmdd)
             add(p + "住所", q.address)
             add(p + "郵便番号", q.postNumber)
@@ -81,7 +100,9 @@ extension QualificationResult {
             add(p + "被保険者証交付年月日", q.insuredCertificateIssuanceDate?.yyyymmdd)
             add(p + "被保険者証有効開始年月日", q.insuredCardValidDate?.yyyymmdd)
             add(p + "被保険者証有効終了年月日", q.insuredCardExpirationDate?.yyyymmdd)
-            add(p + "一部負担金割合", q.insuredPartialContributionRatio.map { r in r.percent.map { "\(r.code) (\($0)%)" } ?? r.code })
+            add(
+                p + "一部負担金割合",
+                q.insuredPartialContributionRatio.map { r in r.percent.map { "\(r.code) (\($0)%)" } ?? r.code })
             code(p + "未就学区分", q.preschoolClassification, q.preschoolClassification?.japaneseLabel)
             code(p + "資格喪失事由", q.reasonOfLoss, q.reasonOfLoss?.japaneseLabel)
             if let e = q.elderlyRecipientCertificate {

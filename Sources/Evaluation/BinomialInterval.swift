@@ -17,7 +17,8 @@ public enum BinomialInterval {
 
     /// The p-quantile of Beta(a, b), by bisection (60 halvings: below 1e-18 of the unit interval).
     static func betaQuantile(_ p: Double, a: Double, b: Double) -> Double {
-        var lo = 0.0, hi = 1.0
+        var lo = 0.0
+        var hi = 1.0
         for _ in 0..<60 {
             let mid = (lo + hi) / 2
             if regularizedIncompleteBeta(mid, a: a, b: b) < p { lo = mid } else { hi = mid }
@@ -38,20 +39,26 @@ public enum BinomialInterval {
     /// The incomplete beta continued fraction (modified Lentz).
     static func continuedFraction(_ x: Double, a: Double, b: Double) -> Double {
         let tiny = 1e-300
-        var c = 1.0, d = 1 - (a + b) * x / (a + 1)
+        var c = 1.0
+        var d = 1 - (a + b) * x / (a + 1)
         if abs(d) < tiny { d = tiny }
         d = 1 / d
         var h = d
         for m in 1...300 {
-            let m = Double(m), m2 = 2 * m
+            let m = Double(m)
+            let m2 = 2 * m
             var aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
+            d = 1 + aa * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + aa / c
+            if abs(c) < tiny { c = tiny }
             d = 1 / d
             h *= d * c
             aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
+            d = 1 + aa * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + aa / c
+            if abs(c) < tiny { c = tiny }
             d = 1 / d
             let delta = d * c
             h *= delta
@@ -68,8 +75,9 @@ extension ComparisonScores {
         let t = direction.oriented(threshold)
         let falseMatches = sortedImpostor.count - Self.lowerBound(sortedImpostor, t)
         let falseNonMatches = Self.lowerBound(sortedGenuine, t)
-        return ThresholdRates(threshold: threshold, impostors: impostor.count, falseMatches: falseMatches,
-                              genuine: genuine.count, falseNonMatches: falseNonMatches)
+        return ThresholdRates(
+            threshold: threshold, impostors: impostor.count, falseMatches: falseMatches,
+            genuine: genuine.count, falseNonMatches: falseNonMatches)
     }
 
     /// The threshold (in the scores' direction) at which the upper end of FMR's exact 95% interval is at most
@@ -77,18 +85,24 @@ extension ComparisonScores {
     /// even no false match at all cannot show it (fewer than about `3/target` impostor comparisons).
     public func thresholdBoundingFMR(_ target: Double, level: Double = 0.95) -> Double? {
         let n = sortedImpostor.count
-        guard BinomialInterval.clopperPearson(errors: 0, trials: n, level: level).upperBound <= target else { return nil }
+        guard BinomialInterval.clopperPearson(errors: 0, trials: n, level: level).upperBound <= target else {
+            return nil
+        }
         var k = 0
-        while k + 1 < n, BinomialInterval.clopperPearson(errors: k + 1, trials: n, level: level).upperBound <= target { k += 1 }
+        while k + 1 < n, BinomialInterval.clopperPearson(errors: k + 1, trials: n, level: level).upperBound <= target {
+            k += 1
+        }
         // At most k impostor scores may be at or above the threshold: it lies just above the (k+1)-th most similar.
         let u = sortedImpostor[n - 1 - k]
-        let next = sortedImpostor[(n - k)...].first { $0 > u } ?? (sortedGenuine.first { $0 > u } ?? u + 1e-6 * max(1, abs(u)))
+        let next =
+            sortedImpostor[(n - k)...].first { $0 > u } ?? (sortedGenuine.first { $0 > u } ?? u + 1e-6 * max(1, abs(u)))
         return direction.oriented((u + next) / 2)
     }
 
     /// Index of the first element ≥ value in an ascending array.
     static func lowerBound(_ a: [Double], _ value: Double) -> Int {
-        var lo = 0, hi = a.count
+        var lo = 0
+        var hi = a.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if a[mid] < value { lo = mid + 1 } else { hi = mid }
@@ -137,9 +151,12 @@ public struct ThresholdRates: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(threshold: try c.decode(Double.self, forKey: .threshold), impostors: try c.decode(Int.self, forKey: .impostors),
-                  falseMatches: try c.decode(Int.self, forKey: .falseMatches), genuine: try c.decode(Int.self, forKey: .genuine),
-                  falseNonMatches: try c.decode(Int.self, forKey: .falseNonMatches))
+        self.init(
+            threshold: try c.decode(Double.self, forKey: .threshold),
+            impostors: try c.decode(Int.self, forKey: .impostors),
+            falseMatches: try c.decode(Int.self, forKey: .falseMatches),
+            genuine: try c.decode(Int.self, forKey: .genuine),
+            falseNonMatches: try c.decode(Int.self, forKey: .falseNonMatches))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -29,7 +29,9 @@ public struct CardFaceChipSimulator: ChipPortraitSimulator {
             throw EvaluationError.chipSimulation(path: "", detail: "decoding the photo: \(error)")
         }
         let jp2: [UInt8]
-        do { jp2 = try encoder.encode(photo) } catch { throw EvaluationError.chipSimulation(path: "", detail: error.description) }
+        do { jp2 = try encoder.encode(photo) } catch {
+            throw EvaluationError.chipSimulation(path: "", detail: error.description)
+        }
         let file = try Self.cardFaceFile(portrait: jp2)
         do { return try CardFaceFile.parse(file).portrait } catch {
             throw EvaluationError.chipSimulation(path: "", detail: "card-face file read-back: \(error)")
@@ -42,7 +44,9 @@ public struct CardFaceChipSimulator: ChipPortraitSimulator {
         do { photo = try ImageDecoder.decode(photoBytes) } catch {
             throw .chipSimulation(path: "", detail: "decoding the photo: \(error)")
         }
-        do { return try encoder.portraitImage(from: photo) } catch { throw .chipSimulation(path: "", detail: error.description) }
+        do { return try encoder.portraitImage(from: photo) } catch {
+            throw .chipSimulation(path: "", detail: error.description)
+        }
     }
 
     /// The card's portrait rendering at these settings.
@@ -52,7 +56,8 @@ public struct CardFaceChipSimulator: ChipPortraitSimulator {
 
     /// A card-face file holding `portrait` as DF27; the other elements are fixed placeholders.
     static func cardFaceFile(portrait: [UInt8]) throws(EvaluationError) -> [UInt8] {
-        guard let birth = CardDate(year: 1980, month: 1, day: 1), let expiry = CardDate(year: 2035, month: 1, day: 1) else {
+        guard let birth = CardDate(year: 1980, month: 1, day: 1), let expiry = CardDate(year: 2035, month: 1, day: 1)
+        else {
             throw .chipSimulation(path: "", detail: "placeholder dates")
         }
         let smallPNG: [UInt8]
@@ -62,12 +67,14 @@ public struct CardFaceChipSimulator: ChipPortraitSimulator {
         var modulus = [UInt8](repeating: 0xA5, count: 256)
         modulus[0] = 0xC3
         let builder = CardFaceFile.Builder(
-            birthDate: birth, sex: .notKnown, publicKey: CardRSAPublicKey(exponent: [0x01, 0x00, 0x01], modulus: modulus),
+            birthDate: birth, sex: .notKnown,
+            publicKey: CardRSAPublicKey(exponent: [0x01, 0x00, 0x01], modulus: modulus),
             nameImage: smallPNG, addressImage: smallPNG, portrait: portrait,
             signature: [UInt8](repeating: 0, count: 256), expiry: expiry, securityCodeImage: smallPNG)
         let file = builder.encode()
         guard file.count < 65_536 else {
-            throw .chipSimulation(path: "", detail: "card-face file of \(file.count) bytes exceeds the 64 KiB offset range")
+            throw .chipSimulation(
+                path: "", detail: "card-face file of \(file.count) bytes exceeds the 64 KiB offset range")
         }
         return file
     }

@@ -88,7 +88,9 @@ public struct FaceDataset: Sendable {
         let rows = try CSV.read(url)
         guard let header = rows.first else { throw .empty(detail: "\(url.path) is empty") }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let pathColumn = columns.firstIndex(of: "path") else { throw .missingColumn(path: url.path, column: "path") }
+        guard let pathColumn = columns.firstIndex(of: "path") else {
+            throw .missingColumn(path: url.path, column: "path")
+        }
         guard let identityColumn = columns.firstIndex(of: "identity") else {
             throw .missingColumn(path: url.path, column: "identity")
         }
@@ -99,10 +101,12 @@ public struct FaceDataset: Sendable {
         for row in rows.dropFirst() {
             let needed = max(pathColumn, identityColumn, setColumn ?? 0)
             guard row.fields.count > needed else {
-                throw .malformedLine(path: url.path, line: row.line,
-                                     detail: "expected at least \(needed + 1) fields, found \(row.fields.count)")
+                throw .malformedLine(
+                    path: url.path, line: row.line,
+                    detail: "expected at least \(needed + 1) fields, found \(row.fields.count)")
             }
-            let path = row.fields[pathColumn], identity = row.fields[identityColumn]
+            let path = row.fields[pathColumn]
+            let identity = row.fields[identityColumn]
             guard !path.isEmpty, !identity.isEmpty else {
                 throw .malformedLine(path: url.path, line: row.line, detail: "empty path or identity")
             }
@@ -112,7 +116,8 @@ public struct FaceDataset: Sendable {
             images.append(LabelledImage(url: file, name: path, identity: identity, set: set))
         }
         guard !images.isEmpty else {
-            throw .empty(detail: "no rows in \(url.path)" + (sets.map { " for set(s) \($0.joined(separator: ","))" } ?? ""))
+            throw .empty(
+                detail: "no rows in \(url.path)" + (sets.map { " for set(s) \($0.joined(separator: ","))" } ?? ""))
         }
         let suffix = sets.map { " (set \($0.joined(separator: ",")))" } ?? ""
         return FaceDataset(images: images, description: url.lastPathComponent + suffix)
@@ -164,12 +169,14 @@ public struct FaceDataset: Sendable {
             case 4:
                 builder.add(try image(fields[0], fields[1]), try image(fields[2], fields[3]), same: false)
             default:
-                throw .malformedLine(path: path, line: lineNumber,
-                                     detail: "expected 'name n1 n2' or 'name1 n1 name2 n2', found \(fields.count) fields")
+                throw .malformedLine(
+                    path: path, line: lineNumber,
+                    detail: "expected 'name n1 n2' or 'name1 n1 name2 n2', found \(fields.count) fields")
             }
         }
         guard !builder.pairs.isEmpty else { throw .empty(detail: "no pairs in \(path)") }
-        return FaceDataset(images: builder.images, explicitPairs: builder.pairs, description: (path as NSString).lastPathComponent)
+        return FaceDataset(
+            images: builder.images, explicitPairs: builder.pairs, description: (path as NSString).lastPathComponent)
     }
 
     /// Parses a `path_a,path_b,same` CSV pairs file.
@@ -190,7 +197,8 @@ public struct FaceDataset: Sendable {
             switch row.fields[cs].lowercased() {
             case "1", "true", "yes", "same": same = true
             case "0", "false", "no", "different": same = false
-            default: throw .malformedLine(path: url.path, line: row.line, detail: "'same' must be 1/0, true/false or yes/no")
+            default:
+                throw .malformedLine(path: url.path, line: row.line, detail: "'same' must be 1/0, true/false or yes/no")
             }
             func image(_ path: String) -> LabelledImage {
                 let file = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
@@ -237,7 +245,8 @@ enum CSV {
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
             if let size = attributes[.size] as? Int, size > maximumBytes {
-                throw EvaluationError.invalidOption(name: "input", detail: "\(url.path) is larger than \(maximumBytes) bytes")
+                throw EvaluationError.invalidOption(
+                    name: "input", detail: "\(url.path) is larger than \(maximumBytes) bytes")
             }
             data = try Data(contentsOf: url)
         } catch let error as EvaluationError { throw error } catch { throw .unreadable(path: url.path) }
@@ -252,7 +261,8 @@ enum CSV {
         var fields: [String] = []
         var field = ""
         var inQuotes = false
-        var line = 1, rowLine = 1
+        var line = 1
+        var rowLine = 1
         var chars = Array(text.unicodeScalars)[...]
         if chars.first == "\u{FEFF}" { chars = chars.dropFirst() }
         var i = chars.startIndex
@@ -279,7 +289,9 @@ enum CSV {
             } else {
                 switch c {
                 case "\"": inQuotes = true
-                case ",": fields.append(field); field = ""
+                case ",":
+                    fields.append(field)
+                    field = ""
                 case "\r": break
                 case "\n":
                     endRow()

@@ -27,17 +27,20 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(path): return "cannot read \(path)"
-        case let .missingColumn(path, column): return "\(path): required column '\(column)' is missing from the header"
-        case let .malformedLine(path, line, detail): return "\(path):\(line): \(detail)"
-        case let .missingImage(path, from, line): return "\(from):\(line): image \(path) does not exist"
-        case let .empty(detail): return "nothing to evaluate: \(detail)"
-        case let .noComparisons(genuine, impostor):
-            return "cannot compute error rates from \(genuine) genuine and \(impostor) impostor scores (both must be > 0)"
-        case let .invalidOption(name, detail): return "option \(name): \(detail)"
-        case let .unwritable(path, detail): return "cannot write \(path): \(detail)"
-        case let .chipSimulation(path, detail): return "chip simulation of \(path) failed: \(detail)"
-        case let .dimensionMismatch(a, b, da, db): return "templates of \(a) (\(da)-D) and \(b) (\(db)-D) differ in dimension"
+        case .unreadable(let path): return "cannot read \(path)"
+        case .missingColumn(let path, let column):
+            return "\(path): required column '\(column)' is missing from the header"
+        case .malformedLine(let path, let line, let detail): return "\(path):\(line): \(detail)"
+        case .missingImage(let path, let from, let line): return "\(from):\(line): image \(path) does not exist"
+        case .empty(let detail): return "nothing to evaluate: \(detail)"
+        case .noComparisons(let genuine, let impostor):
+            return
+                "cannot compute error rates from \(genuine) genuine and \(impostor) impostor scores (both must be > 0)"
+        case .invalidOption(let name, let detail): return "option \(name): \(detail)"
+        case .unwritable(let path, let detail): return "cannot write \(path): \(detail)"
+        case .chipSimulation(let path, let detail): return "chip simulation of \(path) failed: \(detail)"
+        case .dimensionMismatch(let a, let b, let da, let db):
+            return "templates of \(a) (\(da)-D) and \(b) (\(db)-D) differ in dimension"
         }
     }
 }

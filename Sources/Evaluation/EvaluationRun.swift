@@ -133,10 +133,13 @@ public struct EvaluationRun: Sendable {
         }
         if let chip = options.chip {
             guard (16...4096).contains(chip.width), (16...4096).contains(chip.height) else {
-                throw .invalidOption(name: "--chip-size", detail: "\(chip.width)x\(chip.height) is outside 16…4096 pixels")
+                throw .invalidOption(
+                    name: "--chip-size", detail: "\(chip.width)x\(chip.height) is outside 16…4096 pixels")
             }
             guard (200...60_000).contains(chip.byteBudget) else {
-                throw .invalidOption(name: "--chip-bytes", detail: "\(chip.byteBudget) is outside 200…60000 bytes (a card-face file must stay below 64 KiB)")
+                throw .invalidOption(
+                    name: "--chip-bytes",
+                    detail: "\(chip.byteBudget) is outside 200…60000 bytes (a card-face file must stay below 64 KiB)")
             }
         }
         if let n = options.impostorPairs, n < 0 { throw .invalidOption(name: "--impostors", detail: "must be ≥ 0") }
@@ -161,8 +164,9 @@ public struct EvaluationRun: Sendable {
         var jobIndex: [TemplateJob: Int] = [:]
         var jobs: [TemplateJob] = []
         func job(_ image: Int, reference: Bool) -> Int {
-            let j = TemplateJob(image: images[image], chip: chip && reference,
-                                greyscale: options.greyProbe && !(chip && reference))
+            let j = TemplateJob(
+                image: images[image], chip: chip && reference,
+                greyscale: options.greyProbe && !(chip && reference))
             if let i = jobIndex[j] { return i }
             jobs.append(j)
             jobIndex[j] = jobs.count - 1
@@ -174,14 +178,18 @@ public struct EvaluationRun: Sendable {
         var scores: [ScoredPair] = []
         scores.reserveCapacity(jobPairs.count)
         var affected = [Int](repeating: 0, count: jobs.count)
-        var unscoredGenuine = 0, unscoredImpostor = 0
+        var unscoredGenuine = 0
+        var unscoredImpostor = 0
         if options.fuse > 1 {
             // Attempts: the probes of each (reference, probe identity) pair group, N at a time in file order.
             var groups: [String: (a: Int, same: Bool, probes: [Int])] = [:]
             var order: [String] = []
             for (p, original) in zip(jobPairs, pairs) {
                 let key = "\(p.a)|\(images[original.b].identity)"
-                if groups[key] == nil { groups[key] = (p.a, p.same, []); order.append(key) }
+                if groups[key] == nil {
+                    groups[key] = (p.a, p.same, [])
+                    order.append(key)
+                }
                 groups[key]!.probes.append(p.b)
             }
             for key in order {
@@ -203,14 +211,17 @@ public struct EvaluationRun: Sendable {
                     var mean = [Float](repeating: 0, count: ta.count)
                     for t in probes {
                         guard t.count == ta.count else {
-                            throw .dimensionMismatch(pathA: jobs[g.a].displayName, pathB: names, a: ta.count, b: t.count)
+                            throw .dimensionMismatch(
+                                pathA: jobs[g.a].displayName, pathB: names, a: ta.count, b: t.count)
                         }
                         for i in mean.indices { mean[i] += t[i] }
                     }
                     for i in mean.indices { mean[i] /= Float(probes.count) }
-                    scores.append(ScoredPair(nameA: jobs[g.a].displayName, nameB: "fuse:" + names, same: g.same,
-                                             similarity: options.score.similarity(ta, mean),
-                                             distance: ScoreMetric.distance(ta, mean)))
+                    scores.append(
+                        ScoredPair(
+                            nameA: jobs[g.a].displayName, nameB: "fuse:" + names, same: g.same,
+                            similarity: options.score.similarity(ta, mean),
+                            distance: ScoreMetric.distance(ta, mean)))
                 }
             }
         }
@@ -222,35 +233,48 @@ public struct EvaluationRun: Sendable {
                 continue
             }
             guard ta.count == tb.count else {
-                throw .dimensionMismatch(pathA: jobs[p.a].displayName, pathB: jobs[p.b].displayName, a: ta.count, b: tb.count)
+                throw .dimensionMismatch(
+                    pathA: jobs[p.a].displayName, pathB: jobs[p.b].displayName, a: ta.count, b: tb.count)
             }
-            scores.append(ScoredPair(nameA: jobs[p.a].displayName, nameB: jobs[p.b].displayName, same: p.same,
-                                     similarity: options.score.similarity(ta, tb), distance: ScoreMetric.distance(ta, tb)))
+            scores.append(
+                ScoredPair(
+                    nameA: jobs[p.a].displayName, nameB: jobs[p.b].displayName, same: p.same,
+                    similarity: options.score.similarity(ta, tb), distance: ScoreMetric.distance(ta, tb)))
         }
         var failures: [AcquisitionFailure] = []
         for (i, outcome) in outcomes.enumerated() {
             switch outcome {
             case .template: continue
-            case .noFace: failures.append(AcquisitionFailure(name: jobs[i].displayName, reason: "no face", pairsAffected: affected[i]))
-            case let .failed(reason):
-                failures.append(AcquisitionFailure(name: jobs[i].displayName, reason: reason, pairsAffected: affected[i]))
+            case .noFace:
+                failures.append(
+                    AcquisitionFailure(name: jobs[i].displayName, reason: "no face", pairsAffected: affected[i]))
+            case .failed(let reason):
+                failures.append(
+                    AcquisitionFailure(name: jobs[i].displayName, reason: reason, pairsAffected: affected[i]))
             }
         }
-        let genuine = scores.filter(\.same).map { options.score.decisionScore(similarity: $0.similarity, distance: $0.distance) }
-        let impostor = scores.filter { !$0.same }.map { options.score.decisionScore(similarity: $0.similarity, distance: $0.distance) }
+        let genuine = scores.filter(\.same).map {
+            options.score.decisionScore(similarity: $0.similarity, distance: $0.distance)
+        }
+        let impostor = scores.filter { !$0.same }.map {
+            options.score.decisionScore(similarity: $0.similarity, distance: $0.distance)
+        }
         let comparison = try ComparisonScores(genuine: genuine, impostor: impostor, direction: options.score.direction)
 
         let summary = EvaluationSummary(
             scores: comparison, options: options, dataset: dataset, modelIdentity: modelIdentity,
             templates: jobs.count, failures: failures.count,
             unscoredGenuine: unscoredGenuine, unscoredImpostor: unscoredImpostor)
-        var result = EvaluationResult(scores: scores, failures: failures, unscoredGenuine: unscoredGenuine,
-                                      unscoredImpostor: unscoredImpostor, summary: summary, comparisonScores: comparison)
+        var result = EvaluationResult(
+            scores: scores, failures: failures, unscoredGenuine: unscoredGenuine,
+            unscoredImpostor: unscoredImpostor, summary: summary, comparisonScores: comparison)
         let defaultPoint = options.fuse > 1 ? MatchThreshold.readerDefaultFused : MatchThreshold.readerDefault
         if defaultPoint.descriptor == options.descriptor {
             result.summary.atDefaultThreshold = PopulationStudy.rates(result, at: defaultPoint)
         }
-        if options.descriptor == .plain { result.summary.atDlibThreshold = PopulationStudy.rates(result, at: .dlibDefault) }
+        if options.descriptor == .plain {
+            result.summary.atDlibThreshold = PopulationStudy.rates(result, at: .dlibDefault)
+        }
         return result
     }
 }

@@ -114,16 +114,27 @@ public struct ComparisonScores: Sendable {
     /// FMR and FNMR at every distinct score (plus one threshold past the most similar score), from the
     /// most lenient threshold (FMR = 1, FNMR = 0) to the strictest (FMR = 0, FNMR = 1).
     public func errorCurve() -> [ErrorRatePoint] {
-        let g = sortedGenuine, i = sortedImpostor
-        let gn = Double(g.count), im = Double(i.count)
+        let g = sortedGenuine
+        let i = sortedImpostor
+        let gn = Double(g.count)
+        let im = Double(i.count)
         var points: [ErrorRatePoint] = []
         points.reserveCapacity(g.count + i.count + 1)
-        var gi = 0, ii = 0  // counts of genuine / impostor scores strictly below the current threshold
+        var gi = 0
+        var ii = 0  // counts of genuine / impostor scores strictly below the current threshold
         while gi < g.count || ii < i.count {
             let t: Double
-            if gi < g.count, ii < i.count { t = min(g[gi], i[ii]) } else if gi < g.count { t = g[gi] } else { t = i[ii] }
-            points.append(ErrorRatePoint(threshold: direction.oriented(t),
-                                         fmr: Double(i.count - ii) / im, fnmr: Double(gi) / gn))
+            if gi < g.count, ii < i.count {
+                t = min(g[gi], i[ii])
+            } else if gi < g.count {
+                t = g[gi]
+            } else {
+                t = i[ii]
+            }
+            points.append(
+                ErrorRatePoint(
+                    threshold: direction.oriented(t),
+                    fmr: Double(i.count - ii) / im, fnmr: Double(gi) / gn))
             while gi < g.count, g[gi] == t { gi += 1 }
             while ii < i.count, i[ii] == t { ii += 1 }
         }
@@ -164,25 +175,29 @@ public struct ComparisonScores: Sendable {
 
     /// The operating point for a target FMR (0 < target < 1).
     public func operatingPoint(targetFMR target: Double) -> OperatingPoint {
-        let g = sortedGenuine, i = sortedImpostor
+        let g = sortedGenuine
+        let i = sortedImpostor
         let k = Self.allowedFalseMatches(target: target, impostors: i.count)
         let resolvable = k >= 1
         guard k < i.count else {
             let t = min(g[0], i[0])
-            return OperatingPoint(targetFMR: target, resolvable: resolvable, threshold: direction.oriented(t), fmr: 1, fnmr: 0)
+            return OperatingPoint(
+                targetFMR: target, resolvable: resolvable, threshold: direction.oriented(t), fmr: 1, fnmr: 0)
         }
         // u: the (k+1)-th most similar impostor score; the threshold must lie strictly above it.
         let u = i[i.count - 1 - k]
-        let gAbove = Self.upperBound(g, u), iAbove = Self.upperBound(i, u)
+        let gAbove = Self.upperBound(g, u)
+        let iAbove = Self.upperBound(i, u)
         var candidates: [Double] = []
         if gAbove < g.count { candidates.append(g[gAbove]) }
         if iAbove < i.count { candidates.append(i[iAbove]) }
         // Half-way between u and the next distinct score, so the decision does not hinge on float rounding
         // of a score that equals the threshold (e.g. a verifier computing in Float, or a JSON round trip).
         let threshold = candidates.min().map { (u + $0) / 2 } ?? u + 1e-9 * max(1, abs(u))
-        return OperatingPoint(targetFMR: target, resolvable: resolvable, threshold: direction.oriented(threshold),
-                              fmr: Double(i.count - iAbove) / Double(i.count),
-                              fnmr: Double(gAbove) / Double(g.count))
+        return OperatingPoint(
+            targetFMR: target, resolvable: resolvable, threshold: direction.oriented(threshold),
+            fmr: Double(i.count - iAbove) / Double(i.count),
+            fnmr: Double(gAbove) / Double(g.count))
     }
 
     /// A bootstrap confidence interval for FNMR at a target FMR.
@@ -192,14 +207,18 @@ public struct ComparisonScores: Sendable {
     /// The interval is the percentile interval: the (1−level)/2 and (1+level)/2 quantiles of the
     /// replicate FNMRs (linear interpolation between order statistics). Deterministic for a given seed.
     /// Returns nil when the target is not resolvable or `replicates < 2`.
-    public func bootstrapFNMR(targetFMR target: Double, replicates: Int = 1000, level: Double = 0.95,
-                              seed: UInt64) -> ConfidenceInterval? {
-        guard replicates >= 2, var values = bootstrapReplicateFNMRs(targetFMR: target, replicates: replicates, seed: seed)
+    public func bootstrapFNMR(
+        targetFMR target: Double, replicates: Int = 1000, level: Double = 0.95,
+        seed: UInt64
+    ) -> ConfidenceInterval? {
+        guard replicates >= 2,
+            var values = bootstrapReplicateFNMRs(targetFMR: target, replicates: replicates, seed: seed)
         else { return nil }
         values.sort()
-        return ConfidenceInterval(lower: Self.quantile(values, (1 - level) / 2),
-                                  upper: Self.quantile(values, (1 + level) / 2),
-                                  level: level, replicates: replicates)
+        return ConfidenceInterval(
+            lower: Self.quantile(values, (1 - level) / 2),
+            upper: Self.quantile(values, (1 + level) / 2),
+            level: level, replicates: replicates)
     }
 
     /// The FNMR at `target` of each bootstrap replicate, in replicate order (nil when not resolvable).
@@ -210,7 +229,8 @@ public struct ComparisonScores: Sendable {
     /// (k+1)-th most similar resampled impostor score u (k = allowed false matches), and the FNMR is the
     /// fraction of resampled genuine scores ≤ u — O(n) per replicate.
     func bootstrapReplicateFNMRs(targetFMR target: Double, replicates: Int, seed: UInt64) -> [Double]? {
-        let g = sortedGenuine, i = sortedImpostor
+        let g = sortedGenuine
+        let i = sortedImpostor
         let k = Self.allowedFalseMatches(target: target, impostors: i.count)
         guard k >= 1, k < i.count, replicates >= 1 else { return nil }
         var rng = SeededGenerator(seed: seed)
@@ -241,13 +261,15 @@ public struct ComparisonScores: Sendable {
     /// Quantile of ascending `values` by linear interpolation between order statistics (Hyndman–Fan type 7).
     static func quantile(_ values: [Double], _ q: Double) -> Double {
         let h = Double(values.count - 1) * q
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, values.count - 1)
+        let lo = Int(h.rounded(.down))
+        let hi = min(lo + 1, values.count - 1)
         return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
     }
 
     /// The number of elements of ascending `a` that are ≤ `x`.
     static func upperBound(_ a: [Double], _ x: Double) -> Int {
-        var lo = 0, hi = a.count
+        var lo = 0
+        var hi = a.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if a[mid] <= x { lo = mid + 1 } else { hi = mid }

@@ -24,9 +24,11 @@ public enum PairProtocol {
         for (i, image) in images.enumerated() { byIdentity[image.identity, default: []].append(i) }
         var genuine: [ImagePair] = []
         for members in byIdentity.values {
-            for x in 0..<members.count { for y in (x + 1)..<max(x + 1, members.count) {
-                genuine.append(ImagePair(a: members[x], b: members[y], same: true))
-            } }
+            for x in 0..<members.count {
+                for y in (x + 1)..<max(x + 1, members.count) {
+                    genuine.append(ImagePair(a: members[x], b: members[y], same: true))
+                }
+            }
         }
         genuine.sort { ($0.a, $0.b) < ($1.a, $1.b) }
         let wanted = impostors ?? defaultImpostorCount(genuine: genuine.count)
@@ -39,8 +41,10 @@ public enum PairProtocol {
 
     /// The chip protocol. Returns the reference image of each identity (its first image) and the pairs,
     /// whose `a` is the reference image index and `b` the probe index.
-    public static func chipPairs(_ images: [LabelledImage], impostors: Int?,
-                                 seed: UInt64) -> (references: [Int], pairs: [ImagePair]) {
+    public static func chipPairs(
+        _ images: [LabelledImage], impostors: Int?,
+        seed: UInt64
+    ) -> (references: [Int], pairs: [ImagePair]) {
         var reference: [String: Int] = [:]
         var references: [Int] = []
         var probes: [Int] = []
@@ -56,22 +60,26 @@ public enum PairProtocol {
         for p in probes { genuine.append(ImagePair(a: reference[images[p].identity]!, b: p, same: true)) }
         genuine.sort { ($0.a, $0.b) < ($1.a, $1.b) }
         let wanted = impostors ?? defaultImpostorCount(genuine: genuine.count)
-        var refsBySet: [String: [Int]] = [:], probesBySet: [String: [Int]] = [:]
+        var refsBySet: [String: [Int]] = [:]
+        var probesBySet: [String: [Int]] = [:]
         for r in references { refsBySet[images[r].set, default: []].append(r) }
         for p in probes { probesBySet[images[p].set, default: []].append(p) }
         let groups = refsBySet.keys.sorted().compactMap { key -> (left: [Int], right: [Int])? in
             guard let right = probesBySet[key] else { return nil }
             return (left: refsBySet[key]!, right: right)
         }
-        let impostorPairs = sampleImpostors(groups: groups, images: images, unordered: false, wanted: wanted, seed: seed)
+        let impostorPairs = sampleImpostors(
+            groups: groups, images: images, unordered: false, wanted: wanted, seed: seed)
         return (references, genuine + impostorPairs)
     }
 
     /// Samples `wanted` distinct impostor pairs (different identity) from `left × right` within each
     /// group, uniformly over all candidates. `unordered`: left and right are the same list and only
     /// `a < b` counts.
-    static func sampleImpostors(groups: [(left: [Int], right: [Int])], images: [LabelledImage], unordered: Bool,
-                                wanted: Int, seed: UInt64, enumerationLimit: Int = enumerationLimit) -> [ImagePair] {
+    static func sampleImpostors(
+        groups: [(left: [Int], right: [Int])], images: [LabelledImage], unordered: Bool,
+        wanted: Int, seed: UInt64, enumerationLimit: Int = enumerationLimit
+    ) -> [ImagePair] {
         guard wanted > 0 else { return [] }
         // Upper bound on candidates (before removing same-identity pairs), per group.
         let sizes = groups.map { unordered ? $0.left.count * ($0.left.count - 1) / 2 : $0.left.count * $0.right.count }
@@ -100,18 +108,24 @@ public enum PairProtocol {
             let target = min(wanted, totalUpper / 2)
             var cumulative: [Int] = []
             var running = 0
-            for s in sizes { running += s; cumulative.append(running) }
+            for s in sizes {
+                running += s
+                cumulative.append(running)
+            }
             var seen = Set<ImagePair>()
             while seen.count < target {
                 let r = rng.next(below: totalUpper)
                 var g = 0
                 while cumulative[g] <= r { g += 1 }
                 let group = groups[g]
-                var a: Int, b: Int
+                var a: Int
+                var b: Int
                 if unordered {
-                    let x = rng.next(below: group.left.count), y = rng.next(below: group.left.count)
+                    let x = rng.next(below: group.left.count)
+                    let y = rng.next(below: group.left.count)
                     if x == y { continue }
-                    a = group.left[min(x, y)]; b = group.left[max(x, y)]
+                    a = group.left[min(x, y)]
+                    b = group.left[max(x, y)]
                 } else {
                     a = group.left[rng.next(below: group.left.count)]
                     b = group.right[rng.next(below: group.right.count)]

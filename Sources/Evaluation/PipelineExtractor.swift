@@ -29,12 +29,14 @@ public struct PipelineExtractor: FaceTemplateExtractor {
     public init(store: ModelStore = ModelStore(), descriptor: DescriptorMode = .plain) throws {
         analyzer = try FaceAnalyzer(store: store)
         self.descriptor = descriptor
-        let sizes = try [ModelStore.mmodFaceDetector, ModelStore.shapePredictor5, ModelStore.faceRecognitionResNet].map { name in
+        let sizes = try [ModelStore.mmodFaceDetector, ModelStore.shapePredictor5, ModelStore.faceRecognitionResNet].map
+        { name in
             let url = try store.url(for: name)
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
             return "\(name):\(size ?? -1)"
         }
-        modelIdentity = "mynaface-analyzer-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);"
+        modelIdentity =
+            "mynaface-analyzer-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);"
             + sizes.joined(separator: ";") + (descriptor == .plain ? "" : ";descriptor=\(descriptor.rawValue)")
     }
 
@@ -44,8 +46,9 @@ public struct PipelineExtractor: FaceTemplateExtractor {
         let longest = max(image.width, image.height)
         if longest > Self.maximumSide {  // phone photos: a reader camera never delivers this many pixels
             let scale = Double(Self.maximumSide) / Double(longest)
-            image = try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())),
-                                      height: max(1, Int((Double(image.height) * scale).rounded())))
+            image = try image.resized(
+                width: max(1, Int((Double(image.width) * scale).rounded())),
+                height: max(1, Int((Double(image.height) * scale).rounded())))
         }
         if min(image.width, image.height) < Self.upsampleBelow {
             image = try image.resized(width: image.width * 2, height: image.height * 2)

@@ -55,8 +55,10 @@ public struct PopulationStudy: Sendable {
     public var calibrationSets: Set<String>?
     public var calibration: Calibration
 
-    public init(dataset: FaceDataset, options: EvaluationOptions, computation: TemplateComputation,
-                calibrationSets: Set<String>? = nil, calibration: Calibration = .observed) {
+    public init(
+        dataset: FaceDataset, options: EvaluationOptions, computation: TemplateComputation,
+        calibrationSets: Set<String>? = nil, calibration: Calibration = .observed
+    ) {
         self.dataset = dataset
         self.options = options
         self.computation = computation
@@ -66,7 +68,8 @@ public struct PopulationStudy: Sendable {
 
     /// The sets of the data, in first-appearance order.
     public var setNames: [String] {
-        var seen = Set<String>(), names: [String] = []
+        var seen = Set<String>()
+        var names: [String] = []
         for image in dataset.images where seen.insert(image.set).inserted { names.append(image.set) }
         return names
     }
@@ -76,12 +79,15 @@ public struct PopulationStudy: Sendable {
     public func run(modelIdentity: String) throws(EvaluationError) -> Outcome {
         var results: [SetResult] = []
         for name in setNames {
-            let subset = FaceDataset(images: dataset.images.filter { $0.set == name },
-                                     description: "\(dataset.description) set \(name)")
+            let subset = FaceDataset(
+                images: dataset.images.filter { $0.set == name },
+                description: "\(dataset.description) set \(name)")
             let result = try EvaluationRun(dataset: subset, options: options, computation: computation)
                 .run(modelIdentity: modelIdentity)
-            results.append(SetResult(set: name, population: Self.population(of: name),
-                                     calibration: calibrationSets?.contains(name) ?? true, result: result))
+            results.append(
+                SetResult(
+                    set: name, population: Self.population(of: name),
+                    calibration: calibrationSets?.contains(name) ?? true, result: result))
         }
         let target = options.recommendedFMR
         var thresholds: [Double] = []
@@ -96,20 +102,24 @@ public struct PopulationStudy: Sendable {
         }
         let strictest = options.score.higherIsBetter ? thresholds.max() : thresholds.min()
         let defaultPoint = options.fuse > 1 ? MatchThreshold.readerDefaultFused : MatchThreshold.readerDefault
-        return Outcome(sets: results, recommendedThreshold: strictest,
-                       defaultThreshold: defaultPoint.descriptor == options.descriptor ? defaultPoint : nil)
+        return Outcome(
+            sets: results, recommendedThreshold: strictest,
+            defaultThreshold: defaultPoint.descriptor == options.descriptor ? defaultPoint : nil)
     }
 
     /// The rates of a set's scored pairs at `threshold` (scored in the threshold's own metric; the run must have
     /// recorded it: distance always, cosine unless the run scored raw dot products).
     public static func rates(_ result: EvaluationResult, at threshold: MatchThreshold) -> ThresholdRates? {
-        if threshold.metric == .dotProduct || (threshold.metric == .cosine && result.summary.options.score == .dotProduct) {
+        if threshold.metric == .dotProduct
+            || (threshold.metric == .cosine && result.summary.options.score == .dotProduct)
+        {
             return nil
         }
         let pick: (ScoredPair) -> Double = threshold.metric == .euclidean ? { $0.distance } : { $0.similarity }
-        let scores = try? ComparisonScores(genuine: result.scores.filter(\.same).map(pick),
-                                           impostor: result.scores.filter { !$0.same }.map(pick),
-                                           direction: threshold.metric.direction)
+        let scores = try? ComparisonScores(
+            genuine: result.scores.filter(\.same).map(pick),
+            impostor: result.scores.filter { !$0.same }.map(pick),
+            direction: threshold.metric.direction)
         return scores?.rates(at: threshold.value)
     }
 }

@@ -17,8 +17,10 @@ public enum EvaluationReport {
     /// - Parameters:
     ///   - model: the embedding model the templates came from (recorded in `threshold.json`).
     ///   - command: the command line that reproduces the run (recorded in `threshold.json`).
-    public static func write(_ result: EvaluationResult, to directory: URL, model: String, command: String? = nil,
-                             created: Date = Date()) throws(EvaluationError) -> ThresholdFile? {
+    public static func write(
+        _ result: EvaluationResult, to directory: URL, model: String, command: String? = nil,
+        created: Date = Date()
+    ) throws(EvaluationError) -> ThresholdFile? {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw .unwritable(path: directory.path, detail: String(describing: error))
         }
@@ -31,22 +33,29 @@ public enum EvaluationReport {
         try writeText(failures, to: directory.appendingPathComponent("failures.csv"))
         let options = result.summary.options
         let recommended = result.comparisonScores.operatingPoint(targetFMR: options.recommendedFMR)
-        let operating = options.targetFMRs.map { result.comparisonScores.operatingPoint(targetFMR: $0) }.filter(\.resolvable)
-        try writeText(SVGPlot.det(curve: result.comparisonScores.errorCurve(), eer: result.comparisonScores.equalErrorRate(),
-                                  operatingPoints: operating, title: "DET — \(result.summary.dataset), \(result.summary.score)",
-                                  impostors: result.summary.impostorPairs, genuine: result.summary.genuinePairs),
-                      to: directory.appendingPathComponent("det.svg"))
-        try writeText(SVGPlot.histogram(scores: result.comparisonScores, scoreName: result.summary.score,
-                                        threshold: recommended.resolvable ? recommended.threshold : nil,
-                                        thresholdLabel: "FMR \(EvaluationSummary.key(options.recommendedFMR))",
-                                        title: "Scores — \(result.summary.dataset)"),
-                      to: directory.appendingPathComponent("histogram.svg"))
+        let operating = options.targetFMRs.map { result.comparisonScores.operatingPoint(targetFMR: $0) }.filter(
+            \.resolvable)
+        try writeText(
+            SVGPlot.det(
+                curve: result.comparisonScores.errorCurve(), eer: result.comparisonScores.equalErrorRate(),
+                operatingPoints: operating, title: "DET — \(result.summary.dataset), \(result.summary.score)",
+                impostors: result.summary.impostorPairs, genuine: result.summary.genuinePairs),
+            to: directory.appendingPathComponent("det.svg"))
+        try writeText(
+            SVGPlot.histogram(
+                scores: result.comparisonScores, scoreName: result.summary.score,
+                threshold: recommended.resolvable ? recommended.threshold : nil,
+                thresholdLabel: "FMR \(EvaluationSummary.key(options.recommendedFMR))",
+                title: "Scores — \(result.summary.dataset)"),
+            to: directory.appendingPathComponent("histogram.svg"))
         let thresholdURL = directory.appendingPathComponent("threshold.json")
         guard let file = ThresholdFile(result: result, model: model, command: command, created: created) else {
             try? FileManager.default.removeItem(at: thresholdURL)
             return nil
         }
-        do { try file.save(to: thresholdURL) } catch { throw .unwritable(path: thresholdURL.path, detail: error.description) }
+        do { try file.save(to: thresholdURL) } catch {
+            throw .unwritable(path: thresholdURL.path, detail: error.description)
+        }
         return file
     }
 
@@ -55,7 +64,8 @@ public enum EvaluationReport {
         var text = "path_a,path_b,same,similarity,distance\n"
         text.reserveCapacity(scores.count * 80)
         for s in scores {
-            text += "\(CSV.escape(s.nameA)),\(CSV.escape(s.nameB)),\(s.same ? 1 : 0),\(format17(s.similarity)),\(format17(s.distance))\n"
+            text +=
+                "\(CSV.escape(s.nameA)),\(CSV.escape(s.nameB)),\(s.same ? 1 : 0),\(format17(s.similarity)),\(format17(s.distance))\n"
         }
         return text
     }
@@ -81,8 +91,10 @@ extension EvaluationReport {
     /// - Returns: the threshold file written, if any.
     /// - Throws: ``EvaluationError/unwritable(path:detail:)``.
     @discardableResult
-    public static func write(_ outcome: PopulationStudy.Outcome, study: PopulationStudy, to directory: URL, model: String,
-                             command: String? = nil, created: Date = Date()) throws(EvaluationError) -> ThresholdFile? {
+    public static func write(
+        _ outcome: PopulationStudy.Outcome, study: PopulationStudy, to directory: URL, model: String,
+        command: String? = nil, created: Date = Date()
+    ) throws(EvaluationError) -> ThresholdFile? {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw .unwritable(path: directory.path, detail: String(describing: error))
         }
@@ -91,7 +103,8 @@ extension EvaluationReport {
         let summary = StudySummary(
             sets: lines, score: options.score.rawValue, descriptor: options.descriptor, fuse: options.fuse,
             targetFMR: options.recommendedFMR, calibration: study.calibration,
-            calibrationSets: outcome.sets.filter(\.calibration).map(\.set), recommendedThreshold: outcome.recommendedThreshold,
+            calibrationSets: outcome.sets.filter(\.calibration).map(\.set),
+            recommendedThreshold: outcome.recommendedThreshold,
             defaultThreshold: outcome.defaultThreshold, options: options,
             model: outcome.sets.first?.result.summary.model ?? "")
         try writeJSON(summary, to: directory.appendingPathComponent("summary.json"))
@@ -99,30 +112,37 @@ extension EvaluationReport {
             let safe = String(r.set.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
             try writeText(scoresCSV(r.result.scores), to: directory.appendingPathComponent("scores-\(safe).csv"))
             var failures = "path,reason,pairs_affected\n"
-            for f in r.result.failures { failures += "\(CSV.escape(f.name)),\(CSV.escape(f.reason)),\(f.pairsAffected)\n" }
+            for f in r.result.failures {
+                failures += "\(CSV.escape(f.name)),\(CSV.escape(f.reason)),\(f.pairsAffected)\n"
+            }
             try writeText(failures, to: directory.appendingPathComponent("failures-\(safe).csv"))
         }
         let series = outcome.sets.map { r in
-            SVGPlot.DETSeries(label: "\(r.set) (\(r.population)\(r.calibration ? "" : ", held out"))",
-                              curve: r.result.comparisonScores.errorCurve(), eer: r.result.comparisonScores.equalErrorRate(),
-                              operatingPoints: [])
+            SVGPlot.DETSeries(
+                label: "\(r.set) (\(r.population)\(r.calibration ? "" : ", held out"))",
+                curve: r.result.comparisonScores.errorCurve(), eer: r.result.comparisonScores.equalErrorRate(),
+                operatingPoints: [])
         }
         let what = options.fuse > 1 ? "attempts of \(options.fuse) fused photos" : "single photos"
-        try writeText(SVGPlot.det(series: series,
-                                  title: "DET per population — \(options.score.rawValue), \(options.descriptor.rawValue) descriptors, \(what)",
-                                  impostors: outcome.sets.map(\.result.summary.impostorPairs).max() ?? 0,
-                                  genuine: outcome.sets.map(\.result.summary.genuinePairs).max() ?? 0),
-                      to: directory.appendingPathComponent("det.svg"))
+        try writeText(
+            SVGPlot.det(
+                series: series,
+                title:
+                    "DET per population — \(options.score.rawValue), \(options.descriptor.rawValue) descriptors, \(what)",
+                impostors: outcome.sets.map(\.result.summary.impostorPairs).max() ?? 0,
+                genuine: outcome.sets.map(\.result.summary.genuinePairs).max() ?? 0),
+            to: directory.appendingPathComponent("det.svg"))
         let thresholdURL = directory.appendingPathComponent("threshold.json")
         guard let threshold = outcome.recommendedThreshold else {
             try? FileManager.default.removeItem(at: thresholdURL)
             return nil
         }
         let calibrating = outcome.sets.filter(\.calibration).map { $0.result.comparisonScores.rates(at: threshold) }
-        let pooled = ThresholdRates(threshold: threshold, impostors: calibrating.map(\.impostors).reduce(0, +),
-                                    falseMatches: calibrating.map(\.falseMatches).reduce(0, +),
-                                    genuine: calibrating.map(\.genuine).reduce(0, +),
-                                    falseNonMatches: calibrating.map(\.falseNonMatches).reduce(0, +))
+        let pooled = ThresholdRates(
+            threshold: threshold, impostors: calibrating.map(\.impostors).reduce(0, +),
+            falseMatches: calibrating.map(\.falseMatches).reduce(0, +),
+            genuine: calibrating.map(\.genuine).reduce(0, +),
+            falseNonMatches: calibrating.map(\.falseNonMatches).reduce(0, +))
         let performances = outcome.sets.map { r in
             let rates = r.result.comparisonScores.rates(at: threshold)
             return ThresholdFile.SetPerformance(
@@ -133,7 +153,8 @@ extension EvaluationReport {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         var dataset = "\(study.dataset.description): calibrated on \(summary.calibrationSets.joined(separator: ", "))"
-        dataset += " (FMR \(study.calibration == .upperBound ? "95% upper bound" : "observed") ≤ \(options.recommendedFMR) on each)"
+        dataset +=
+            " (FMR \(study.calibration == .upperBound ? "95% upper bound" : "observed") ≤ \(options.recommendedFMR) on each)"
         if let chip = options.chip { dataset += ", chip-sim \(chip.width)x\(chip.height) at \(chip.byteBudget) bytes" }
         if options.fuse > 1 { dataset += ", attempts of \(options.fuse) photos" }
         let file = ThresholdFile(
@@ -142,7 +163,9 @@ extension EvaluationReport {
             fnmrCI95: pooled.fnmrCI95, model: model, pipeline: summary.model, created: formatter.string(from: created),
             dataset: dataset, command: command, genuinePairs: pooled.genuine, impostorPairs: pooled.impostors,
             fta: outcome.sets.filter(\.calibration).map(\.result.summary.fta).max() ?? 0, sets: performances)
-        do { try file.save(to: thresholdURL) } catch { throw .unwritable(path: thresholdURL.path, detail: error.description) }
+        do { try file.save(to: thresholdURL) } catch {
+            throw .unwritable(path: thresholdURL.path, detail: error.description)
+        }
         return file
     }
 }

@@ -12,9 +12,12 @@ extension ScoreMetric {
     /// The similarity recorded in `scores.csv`: the raw dot product for ``MynaFace/ScoreMetric/dotProduct``, the
     /// cosine of the L2-normalised templates otherwise.
     public func similarity(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
+        var dot = 0.0
+        var na = 0.0
+        var nb = 0.0
         for i in 0..<min(a.count, b.count) {
-            let x = Double(a[i]), y = Double(b[i])
+            let x = Double(a[i])
+            let y = Double(b[i])
             dot += x * y
             na += x * x
             nb += y * y

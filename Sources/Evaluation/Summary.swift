@@ -77,8 +77,10 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
         return String(trimmed)
     }
 
-    init(scores: ComparisonScores, options: EvaluationOptions, dataset: FaceDataset, modelIdentity: String,
-         templates: Int, failures: Int, unscoredGenuine: Int, unscoredImpostor: Int) {
+    init(
+        scores: ComparisonScores, options: EvaluationOptions, dataset: FaceDataset, modelIdentity: String,
+        templates: Int, failures: Int, unscoredGenuine: Int, unscoredImpostor: Int
+    ) {
         let eerPoint = scores.equalErrorRate()
         eer = eerPoint.rate
         eerThreshold = eerPoint.threshold
@@ -89,8 +91,11 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
         impostorPairs = scores.impostor.count
         unscoredGenuinePairs = unscoredGenuine
         unscoredImpostorPairs = unscoredImpostor
-        var fnmr: [String: Double?] = [:], ci: [String: [Double]?] = [:], threshold: [String: Double?] = [:]
-        var observed: [String: Double?] = [:], resolvable: [String: Bool] = [:]
+        var fnmr: [String: Double?] = [:]
+        var ci: [String: [Double]?] = [:]
+        var threshold: [String: Double?] = [:]
+        var observed: [String: Double?] = [:]
+        var resolvable: [String: Bool] = [:]
         for (n, target) in options.targetFMRs.enumerated() {
             let key = Self.key(target)
             let point = scores.operatingPoint(targetFMR: target)
@@ -99,8 +104,9 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
             fnmr.updateValue(point.resolvable ? point.fnmr : nil, forKey: key)
             threshold.updateValue(point.resolvable ? point.threshold : nil, forKey: key)
             observed.updateValue(point.resolvable ? point.fmr : nil, forKey: key)
-            let interval = scores.bootstrapFNMR(targetFMR: target, replicates: options.bootstrapReplicates,
-                                                seed: options.seed &+ UInt64(n + 1))
+            let interval = scores.bootstrapFNMR(
+                targetFMR: target, replicates: options.bootstrapReplicates,
+                seed: options.seed &+ UInt64(n + 1))
             ci.updateValue(interval.map { [$0.lower, $0.upper] }, forKey: key)
         }
         fnmrAtFMR = fnmr
@@ -109,8 +115,10 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
         observedFMRAtThreshold = observed
         self.resolvable = resolvable
         score = options.score.rawValue
-        decisionRule = options.score.direction == .higherIsMoreSimilar ? "match when score >= threshold"
-                                                                         : "match when score <= threshold"
+        decisionRule =
+            options.score.direction == .higherIsMoreSimilar
+            ? "match when score >= threshold"
+            : "match when score <= threshold"
         self.options = options
         self.dataset = dataset.description
         images = dataset.images.count
@@ -118,10 +126,13 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
         model = modelIdentity
         methods = [
             "eer": "linear interpolation of the DET segment crossing FMR = FNMR over the sweep of all distinct scores",
-            "threshold_at_fmr": "least strict threshold accepting at most floor(target * impostor_pairs) impostors, placed half-way to the next less similar score",
+            "threshold_at_fmr":
+                "least strict threshold accepting at most floor(target * impostor_pairs) impostors, placed half-way to the next less similar score",
             "resolvable": "impostor_pairs >= 1/target",
-            "ci95": "bootstrap percentile interval (type-7 quantiles), genuine and impostor scores resampled independently with replacement, threshold re-chosen per replicate, seed = options.seed + target index + 1",
-            "fta": "templates without a face or with a decode error / templates needed; unscored pairs excluded from FMR/FNMR",
+            "ci95":
+                "bootstrap percentile interval (type-7 quantiles), genuine and impostor scores resampled independently with replacement, threshold re-chosen per replicate, seed = options.seed + target index + 1",
+            "fta":
+                "templates without a face or with a decode error / templates needed; unscored pairs excluded from FMR/FNMR",
         ]
     }
 }
@@ -139,18 +150,21 @@ extension ThresholdFile {
         let target = options.recommendedFMR
         let point = result.comparisonScores.operatingPoint(targetFMR: target)
         guard point.resolvable else { return nil }
-        let ci = result.comparisonScores.bootstrapFNMR(targetFMR: target, replicates: options.bootstrapReplicates,
-                                                       seed: options.seed)
+        let ci = result.comparisonScores.bootstrapFNMR(
+            targetFMR: target, replicates: options.bootstrapReplicates,
+            seed: options.seed)
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
-        var dataset = "\(result.summary.dataset): \(result.summary.images) images, \(result.summary.identities) identities, score \(options.score.rawValue)"
+        var dataset =
+            "\(result.summary.dataset): \(result.summary.images) images, \(result.summary.identities) identities, score \(options.score.rawValue)"
         if let chip = options.chip { dataset += ", chip-sim \(chip.width)x\(chip.height) at \(chip.byteBudget) bytes" }
         if options.greyProbe { dataset += ", greyscale probes" }
-        self.init(metric: options.score, threshold: point.threshold, targetFMR: target, observedFMR: point.fmr,
-                  expectedFNMR: point.fnmr, fnmrCI95: ci.map { [$0.lower, $0.upper] }, model: model,
-                  pipeline: result.summary.model, created: formatter.string(from: created), dataset: dataset,
-                  command: command, genuinePairs: result.summary.genuinePairs,
-                  impostorPairs: result.summary.impostorPairs, fta: result.summary.fta)
+        self.init(
+            metric: options.score, threshold: point.threshold, targetFMR: target, observedFMR: point.fmr,
+            expectedFNMR: point.fnmr, fnmrCI95: ci.map { [$0.lower, $0.upper] }, model: model,
+            pipeline: result.summary.model, created: formatter.string(from: created), dataset: dataset,
+            command: command, genuinePairs: result.summary.genuinePairs,
+            impostorPairs: result.summary.impostorPairs, fta: result.summary.fta)
     }
 }
 

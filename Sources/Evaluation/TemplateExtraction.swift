@@ -1,7 +1,8 @@
 import Foundation
 import NeuralCore
+
 #if canImport(Crypto)
-import Crypto
+    import Crypto
 #endif
 
 /// What the evaluation needs from the face pipeline: image bytes in, a template out.
@@ -45,7 +46,7 @@ public enum TemplateOutcome: Sendable, Equatable {
 
     /// The template, when there is one.
     public var template: [Float]? {
-        if case let .template(t) = self { return t }
+        if case .template(let t) = self { return t }
         return nil
     }
 }
@@ -82,8 +83,9 @@ public struct TemplateCache: Sendable {
     /// A cache in `directory` (created with permissions 0700 when missing).
     public init(directory: URL) {
         self.directory = directory
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
     }
 
     /// The default location, ``NeuralCore/MynaFacePaths/templates`` (`<cache root>/templates`).
@@ -92,11 +94,11 @@ public struct TemplateCache: Sendable {
     /// The hex digest of `bytes` used in keys.
     public static func digest(_ bytes: [UInt8]) -> String {
         #if canImport(Crypto)
-        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         #else
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(format: "%016llx", h) + String(format: "%016llx", UInt64(bytes.count))
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            return String(format: "%016llx", h) + String(format: "%016llx", UInt64(bytes.count))
         #endif
     }
 
@@ -110,8 +112,11 @@ public struct TemplateCache: Sendable {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent(key + ".tmpl")) else { return nil }
         let bytes = [UInt8](data)
         guard bytes.count >= 12, bytes[0..<4].elementsEqual("MFT1".utf8) else { return nil }
-        func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
-        let status = u32(4), count = u32(8)
+        func u32(_ at: Int) -> Int {
+            Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
+        }
+        let status = u32(4)
+        let count = u32(8)
         if status == 0 { return count == 0 && bytes.count == 12 ? .noFace : nil }
         guard status == 1, bytes.count == 12 + 4 * count else { return nil }
         var template = [Float](repeating: 0, count: count)
@@ -123,12 +128,17 @@ public struct TemplateCache: Sendable {
     /// cache is an optimisation.
     public func store(_ outcome: TemplateOutcome, key: String) {
         var bytes = Array("MFT1".utf8)
-        func put(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+        func put(_ v: UInt32) {
+            for s in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) }
+        }
         switch outcome {
         case .failed: return
-        case .noFace: put(0); put(0)
-        case let .template(t):
-            put(1); put(UInt32(t.count))
+        case .noFace:
+            put(0)
+            put(0)
+        case .template(let t):
+            put(1)
+            put(UInt32(t.count))
             for v in t { put(v.bitPattern) }
         }
         let url = directory.appendingPathComponent(key + ".tmpl")
@@ -155,9 +165,11 @@ public struct TemplateComputation: Sendable {
     /// Images larger than this are refused (a failure to acquire) rather than read.
     public static let maximumImageBytes = 64 << 20
 
-    public init(extractor: any FaceTemplateExtractor, chipSimulator: (any ChipPortraitSimulator)? = nil,
-                cache: TemplateCache? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                progress: Bool = true) {
+    public init(
+        extractor: any FaceTemplateExtractor, chipSimulator: (any ChipPortraitSimulator)? = nil,
+        cache: TemplateCache? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: Bool = true
+    ) {
         self.extractor = extractor
         self.chipSimulator = chipSimulator
         self.cache = cache
@@ -207,7 +219,9 @@ public struct TemplateComputation: Sendable {
         let outcome: TemplateOutcome
         do {
             if let template = try extractor.template(for: input, greyscale: job.greyscale || job.chip) {
-                outcome = template.isEmpty || !template.allSatisfy(\.isFinite) ? .failed("template is empty or not finite") : .template(template)
+                outcome =
+                    template.isEmpty || !template.allSatisfy(\.isFinite)
+                    ? .failed("template is empty or not finite") : .template(template)
             } else {
                 outcome = .noFace
             }
@@ -236,14 +250,16 @@ private final class SharedState: @unchecked Sendable {
     }
 
     func nextIndex() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard next < count else { return nil }
         next += 1
         return next - 1
     }
 
     func finish(_ index: Int, _ outcome: TemplateOutcome) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         outcomes[index] = outcome
         done += 1
         guard showProgress else { return }
@@ -262,7 +278,8 @@ private final class SharedState: @unchecked Sendable {
     }
 
     func results() -> [TemplateOutcome] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return outcomes
     }
 }

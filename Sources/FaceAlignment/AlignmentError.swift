@@ -19,19 +19,20 @@ public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .wrongLandmarkCount(n):
+        case .wrongLandmarkCount(let n):
             return "face landmarks must have exactly 5 points, got \(n)"
-        case let .missingModel(error):
+        case .missingModel(let error):
             return "shape predictor: \(error)"
-        case let .unreadableModel(path, reason):
+        case .unreadableModel(let path, let reason):
             return "cannot read the shape predictor at \(path): \(reason)"
-        case let .invalidModel(error):
+        case .invalidModel(let error):
             return "the shape predictor file is invalid: \(error)"
-        case let .unsupportedModel(detail):
+        case .unsupportedModel(let detail):
             return "the shape predictor file is not a supported 5-point predictor: \(detail)"
-        case let .invalidChipParameters(size, padding):
-            return "invalid face chip parameters: size \(size) (must be 1…4096 pixels), padding \(padding) (must be 0…10)"
-        case let .invalidChipDetails(detail):
+        case .invalidChipParameters(let size, let padding):
+            return
+                "invalid face chip parameters: size \(size) (must be 1…4096 pixels), padding \(padding) (must be 0…10)"
+        case .invalidChipDetails(let detail):
             return "invalid face chip details: \(detail)"
         }
     }

@@ -56,7 +56,10 @@ struct SmallMatrix: Sendable {
             for j in 0..<r.cols {
                 var t = l[i, 0] * r[0, j]
                 var k = 1
-                while k < l.cols { t += l[i, k] * r[k, j]; k += 1 }
+                while k < l.cols {
+                    t += l[i, k] * r[k, j]
+                    k += 1
+                }
                 out[i, j] = t
             }
         }
@@ -113,14 +116,22 @@ struct SmallVector: Sendable {
 /// dlib's `svd4(SVD_SKINNY_U, withv: true, a, u, q, v)` for an m×n matrix with m ≥ n:
 /// `a = u · diag(q) · vᵀ`, singular values unsorted, as dlib leaves them. `input` is at most 3×3.
 func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallMatrix) {
-    let m = input.rows, n = input.cols
+    let m = input.rows
+    let n = input.cols
     var eps = Double.ulpOfOne
     let tol = Double.leastNormalMagnitude / eps
     var u = input  // m×n (skinny)
     var q = SmallVector(zeros: n)
     var e = SmallVector(zeros: n)
     var v = SmallMatrix(rows: n, cols: n)
-    var c = 0.0, f = 0.0, g = 0.0, h = 0.0, s = 0.0, x = 0.0, y = 0.0, z = 0.0
+    var c = 0.0
+    var f = 0.0
+    var g = 0.0
+    var h = 0.0
+    var s = 0.0
+    var x = 0.0
+    var y = 0.0
+    var z = 0.0
     var l = 0
 
     // Householder reduction to bidiagonal form.
@@ -148,7 +159,10 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallM
         q[i] = g
         s = 0
         var j = l
-        while j < n { s += u[i, j] * u[i, j]; j += 1 }
+        while j < n {
+            s += u[i, j] * u[i, j]
+            j += 1
+        }
         if s < tol {
             g = 0
         } else {
@@ -157,14 +171,23 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallM
             h = f * g - s
             u[i, i + 1] = f - g
             j = l
-            while j < n { e[j] = u[i, j] / h; j += 1 }
+            while j < n {
+                e[j] = u[i, j] / h
+                j += 1
+            }
             j = l
             while j < m {
                 s = 0
                 var k = l
-                while k < n { s += u[j, k] * u[i, k]; k += 1 }
+                while k < n {
+                    s += u[j, k] * u[i, k]
+                    k += 1
+                }
                 k = l
-                while k < n { u[j, k] += s * e[k]; k += 1 }
+                while k < n {
+                    u[j, k] += s * e[k]
+                    k += 1
+                }
                 j += 1
             }
         }
@@ -178,19 +201,32 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallM
         if g != 0 {
             h = u[i, i + 1] * g
             var j = l
-            while j < n { v[j, i] = u[i, j] / h; j += 1 }
+            while j < n {
+                v[j, i] = u[i, j] / h
+                j += 1
+            }
             j = l
             while j < n {
                 s = 0
                 var k = l
-                while k < n { s += u[i, k] * v[k, j]; k += 1 }
+                while k < n {
+                    s += u[i, k] * v[k, j]
+                    k += 1
+                }
                 k = l
-                while k < n { v[k, j] += s * v[k, i]; k += 1 }
+                while k < n {
+                    v[k, j] += s * v[k, i]
+                    k += 1
+                }
                 j += 1
             }
         }
         var j = l
-        while j < n { v[i, j] = 0; v[j, i] = 0; j += 1 }
+        while j < n {
+            v[i, j] = 0
+            v[j, i] = 0
+            j += 1
+        }
         v[i, i] = 1
         g = e[i]
         l = i
@@ -203,14 +239,20 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallM
         l = i + 1
         g = q[i]
         var j = l
-        while j < n { u[i, j] = 0; j += 1 }
+        while j < n {
+            u[i, j] = 0
+            j += 1
+        }
         if g != 0 {
             h = u[i, i] * g
             j = l
             while j < n {
                 s = 0
                 var k = l
-                while k < m { s += u[k, i] * u[k, j]; k += 1 }
+                while k < m {
+                    s += u[k, i] * u[k, j]
+                    k += 1
+                }
                 f = s / h
                 for k in i..<m { u[k, j] += f * u[k, i] }
                 j += 1
@@ -236,7 +278,10 @@ func dlibSVD(_ input: SmallMatrix) -> (u: SmallMatrix, q: SmallVector, v: SmallM
                 // l == 0 stops here: e[0] is 0 (dlib reaches the same point through `|e[0]| <= eps`, which
                 // a NaN input would otherwise turn into a read before the start of q).
                 if l == 0 || abs(e[l]) <= eps { break }
-                if abs(q[l - 1]) <= eps { cancel = true; break }
+                if abs(q[l - 1]) <= eps {
+                    cancel = true
+                    break
+                }
                 l -= 1
             }
             if cancel {
@@ -346,14 +391,24 @@ func dlibPseudoInverse(_ m: SmallMatrix) -> SmallMatrix {
 
 /// dlib's `find_affine_transform(from, to)` for three point pairs: `[M | b] = Q · pinv(P)` with P the
 /// 3×3 matrix of `(x, y, 1)` columns of `from` and Q the 2×3 matrix of `to`.
-func dlibAffineTransform(from: ((Double, Double), (Double, Double), (Double, Double)),
-                         to: ((Double, Double), (Double, Double), (Double, Double))) -> Affine2D {
-    let p = SmallMatrix(rows: 3, cols: 3, rowMajor: (from.0.0, from.1.0, from.2.0,
-                                                      from.0.1, from.1.1, from.2.1,
-                                                      1, 1, 1))
-    let q = SmallMatrix(rows: 2, cols: 3, rowMajor: (to.0.0, to.1.0, to.2.0,
-                                                      to.0.1, to.1.1, to.2.1,
-                                                      0, 0, 0))
+func dlibAffineTransform(
+    from: ((Double, Double), (Double, Double), (Double, Double)),
+    to: ((Double, Double), (Double, Double), (Double, Double))
+) -> Affine2D {
+    let p = SmallMatrix(
+        rows: 3, cols: 3,
+        rowMajor: (
+            from.0.0, from.1.0, from.2.0,
+            from.0.1, from.1.1, from.2.1,
+            1, 1, 1
+        ))
+    let q = SmallMatrix(
+        rows: 2, cols: 3,
+        rowMajor: (
+            to.0.0, to.1.0, to.2.0,
+            to.0.1, to.1.1, to.2.1,
+            0, 0, 0
+        ))
     // P is square, so dlib takes its pseudo-inverse directly (only a wide matrix goes through its transpose).
     let m = q * dlibPseudoInverse(p)
     return Affine2D(m00: m[0, 0], m01: m[0, 1], m10: m[1, 0], m11: m[1, 1], b0: m[0, 2], b1: m[1, 2])
@@ -361,22 +416,36 @@ func dlibAffineTransform(from: ((Double, Double), (Double, Double), (Double, Dou
 
 /// dlib's `find_similarity_transform(from, to)` (Umeyama, eqs. 34–43), operation for operation.
 /// `from` and `to` hold `count` interleaved `x, y` pairs.
-func dlibSimilarityTransform(from: UnsafeBufferPointer<Double>, to: UnsafeBufferPointer<Double>, count n: Int) -> Affine2D {
-    var mfx = 0.0, mfy = 0.0, mtx = 0.0, mty = 0.0
+func dlibSimilarityTransform(from: UnsafeBufferPointer<Double>, to: UnsafeBufferPointer<Double>, count n: Int)
+    -> Affine2D
+{
+    var mfx = 0.0
+    var mfy = 0.0
+    var mtx = 0.0
+    var mty = 0.0
     for i in 0..<n {
-        mfx += from[2 * i]; mfy += from[2 * i + 1]
-        mtx += to[2 * i]; mty += to[2 * i + 1]
+        mfx += from[2 * i]
+        mfy += from[2 * i + 1]
+        mtx += to[2 * i]
+        mty += to[2 * i + 1]
     }
     let dn = Double(n)
-    mfx /= dn; mfy /= dn; mtx /= dn; mty /= dn
+    mfx /= dn
+    mfy /= dn
+    mtx /= dn
+    mty /= dn
     var sigmaFrom = 0.0
     var cov = SmallMatrix(rows: 2, cols: 2)
     for i in 0..<n {
-        let fx = from[2 * i] - mfx, fy = from[2 * i + 1] - mfy
-        let tx = to[2 * i] - mtx, ty = to[2 * i + 1] - mty
+        let fx = from[2 * i] - mfx
+        let fy = from[2 * i + 1] - mfy
+        let tx = to[2 * i] - mtx
+        let ty = to[2 * i + 1] - mty
         sigmaFrom += fx * fx + fy * fy
-        cov[0, 0] += tx * fx; cov[0, 1] += tx * fy
-        cov[1, 0] += ty * fx; cov[1, 1] += ty * fy
+        cov[0, 0] += tx * fx
+        cov[0, 1] += tx * fy
+        cov[1, 0] += ty * fx
+        cov[1, 1] += ty * fy
     }
     sigmaFrom /= dn
     // matrix /= scalar is multiplication by the reciprocal in dlib.
@@ -384,7 +453,8 @@ func dlibSimilarityTransform(from: UnsafeBufferPointer<Double>, to: UnsafeBuffer
     for i in 0..<2 { for j in 0..<2 { cov[i, j] = cov[i, j] * inv } }
 
     let (u, d, v) = dlibSVD(cov)
-    var s0 = 1.0, s1 = 1.0
+    var s0 = 1.0
+    var s1 = 1.0
     let detCov = cov[0, 0] * cov[1, 1] - cov[0, 1] * cov[1, 0]
     let detU = u[0, 0] * u[1, 1] - u[0, 1] * u[1, 0]
     let detV = v[0, 0] * v[1, 1] - v[0, 1] * v[1, 0]

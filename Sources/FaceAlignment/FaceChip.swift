@@ -63,7 +63,9 @@ package enum FaceChip {
     ///   - size: the chip side in pixels (1…4096); 150 for the ResNet embedder.
     ///   - padding: extra border as a fraction of the template face (0…10); 0.25 for the embedder.
     /// - Throws: ``AlignmentError/invalidChipParameters(size:padding:)`` for a size or padding out of range.
-    package static func details(for landmarks: FaceLandmarks, size: Int = 150, padding: Double = 0.25) throws(AlignmentError) -> ChipDetails {
+    package static func details(for landmarks: FaceLandmarks, size: Int = 150, padding: Double = 0.25)
+        throws(AlignmentError) -> ChipDetails
+    {
         guard (1...maximumSize).contains(size), padding.isFinite, padding >= 0, padding <= 10 else {
             throw .invalidChipParameters(size: size, padding: padding)
         }
@@ -85,13 +87,16 @@ package enum FaceChip {
             return dlibSimilarityTransform(from: UnsafeBufferPointer(from), to: UnsafeBufferPointer(to), count: n)
         }
         // p = M·(1, 0)
-        let px = m.m00 * 1 + m.m01 * 0, py = m.m10 * 1 + m.m11 * 0
+        let px = m.m00 * 1 + m.m01 * 0
+        let py = m.m10 * 1 + m.m11 * 0
         let angle = atan2(py, px)
         let scale = (px * px + py * py).squareRoot()
         let (cx, cy) = m.apply(s / 2.0, s / 2.0)
-        let w = s * scale - 1, h = s * scale - 1
-        return ChipDetails(left: cx - w / 2, top: cy - h / 2, right: cx + w / 2, bottom: cy + h / 2,
-                           angle: angle, size: size)
+        let w = s * scale - 1
+        let h = s * scale - 1
+        return ChipDetails(
+            left: cx - w / 2, top: cy - h / 2, right: cx + w / 2, bottom: cy + h / 2,
+            angle: angle, size: size)
     }
 
     /// dlib's `extract_image_chip(img, details, chip)` with bilinear interpolation.
@@ -111,7 +116,9 @@ package enum FaceChip {
     ///   the rectangle is empty or its edges exceed ±10⁷ pixels, or the size is outside 1…4096.
     package static func extract(from image: Image, details: ChipDetails) throws(AlignmentError) -> Image {
         let size = details.size
-        guard (1...maximumSize).contains(size) else { throw .invalidChipDetails("size \(size) outside 1…\(maximumSize)") }
+        guard (1...maximumSize).contains(size) else {
+            throw .invalidChipDetails("size \(size) outside 1…\(maximumSize)")
+        }
         let limit = 1.0e7
         func checkEdge(_ v: Double) throws(AlignmentError) {
             guard v.isFinite, abs(v) <= limit else {
@@ -130,8 +137,9 @@ package enum FaceChip {
 
         // Fast copy when there is neither rotation nor scaling.
         if details.angle == 0, Double(size) == chipRect.height, Double(size) == chipRect.width {
-            return basicExtract(image, left: lround(details.left), top: lround(details.top),
-                                right: lround(details.right), bottom: lround(details.bottom))
+            return basicExtract(
+                image, left: lround(details.left), top: lround(details.top),
+                right: lround(details.right), bottom: lround(details.bottom))
         }
 
         // Pyramid depth and the crop dlib works on.
@@ -144,9 +152,11 @@ package enum FaceChip {
             grow = grow * 2 + 2
         }
         let centre = chipRect.center
-        let cosA = cos(details.angle), sinA = sin(details.angle)
+        let cosA = cos(details.angle)
+        let sinA = sin(details.angle)
         func rotate(_ c: (Double, Double), _ p: (Double, Double)) -> (Double, Double) {
-            let dx = p.0 - c.0, dy = p.1 - c.1
+            let dx = p.0 - c.0
+            let dy = p.1 - c.1
             let x = cosA * dx - sinA * dy
             let y = sinA * dx + cosA * dy
             return (x + c.0, y + c.1)
@@ -159,12 +169,15 @@ package enum FaceChip {
         let imageRect = DRect(left: 0, top: 0, right: Double(image.width - 1), bottom: Double(image.height - 1))
         let grown = rotated.grown(by: grow).intersect(imageRect)
         // rectangle += drectangle: lround of each edge; an empty result leaves dlib's empty rectangle.
-        var box = (left: lround(grown.left), top: lround(grown.top), right: lround(grown.right), bottom: lround(grown.bottom))
+        var box = (
+            left: lround(grown.left), top: lround(grown.top), right: lround(grown.right), bottom: lround(grown.bottom)
+        )
         if box.right < box.left || box.bottom < box.top { box = (0, 0, -1, -1) }
 
         // Which level to sample from, and the rectangle in that level's coordinates.
-        var rect = DRect(left: chipRect.left + Double(-box.left), top: chipRect.top + Double(-box.top),
-                         right: chipRect.right + Double(-box.left), bottom: chipRect.bottom + Double(-box.top))
+        var rect = DRect(
+            left: chipRect.left + Double(-box.left), top: chipRect.top + Double(-box.top),
+            right: chipRect.right + Double(-box.left), bottom: chipRect.bottom + Double(-box.top))
         var level = -1
         while PyramidDown2.rectDown(rect).area > chipArea {
             level += 1
@@ -172,10 +185,13 @@ package enum FaceChip {
         }
         // Sample from the crop itself (a window of the image) or from a pyramid level built on it.
         var source = image
-        var window = (x: max(box.left, 0), y: max(box.top, 0), width: box.right - box.left + 1, height: box.bottom - box.top + 1)
+        var window = (
+            x: max(box.left, 0), y: max(box.top, 0), width: box.right - box.left + 1, height: box.bottom - box.top + 1
+        )
         if level >= 0 {
-            source = PyramidDown2.apply(image, x0: window.x, y0: window.y, width: window.width, height: window.height,
-                                        levels: level + 1)
+            source = PyramidDown2.apply(
+                image, x0: window.x, y0: window.y, width: window.width, height: window.height,
+                levels: level + 1)
             window = (0, 0, source.width, source.height)
         }
 
@@ -184,17 +200,22 @@ package enum FaceChip {
         let last = Double(size - 1)
         let map = dlibAffineTransform(
             from: ((0, 0), (last, 0), (0, last)),
-            to: (rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))))
+            to: (
+                rotate(c, (rect.left, rect.top)), rotate(c, (rect.right, rect.top)), rotate(c, (rect.left, rect.bottom))
+            ))
         return sampleBilinear(source, window: window, size: size, map: map, channels: ch)
     }
 
     /// dlib's `transform_image` with `interpolate_bilinear` and a black background.
     /// `window` is the sub-image (dlib's `sub_image`) that chip coordinates refer to: `(x, y)` is its
     /// top-left pixel in `src`, and sampling outside it is black.
-    private static func sampleBilinear(_ src: Image, window: (x: Int, y: Int, width: Int, height: Int), size: Int,
-                                       map: Affine2D, channels ch: Int) -> Image {
+    private static func sampleBilinear(
+        _ src: Image, window: (x: Int, y: Int, width: Int, height: Int), size: Int,
+        map: Affine2D, channels ch: Int
+    ) -> Image {
         var out = [UInt8](repeating: 0, count: size * size * ch)
-        let w = window.width, h = window.height
+        let w = window.width
+        let h = window.height
         let stride = src.width * ch
         let base = window.y * stride + window.x * ch
         src.pixels.withUnsafeBufferPointer { px in
@@ -202,17 +223,24 @@ package enum FaceChip {
                 for r in 0..<size {
                     for c in 0..<size {
                         let (x, y) = map.apply(Double(c), Double(r))
-                        let fl = x.rounded(.down), ft = y.rounded(.down)
+                        let fl = x.rounded(.down)
+                        let ft = y.rounded(.down)
                         // Outside (including NaN): keep black.
                         guard fl >= 0, ft >= 0, fl + 1 < Double(w), ft + 1 < Double(h) else { continue }
-                        let left = Int(fl), top = Int(ft)
-                        let lr = x - Double(left), tb = y - Double(top)
-                        let o00 = base + top * stride + left * ch, o01 = o00 + ch
-                        let o10 = o00 + stride, o11 = o10 + ch
+                        let left = Int(fl)
+                        let top = Int(ft)
+                        let lr = x - Double(left)
+                        let tb = y - Double(top)
+                        let o00 = base + top * stride + left * ch
+                        let o01 = o00 + ch
+                        let o10 = o00 + stride
+                        let o11 = o10 + ch
                         let d = (r * size + c) * ch
                         for k in 0..<ch {
-                            let tl = Double(px[o00 + k]), tr = Double(px[o01 + k])
-                            let bl = Double(px[o10 + k]), br = Double(px[o11 + k])
+                            let tl = Double(px[o00 + k])
+                            let tr = Double(px[o01 + k])
+                            let bl = Double(px[o10 + k])
+                            let br = Double(px[o11 + k])
                             let v = (1 - tb) * ((1 - lr) * tl + lr * tr) + tb * ((1 - lr) * bl + lr * br)
                             dst[d + k] = truncateToByte(v)
                         }
@@ -233,16 +261,21 @@ package enum FaceChip {
     /// dlib's `basic_extract_image_chip`: copy the integer rectangle, black where it leaves the image.
     private static func basicExtract(_ image: Image, left: Int, top: Int, right: Int, bottom: Int) -> Image {
         let ch = image.channels
-        let w = max(0, right - left + 1), h = max(0, bottom - top + 1)
+        let w = max(0, right - left + 1)
+        let h = max(0, bottom - top + 1)
         var out = [UInt8](repeating: 0, count: w * h * ch)
-        let x0 = max(left, 0), x1 = min(right, image.width - 1)
-        let y0 = max(top, 0), y1 = min(bottom, image.height - 1)
+        let x0 = max(left, 0)
+        let x1 = min(right, image.width - 1)
+        let y0 = max(top, 0)
+        let y1 = min(bottom, image.height - 1)
         if x0 <= x1, y0 <= y1 {
             image.pixels.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
                     for y in y0...y1 {
                         for x in x0...x1 {
-                            for k in 0..<ch { dst[((y - top) * w + (x - left)) * ch + k] = src[(y * image.width + x) * ch + k] }
+                            for k in 0..<ch {
+                                dst[((y - top) * w + (x - left)) * ch + k] = src[(y * image.width + x) * ch + k]
+                            }
                         }
                     }
                 }

@@ -27,11 +27,17 @@ enum PyramidDown2 {
             let dst = buffer.baseAddress!
             input.pixels.withUnsafeBufferPointer { src in
                 let stride = input.width * ch
-                downsample(src.baseAddress! + y0 * stride + x0 * ch, stride: stride, width: w, height: h, channels: ch, into: dst)
+                downsample(
+                    src.baseAddress! + y0 * stride + x0 * ch, stride: stride, width: w, height: h, channels: ch,
+                    into: dst)
             }
             for _ in 1..<levels {
-                guard size.width > 8, size.height > 8 else { size = (0, 0); break }
-                downsample(dst, stride: size.width * ch, width: size.width, height: size.height, channels: ch, into: dst)
+                guard size.width > 8, size.height > 8 else {
+                    size = (0, 0)
+                    break
+                }
+                downsample(
+                    dst, stride: size.width * ch, width: size.width, height: size.height, channels: ch, into: dst)
                 size = ((size.width - 3) / 2, (size.height - 3) / 2)
             }
             initialized = size.width * size.height * ch
@@ -56,14 +62,20 @@ enum PyramidDown2 {
     /// input row `2r` for `r ≥ 1`; in row 0 it is input sample `i` of row 0 itself, which the chunk
     /// holding output column `c` has read (its input columns start at `2c`) before writing it, and
     /// later chunks start reading beyond it.
-    private static func downsample(_ src: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, channels ch: Int,
-                                   into dst: UnsafeMutablePointer<UInt8>) {
-        let outW = (w - 3) / 2, outH = (h - 3) / 2
+    private static func downsample(
+        _ src: UnsafePointer<UInt8>, stride: Int, width w: Int, height h: Int, channels ch: Int,
+        into dst: UnsafeMutablePointer<UInt8>
+    ) {
+        let outW = (w - 3) / 2
+        let outH = (h - 3) / 2
         let chunk = (sumsCapacity / ch - 3) / 2  // output pixels per chunk
         withUnsafeTemporaryAllocation(of: UInt16.self, capacity: sumsCapacity) { sums in
             for r in 0..<outH {
                 let p0 = src + 2 * r * stride
-                let p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride, p4 = p3 + stride
+                let p1 = p0 + stride
+                let p2 = p1 + stride
+                let p3 = p2 + stride
+                let p4 = p3 + stride
                 let out = dst + r * outW * ch
                 var c0 = 0
                 while c0 < outW {
@@ -71,14 +83,16 @@ enum PyramidDown2 {
                     let first = 2 * c0 * ch
                     for i in 0..<((2 * n + 3) * ch) {
                         let j = first + i
-                        sums[i] = UInt16(p0[j]) + 4 * UInt16(p1[j]) + 6 * UInt16(p2[j]) + 4 * UInt16(p3[j]) + UInt16(p4[j])
+                        sums[i] =
+                            UInt16(p0[j]) + 4 * UInt16(p1[j]) + 6 * UInt16(p2[j]) + 4 * UInt16(p3[j]) + UInt16(p4[j])
                     }
                     let o = out + c0 * ch
                     if ch == 3 {
                         for c in 0..<n {
                             let b = 6 * c
                             for k in 0..<3 {
-                                let s = UInt32(sums[b + k]) + 4 * UInt32(sums[b + 3 + k]) + 6 * UInt32(sums[b + 6 + k])
+                                let s =
+                                    UInt32(sums[b + k]) + 4 * UInt32(sums[b + 3 + k]) + 6 * UInt32(sums[b + 6 + k])
                                     + 4 * UInt32(sums[b + 9 + k]) + UInt32(sums[b + 12 + k])
                                 o[3 * c + k] = UInt8(truncatingIfNeeded: s >> 8)
                             }
@@ -86,7 +100,8 @@ enum PyramidDown2 {
                     } else {
                         for c in 0..<n {
                             let b = 2 * c
-                            let s = UInt32(sums[b]) + 4 * UInt32(sums[b + 1]) + 6 * UInt32(sums[b + 2])
+                            let s =
+                                UInt32(sums[b]) + 4 * UInt32(sums[b + 1]) + 6 * UInt32(sums[b + 2])
                                 + 4 * UInt32(sums[b + 3]) + UInt32(sums[b + 4])
                             o[c] = UInt8(truncatingIfNeeded: s >> 8)
                         }
@@ -116,7 +131,10 @@ struct DRect: Sendable, Equatable {
     var left: Double, top: Double, right: Double, bottom: Double
 
     init(left: Double, top: Double, right: Double, bottom: Double) {
-        self.left = left; self.top = top; self.right = right; self.bottom = bottom
+        self.left = left
+        self.top = top
+        self.right = right
+        self.bottom = bottom
     }
     /// The empty rectangle dlib default-constructs: (0, 0, −1, −1).
     static let empty = DRect(left: 0, top: 0, right: -1, bottom: -1)
@@ -132,7 +150,8 @@ struct DRect: Sendable, Equatable {
     func union(_ o: DRect) -> DRect {
         if o.isEmpty { return self }
         if isEmpty { return o }
-        return DRect(left: min(left, o.left), top: min(top, o.top), right: max(right, o.right), bottom: max(bottom, o.bottom))
+        return DRect(
+            left: min(left, o.left), top: min(top, o.top), right: max(right, o.right), bottom: max(bottom, o.bottom))
     }
     func intersect(_ o: DRect) -> DRect {
         DRect(left: max(left, o.left), top: max(top, o.top), right: min(right, o.right), bottom: min(bottom, o.bottom))

@@ -57,21 +57,27 @@ package struct ShapePredictor: Sendable {
     }
 
     /// Assembles and validates a predictor from its arrays.
-    init(partCount: Int, cascadeCount: Int, treesPerCascade: Int, splitsPerTree: Int, featuresPerCascade: Int,
-         initialShape: [Float], splitFeatures: [UInt16], thresholds: [Float], leaves: [Float],
-         anchors: [UInt8], deltas: [Float]) throws(AlignmentError) {
+    init(
+        partCount: Int, cascadeCount: Int, treesPerCascade: Int, splitsPerTree: Int, featuresPerCascade: Int,
+        initialShape: [Float], splitFeatures: [UInt16], thresholds: [Float], leaves: [Float],
+        anchors: [UInt8], deltas: [Float]
+    ) throws(AlignmentError) {
         guard partCount == FaceLandmarks.count else {
             throw .unsupportedModel("\(partCount) landmarks, expected \(FaceLandmarks.count)")
         }
         guard cascadeCount >= 1, treesPerCascade >= 1, featuresPerCascade >= 1, featuresPerCascade <= 65_535,
-              splitsPerTree >= 1, splitsPerTree <= 1023, (splitsPerTree + 1) & splitsPerTree == 0 else {
-            throw .unsupportedModel("sizes: \(cascadeCount) cascades, \(treesPerCascade) trees, \(splitsPerTree) splits, \(featuresPerCascade) features")
+            splitsPerTree >= 1, splitsPerTree <= 1023, (splitsPerTree + 1) & splitsPerTree == 0
+        else {
+            throw .unsupportedModel(
+                "sizes: \(cascadeCount) cascades, \(treesPerCascade) trees, \(splitsPerTree) splits, \(featuresPerCascade) features"
+            )
         }
         let nodes = cascadeCount * treesPerCascade * splitsPerTree
         let leafCount = cascadeCount * treesPerCascade * (splitsPerTree + 1)
         let features = cascadeCount * featuresPerCascade
         guard initialShape.count == 2 * partCount, splitFeatures.count == 2 * nodes, thresholds.count == nodes,
-              leaves.count == leafCount * 2 * partCount, anchors.count == features, deltas.count == 2 * features else {
+            leaves.count == leafCount * 2 * partCount, anchors.count == features, deltas.count == 2 * features
+        else {
             throw .unsupportedModel("array sizes do not match the declared structure")
         }
         guard splitFeatures.allSatisfy({ Int($0) < featuresPerCascade }) else {
@@ -81,7 +87,8 @@ package struct ShapePredictor: Sendable {
             throw .unsupportedModel("a feature pixel is anchored to a landmark beyond \(partCount)")
         }
         guard initialShape.allSatisfy(\.isFinite), thresholds.allSatisfy({ !$0.isNaN }),
-              leaves.allSatisfy(\.isFinite), deltas.allSatisfy(\.isFinite) else {
+            leaves.allSatisfy(\.isFinite), deltas.allSatisfy(\.isFinite)
+        else {
             throw .unsupportedModel("non-finite values")
         }
         self.partCount = partCount
@@ -105,16 +112,20 @@ package struct ShapePredictor: Sendable {
         var r = DlibReader(bytes: bytes)
         let versionOffset = r.offset
         let version = try r.int64()
-        guard version == 1 else { throw DlibFormatError.unsupported(offset: versionOffset, detail: "shape_predictor version \(version)") }
+        guard version == 1 else {
+            throw DlibFormatError.unsupported(offset: versionOffset, detail: "shape_predictor version \(version)")
+        }
 
         // initial_shape: a column vector of 2·parts floats.
         let shapeOffset = r.offset
-        let nr = -(try r.int64()), nc = -(try r.int64())
+        let nr = -(try r.int64())
+        let nc = -(try r.int64())
         guard nc == 1, nr >= 2, nr <= 2 * 255, nr % 2 == 0 else {
             throw DlibFormatError.invalidShape(offset: shapeOffset, detail: "initial shape \(nr)×\(nc)")
         }
         let partCount = Int(nr) / 2
-        var initialShape = [Float](); initialShape.reserveCapacity(Int(nr))
+        var initialShape = [Float]()
+        initialShape.reserveCapacity(Int(nr))
         for _ in 0..<nr { initialShape.append(try r.float()) }
         guard partCount == FaceLandmarks.count else {
             throw AlignmentError.unsupportedModel("\(partCount) landmarks, expected \(FaceLandmarks.count)")
@@ -131,8 +142,11 @@ package struct ShapePredictor: Sendable {
         }
 
         let cascadeCount = try count(&r, "cascade")
-        var treesPerCascade = -1, splitsPerTree = -1
-        var splitFeatures: [UInt16] = [], thresholds: [Float] = [], leaves: [Float] = []
+        var treesPerCascade = -1
+        var splitsPerTree = -1
+        var splitFeatures: [UInt16] = []
+        var thresholds: [Float] = []
+        var leaves: [Float] = []
         for _ in 0..<cascadeCount {
             let trees = try count(&r, "tree")
             if treesPerCascade < 0 {
@@ -145,10 +159,13 @@ package struct ShapePredictor: Sendable {
                 if splitsPerTree < 0 {
                     splitsPerTree = splits
                     guard splits >= 1, splits <= 1023, (splits + 1) & splits == 0 else {
-                        throw AlignmentError.unsupportedModel("trees with \(splits) splits are not complete binary trees")
+                        throw AlignmentError.unsupportedModel(
+                            "trees with \(splits) splits are not complete binary trees")
                     }
                     let total = cascadeCount * max(trees, 1) * splits
-                    guard total <= r.remaining else { throw DlibFormatError.truncated(offset: r.offset, needed: total - r.remaining) }
+                    guard total <= r.remaining else {
+                        throw DlibFormatError.truncated(offset: r.offset, needed: total - r.remaining)
+                    }
                     splitFeatures.reserveCapacity(2 * total)
                     thresholds.reserveCapacity(total)
                     leaves.reserveCapacity((total + cascadeCount * trees) * 2 * partCount)
@@ -157,21 +174,25 @@ package struct ShapePredictor: Sendable {
                 }
                 for _ in 0..<splits {
                     let o = r.offset
-                    let i1 = try r.int64(), i2 = try r.int64()
+                    let i1 = try r.int64()
+                    let i2 = try r.int64()
                     guard (0...65_534).contains(i1), (0...65_534).contains(i2) else {
                         throw DlibFormatError.invalidShape(offset: o, detail: "split feature index \(i1), \(i2)")
                     }
-                    splitFeatures.append(UInt16(i1)); splitFeatures.append(UInt16(i2))
+                    splitFeatures.append(UInt16(i1))
+                    splitFeatures.append(UInt16(i2))
                     thresholds.append(try r.float())
                 }
                 let leafOffset = r.offset
                 let leafCount = try count(&r, "leaf")
                 guard leafCount == splits + 1 else {
-                    throw DlibFormatError.invalidShape(offset: leafOffset, detail: "\(leafCount) leaves for \(splits) splits")
+                    throw DlibFormatError.invalidShape(
+                        offset: leafOffset, detail: "\(leafCount) leaves for \(splits) splits")
                 }
                 for _ in 0..<leafCount {
                     let o = r.offset
-                    let lr = -(try r.int64()), lc = -(try r.int64())
+                    let lr = -(try r.int64())
+                    let lc = -(try r.int64())
                     guard lr == Int64(2 * partCount), lc == 1 else {
                         throw DlibFormatError.invalidShape(offset: o, detail: "leaf \(lr)×\(lc)")
                     }
@@ -191,8 +212,13 @@ package struct ShapePredictor: Sendable {
         var anchors: [UInt8] = []
         for _ in 0..<anchorCascades {
             let n = try count(&r, "anchor")
-            if featuresPerCascade < 0 { featuresPerCascade = n; anchors.reserveCapacity(n * cascadeCount) }
-            guard n == featuresPerCascade else { throw AlignmentError.unsupportedModel("cascades use different feature counts") }
+            if featuresPerCascade < 0 {
+                featuresPerCascade = n
+                anchors.reserveCapacity(n * cascadeCount)
+            }
+            guard n == featuresPerCascade else {
+                throw AlignmentError.unsupportedModel("cascades use different feature counts")
+            }
             for _ in 0..<n {
                 let o = r.offset
                 let a = try r.int64()
@@ -210,17 +236,20 @@ package struct ShapePredictor: Sendable {
         deltas.reserveCapacity(2 * anchors.count)
         for _ in 0..<deltaCascades {
             let n = try count(&r, "delta")
-            guard n == featuresPerCascade else { throw AlignmentError.unsupportedModel("delta count \(n) differs from anchor count") }
+            guard n == featuresPerCascade else {
+                throw AlignmentError.unsupportedModel("delta count \(n) differs from anchor count")
+            }
             for _ in 0..<n {
                 deltas.append(try r.float())
                 deltas.append(try r.float())
             }
         }
         try r.expectEnd()
-        return try ShapePredictor(partCount: partCount, cascadeCount: cascadeCount, treesPerCascade: treesPerCascade,
-                                  splitsPerTree: splitsPerTree, featuresPerCascade: featuresPerCascade,
-                                  initialShape: initialShape, splitFeatures: splitFeatures, thresholds: thresholds,
-                                  leaves: leaves, anchors: anchors, deltas: deltas)
+        return try ShapePredictor(
+            partCount: partCount, cascadeCount: cascadeCount, treesPerCascade: treesPerCascade,
+            splitsPerTree: splitsPerTree, featuresPerCascade: featuresPerCascade,
+            initialShape: initialShape, splitFeatures: splitFeatures, thresholds: thresholds,
+            leaves: leaves, anchors: anchors, deltas: deltas)
     }
 
     // MARK: - Inference
@@ -241,8 +270,10 @@ package struct ShapePredictor: Sendable {
     package func landmarks(in image: Image, face: FaceRect) -> FaceLandmarks {
         // unnormalizing_tform: (0,0) → top-left, (1,0) → top-right, (1,1) → bottom-right, solved as dlib
         // does (pseudo-inverse) from the corners as single-precision points.
-        let l = Double(Float(face.left)), t = Double(Float(face.top))
-        let r = Double(Float(face.right)), b = Double(Float(face.bottom))
+        let l = Double(Float(face.left))
+        let t = Double(Float(face.top))
+        let r = Double(Float(face.right))
+        let b = Double(Float(face.bottom))
         let toImage = dlibAffineTransform(from: ((0, 0), (1, 0), (1, 1)), to: ((l, t), (r, t), (r, b)))
 
         // The working shape lives in a scoped buffer (on the stack for the 5-point model), as does all
@@ -265,86 +296,98 @@ package struct ShapePredictor: Sendable {
         // and the feature pixel values of one cascade. Feature values are grey levels 0…255, so one byte
         // each holds them exactly (and keeps the 800 of the 5-point model within a stack buffer).
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * shapeSize) { points in
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: featuresPerCascade) { features in
-            let initial = UnsafeMutableBufferPointer(rebasing: points[0..<shapeSize])
-            let current = UnsafeMutableBufferPointer(rebasing: points[shapeSize..<(2 * shapeSize)])
-            for i in 0..<shapeSize { initial[i] = Double(initialShape[i]) }
-            for cascade in 0..<cascadeCount {
-                // T = 2×2 part of the similarity initial → current, cast to Float as dlib does.
-                for i in 0..<shapeSize { current[i] = Double(shape[i]) }
-                let similarity = dlibSimilarityTransform(from: UnsafeBufferPointer(initial), to: UnsafeBufferPointer(current),
-                                                         count: partCount)
-                readFeatures(of: cascade, from: image, toImage: toImage, similarity: similarity,
-                             shape: UnsafeBufferPointer(shape), into: features)
-                applyForest(of: cascade, features: UnsafeBufferPointer(features), to: shape)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: featuresPerCascade) { features in
+                let initial = UnsafeMutableBufferPointer(rebasing: points[0..<shapeSize])
+                let current = UnsafeMutableBufferPointer(rebasing: points[shapeSize..<(2 * shapeSize)])
+                for i in 0..<shapeSize { initial[i] = Double(initialShape[i]) }
+                for cascade in 0..<cascadeCount {
+                    // T = 2×2 part of the similarity initial → current, cast to Float as dlib does.
+                    for i in 0..<shapeSize { current[i] = Double(shape[i]) }
+                    let similarity = dlibSimilarityTransform(
+                        from: UnsafeBufferPointer(initial), to: UnsafeBufferPointer(current),
+                        count: partCount)
+                    readFeatures(
+                        of: cascade, from: image, toImage: toImage, similarity: similarity,
+                        shape: UnsafeBufferPointer(shape), into: features)
+                    applyForest(of: cascade, features: UnsafeBufferPointer(features), to: shape)
+                }
             }
-        }
         }
     }
 
     /// The grey value of each feature pixel of `cascade`: its offset from its anchor landmark turned by
     /// the 2×2 part of `similarity` (in single precision), added to the anchor, mapped to the image and
     /// rounded; `(r + g + b) / 3` in integers for RGB, 0 outside the image.
-    private func readFeatures(of cascade: Int, from image: Image, toImage: Affine2D, similarity: Affine2D,
-                              shape: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<UInt8>) {
-        let t00 = Float(similarity.m00), t01 = Float(similarity.m01)
-        let t10 = Float(similarity.m10), t11 = Float(similarity.m11)
-        let width = image.width, height = image.height, channels = image.channels
+    private func readFeatures(
+        of cascade: Int, from image: Image, toImage: Affine2D, similarity: Affine2D,
+        shape: UnsafeBufferPointer<Float>, into values: UnsafeMutableBufferPointer<UInt8>
+    ) {
+        let t00 = Float(similarity.m00)
+        let t01 = Float(similarity.m01)
+        let t10 = Float(similarity.m10)
+        let t11 = Float(similarity.m11)
+        let width = image.width
+        let height = image.height
+        let channels = image.channels
         let featureBase = cascade * featuresPerCascade
         image.pixels.withUnsafeBufferPointer { px in
-        anchors.withUnsafeBufferPointer { anchor in
-        deltas.withUnsafeBufferPointer { delta in
-            for i in 0..<featuresPerCascade {
-                let dx = delta[2 * (featureBase + i)], dy = delta[2 * (featureBase + i) + 1]
-                let a = Int(anchor[featureBase + i])
-                var x: Float = t00 * dx
-                x += t01 * dy
-                var y: Float = t10 * dx
-                y += t11 * dy
-                x += shape[2 * a]
-                y += shape[2 * a + 1]
-                let (ix, iy) = toImage.apply(Double(x), Double(y))
-                let col = dlibRound(ix), row = dlibRound(iy)
-                if col >= 0, row >= 0, col < width, row < height {
-                    let o = (row * width + col) * channels
-                    if channels == 3 {
-                        values[i] = UInt8((Int(px[o]) + Int(px[o + 1]) + Int(px[o + 2])) / 3)
-                    } else {
-                        values[i] = px[o]
+            anchors.withUnsafeBufferPointer { anchor in
+                deltas.withUnsafeBufferPointer { delta in
+                    for i in 0..<featuresPerCascade {
+                        let dx = delta[2 * (featureBase + i)]
+                        let dy = delta[2 * (featureBase + i) + 1]
+                        let a = Int(anchor[featureBase + i])
+                        var x: Float = t00 * dx
+                        x += t01 * dy
+                        var y: Float = t10 * dx
+                        y += t11 * dy
+                        x += shape[2 * a]
+                        y += shape[2 * a + 1]
+                        let (ix, iy) = toImage.apply(Double(x), Double(y))
+                        let col = dlibRound(ix)
+                        let row = dlibRound(iy)
+                        if col >= 0, row >= 0, col < width, row < height {
+                            let o = (row * width + col) * channels
+                            if channels == 3 {
+                                values[i] = UInt8((Int(px[o]) + Int(px[o + 1]) + Int(px[o + 2])) / 3)
+                            } else {
+                                values[i] = px[o]
+                            }
+                        } else {
+                            values[i] = 0
+                        }
                     }
-                } else {
-                    values[i] = 0
                 }
             }
-        }
-        }
         }
     }
 
     /// Walks every tree of `cascade` on `f[idx1] − f[idx2] > threshold` (in single precision, as dlib
     /// compares its float feature values) and adds the leaf reached to `shape`, tree after tree.
-    private func applyForest(of cascade: Int, features f: UnsafeBufferPointer<UInt8>,
-                             to shape: UnsafeMutableBufferPointer<Float>) {
+    private func applyForest(
+        of cascade: Int, features f: UnsafeBufferPointer<UInt8>,
+        to shape: UnsafeMutableBufferPointer<Float>
+    ) {
         let shapeSize = 2 * partCount
         let splits = splitsPerTree
         let treeLeafStride = (splits + 1) * shapeSize
         let treeBase = cascade * treesPerCascade
         splitFeatures.withUnsafeBufferPointer { splitIdx in
-        thresholds.withUnsafeBufferPointer { thresh in
-        leaves.withUnsafeBufferPointer { leafValues in
-            for tree in 0..<treesPerCascade {
-                let nodeBase = (treeBase + tree) * splits
-                var node = 0
-                while node < splits {
-                    let n = nodeBase + node
-                    let diff = Float(f[Int(splitIdx[2 * n])]) - Float(f[Int(splitIdx[2 * n + 1])])
-                    node = diff > thresh[n] ? 2 * node + 1 : 2 * node + 2
+            thresholds.withUnsafeBufferPointer { thresh in
+                leaves.withUnsafeBufferPointer { leafValues in
+                    for tree in 0..<treesPerCascade {
+                        let nodeBase = (treeBase + tree) * splits
+                        var node = 0
+                        while node < splits {
+                            let n = nodeBase + node
+                            let diff = Float(f[Int(splitIdx[2 * n])]) - Float(f[Int(splitIdx[2 * n + 1])])
+                            node = diff > thresh[n] ? 2 * node + 1 : 2 * node + 2
+                        }
+                        let leaf = (treeBase + tree) * treeLeafStride + (node - splits) * shapeSize
+                        for k in 0..<shapeSize { shape[k] += leafValues[leaf + k] }
+                    }
                 }
-                let leaf = (treeBase + tree) * treeLeafStride + (node - splits) * shapeSize
-                for k in 0..<shapeSize { shape[k] += leafValues[leaf + k] }
             }
-        }
-        }
         }
     }
 }

@@ -56,14 +56,21 @@ extension ShapePredictor {
                 throw .unreadableModel(path: url.path, reason: error.localizedDescription)
             }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
-            let mtime = (attributes[.modificationDate] as? Date).map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } ?? 0
-            let base = url.deletingPathExtension().lastPathComponent.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            let mtime =
+                (attributes[.modificationDate] as? Date).map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
+                ?? 0
+            let base = url.deletingPathExtension().lastPathComponent.filter {
+                $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-"
+            }
             key = "\(base.prefix(80))-\(size)-\(mtime)"
         }
         let cacheURL = (cacheDirectory ?? Self.defaultCacheDirectory).appendingPathComponent("sp-\(key).mfsp")
 
         if let data = try? Data(contentsOf: cacheURL, options: .alwaysMapped),
-           let cached = try? data.withUnsafeBytes({ raw in Result { () throws(AlignmentError) in try Self(compiledBytes: raw) } }).get() {
+            let cached = try? data.withUnsafeBytes({ raw in
+                Result { () throws(AlignmentError) in try Self(compiledBytes: raw) }
+            }).get()
+        {
             self = cached
             return
         }
@@ -91,13 +98,20 @@ extension ShapePredictor {
     /// The compiled cache bytes of this predictor.
     package func compiledBytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(32 + 4 * (initialShape.count + thresholds.count + leaves.count + deltas.count)
-                            + 2 * splitFeatures.count + anchors.count + 8)
+        out.reserveCapacity(
+            32 + 4 * (initialShape.count + thresholds.count + leaves.count + deltas.count)
+                + 2 * splitFeatures.count + anchors.count + 8)
         out.append(contentsOf: Array("MFSP".utf8))
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
-        func floats(_ a: [Float]) { for v in a { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } } }
+        func floats(_ a: [Float]) {
+            for v in a { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        }
         u32(Self.compiledVersion)
-        u32(partCount); u32(cascadeCount); u32(treesPerCascade); u32(splitsPerTree); u32(featuresPerCascade)
+        u32(partCount)
+        u32(cascadeCount)
+        u32(treesPerCascade)
+        u32(splitsPerTree)
+        u32(featuresPerCascade)
         floats(initialShape)
         for v in splitFeatures { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         floats(thresholds)
@@ -116,7 +130,8 @@ extension ShapePredictor {
     /// - Throws: ``AlignmentError/unsupportedModel(_:)`` when the bytes are truncated, of another
     ///   version, fail the checksum, or describe an inconsistent predictor.
     package init(compiled bytes: [UInt8]) throws(AlignmentError) {
-        self = try bytes.withUnsafeBytes { raw in Result { () throws(AlignmentError) in try Self(compiledBytes: raw) } }.get()
+        self = try bytes.withUnsafeBytes { raw in Result { () throws(AlignmentError) in try Self(compiledBytes: raw) } }
+            .get()
     }
 
     /// Loads a predictor from compiled cache bytes anywhere in memory (a mapped file); every array is
@@ -126,7 +141,9 @@ extension ShapePredictor {
         guard bytes.count >= headerSize + 8, bytes[0..<4].elementsEqual("MFSP".utf8) else {
             throw .unsupportedModel("compiled cache: bad magic or too short")
         }
-        func u32(at offset: Int) -> Int { Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        func u32(at offset: Int) -> Int {
+            Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        }
         let version = u32(at: 4)
         guard version == Self.compiledVersion else { throw .unsupportedModel("compiled cache: version \(version)") }
         let stored = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
@@ -135,17 +152,25 @@ extension ShapePredictor {
             throw .unsupportedModel("compiled cache: checksum mismatch")
         }
 
-        let parts = u32(at: 8), cascades = u32(at: 12), trees = u32(at: 16), splits = u32(at: 20), features = u32(at: 24)
+        let parts = u32(at: 8)
+        let cascades = u32(at: 12)
+        let trees = u32(at: 16)
+        let splits = u32(at: 20)
+        let features = u32(at: 24)
         guard parts == FaceLandmarks.count, (1...1000).contains(cascades), (1...100_000).contains(trees),
-              (1...1023).contains(splits), (1...65_535).contains(features) else {
+            (1...1023).contains(splits), (1...65_535).contains(features)
+        else {
             throw .unsupportedModel("compiled cache: absurd sizes")
         }
         let nodes = cascades * trees * splits
         let leafValues = cascades * trees * (splits + 1) * 2 * parts
         let featureCount = cascades * features
-        let expected = headerSize + 4 * (2 * parts) + 2 * (2 * nodes) + 4 * nodes + 4 * leafValues
+        let expected =
+            headerSize + 4 * (2 * parts) + 2 * (2 * nodes) + 4 * nodes + 4 * leafValues
             + featureCount + 4 * (2 * featureCount) + 8
-        guard bytes.count == expected else { throw .unsupportedModel("compiled cache: \(bytes.count) bytes, expected \(expected)") }
+        guard bytes.count == expected else {
+            throw .unsupportedModel("compiled cache: \(bytes.count) bytes, expected \(expected)")
+        }
 
         var offset = headerSize
         /// The next `n` stored values of type `T`, copied out as they are (little-endian).
@@ -159,16 +184,16 @@ extension ShapePredictor {
         }
         func array<T: FixedWidthInteger>(_ n: Int, of type: T.Type) -> [T] {
             #if _endian(big)
-            return copied(n, as: type).map { T(littleEndian: $0) }
+                return copied(n, as: type).map { T(littleEndian: $0) }
             #else
-            return copied(n, as: type)
+                return copied(n, as: type)
             #endif
         }
         func floats(_ n: Int) -> [Float] {
             #if _endian(big)
-            return copied(n, as: UInt32.self).map { Float(bitPattern: UInt32(littleEndian: $0)) }
+                return copied(n, as: UInt32.self).map { Float(bitPattern: UInt32(littleEndian: $0)) }
             #else
-            return copied(n, as: Float.self)
+                return copied(n, as: Float.self)
             #endif
         }
         let initialShape = floats(2 * parts)
@@ -177,8 +202,9 @@ extension ShapePredictor {
         let leaves = floats(leafValues)
         let anchors = array(featureCount, of: UInt8.self)
         let deltas = floats(2 * featureCount)
-        try self.init(partCount: parts, cascadeCount: cascades, treesPerCascade: trees, splitsPerTree: splits,
-                      featuresPerCascade: features, initialShape: initialShape, splitFeatures: splitFeatures,
-                      thresholds: thresholds, leaves: leaves, anchors: anchors, deltas: deltas)
+        try self.init(
+            partCount: parts, cascadeCount: cascades, treesPerCascade: trees, splitsPerTree: splits,
+            featuresPerCascade: features, initialShape: initialShape, splitFeatures: splitFeatures,
+            thresholds: thresholds, leaves: leaves, anchors: anchors, deltas: deltas)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import FaceImaging
+import Foundation
 import NeuralCore
 
 /// Computes dlib face descriptors from aligned 150×150 face chips with a native port of dlib's
@@ -44,14 +44,17 @@ package struct FaceEmbedder: Sendable {
     ///   - expectedSHA256: the pinned SHA-256 from `Models/manifest.tsv`, folded into the cache key.
     /// - Throws: as ``init(store:cache:)``.
     package init(modelURL url: URL, cache: ModelCache? = ModelCache(), expectedSHA256: String? = nil)
-        throws(FaceEmbeddingError) {
+        throws(FaceEmbeddingError)
+    {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw .missingModel(.missing(name: url.lastPathComponent, directory: url.deletingLastPathComponent().path))
         }
         let name = "dlib_face_recognition_resnet_model_v1"
         var key: String?
         if cache != nil {
-            do { key = try ModelCache.sourceKey(for: url, expectedSHA256: expectedSHA256) } catch { throw .missingModel(error) }
+            do { key = try ModelCache.sourceKey(for: url, expectedSHA256: expectedSHA256) } catch {
+                throw .missingModel(error)
+            }
         }
         if let cache, let key {
             let cached: ResNetModel?
@@ -104,7 +107,9 @@ package struct FaceEmbedder: Sendable {
 
     /// Throws unless `chip` is 150×150 with 1 or 3 channels.
     private static func check(_ chip: Image) throws(FaceEmbeddingError) {
-        if chip.width != ResNetModel.chipSize || chip.height != ResNetModel.chipSize || !(chip.channels == 1 || chip.channels == 3) {
+        if chip.width != ResNetModel.chipSize || chip.height != ResNetModel.chipSize
+            || !(chip.channels == 1 || chip.channels == 3)
+        {
             throw .wrongChipSize(width: chip.width, height: chip.height, channels: chip.channels)
         }
     }
@@ -140,7 +145,9 @@ package struct FaceEmbedder: Sendable {
 
     /// Runs batches `worker`, `worker + workerCount`, … of `chips` with buffers borrowed from the pool; a
     /// single worker also borrows a team of ``threads`` to share each layer out.
-    private func runBatches(_ chips: [Image], step: Int, worker: Int, workerCount: Int, output: UnsafeMutablePointer<Float>) {
+    private func runBatches(
+        _ chips: [Image], step: Int, worker: Int, workerCount: Int, output: UnsafeMutablePointer<Float>
+    ) {
         let lease = pool.take(teamSize: workerCount == 1 ? threads : 1)
         defer { pool.give(lease) }
         var b = worker
@@ -155,11 +162,14 @@ package struct FaceEmbedder: Sendable {
     }
 
     /// One network pass over pinned chips, on the lease's team when it has one.
-    private static func run(_ model: ResNetModel, chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>,
-                            channels: UnsafeBufferPointer<Int>, lease: Lease, output: UnsafeMutableBufferPointer<Float>) {
+    private static func run(
+        _ model: ResNetModel, chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>,
+        channels: UnsafeBufferPointer<Int>, lease: Lease, output: UnsafeMutableBufferPointer<Float>
+    ) {
         let need = ResNetModel.prepare(model, arena: lease.arena, n: chips.count, parts: lease.team?.size ?? 1)
-        let pass = ResNetModel.Pass(model: model, chips: chips, channels: channels, arena: lease.arena, need: need,
-                                    output: output)
+        let pass = ResNetModel.Pass(
+            model: model, chips: chips, channels: channels, arena: lease.arena, need: need,
+            output: output)
         if let team = lease.team { team.run(pass) } else { pass.run(.serial) }
     }
 
@@ -172,8 +182,10 @@ package struct FaceEmbedder: Sendable {
 
     /// Pins the pixels of `image(0) … image(count − 1)` and hands their pointers and channel counts to `body`
     /// (stack storage for both: a batch allocates nothing here).
-    private static func withPixelPointers<R>(count: Int, image: (Int) -> Image,
-                                             _ body: (UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, UnsafeBufferPointer<Int>) -> R) -> R {
+    private static func withPixelPointers<R>(
+        count: Int, image: (Int) -> Image,
+        _ body: (UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, UnsafeBufferPointer<Int>) -> R
+    ) -> R {
         withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: count) { ptrs in
             withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { channels in
                 func pin(_ i: Int) -> R {
@@ -217,7 +229,8 @@ final class ArenaPool: @unchecked Sendable {
 
     /// An arena, and a team of `teamSize` threads when that is more than one.
     func take(teamSize: Int) -> Lease {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let arena = arenas.popLast() ?? Arena()
         guard teamSize > 1 else { return Lease(arena: arena, team: nil) }
         if let index = teams.lastIndex(where: { $0.size == teamSize }) {
@@ -227,7 +240,8 @@ final class ArenaPool: @unchecked Sendable {
     }
 
     func give(_ lease: Lease) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if arenas.count < 8 { arenas.append(lease.arena) }
         if let team = lease.team, teams.count < 8 { teams.append(team) }
     }

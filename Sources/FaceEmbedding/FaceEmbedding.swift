@@ -42,9 +42,11 @@ public struct FaceEmbedding: Sendable, Equatable {
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 var acc = SIMD8<Float>()
-                let ra = UnsafeRawPointer(a.baseAddress!), rb = UnsafeRawPointer(b.baseAddress!)
+                let ra = UnsafeRawPointer(a.baseAddress!)
+                let rb = UnsafeRawPointer(b.baseAddress!)
                 for i in stride(from: 0, to: Self.dimension, by: 8) {
-                    let d = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    let d =
+                        ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                     acc += d * d
                 }
@@ -64,9 +66,11 @@ public struct FaceEmbedding: Sendable, Equatable {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 var acc = SIMD8<Float>()
-                let ra = UnsafeRawPointer(pa.baseAddress!), rb = UnsafeRawPointer(pb.baseAddress!)
+                let ra = UnsafeRawPointer(pa.baseAddress!)
+                let rb = UnsafeRawPointer(pb.baseAddress!)
                 for i in stride(from: 0, to: dimension, by: 8) {
-                    acc += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    acc +=
+                        ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 }
                 return acc.sum()
@@ -96,13 +100,14 @@ public enum FaceEmbeddingError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .wrongDimension(let n): return "face embedding must have 128 values, got \(n)"
         case .nonFinite: return "face embedding holds a NaN or infinite value"
-        case let .wrongChipSize(w, h, c):
+        case .wrongChipSize(let w, let h, let c):
             return "face chip must be 150×150 grey or RGB, got \(w)×\(h) with \(c) channel(s)"
-        case let .unexpectedModel(layer, expected, found):
+        case .unexpectedModel(let layer, let expected, let found):
             return "model is not dlib's face ResNet: layer record \(layer) is '\(found)', expected '\(expected)'"
         case .missingModel(let e): return "face ResNet: \(e)"
         case .modelFile(let m): return "face ResNet model file: \(m)"
-        case let .cacheUnwritable(path, reason): return "compiled model cache \(path) could not be written: \(reason)"
+        case .cacheUnwritable(let path, let reason):
+            return "compiled model cache \(path) could not be written: \(reason)"
         }
     }
 }

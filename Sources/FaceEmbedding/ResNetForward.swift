@@ -3,7 +3,10 @@ import NeuralCore
 
 extension ResNetModel {
     /// Arena slots used by ``forward(chips:channels:arena:need:context:output:)``.
-    enum Slot: Int { case input = 0, x, t1, t2, t3, scratch, features }
+    enum Slot: Int {
+        case input = 0
+        case x, t1, t2, t3, scratch, features
+    }
     /// Every slot, in arena order (grown before any pointer is taken: growing one moves it).
     static let slots: [Slot] = [.input, .x, .t1, .t2, .t3, .scratch, .features]
 
@@ -56,7 +59,8 @@ extension ResNetModel {
         let inShape = TensorShape(n: n, c: 3, h: chipSize, w: chipSize)
         need.use(.input, inShape.count)
         let stemOut = model.stem.outputShape(for: inShape)!
-        need.use(.t1, stemOut.count); need.use(.scratch, model.stem.scratchCount(for: inShape, layout: .cnhw))
+        need.use(.t1, stemOut.count)
+        need.use(.scratch, model.stem.scratchCount(for: inShape, layout: .cnhw))
         var x = model.stemPool.outputShape(for: stemOut)!
         need.use(.x, x.count)
         for b in model.blocks {
@@ -88,19 +92,28 @@ extension ResNetModel {
     /// adds by channel), with a barrier between phases; BLAS must be single-threaded meanwhile. Results depend
     /// on the team size only through float rounding (BLAS may block a narrower GEMM differently); for one
     /// size they are always the same. `arena` must have been grown to `need` by ``prepare(_:arena:n:parts:)``.
-    func forward(chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, channels: UnsafeBufferPointer<Int>,
-                 arena: Arena, need: BufferPlan, context: TeamContext, output: UnsafeMutableBufferPointer<Float>) {
+    func forward(
+        chips: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>>, channels: UnsafeBufferPointer<Int>,
+        arena: Arena, need: BufferPlan, context: TeamContext, output: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = chips.count
         precondition(n > 0 && output.count >= n * 128 && channels.count == n)
         func buf(_ s: Slot) -> UnsafeMutableBufferPointer<Float> { arena.existingBuffer(s.rawValue, count: need[s]) }
-        let input = buf(.input), xb = buf(.x), t1 = buf(.t1), t2 = buf(.t2), t3 = buf(.t3)
-        let scratch = buf(.scratch), feat = buf(.features)
+        let input = buf(.input)
+        let xb = buf(.x)
+        let t1 = buf(.t1)
+        let t2 = buf(.t2)
+        let t3 = buf(.t3)
+        let scratch = buf(.scratch)
+        let feat = buf(.features)
 
         // dlib's input_rgb_image_sized: planes R, G, B; (pixel − mean) / 256. Layout [c][n][y][x].
         let plane = Self.chipSize * Self.chipSize
         for index in context.range(3 * n) {
-            let c = index / n, s = index % n
-            let px = chips[s], ch = channels[s]
+            let c = index / n
+            let s = index % n
+            let px = chips[s]
+            let ch = channels[s]
             let dst = input.baseAddress! + index * plane
             let mean = Self.means[c]
             if ch == 3 {
@@ -111,7 +124,8 @@ extension ResNetModel {
         }
         context.sync()
         let inShape = TensorShape(n: n, c: 3, h: Self.chipSize, w: Self.chipSize)
-        stem.forward(UnsafeBufferPointer(input), shape: inShape, layout: .cnhw, output: t1, scratch: scratch, context: context)
+        stem.forward(
+            UnsafeBufferPointer(input), shape: inShape, layout: .cnhw, output: t1, scratch: scratch, context: context)
         let stemOut = stem.outputShape(for: inShape)!
         stemPool.forward(UnsafeBufferPointer(t1), shape: stemOut, output: xb, planes: context.range(stemOut.c * n))
         context.sync()
@@ -119,15 +133,19 @@ extension ResNetModel {
         for b in blocks {
             let a = b.conv1.outputShape(for: x)!
             if let w = b.winograd1, Self.useWinograd(x) {
-                w.forward(UnsafeBufferPointer(xb), shape: x, layout: .cnhw, output: t1, scratch: scratch, context: context)
+                w.forward(
+                    UnsafeBufferPointer(xb), shape: x, layout: .cnhw, output: t1, scratch: scratch, context: context)
             } else {
-                b.conv1.forward(UnsafeBufferPointer(xb), shape: x, layout: .cnhw, output: t1, scratch: scratch, context: context)
+                b.conv1.forward(
+                    UnsafeBufferPointer(xb), shape: x, layout: .cnhw, output: t1, scratch: scratch, context: context)
             }
             let o = b.conv2.outputShape(for: a)!
             if let w = b.winograd2, Self.useWinograd(a) {
-                w.forward(UnsafeBufferPointer(t1), shape: a, layout: .cnhw, output: t2, scratch: scratch, context: context)
+                w.forward(
+                    UnsafeBufferPointer(t1), shape: a, layout: .cnhw, output: t2, scratch: scratch, context: context)
             } else {
-                b.conv2.forward(UnsafeBufferPointer(t1), shape: a, layout: .cnhw, output: t2, scratch: scratch, context: context)
+                b.conv2.forward(
+                    UnsafeBufferPointer(t1), shape: a, layout: .cnhw, output: t2, scratch: scratch, context: context)
             }
             // Skip path and residual add, by channel (in the [c][n] layout a channel's planes are adjacent).
             // A downsampling block pools x completely before the sum overwrites x's buffer (a smaller shape:
@@ -137,11 +155,13 @@ extension ResNetModel {
                 pool.forward(UnsafeBufferPointer(xb), shape: x, output: t3, planes: context.range(s.c * n))
                 context.sync()
                 x = Elementwise.zeroExtendedShape(s, o)
-                Elementwise.addZeroExtended(UnsafeBufferPointer(t3), shape: s, UnsafeBufferPointer(t2), shape: o,
-                                            into: xb, layout: .cnhw, relu: true, channels: context.range(x.c))
+                Elementwise.addZeroExtended(
+                    UnsafeBufferPointer(t3), shape: s, UnsafeBufferPointer(t2), shape: o,
+                    into: xb, layout: .cnhw, relu: true, channels: context.range(x.c))
             } else {
-                Elementwise.addZeroExtended(UnsafeBufferPointer(xb), shape: x, UnsafeBufferPointer(t2), shape: o,
-                                            into: xb, layout: .cnhw, relu: true, channels: context.range(x.c))
+                Elementwise.addZeroExtended(
+                    UnsafeBufferPointer(xb), shape: x, UnsafeBufferPointer(t2), shape: o,
+                    into: xb, layout: .cnhw, relu: true, channels: context.range(x.c))
                 x = Elementwise.zeroExtendedShape(x, o)
             }
             context.sync()

@@ -26,19 +26,25 @@ struct ResNetModel: Sendable {
 
     /// (output channels, downsampling) of each block, input → output.
     static let blockPlan: [(channels: Int, down: Bool)] =
-        [(32, false), (32, false), (32, false),
-         (64, true), (64, false), (64, false), (64, false),
-         (128, true), (128, false), (128, false),
-         (256, true), (256, false), (256, false),
-         (256, true)]
+        [
+            (32, false), (32, false), (32, false),
+            (64, true), (64, false), (64, false), (64, false),
+            (128, true), (128, false), (128, false),
+            (256, true), (256, false), (256, false),
+            (256, true),
+        ]
     /// The chip side, pixels.
     static let chipSize = 150
     /// Channel means subtracted before the 1/256 scaling (R, G, B).
     static let means: [Float] = [122.782, 117.001, 104.298]
     /// Floats stored per model: every conv's weights and biases, then the fc weights.
     static var floatCount: Int {
-        var n = 32 * 3 * 49 + 32, cin = 32
-        for (c, _) in blockPlan { n += c * cin * 9 + c + c * c * 9 + c; cin = c }
+        var n = 32 * 3 * 49 + 32
+        var cin = 32
+        for (c, _) in blockPlan {
+            n += c * cin * 9 + c + c * c * 9 + c
+            cin = c
+        }
         return n + 256 * 128
     }
 
@@ -49,28 +55,37 @@ struct ResNetModel: Sendable {
 
     /// Builds the model from a parsed dlib file, checking every record against the declared graph.
     init(file: DlibNetworkFile) throws(FaceEmbeddingError) {
-        guard case let .inputRGBImageSized(means, rows, cols) = file.input, rows == Self.chipSize, cols == Self.chipSize,
-              zip(means, Self.means).allSatisfy({ abs($0 - $1) < 1e-3 }) else {
+        guard case .inputRGBImageSized(let means, let rows, let cols) = file.input, rows == Self.chipSize,
+            cols == Self.chipSize,
+            zip(means, Self.means).allSatisfy({ abs($0 - $1) < 1e-3 })
+        else {
             throw .unexpectedModel(layer: -1, expected: "input_rgb_image_sized 150×150", found: file.input.kind)
         }
         var cursor = file.layers.makeIterator()
         var index = 0
         func next(_ expected: String) throws(FaceEmbeddingError) -> DlibLayer {
-            guard let l = cursor.next() else { throw .unexpectedModel(layer: index, expected: expected, found: "end of file") }
+            guard let l = cursor.next() else {
+                throw .unexpectedModel(layer: index, expected: expected, found: "end of file")
+            }
             defer { index += 1 }
             guard l.kind == expected else { throw .unexpectedModel(layer: index, expected: expected, found: l.kind) }
             return l
         }
-        func conv(_ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ p: Int, relu: Bool) throws(FaceEmbeddingError) -> Convolution {
+        func conv(_ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ p: Int, relu: Bool) throws(FaceEmbeddingError)
+            -> Convolution
+        {
             let at = index
-            guard case let .convolution(rec) = try next("con"),
-                  rec.inChannels == cin, rec.filters == cout, rec.kernelHeight == k, rec.kernelWidth == k,
-                  rec.strideY == s, rec.strideX == s, rec.padY == p, rec.padX == p, !rec.relu else {
-                throw .unexpectedModel(layer: at, expected: "con \(cin)→\(cout) \(k)×\(k)/\(s) pad \(p)", found: "a different convolution")
+            guard case .convolution(let rec) = try next("con"),
+                rec.inChannels == cin, rec.filters == cout, rec.kernelHeight == k, rec.kernelWidth == k,
+                rec.strideY == s, rec.strideX == s, rec.padY == p, rec.padX == p, !rec.relu
+            else {
+                throw .unexpectedModel(
+                    layer: at, expected: "con \(cin)→\(cout) \(k)×\(k)/\(s) pad \(p)", found: "a different convolution")
             }
             let at2 = index
-            guard case let .affine(aff) = try next("affine"), aff.mode == 0, aff.gamma.count == cout else {
-                throw .unexpectedModel(layer: at2, expected: "affine (conv mode, \(cout) channels)", found: "a different affine")
+            guard case .affine(let aff) = try next("affine"), aff.mode == 0, aff.gamma.count == cout else {
+                throw .unexpectedModel(
+                    layer: at2, expected: "affine (conv mode, \(cout) channels)", found: "a different affine")
             }
             do {
                 var c = try rec.makeConvolution()
@@ -86,10 +101,16 @@ struct ResNetModel: Sendable {
             let at = index
             let l = try next(kind == .max ? "max_pool" : "avg_pool")
             let rec: PoolRecord
-            switch l { case .maxPool(let r), .avgPool(let r): rec = r; default: fatalError("unreachable") }
+            switch l {
+            case .maxPool(let r), .avgPool(let r): rec = r
+            default: fatalError("unreachable")
+            }
             guard rec.windowHeight == k, rec.windowWidth == k, rec.strideY == s, rec.strideX == s,
-                  let p = try? rec.makePooling(kind) else {
-                throw .unexpectedModel(layer: at, expected: "\(l.kind) \(k)×\(k)/\(s)", found: "window \(rec.windowHeight)×\(rec.windowWidth)/\(rec.strideY)")
+                let p = try? rec.makePooling(kind)
+            else {
+                throw .unexpectedModel(
+                    layer: at, expected: "\(l.kind) \(k)×\(k)/\(s)",
+                    found: "window \(rec.windowHeight)×\(rec.windowWidth)/\(rec.strideY)")
             }
             return p
         }
@@ -107,15 +128,18 @@ struct ResNetModel: Sendable {
             cin = c
         }
         let at = index
-        guard case let .avgPool(everything) = try next("avg_pool"), everything.windowHeight == 0 else {
+        guard case .avgPool(let everything) = try next("avg_pool"), everything.windowHeight == 0 else {
             throw .unexpectedModel(layer: at, expected: "avg_pool_everything", found: "a windowed pool")
         }
         let at2 = index
-        guard case let .fullyConnected(fc) = try next("fc"), fc.inputs == 256, fc.outputs == 128, fc.bias == nil,
-              let head = try? fc.makeLinear() else {
+        guard case .fullyConnected(let fc) = try next("fc"), fc.inputs == 256, fc.outputs == 128, fc.bias == nil,
+            let head = try? fc.makeLinear()
+        else {
             throw .unexpectedModel(layer: at2, expected: "fc 256→128 without bias", found: "a different fc")
         }
-        if let extra = cursor.next() { throw .unexpectedModel(layer: index, expected: "end of network", found: extra.kind) }
+        if let extra = cursor.next() {
+            throw .unexpectedModel(layer: index, expected: "end of network", found: extra.kind)
+        }
         self.blocks = blocks
         self.head = head
         self.prepareFastPaths()
@@ -123,13 +147,20 @@ struct ResNetModel: Sendable {
 
     /// Rebuilds the model from the flat float array of ``flatWeights`` (the compiled cache).
     init(flat: UnsafeBufferPointer<Float>) throws(FaceEmbeddingError) {
-        guard flat.count == Self.floatCount else { throw .modelFile("compiled weights hold \(flat.count) floats, expected \(Self.floatCount)") }
+        guard flat.count == Self.floatCount else {
+            throw .modelFile("compiled weights hold \(flat.count) floats, expected \(Self.floatCount)")
+        }
         var at = 0
-        func take(_ n: Int) -> [Float] { defer { at += n }; return Array(flat[at..<(at + n)]) }
+        func take(_ n: Int) -> [Float] {
+            defer { at += n }
+            return Array(flat[at..<(at + n)])
+        }
         func conv(_ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ p: Int, relu: Bool) -> Convolution {
-            let w = take(cout * cin * k * k), b = take(cout)
-            return try! Convolution(inChannels: cin, outChannels: cout, kernelHeight: k, kernelWidth: k,
-                                    strideY: s, strideX: s, padY: p, padX: p, weights: w, bias: b, relu: relu)
+            let w = take(cout * cin * k * k)
+            let b = take(cout)
+            return try! Convolution(
+                inChannels: cin, outChannels: cout, kernelHeight: k, kernelWidth: k,
+                strideY: s, strideX: s, padY: p, padX: p, weights: w, bias: b, relu: relu)
         }
         stem = conv(3, 32, 7, 2, 0, relu: true)
         stemPool = try! Pooling(kind: .max, windowHeight: 3, windowWidth: 3, strideY: 2, strideX: 2)
@@ -138,8 +169,11 @@ struct ResNetModel: Sendable {
         for (c, down) in Self.blockPlan {
             let c1 = conv(cin, c, 3, down ? 2 : 1, down ? 0 : 1, relu: true)
             let c2 = conv(c, c, 3, 1, 1, relu: false)
-            blocks.append(Block(conv1: c1, conv2: c2,
-                                skipPool: down ? try! Pooling(kind: .average, windowHeight: 2, windowWidth: 2, strideY: 2, strideX: 2) : nil))
+            blocks.append(
+                Block(
+                    conv1: c1, conv2: c2,
+                    skipPool: down
+                        ? try! Pooling(kind: .average, windowHeight: 2, windowWidth: 2, strideY: 2, strideX: 2) : nil))
             cin = c
         }
         head = try! Linear(inputs: 256, outputs: 128, weights: take(256 * 128))
@@ -150,8 +184,14 @@ struct ResNetModel: Sendable {
     var flatWeights: [Float] {
         var out: [Float] = []
         out.reserveCapacity(Self.floatCount)
-        out += stem.weights; out += stem.bias
-        for b in blocks { out += b.conv1.weights; out += b.conv1.bias; out += b.conv2.weights; out += b.conv2.bias }
+        out += stem.weights
+        out += stem.bias
+        for b in blocks {
+            out += b.conv1.weights
+            out += b.conv1.bias
+            out += b.conv2.weights
+            out += b.conv2.bias
+        }
         out += head.weights
         return out
     }

@@ -24,9 +24,11 @@ public struct VerifierFaceCheck: FaceCheck {
     ///   - frames: gives the camera frames (JPEG or PNG bytes, in time order) of each attempt.
     ///   - observe: called with each attempt's result.
     /// - Throws: ``VerificationError`` when the portrait cannot be enrolled.
-    public init(verifier: FaceVerifier, portrait: [UInt8], certificate: [UInt8]?,
-                frames: @escaping @Sendable () async throws -> [[UInt8]],
-                observe: @escaping @Sendable (AttemptResult) -> Void = { _ in }) throws(VerificationError) {
+    public init(
+        verifier: FaceVerifier, portrait: [UInt8], certificate: [UInt8]?,
+        frames: @escaping @Sendable () async throws -> [[UInt8]],
+        observe: @escaping @Sendable (AttemptResult) -> Void = { _ in }
+    ) throws(VerificationError) {
         self.verifier = verifier
         self.template = try verifier.enroll(portrait: portrait, certificate: certificate)
         self.frames = frames

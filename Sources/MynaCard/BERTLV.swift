@@ -44,7 +44,10 @@ public struct TLVTag: Hashable, Sendable, Comparable, CustomStringConvertible, E
         var started = false
         for shift in stride(from: 24, through: 0, by: -8) {
             let byte = UInt8(truncatingIfNeeded: rawValue >> UInt32(shift))
-            if byte != 0 || started || shift == 0 { out.append(byte); started = true }
+            if byte != 0 || started || shift == 0 {
+                out.append(byte)
+                started = true
+            }
         }
         return out
     }
@@ -111,21 +114,21 @@ public enum TLVError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .inputTooLarge(size, limit):
+        case .inputTooLarge(let size, let limit):
             return "TLV input of \(size) bytes exceeds the limit of \(limit) bytes"
-        case let .truncated(offset):
+        case .truncated(let offset):
             return "TLV data truncated: tag or length at byte \(offset) runs past the end"
-        case let .tagTooLong(offset):
+        case .tagTooLong(let offset):
             return "TLV tag at byte \(offset) is longer than 4 bytes"
-        case let .indefiniteLength(offset):
+        case .indefiniteLength(let offset):
             return "TLV indefinite length (80) at byte \(offset) is not allowed"
-        case let .unsupportedLengthForm(offset, byte):
+        case .unsupportedLengthForm(let offset, let byte):
             return "TLV length at byte \(offset) uses unsupported form \(tlvHex([byte]))"
-        case let .lengthPastEnd(tag, offset, length, available):
+        case .lengthPastEnd(let tag, let offset, let length, let available):
             return "TLV element \(tag) at byte \(offset) declares \(length) bytes but only \(available) remain"
-        case let .elementTooLong(tag, offset, length, limit):
+        case .elementTooLong(let tag, let offset, let length, let limit):
             return "TLV element \(tag) at byte \(offset) declares \(length) bytes, above the limit of \(limit)"
-        case let .tooDeep(depth):
+        case .tooDeep(let depth):
             return "TLV nesting reaches depth \(depth), above the limit"
         }
     }
@@ -138,8 +141,10 @@ public enum BERTLV {
     /// Constructed elements are parsed recursively. With `stopAtFiller`, the top-level walk stops at the first
     /// `00` or `FF` byte where a tag would start (card files are padded with filler).
     /// - Throws: ``TLVError`` describing the first problem found and its offset.
-    public static func parse(_ bytes: [UInt8], in range: Range<Int>? = nil, limits: TLVLimits = .default,
-                             stopAtFiller: Bool = false) throws(TLVError) -> [TLVNode] {
+    public static func parse(
+        _ bytes: [UInt8], in range: Range<Int>? = nil, limits: TLVLimits = .default,
+        stopAtFiller: Bool = false
+    ) throws(TLVError) -> [TLVNode] {
         guard bytes.count <= limits.maxInputBytes else {
             throw .inputTooLarge(size: bytes.count, limit: limits.maxInputBytes)
         }
@@ -153,8 +158,10 @@ public enum BERTLV {
 
     /// Parses exactly one element starting at `offset` (its value must end by `end`, default: end of input).
     /// - Throws: ``TLVError``.
-    public static func parseElement(_ bytes: [UInt8], at offset: Int, end: Int? = nil,
-                                    limits: TLVLimits = .default) throws(TLVError) -> TLVNode {
+    public static func parseElement(
+        _ bytes: [UInt8], at offset: Int, end: Int? = nil,
+        limits: TLVLimits = .default
+    ) throws(TLVError) -> TLVNode {
         guard bytes.count <= limits.maxInputBytes else {
             throw .inputTooLarge(size: bytes.count, limit: limits.maxInputBytes)
         }
@@ -170,13 +177,15 @@ public enum BERTLV {
     /// - Throws: ``TLVError/truncated(offset:)``, ``TLVError/tagTooLong(offset:)``,
     ///   ``TLVError/indefiniteLength(offset:)``, ``TLVError/unsupportedLengthForm(offset:byte:)``.
     public static func readHeader(_ bytes: [UInt8], at offset: Int, end: Int? = nil) throws(TLVError)
-        -> (tag: TLVTag, headerLength: Int, length: Int) {
+        -> (tag: TLVTag, headerLength: Int, length: Int)
+    {
         let e = min(end ?? bytes.count, bytes.count)
         return try bytes.withUnsafeBufferPointer { (buf) throws(TLVError) in try header(buf, offset, e) }
     }
 
     private static func header(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ end: Int) throws(TLVError)
-        -> (tag: TLVTag, headerLength: Int, length: Int) {
+        -> (tag: TLVTag, headerLength: Int, length: Int)
+    {
         var p = offset
         guard p < end else { throw .truncated(offset: offset) }
         var tag = UInt32(b[p])
@@ -215,8 +224,10 @@ public enum BERTLV {
         return (TLVTag(tag), p - offset, length)
     }
 
-    private static func parseOne(_ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ end: Int, depth: Int,
-                                 maxDepth: Int, limits: TLVLimits) throws(TLVError) -> TLVNode {
+    private static func parseOne(
+        _ b: UnsafeBufferPointer<UInt8>, _ offset: Int, _ end: Int, depth: Int,
+        maxDepth: Int, limits: TLVLimits
+    ) throws(TLVError) -> TLVNode {
         let (tag, headerLength, length) = try header(b, offset, end)
         let valueStart = offset + headerLength
         let available = end - valueStart
@@ -229,15 +240,19 @@ public enum BERTLV {
         var children: [TLVNode] = []
         if tag.isConstructed && length > 0 {
             guard depth < maxDepth else { throw .tooDeep(depth: depth + 1) }
-            children = try parseSequence(b, valueStart..<(valueStart + length), depth: depth + 1,
-                                         maxDepth: maxDepth, limits: limits, stopAtFiller: false)
+            children = try parseSequence(
+                b, valueStart..<(valueStart + length), depth: depth + 1,
+                maxDepth: maxDepth, limits: limits, stopAtFiller: false)
         }
         return TLVNode(tag: tag, offset: offset, headerLength: headerLength, length: length, children: children)
     }
 
-    private static func parseSequence(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, depth: Int,
-                                      maxDepth: Int, limits: TLVLimits, stopAtFiller: Bool) throws(TLVError)
-        -> [TLVNode] {
+    private static func parseSequence(
+        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, depth: Int,
+        maxDepth: Int, limits: TLVLimits, stopAtFiller: Bool
+    ) throws(TLVError)
+        -> [TLVNode]
+    {
         var nodes: [TLVNode] = []
         var p = range.lowerBound
         while p < range.upperBound {
@@ -255,7 +270,10 @@ public enum BERTLV {
         if length < 0x80 { return [UInt8(length)] }
         var bytes: [UInt8] = []
         var n = length
-        while n > 0 { bytes.insert(UInt8(n & 0xFF), at: 0); n >>= 8 }
+        while n > 0 {
+            bytes.insert(UInt8(n & 0xFF), at: 0)
+            n >>= 8
+        }
         return [0x80 | UInt8(bytes.count)] + bytes
     }
 
@@ -275,7 +293,10 @@ func tlvHex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     let digits = Array("0123456789ABCDEF")
     var s = ""
     s.reserveCapacity(bytes.count * 2)
-    for b in bytes { s.append(digits[Int(b >> 4)]); s.append(digits[Int(b & 0xF)]) }
+    for b in bytes {
+        s.append(digits[Int(b >> 4)])
+        s.append(digits[Int(b & 0xF)])
+    }
     return s
 }
 

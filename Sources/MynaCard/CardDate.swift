@@ -10,7 +10,8 @@ public struct CardDate: Sendable, Hashable, Comparable, CustomStringConvertible,
     /// Creates a date; nil when it is not a valid Gregorian date.
     public init?(year: Int, month: Int, day: Int) {
         guard (0...9999).contains(year), (1...12).contains(month), day >= 1,
-              day <= CardDate.daysIn(month: month, year: year) else { return nil }
+            day <= CardDate.daysIn(month: month, year: year)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -25,12 +26,16 @@ public struct CardDate: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     /// The 8 ASCII digits `YYYYMMDD`.
     public var ascii: [UInt8] {
-        let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, month / 10, month % 10, day / 10, day % 10]
+        let digits = [
+            year / 1000, year / 100 % 10, year / 10 % 10, year % 10, month / 10, month % 10, day / 10, day % 10,
+        ]
         return digits.map { UInt8(0x30 + $0) }
     }
 
     /// `YYYY-MM-DD`.
-    public var description: String { String(decoding: ascii[0..<4] + [0x2D] + ascii[4..<6] + [0x2D] + ascii[6..<8], as: UTF8.self) }
+    public var description: String {
+        String(decoding: ascii[0..<4] + [0x2D] + ascii[4..<6] + [0x2D] + ascii[6..<8], as: UTF8.self)
+    }
 
     public static func < (a: CardDate, b: CardDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 

@@ -79,14 +79,18 @@ public struct CardFaceFile: Sendable, Equatable {
     ///   - limits: TLV and size limits.
     /// - Throws: ``ContainerError``: malformed TLV, wrong outer tag, missing/unexpected/misordered element,
     ///   offset-table mismatch, invalid date or sex, wrong signature length, non-filler trailing bytes.
-    public static func parse(_ bytes: [UInt8], limits: ContainerLimits = .default) throws(ContainerError) -> CardFaceFile {
+    public static func parse(_ bytes: [UInt8], limits: ContainerLimits = .default) throws(ContainerError)
+        -> CardFaceFile
+    {
         guard !bytes.isEmpty else { throw .empty }
         let outer: (tag: TLVTag, headerLength: Int, length: Int)
         do { outer = try BERTLV.readHeader(bytes, at: 0) } catch { throw .tlv(error) }
         guard outer.tag == outerTag else { throw .wrongOuterTag(expected: outerTag, found: outer.tag) }
         guard outer.length <= bytes.count - outer.headerLength else {
-            throw .tlv(.lengthPastEnd(tag: outer.tag, offset: 0, length: outer.length,
-                                      available: bytes.count - outer.headerLength))
+            throw .tlv(
+                .lengthPastEnd(
+                    tag: outer.tag, offset: 0, length: outer.length,
+                    available: bytes.count - outer.headerLength))
         }
         let valueRange = outer.headerLength..<(outer.headerLength + outer.length)
         let nodes: [TLVNode]
@@ -112,7 +116,8 @@ public struct CardFaceFile: Sendable, Equatable {
         guard nodes.count == expected.count else { throw .missingElement(path: "FF20/\(expected[nodes.count])") }
 
         let elements = nodes.map {
-            Element(tag: $0.tag, offset: $0.offset, encoded: Array(bytes[$0.encodedRange]), headerLength: $0.headerLength)
+            Element(
+                tag: $0.tag, offset: $0.offset, encoded: Array(bytes[$0.encodedRange]), headerLength: $0.headerLength)
         }
         // DF21: offset table.
         let table = nodes[0]
@@ -130,26 +135,32 @@ public struct CardFaceFile: Sendable, Equatable {
         func value(_ i: Int) -> [UInt8] { Array(bytes[nodes[i].valueRange]) }
 
         guard let birth = CardDate(ascii: value(1)) else {
-            throw .invalidValue(path: "FF20/DF22", offset: nodes[1].offset, reason: "birth date is not a valid YYYYMMDD date")
+            throw .invalidValue(
+                path: "FF20/DF22", offset: nodes[1].offset, reason: "birth date is not a valid YYYYMMDD date")
         }
         let sexValue = value(2)
         guard sexValue.count == 1 else { throw .badLength(path: "FF20/DF23", length: sexValue.count, expected: "1") }
         let sexCode = sexValue[0] >= 0x30 ? sexValue[0] &- 0x30 : sexValue[0]
         guard let sex = Sex(rawValue: sexCode) else {
-            throw .invalidValue(path: "FF20/DF23", offset: nodes[2].offset, reason: "sex code is not 0, 1, 2 or 9 (JIS X 0303)")
+            throw .invalidValue(
+                path: "FF20/DF23", offset: nodes[2].offset, reason: "sex code is not 0, 1, 2 or 9 (JIS X 0303)")
         }
         let key = try CardRSAPublicKey.parse(bytes, nodes[3].valueRange, path: "FF20/DF24", limits: limits.tlv)
         let signature = value(7)
-        guard signature.count == 256 else { throw .badLength(path: "FF20/DF28", length: signature.count, expected: "256") }
+        guard signature.count == 256 else {
+            throw .badLength(path: "FF20/DF28", length: signature.count, expected: "256")
+        }
         guard let expiry = CardDate(ascii: value(8)) else {
-            throw .invalidValue(path: "FF20/DF29", offset: nodes[8].offset, reason: "expiry is not a valid YYYYMMDD date")
+            throw .invalidValue(
+                path: "FF20/DF29", offset: nodes[8].offset, reason: "expiry is not a valid YYYYMMDD date")
         }
         guard nodes[6].length > 0 else { throw .badLength(path: "FF20/DF27", length: 0, expected: "a JPEG 2000 image") }
 
-        return CardFaceFile(elements: elements, offsetTable: offsets, birthDate: birth, sex: sex, publicKey: key,
-                            nameImage: value(4), addressImage: value(5), portrait: value(6),
-                            portraitOffset: nodes[6].valueRange.lowerBound, signature: signature, expiry: expiry,
-                            securityCodeImage: value(9), outerRange: 0..<valueRange.upperBound, byteCount: bytes.count)
+        return CardFaceFile(
+            elements: elements, offsetTable: offsets, birthDate: birth, sex: sex, publicKey: key,
+            nameImage: value(4), addressImage: value(5), portrait: value(6),
+            portraitOffset: nodes[6].valueRange.lowerBound, signature: signature, expiry: expiry,
+            securityCodeImage: value(9), outerRange: 0..<valueRange.upperBound, byteCount: bytes.count)
     }
 
     /// Encodes card-face files from element values (for tests, simulated cards and fixtures).
@@ -185,9 +196,11 @@ public struct CardFaceFile: Sendable, Equatable {
         public var offsetTableOverride: [Int]? = nil
 
         /// Creates a builder from typed element values.
-        public init(birthDate: CardDate, sex: Sex, publicKey: CardRSAPublicKey, nameImage: [UInt8],
-                    addressImage: [UInt8], portrait: [UInt8], signature: [UInt8], expiry: CardDate,
-                    securityCodeImage: [UInt8]) {
+        public init(
+            birthDate: CardDate, sex: Sex, publicKey: CardRSAPublicKey, nameImage: [UInt8],
+            addressImage: [UInt8], portrait: [UInt8], signature: [UInt8], expiry: CardDate,
+            securityCodeImage: [UInt8]
+        ) {
             self.birthDate = birthDate
             self.sex = sex
             self.publicKey = publicKey
@@ -201,8 +214,10 @@ public struct CardFaceFile: Sendable, Equatable {
 
         /// The encoded elements DF22…DF2A (tag + length + value), in order.
         public func encodedDataElements() -> [[UInt8]] {
-            let values: [[UInt8]] = [birthDate.ascii, [0x30 + sex.rawValue], publicKey.encoded, nameImage, addressImage,
-                                     portrait, signature, expiry.ascii, securityCodeImage]
+            let values: [[UInt8]] = [
+                birthDate.ascii, [0x30 + sex.rawValue], publicKey.encoded, nameImage, addressImage,
+                portrait, signature, expiry.ascii, securityCodeImage,
+            ]
             return zip(CardFaceFile.dataTags, values).map { BERTLV.encode($0, valueOverrides[$0] ?? $1) }
         }
 
@@ -217,14 +232,20 @@ public struct CardFaceFile: Sendable, Equatable {
         public func encode() -> [UInt8] {
             let data = encodedDataElements()
             let tableLength = 2 * CardFaceFile.dataTags.count
-            let tableElementSize = valueOverrides[0xDF21].map { BERTLV.encode(0xDF21, $0).count }
+            let tableElementSize =
+                valueOverrides[0xDF21].map { BERTLV.encode(0xDF21, $0).count }
                 ?? (2 + BERTLV.encodeLength(tableLength).count + tableLength)
             let contentLength = tableElementSize + data.reduce(0) { $0 + $1.count } + innerFiller
             let header = CardFaceFile.outerTag.bytes + BERTLV.encodeLength(contentLength)
             var offsets: [Int] = []
             var p = header.count + tableElementSize
-            for e in data { offsets.append(p); p += e.count }
-            let table = (offsetTableOverride ?? offsets).flatMap { [UInt8(truncatingIfNeeded: $0 >> 8), UInt8(truncatingIfNeeded: $0)] }
+            for e in data {
+                offsets.append(p)
+                p += e.count
+            }
+            let table = (offsetTableOverride ?? offsets).flatMap {
+                [UInt8(truncatingIfNeeded: $0 >> 8), UInt8(truncatingIfNeeded: $0)]
+            }
             var out = header + BERTLV.encode(0xDF21, valueOverrides[0xDF21] ?? table)
             for e in data { out += e }
             out += [UInt8](repeating: 0xFF, count: innerFiller)

@@ -16,7 +16,8 @@ public struct CardRSAPublicKey: Sendable, Hashable {
 
     /// Parses `90`/`91` TLVs from `bytes[range]`; `path` and offsets are used in errors.
     static func parse(_ bytes: [UInt8], _ range: Range<Int>, path: String, limits: TLVLimits) throws(ContainerError)
-        -> CardRSAPublicKey {
+        -> CardRSAPublicKey
+    {
         let nodes: [TLVNode]
         do { nodes = try BERTLV.parse(bytes, in: range, limits: limits) } catch { throw .tlv(error) }
         guard let e = nodes.first(where: { $0.tag == 0x90 }) else { throw .missingElement(path: path + "/90") }
@@ -24,7 +25,9 @@ public struct CardRSAPublicKey: Sendable, Hashable {
         for n in nodes where n.tag != 0x90 && n.tag != 0x91 {
             throw .unexpectedElement(path: path + "/\(n.tag)", offset: n.offset)
         }
-        guard e.length >= 1 && e.length <= 8 else { throw .badLength(path: path + "/90", length: e.length, expected: "1…8") }
+        guard e.length >= 1 && e.length <= 8 else {
+            throw .badLength(path: path + "/90", length: e.length, expected: "1…8")
+        }
         guard m.length >= 1 else { throw .badLength(path: path + "/91", length: m.length, expected: "at least 1") }
         return CardRSAPublicKey(exponent: Array(bytes[e.valueRange]), modulus: Array(bytes[m.valueRange]))
     }

@@ -44,7 +44,8 @@ public struct CardVerifiableCertificate: Sendable, Equatable {
     /// - Throws: ``ContainerError``: malformed TLV, wrong outer tag, missing `5F4E`/`5F37`, body shorter than the
     ///   two key ids, missing or malformed `90`/`91`.
     public static func parse(_ bytes: [UInt8], limits: ContainerLimits = .default) throws(ContainerError)
-        -> CardVerifiableCertificate {
+        -> CardVerifiableCertificate
+    {
         guard !bytes.isEmpty else { throw .empty }
         let outer: TLVNode
         do { outer = try BERTLV.parseElement(bytes, at: 0, limits: limits.tlv) } catch { throw .tlv(error) }
@@ -62,10 +63,12 @@ public struct CardVerifiableCertificate: Sendable, Equatable {
         }
         guard sigNode.length > 0 else { throw .badLength(path: "7F21/5F37", length: 0, expected: "a signature") }
         let b = bodyNode.valueRange.lowerBound
-        let key = try CardRSAPublicKey.parse(bytes, (b + 32)..<bodyNode.valueRange.upperBound,
-                                             path: "7F21/5F4E", limits: limits.tlv)
+        let key = try CardRSAPublicKey.parse(
+            bytes, (b + 32)..<bodyNode.valueRange.upperBound,
+            path: "7F21/5F4E", limits: limits.tlv)
         return CardVerifiableCertificate(
-            issuerKeyID: KeyID(bytes: Array(bytes[b..<(b + 16)])), subjectKeyID: KeyID(bytes: Array(bytes[(b + 16)..<(b + 32)])),
+            issuerKeyID: KeyID(bytes: Array(bytes[b..<(b + 16)])),
+            subjectKeyID: KeyID(bytes: Array(bytes[(b + 16)..<(b + 32)])),
             publicKey: key, body: Array(bytes[bodyNode.valueRange]), signature: Array(bytes[sigNode.valueRange]),
             encoded: Array(bytes[outer.encodedRange]))
     }
@@ -94,8 +97,9 @@ public struct CardVerifiableCertificate: Sendable, Equatable {
 
         /// The whole `7F21` element.
         public func encode() -> [UInt8] {
-            BERTLV.encode(CardVerifiableCertificate.outerTag,
-                          children: [BERTLV.encode(0x5F4E, body()), BERTLV.encode(0x5F37, signature)])
+            BERTLV.encode(
+                CardVerifiableCertificate.outerTag,
+                children: [BERTLV.encode(0x5F4E, body()), BERTLV.encode(0x5F37, signature)])
         }
     }
 }

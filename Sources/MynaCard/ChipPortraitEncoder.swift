@@ -39,8 +39,8 @@ public struct ChipPortraitEncoder: Sendable, Equatable {
         public var description: String {
             switch self {
             case .emptyImage: "empty image"
-            case let .scaling(width, height, cause): "scaling to \(width)x\(height): \(cause)"
-            case let .encoding(cause): "JPEG 2000 encoding: \(cause)"
+            case .scaling(let width, let height, let cause): "scaling to \(width)x\(height): \(cause)"
+            case .encoding(let cause): "JPEG 2000 encoding: \(cause)"
             }
         }
     }
@@ -64,8 +64,11 @@ public struct ChipPortraitEncoder: Sendable, Equatable {
     static func fit(_ image: Image, width: Int, height: Int) throws(Failure) -> Image {
         guard image.width > 0, image.height > 0 else { throw .emptyImage }
         // Largest centred rectangle of aspect width:height.
-        var cw = image.width, ch = image.height
-        if cw * height > ch * width { cw = max(1, (ch * width + height / 2) / height) } else {
+        var cw = image.width
+        var ch = image.height
+        if cw * height > ch * width {
+            cw = max(1, (ch * width + height / 2) / height)
+        } else {
             ch = max(1, (cw * height + width / 2) / width)
         }
         var out: Image
@@ -81,7 +84,9 @@ public struct ChipPortraitEncoder: Sendable, Equatable {
 
     /// 2×2 box average of a greyscale image (odd last row/column dropped).
     static func halved(_ image: Image) -> Image {
-        let w = image.width / 2, h = image.height / 2, sw = image.width
+        let w = image.width / 2
+        let h = image.height / 2
+        let sw = image.width
         var pixels = [UInt8](repeating: 0, count: w * h)
         image.pixels.withUnsafeBufferPointer { src in
             for y in 0..<h {

@@ -28,24 +28,24 @@ public enum ContainerError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .tlv(e): return e.description
+        case .tlv(let e): return e.description
         case .empty: return "the input is empty"
-        case let .wrongOuterTag(expected, found):
+        case .wrongOuterTag(let expected, let found):
             return "expected outer tag \(expected) but found \(found) at byte 0"
-        case let .missingElement(path): return "required element \(path) is missing"
-        case let .unexpectedElement(path, offset): return "unexpected element \(path) at byte \(offset)"
-        case let .badLength(path, length, expected):
+        case .missingElement(let path): return "required element \(path) is missing"
+        case .unexpectedElement(let path, let offset): return "unexpected element \(path) at byte \(offset)"
+        case .badLength(let path, let length, let expected):
             return "element \(path) has \(length) bytes, expected \(expected)"
-        case let .invalidValue(path, offset, reason):
+        case .invalidValue(let path, let offset, let reason):
             return "element \(path) at byte \(offset) is invalid: \(reason)"
-        case let .offsetTableMismatch(index, tag, declared, actual):
+        case .offsetTableMismatch(let index, let tag, let declared, let actual):
             return "DF21 offset table entry \(index) (\(tag)) says byte \(declared) but \(tag) is at byte \(actual)"
-        case let .trailingBytes(offset): return "unexpected non-filler bytes after the outer element at byte \(offset)"
-        case let .malformedRecord(path, offset, reason):
+        case .trailingBytes(let offset): return "unexpected non-filler bytes after the outer element at byte \(offset)"
+        case .malformedRecord(let path, let offset, let reason):
             return "record \(path) at byte \(offset) is malformed: \(reason)"
-        case let .imageTooLarge(path, width, height, limit):
+        case .imageTooLarge(let path, let width, let height, let limit):
             return "face image \(path) declares \(width)×\(height) pixels, above the limit of \(limit)"
-        case let .tooManyFaces(count, limit):
+        case .tooManyFaces(let count, let limit):
             return "\(count) face images declared, above the limit of \(limit)"
         }
     }

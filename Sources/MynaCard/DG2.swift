@@ -32,7 +32,7 @@ public struct DG2: Sendable, Equatable {
             switch self {
             case .jpeg: return "JPEG"
             case .jpeg2000: return "JPEG 2000"
-            case let .other(c): return "code \(c)"
+            case .other(let c): return "code \(c)"
             }
         }
     }
@@ -57,7 +57,7 @@ public struct DG2: Sendable, Equatable {
             case .rgb24: return "RGB24"
             case .yuv422: return "YUV422"
             case .grey8: return "GRAY8"
-            case let .other(c): return "code \(c)"
+            case .other(let c): return "code \(c)"
             }
         }
     }
@@ -123,8 +123,9 @@ public struct DG2: Sendable, Equatable {
         let templates = group.children.filter { $0.tag == 0x7F60 }
         guard count <= limits.maxFaces else { throw .tooManyFaces(count: count, limit: limits.maxFaces) }
         guard templates.count == count else {
-            throw .invalidValue(path: "75/7F61/02", offset: countNode.offset,
-                                reason: "count \(count) but \(templates.count) 7F60 templates")
+            throw .invalidValue(
+                path: "75/7F61/02", offset: countNode.offset,
+                reason: "count \(count) but \(templates.count) 7F60 templates")
         }
         var faces: [Face] = []
         for (t, template) in templates.enumerated() {
@@ -140,26 +141,32 @@ public struct DG2: Sendable, Equatable {
             } else {
                 throw .missingElement(path: base + "/5F2E")
             }
-            guard faces.count <= limits.maxFaces else { throw .tooManyFaces(count: faces.count, limit: limits.maxFaces) }
+            guard faces.count <= limits.maxFaces else {
+                throw .tooManyFaces(count: faces.count, limit: limits.maxFaces)
+            }
         }
         return DG2(declaredCount: count, faces: faces)
     }
 
     // MARK: ISO/IEC 19794-5
 
-    private static func parse19794(_ b: [UInt8], _ range: Range<Int>, path: String, header: BiometricHeader,
-                                   limits: ContainerLimits) throws(ContainerError) -> [Face] {
+    private static func parse19794(
+        _ b: [UInt8], _ range: Range<Int>, path: String, header: BiometricHeader,
+        limits: ContainerLimits
+    ) throws(ContainerError) -> [Face] {
         let start = range.lowerBound
         guard range.count >= 14 else {
-            throw .malformedRecord(path: path, offset: start, reason: "\(range.count) bytes, shorter than the 14-byte header")
+            throw .malformedRecord(
+                path: path, offset: start, reason: "\(range.count) bytes, shorter than the 14-byte header")
         }
         guard b[start..<(start + 4)].elementsEqual([0x46, 0x41, 0x43, 0x00]) else {
             throw .malformedRecord(path: path, offset: start, reason: "does not start with FAC\\0")
         }
         let recordLength = tlvBigEndian(b, (start + 8)..<(start + 12)) ?? 0
         guard recordLength >= 14 && recordLength <= range.count else {
-            throw .malformedRecord(path: path, offset: start + 8,
-                                   reason: "record length \(recordLength) outside 14…\(range.count)")
+            throw .malformedRecord(
+                path: path, offset: start + 8,
+                reason: "record length \(recordLength) outside 14…\(range.count)")
         }
         let count = Int(b[start + 12]) << 8 | Int(b[start + 13])
         guard count <= limits.maxFaces else { throw .tooManyFaces(count: count, limit: limits.maxFaces) }
@@ -175,12 +182,14 @@ public struct DG2: Sendable, Equatable {
             let points = Int(b[p + 4]) << 8 | Int(b[p + 5])
             let infoOffset = p + 20 + 8 * points
             guard blockLength <= end - p else {
-                throw .malformedRecord(path: facePath, offset: p,
-                                       reason: "block length \(blockLength) exceeds the \(end - p) bytes left")
+                throw .malformedRecord(
+                    path: facePath, offset: p,
+                    reason: "block length \(blockLength) exceeds the \(end - p) bytes left")
             }
             guard blockLength >= 20 + 8 * points + 12 else {
-                throw .malformedRecord(path: facePath, offset: p,
-                                       reason: "block length \(blockLength) too short for \(points) feature points and image information")
+                throw .malformedRecord(
+                    path: facePath, offset: p,
+                    reason: "block length \(blockLength) too short for \(points) feature points and image information")
             }
             let imageType = Int(b[infoOffset])
             let dataCode = Int(b[infoOffset + 1])
@@ -201,9 +210,11 @@ public struct DG2: Sendable, Equatable {
             case 3: colour = .grey8
             default: colour = .other(colourCode)
             }
-            faces.append(Face(encoding: .iso19794_5, path: facePath, header: header, imageType: imageType, dataType: dataType,
-                              width: width, height: height, colourSpace: colour, imageOffset: imageStart,
-                              image: Array(b[imageStart..<imageEnd])))
+            faces.append(
+                Face(
+                    encoding: .iso19794_5, path: facePath, header: header, imageType: imageType, dataType: dataType,
+                    width: width, height: height, colourSpace: colour, imageOffset: imageStart,
+                    image: Array(b[imageStart..<imageEnd])))
             p = imageEnd
         }
         return faces
@@ -211,14 +222,19 @@ public struct DG2: Sendable, Equatable {
 
     // MARK: ISO/IEC 39794-5
 
-    private static func parse39794(_ b: [UInt8], _ node: TLVNode, path: String, header: BiometricHeader,
-                                   limits: ContainerLimits) throws(ContainerError) -> [Face] {
+    private static func parse39794(
+        _ b: [UInt8], _ node: TLVNode, path: String, header: BiometricHeader,
+        limits: ContainerLimits
+    ) throws(ContainerError) -> [Face] {
         var block = node
         if let wrapped = node.child(0x65), node.children.count == 1 { block = wrapped }
         guard let reps = block.child(0xA1) else { throw .missingElement(path: path + "/A1") }
-        let repNodes: [TLVNode] = reps.children.allSatisfy({ $0.tag == 0x30 }) && !reps.children.isEmpty
+        let repNodes: [TLVNode] =
+            reps.children.allSatisfy({ $0.tag == 0x30 }) && !reps.children.isEmpty
             ? reps.children : [reps]
-        guard repNodes.count <= limits.maxFaces else { throw .tooManyFaces(count: repNodes.count, limit: limits.maxFaces) }
+        guard repNodes.count <= limits.maxFaces else {
+            throw .tooManyFaces(count: repNodes.count, limit: limits.maxFaces)
+        }
         var faces: [Face] = []
         for (i, rep) in repNodes.enumerated() {
             let repPath = path + "/A1" + (repNodes.count == 1 && rep.tag == 0xA1 ? "" : "/30[\(i)]")
@@ -233,7 +249,8 @@ public struct DG2: Sendable, Equatable {
             guard let info = twoD.child(0xA1) else { throw .missingElement(path: twoDPath + "/A1") }
             guard let formatCode = code(b, info, 0) else { throw .missingElement(path: twoDPath + "/A1/A0") }
             let kind = code(b, info, 1) ?? 0
-            var width = 0, height = 0
+            var width = 0
+            var height = 0
             if let size = info.child(0xA7) {
                 width = size.child(0x80).flatMap { int(b, $0) } ?? 0
                 height = size.child(0x81).flatMap { int(b, $0) } ?? 0
@@ -250,10 +267,13 @@ public struct DG2: Sendable, Equatable {
             case 5: colour = .grey8
             default: colour = .other(colourCode)
             }
-            let dataType: ImageDataType = formatCode == 2 ? .jpeg : (formatCode == 3 || formatCode == 4) ? .jpeg2000 : .other(formatCode)
-            faces.append(Face(encoding: .iso39794_5, path: twoDPath, header: header, imageType: kind, dataType: dataType,
-                              width: width, height: height, colourSpace: colour, imageOffset: data.valueRange.lowerBound,
-                              image: Array(b[data.valueRange])))
+            let dataType: ImageDataType =
+                formatCode == 2 ? .jpeg : (formatCode == 3 || formatCode == 4) ? .jpeg2000 : .other(formatCode)
+            faces.append(
+                Face(
+                    encoding: .iso39794_5, path: twoDPath, header: header, imageType: kind, dataType: dataType,
+                    width: width, height: height, colourSpace: colour, imageOffset: data.valueRange.lowerBound,
+                    image: Array(b[data.valueRange])))
         }
         return faces
     }
@@ -267,7 +287,10 @@ public struct DG2: Sendable, Equatable {
     /// Depth-first search for the node holding a primitive `80` (data) and a constructed `A1` (information).
     private static func find2DBlock(_ node: TLVNode) -> TLVNode? {
         if node.children.contains(where: { $0.tag == 0x80 && !$0.isConstructed }),
-           node.children.contains(where: { $0.tag == 0xA1 }) { return node }
+            node.children.contains(where: { $0.tag == 0xA1 })
+        {
+            return node
+        }
         for c in node.children where c.isConstructed {
             if let found = find2DBlock(c) { return found }
         }
@@ -309,8 +332,10 @@ public struct DG2: Sendable, Equatable {
             public var image: [UInt8]
 
             /// Creates a face description.
-            public init(imageType: Int = 1, dataType: ImageDataType, width: Int, height: Int,
-                        colourSpace: ColourSpace, featurePoints: Int = 0, image: [UInt8]) {
+            public init(
+                imageType: Int = 1, dataType: ImageDataType, width: Int, height: Int,
+                colourSpace: ColourSpace, featurePoints: Int = 0, image: [UInt8]
+            ) {
                 self.imageType = imageType
                 self.dataType = dataType
                 self.width = width
@@ -338,15 +363,24 @@ public struct DG2: Sendable, Equatable {
             let bdb: [UInt8]
             switch encoding {
             case .iso19794_5:
-                header = BERTLV.encode(0xA1, children: [BERTLV.encode(0x80, [0x01, 0x01]), BERTLV.encode(0x81, [0x02]),
-                                                        BERTLV.encode(0x87, [0x01, 0x01]), BERTLV.encode(0x88, [0x00, 0x08])])
+                header = BERTLV.encode(
+                    0xA1,
+                    children: [
+                        BERTLV.encode(0x80, [0x01, 0x01]), BERTLV.encode(0x81, [0x02]),
+                        BERTLV.encode(0x87, [0x01, 0x01]), BERTLV.encode(0x88, [0x00, 0x08]),
+                    ])
                 bdb = BERTLV.encode(0x5F2E, record19794())
             case .iso39794_5:
-                header = BERTLV.encode(0xA1, children: [BERTLV.encode(0x80, [0x01, 0x01]), BERTLV.encode(0x81, [0x02]),
-                                                        BERTLV.encode(0x87, [0x01, 0x01])])
+                header = BERTLV.encode(
+                    0xA1,
+                    children: [
+                        BERTLV.encode(0x80, [0x01, 0x01]), BERTLV.encode(0x81, [0x02]),
+                        BERTLV.encode(0x87, [0x01, 0x01]),
+                    ])
                 bdb = BERTLV.encode(0x7F2E, block39794())
             }
-            let group = BERTLV.encode(0x7F61, children: [BERTLV.encode(0x02, [0x01]), BERTLV.encode(0x7F60, children: [header, bdb])])
+            let group = BERTLV.encode(
+                0x7F61, children: [BERTLV.encode(0x02, [0x01]), BERTLV.encode(0x7F60, children: [header, bdb])])
             return BERTLV.encode(0x75, group)
         }
 
@@ -357,19 +391,26 @@ public struct DG2: Sendable, Equatable {
             var body: [UInt8] = []
             for f in faces {
                 let blockLength = 20 + 8 * f.featurePoints + 12 + f.image.count
-                body += u32(blockLength) + u16(f.featurePoints) + [0, 0, 0] + [0, 0, 0] + u16(0) + [0, 0, 0] + [0, 0, 0]
+                body +=
+                    u32(blockLength) + u16(f.featurePoints) + [0, 0, 0] + [0, 0, 0] + u16(0) + [0, 0, 0] + [0, 0, 0]
                 body += [UInt8](repeating: 0, count: 8 * f.featurePoints)
                 let dataCode: Int
-                switch f.dataType { case .jpeg: dataCode = 0; case .jpeg2000: dataCode = 1; case let .other(c): dataCode = c }
+                switch f.dataType {
+                case .jpeg: dataCode = 0
+                case .jpeg2000: dataCode = 1
+                case .other(let c): dataCode = c
+                }
                 let colourCode: Int
                 switch f.colourSpace {
                 case .unspecified: colourCode = 0
                 case .rgb24: colourCode = 1
                 case .yuv422: colourCode = 2
                 case .grey8: colourCode = 3
-                case let .other(c): colourCode = c
+                case .other(let c): colourCode = c
                 }
-                body += [UInt8(truncatingIfNeeded: f.imageType), UInt8(truncatingIfNeeded: dataCode)] + u16(f.width) + u16(f.height)
+                body +=
+                    [UInt8(truncatingIfNeeded: f.imageType), UInt8(truncatingIfNeeded: dataCode)] + u16(f.width)
+                    + u16(f.height)
                 body += [UInt8(truncatingIfNeeded: colourCode), 0x02] + u16(0) + u16(0)
                 body += f.image
             }
@@ -379,7 +420,10 @@ public struct DG2: Sendable, Equatable {
         private func integer(_ tag: TLVTag, _ v: Int) -> [UInt8] {
             var bytes: [UInt8] = []
             var n = v
-            repeat { bytes.insert(UInt8(n & 0xFF), at: 0); n >>= 8 } while n > 0
+            repeat {
+                bytes.insert(UInt8(n & 0xFF), at: 0)
+                n >>= 8
+            } while n > 0
             if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
             return BERTLV.encode(tag, bytes)
         }
@@ -389,21 +433,27 @@ public struct DG2: Sendable, Equatable {
             var reps: [[UInt8]] = []
             for (i, f) in faces.enumerated() {
                 let formatCode: Int
-                switch f.dataType { case .jpeg: formatCode = 2; case .jpeg2000: formatCode = 3; case let .other(c): formatCode = c }
+                switch f.dataType {
+                case .jpeg: formatCode = 2
+                case .jpeg2000: formatCode = 3
+                case .other(let c): formatCode = c
+                }
                 let colourCode: Int
                 switch f.colourSpace {
                 case .unspecified: colourCode = 0
                 case .rgb24: colourCode = 2
                 case .yuv422: colourCode = 4
                 case .grey8: colourCode = 5
-                case let .other(c): colourCode = c
+                case .other(let c): colourCode = c
                 }
-                let info = BERTLV.encode(0xA1, children: [
-                    BERTLV.encode(0xA0, integer(0x80, formatCode)),
-                    BERTLV.encode(0xA1, integer(0x80, f.imageType)),
-                    BERTLV.encode(0xA7, children: [integer(0x80, f.width), integer(0x81, f.height)]),
-                    BERTLV.encode(0xA9, integer(0x80, colourCode)),
-                ])
+                let info = BERTLV.encode(
+                    0xA1,
+                    children: [
+                        BERTLV.encode(0xA0, integer(0x80, formatCode)),
+                        BERTLV.encode(0xA1, integer(0x80, f.imageType)),
+                        BERTLV.encode(0xA7, children: [integer(0x80, f.width), integer(0x81, f.height)]),
+                        BERTLV.encode(0xA9, integer(0x80, colourCode)),
+                    ])
                 let twoD = BERTLV.encode(0xA0, children: [BERTLV.encode(0x80, f.image), info])
                 let imageRep = BERTLV.encode(0xA1, BERTLV.encode(0xA0, twoD))
                 reps.append(BERTLV.encode(0x30, children: [integer(0x80, i), imageRep]))

@@ -1,4 +1,5 @@
 import FaceImaging
+
 /// Recognising a portrait input by its content and getting the face image out of it.
 ///
 /// Inputs: a My Number Card card-face file (`FF20`, portrait in `DF27`), an ICAO DG2 (`75`), a bare JP2, J2K,
@@ -41,8 +42,10 @@ public struct ContainerNode: Sendable, Codable, Equatable {
     public var children: [ContainerNode]
 
     /// Creates a node.
-    public init(name: String, meaning: String? = nil, offset: Int, length: Int, valueLength: Int? = nil,
-                detail: String? = nil, children: [ContainerNode] = []) {
+    public init(
+        name: String, meaning: String? = nil, offset: Int, length: Int, valueLength: Int? = nil,
+        detail: String? = nil, children: [ContainerNode] = []
+    ) {
         self.name = name
         self.meaning = meaning
         self.offset = offset
@@ -138,14 +141,17 @@ public enum PortraitError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .empty: return "the input is empty"
-        case let .unrecognised(lead):
-            return "unrecognised content (starts \(tlvHex(lead))): not a card-face file, certificate, DG2, JP2, J2K, JPEG or PNG"
-        case let .notAPortrait(kind): return "the input is a \(kind.rawValue), which holds no portrait"
+        case .unrecognised(let lead):
+            return
+                "unrecognised content (starts \(tlvHex(lead))): not a card-face file, certificate, DG2, JP2, J2K, JPEG or PNG"
+        case .notAPortrait(let kind): return "the input is a \(kind.rawValue), which holds no portrait"
         case .noFace: return "the container holds no face image"
-        case let .faceIndexOutOfRange(index, count): return "face \(index) requested but the container holds \(count)"
-        case let .container(kind, error): return "invalid \(kind.rawValue): \(error.description)"
-        case let .decode(path, error):
-            return path.isEmpty ? "image decode failed: \(error.description)" : "image at \(path) decode failed: \(error.description)"
+        case .faceIndexOutOfRange(let index, let count):
+            return "face \(index) requested but the container holds \(count)"
+        case .container(let kind, let error): return "invalid \(kind.rawValue): \(error.description)"
+        case .decode(let path, let error):
+            return path.isEmpty
+                ? "image decode failed: \(error.description)" : "image at \(path) decode failed: \(error.description)"
         }
     }
 }
@@ -172,7 +178,9 @@ public enum PortraitContainer {
 
     /// Validates `bytes` and describes its structure (no pixel decoding; images are only probed for size).
     /// - Throws: ``PortraitError``: `.empty`, `.unrecognised`, `.container` for a malformed container.
-    public static func parse(_ bytes: [UInt8], limits: ContainerLimits = .default) throws(PortraitError) -> ContainerDescription {
+    public static func parse(_ bytes: [UInt8], limits: ContainerLimits = .default) throws(PortraitError)
+        -> ContainerDescription
+    {
         guard !bytes.isEmpty else { throw .empty }
         guard let kind = detect(bytes) else { throw .unrecognised(leadingBytes: Array(bytes.prefix(8))) }
         switch kind {
@@ -182,10 +190,13 @@ public enum PortraitContainer {
             return describe(file, bytes)
         case .cardVerifiableCertificate:
             let cert: CardVerifiableCertificate
-            do { cert = try CardVerifiableCertificate.parse(bytes, limits: limits) } catch { throw .container(kind: kind, error) }
+            do { cert = try CardVerifiableCertificate.parse(bytes, limits: limits) } catch {
+                throw .container(kind: kind, error)
+            }
             var nodes = tlvTree(bytes, limits: limits.tlv)
             if !nodes.isEmpty {
-                nodes[0].detail = "issuer key \(cert.issuerKeyID.prefix ?? "?"), subject key \(cert.subjectKeyID.prefix ?? "?"), RSA-\(significantBits(cert.publicKey.modulus))"
+                nodes[0].detail =
+                    "issuer key \(cert.issuerKeyID.prefix ?? "?"), subject key \(cert.subjectKeyID.prefix ?? "?"), RSA-\(significantBits(cert.publicKey.modulus))"
             }
             return ContainerDescription(kind: kind, byteCount: bytes.count, nodes: nodes, portraits: [])
         case .dg2:
@@ -193,9 +204,11 @@ public enum PortraitContainer {
             do { dg2 = try DG2.parse(bytes, limits: limits) } catch { throw .container(kind: kind, error) }
             return describe(dg2, bytes, limits: limits)
         case .jp2, .j2k, .jpeg, .png:
-            let location = PortraitLocation(path: "", offset: 0, length: bytes.count, format: ImageFormat.detect(bytes)?.rawValue)
-            let node = ContainerNode(name: "image", meaning: kind.rawValue, offset: 0, length: bytes.count,
-                                     detail: probeSummary(bytes))
+            let location = PortraitLocation(
+                path: "", offset: 0, length: bytes.count, format: ImageFormat.detect(bytes)?.rawValue)
+            let node = ContainerNode(
+                name: "image", meaning: kind.rawValue, offset: 0, length: bytes.count,
+                detail: probeSummary(bytes))
             return ContainerDescription(kind: kind, byteCount: bytes.count, nodes: [node], portraits: [location])
         }
     }
@@ -205,7 +218,8 @@ public enum PortraitContainer {
     /// - Throws: ``PortraitError`` as ``parse(_:limits:)``, `.notAPortrait` for a certificate, `.noFace` for an
     ///   empty DG2.
     public static func locatePortraits(_ bytes: [UInt8], limits: ContainerLimits = .default) throws(PortraitError)
-        -> [(location: PortraitLocation, bytes: [UInt8])] {
+        -> [(location: PortraitLocation, bytes: [UInt8])]
+    {
         guard !bytes.isEmpty else { throw .empty }
         guard let kind = detect(bytes) else { throw .unrecognised(leadingBytes: Array(bytes.prefix(8))) }
         switch kind {
@@ -214,7 +228,9 @@ public enum PortraitContainer {
             do { file = try CardFaceFile.parse(bytes, limits: limits) } catch { throw .container(kind: kind, error) }
             return [(portraitLocation(file), file.portrait)]
         case .cardVerifiableCertificate:
-            do { _ = try CardVerifiableCertificate.parse(bytes, limits: limits) } catch { throw .container(kind: kind, error) }
+            do { _ = try CardVerifiableCertificate.parse(bytes, limits: limits) } catch {
+                throw .container(kind: kind, error)
+            }
             throw .notAPortrait(kind)
         case .dg2:
             let dg2: DG2
@@ -222,7 +238,12 @@ public enum PortraitContainer {
             guard !dg2.faces.isEmpty else { throw .noFace }
             return dg2.faces.map { (faceLocation($0), $0.image) }
         case .jp2, .j2k, .jpeg, .png:
-            return [(PortraitLocation(path: "", offset: 0, length: bytes.count, format: ImageFormat.detect(bytes)?.rawValue), bytes)]
+            return [
+                (
+                    PortraitLocation(
+                        path: "", offset: 0, length: bytes.count, format: ImageFormat.detect(bytes)?.rawValue), bytes
+                )
+            ]
         }
     }
 
@@ -230,8 +251,10 @@ public enum PortraitContainer {
     /// - Returns: the decoded image and what it was (format, size, channels, container path).
     /// - Throws: ``PortraitError``: `.empty`, `.unrecognised`, `.container` (malformed container), `.notAPortrait`
     ///   (certificate), `.noFace`, `.faceIndexOutOfRange`, `.decode` (the image inside is bad).
-    public static func extractPortrait(_ bytes: [UInt8], options: PortraitOptions = PortraitOptions()) throws(PortraitError)
-        -> (image: Image, info: PortraitInfo) {
+    public static func extractPortrait(_ bytes: [UInt8], options: PortraitOptions = PortraitOptions())
+        throws(PortraitError)
+        -> (image: Image, info: PortraitInfo)
+    {
         let found = try locatePortraits(bytes, limits: options.limits)
         guard options.faceIndex >= 0 && options.faceIndex < found.count else {
             throw .faceIndexOutOfRange(index: options.faceIndex, count: found.count)
@@ -242,9 +265,10 @@ public enum PortraitContainer {
             throw .decode(path: location.path, error)
         }
         let kind = detect(bytes) ?? .jpeg
-        let info = PortraitInfo(sourceKind: kind, format: ImageFormat.detect(imageBytes)?.rawValue ?? "unknown",
-                                width: image.width, height: image.height, channels: image.channels,
-                                containerPath: location.path, compressedBytes: imageBytes.count)
+        let info = PortraitInfo(
+            sourceKind: kind, format: ImageFormat.detect(imageBytes)?.rawValue ?? "unknown",
+            width: image.width, height: image.height, channels: image.channels,
+            containerPath: location.path, compressedBytes: imageBytes.count)
         return (image, info)
     }
 
@@ -254,7 +278,8 @@ public enum PortraitContainer {
         0xFF20: "card-face file (券面事項確認AP EF 0002)", 0xDF21: "offset table", 0xDF22: "birth date", 0xDF23: "sex",
         0xDF24: "card public key", 0xDF25: "name image", 0xDF26: "address image", 0xDF27: "portrait",
         0xDF28: "signature", 0xDF29: "expiry date", 0xDF2A: "security-code image",
-        0x7F21: "card-verifiable certificate (EF 0004)", 0x5F4E: "certificate body (signed)", 0x5F37: "certificate signature",
+        0x7F21: "card-verifiable certificate (EF 0004)", 0x5F4E: "certificate body (signed)",
+        0x5F37: "certificate signature",
         0x90: "public exponent", 0x91: "modulus",
         0x75: "DG2 (encoded face)", 0x7F61: "biometric information group", 0x02: "template count",
         0x7F60: "biometric information template", 0xA1: "biometric header template",
@@ -268,14 +293,16 @@ public enum PortraitContainer {
     ]
 
     private static func portraitLocation(_ file: CardFaceFile) -> PortraitLocation {
-        PortraitLocation(path: "FF20/DF27", offset: file.portraitOffset, length: file.portrait.count,
-                         format: ImageFormat.detect(file.portrait)?.rawValue)
+        PortraitLocation(
+            path: "FF20/DF27", offset: file.portraitOffset, length: file.portrait.count,
+            format: ImageFormat.detect(file.portrait)?.rawValue)
     }
 
     private static func faceLocation(_ face: DG2.Face) -> PortraitLocation {
-        PortraitLocation(path: face.path, offset: face.imageOffset, length: face.image.count,
-                         format: ImageFormat.detect(face.image)?.rawValue, declaredWidth: face.width,
-                         declaredHeight: face.height, declaredColourSpace: face.colourSpace.name)
+        PortraitLocation(
+            path: face.path, offset: face.imageOffset, length: face.image.count,
+            format: ImageFormat.detect(face.image)?.rawValue, declaredWidth: face.width,
+            declaredHeight: face.height, declaredColourSpace: face.colourSpace.name)
     }
 
     private static func describe(_ file: CardFaceFile, _ bytes: [UInt8]) -> ContainerDescription {
@@ -286,23 +313,28 @@ public enum PortraitContainer {
             case 0xDF21: detail = "9 offsets, agree with the layout"
             case 0xDF22: detail = "valid date (value not shown)"
             case 0xDF23: detail = "JIS X 0303 code (value not shown)"
-            case 0xDF24: detail = "RSA-\(significantBits(file.publicKey.modulus)), exponent \(tlvHex(file.publicKey.exponent))"
+            case 0xDF24:
+                detail = "RSA-\(significantBits(file.publicKey.modulus)), exponent \(tlvHex(file.publicKey.exponent))"
             case 0xDF25, 0xDF26, 0xDF27, 0xDF2A: detail = probeSummary(Array(e.value))
             case 0xDF28: detail = "\(file.signature.count) bytes"
             case 0xDF29: detail = file.expiry.description
             default: detail = nil
             }
-            children.append(ContainerNode(name: e.tag.description, meaning: meanings[e.tag], offset: e.offset,
-                                          length: e.encoded.count, valueLength: e.encoded.count - e.headerLength,
-                                          detail: detail))
+            children.append(
+                ContainerNode(
+                    name: e.tag.description, meaning: meanings[e.tag], offset: e.offset,
+                    length: e.encoded.count, valueLength: e.encoded.count - e.headerLength,
+                    detail: detail))
         }
         let filler = bytes.count - (file.elements.last.map { $0.offset + $0.encoded.count } ?? 0)
-        let root = ContainerNode(name: "FF20", meaning: meanings[0xFF20], offset: 0, length: file.outerRange.count,
-                                 valueLength: file.outerRange.count - (file.elements.first?.offset ?? 0),
-                                 detail: filler > 0 ? "\(filler) filler bytes after the last element" : nil,
-                                 children: children)
-        return ContainerDescription(kind: .cardFaceFile, byteCount: bytes.count, nodes: [root],
-                                    portraits: [portraitLocation(file)])
+        let root = ContainerNode(
+            name: "FF20", meaning: meanings[0xFF20], offset: 0, length: file.outerRange.count,
+            valueLength: file.outerRange.count - (file.elements.first?.offset ?? 0),
+            detail: filler > 0 ? "\(filler) filler bytes after the last element" : nil,
+            children: children)
+        return ContainerDescription(
+            kind: .cardFaceFile, byteCount: bytes.count, nodes: [root],
+            portraits: [portraitLocation(file)])
     }
 
     private static func describe(_ dg2: DG2, _ bytes: [UInt8], limits: ContainerLimits) -> ContainerDescription {
@@ -316,19 +348,22 @@ public enum PortraitContainer {
                     node.children.append(faceNode(face))
                 }
             } else if node.name == "80",
-                      let face = dg2.faces.first(where: { $0.encoding == .iso39794_5 && $0.imageOffset == valueStart }) {
+                let face = dg2.faces.first(where: { $0.encoding == .iso39794_5 && $0.imageOffset == valueStart })
+            {
                 node.meaning = "face image data"
                 node.detail = faceSummary(face)
             }
             for i in node.children.indices { attach(&node.children[i]) }
         }
         for i in nodes.indices { attach(&nodes[i]) }
-        return ContainerDescription(kind: .dg2, byteCount: bytes.count, nodes: nodes, portraits: dg2.faces.map(faceLocation))
+        return ContainerDescription(
+            kind: .dg2, byteCount: bytes.count, nodes: nodes, portraits: dg2.faces.map(faceLocation))
     }
 
     private static func faceNode(_ face: DG2.Face) -> ContainerNode {
-        ContainerNode(name: String(face.path.split(separator: "/").last ?? "face"), meaning: "face image",
-                      offset: face.imageOffset, length: face.image.count, detail: faceSummary(face))
+        ContainerNode(
+            name: String(face.path.split(separator: "/").last ?? "face"), meaning: "face image",
+            offset: face.imageOffset, length: face.image.count, detail: faceSummary(face))
     }
 
     private static func faceSummary(_ face: DG2.Face) -> String {
@@ -340,8 +375,9 @@ public enum PortraitContainer {
         guard let nodes = try? BERTLV.parse(bytes, limits: limits, stopAtFiller: true) else { return [] }
         func convert(_ n: TLVNode, parent: TLVTag?) -> ContainerNode {
             let meaning = parent == 0xA1 ? headerMeanings[n.tag] ?? meanings[n.tag] : meanings[n.tag]
-            return ContainerNode(name: n.tag.description, meaning: meaning, offset: n.offset, length: n.encodedRange.count,
-                                 valueLength: n.length, children: n.children.map { convert($0, parent: n.tag) })
+            return ContainerNode(
+                name: n.tag.description, meaning: meaning, offset: n.offset, length: n.encodedRange.count,
+                valueLength: n.length, children: n.children.map { convert($0, parent: n.tag) })
         }
         return nodes.map { convert($0, parent: nil) }
     }
@@ -351,7 +387,8 @@ public enum PortraitContainer {
         guard let format = ImageFormat.detect(bytes) else { return "\(bytes.count) bytes, unrecognised format" }
         do {
             let info = try ImageDecoder.probe(bytes)
-            return "\(format.description) \(info.width)×\(info.height), \(info.channels) channel\(info.channels == 1 ? "" : "s"), \(bytes.count) bytes"
+            return
+                "\(format.description) \(info.width)×\(info.height), \(info.channels) channel\(info.channels == 1 ? "" : "s"), \(bytes.count) bytes"
         } catch {
             return "\(format.description), \(bytes.count) bytes, header unreadable: \(error.description)"
         }

@@ -14,7 +14,9 @@ struct ABIFailure: Error {
         self.message = message
     }
 
-    static func invalidArgument(_ message: String) -> ABIFailure { ABIFailure(Int32(MYNAFACE_ERR_INVALID_ARGUMENT), message) }
+    static func invalidArgument(_ message: String) -> ABIFailure {
+        ABIFailure(Int32(MYNAFACE_ERR_INVALID_ARGUMENT), message)
+    }
 
     /// The code for each ``VerificationError``, nesting kept in the message.
     init(_ error: VerificationError) {

@@ -84,15 +84,19 @@ enum Handles {
 
     static func verifier(_ pointer: OpaquePointer?) throws(ABIFailure) -> VerifierHandle {
         guard let pointer else { throw .invalidArgument("verifier is NULL") }
-        guard let handle = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-            as? VerifierHandle else { throw .invalidArgument("not a mynaface_verifier") }
+        guard
+            let handle = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+                as? VerifierHandle
+        else { throw .invalidArgument("not a mynaface_verifier") }
         return handle
     }
 
     static func template(_ pointer: OpaquePointer?) throws(ABIFailure) -> TemplateHandle {
         guard let pointer else { throw .invalidArgument("template is NULL") }
-        guard let handle = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-            as? TemplateHandle else { throw .invalidArgument("not a mynaface_template") }
+        guard
+            let handle = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+                as? TemplateHandle
+        else { throw .invalidArgument("not a mynaface_template") }
         return handle
     }
 }

@@ -18,19 +18,26 @@ enum RawFrame {
     /// Copies the frame into an 8-bit grey or RGB image.
     /// - Throws: `MYNAFACE_ERR_INVALID_ARGUMENT` for a NULL frame or pixels, an unknown format, a stride shorter than a
     ///   row; `MYNAFACE_ERR_IMAGE_TOO_LARGE` beyond `limits`.
-    static func image(_ frame: UnsafePointer<mynaface_frame>?, limits: DecodeLimits, index: Int? = nil) throws(ABIFailure)
-        -> Image {
+    static func image(_ frame: UnsafePointer<mynaface_frame>?, limits: DecodeLimits, index: Int? = nil)
+        throws(ABIFailure)
+        -> Image
+    {
         let at = index.map { "frame \($0): " } ?? ""
         guard let f = frame?.pointee else { throw .invalidArgument("\(at)frame is NULL") }
         guard let pixels = f.pixels else { throw .invalidArgument("\(at)pixels is NULL") }
         guard let layout = layout(f.format) else { throw .invalidArgument("\(at)unknown pixel format \(f.format)") }
-        let width = Int(f.width), height = Int(f.height), stride = f.stride
+        let width = Int(f.width)
+        let height = Int(f.height)
+        let stride = f.stride
         guard width > 0, height > 0 else { throw .invalidArgument("\(at)empty frame (\(width)×\(height))") }
         guard width <= limits.maxSide, height <= limits.maxSide, width * height <= limits.maxPixels else {
-            throw ABIFailure(Int32(MYNAFACE_ERR_IMAGE_TOO_LARGE), "\(at)frame \(width)×\(height) exceeds the limits (\(limits))")
+            throw ABIFailure(
+                Int32(MYNAFACE_ERR_IMAGE_TOO_LARGE), "\(at)frame \(width)×\(height) exceeds the limits (\(limits))")
         }
         let rowBytes = width * layout.bytes
-        guard stride >= rowBytes else { throw .invalidArgument("\(at)stride \(stride) is shorter than a row (\(rowBytes) bytes)") }
+        guard stride >= rowBytes else {
+            throw .invalidArgument("\(at)stride \(stride) is shorter than a row (\(rowBytes) bytes)")
+        }
         let (span, overflow) = stride.multipliedReportingOverflow(by: height - 1)
         guard !overflow, span <= Int.max - rowBytes else { throw .invalidArgument("\(at)stride \(stride) is absurd") }
         let channels = layout.bytes == 1 ? 1 : 3

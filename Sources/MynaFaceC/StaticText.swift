@@ -9,11 +9,14 @@ enum StaticText {
     /// One representative of each `MYNAFACE_REASON_*` (index = code − 1); the message depends only on the case.
     static let reasons: [NotAcquiredReason] = [
         .noFace, .faceTooSmall(width: 0, minimum: 0), .faceTooNearEdge, .tooDark(meanLuma: 0), .tooBright(meanLuma: 0),
-        .blurred(sharpness: 0), .headTurned(yaw: 0), .headTilted(degrees: 0), .headPitched(ratio: 0), .secondFace(ratio: 0),
+        .blurred(sharpness: 0), .headTurned(yaw: 0), .headTilted(degrees: 0), .headPitched(ratio: 0),
+        .secondFace(ratio: 0),
     ]
 
-    static let reasonNames = ["noFace", "faceTooSmall", "faceTooNearEdge", "tooDark", "tooBright", "blurred",
-                              "headTurned", "headTilted", "headPitched", "secondFace"]
+    static let reasonNames = [
+        "noFace", "faceTooSmall", "faceTooNearEdge", "tooDark", "tooBright", "blurred",
+        "headTurned", "headTilted", "headPitched", "secondFace",
+    ]
 
     static let statusNames = [
         "MYNAFACE_OK", "MYNAFACE_ERR_INVALID_ARGUMENT", "MYNAFACE_ERR_MODELS", "MYNAFACE_ERR_PORTRAIT_UNREADABLE",
@@ -22,7 +25,9 @@ enum StaticText {
         "MYNAFACE_ERR_TEMPLATE_INVALID", "MYNAFACE_ERR_TEMPLATE_WIPED", "MYNAFACE_ERR_INTERNAL",
     ]
 
-    nonisolated(unsafe) static let messagePointers: [UnsafePointer<CChar>] = reasons.map { permanent($0.patientMessage) }
+    nonisolated(unsafe) static let messagePointers: [UnsafePointer<CChar>] = reasons.map {
+        permanent($0.patientMessage)
+    }
     nonisolated(unsafe) static let namePointers: [UnsafePointer<CChar>] = reasonNames.map(permanent)
     nonisolated(unsafe) static let statusPointers: [UnsafePointer<CChar>] = statusNames.map(permanent)
     nonisolated(unsafe) static let unknownStatus: UnsafePointer<CChar> = permanent("MYNAFACE_UNKNOWN")
@@ -73,5 +78,6 @@ public func cReasonName(_ reason: Int32) -> UnsafePointer<CChar>? { StaticText.n
 /// See `mynaface.h`.
 @_cdecl("mynaface_status_name")
 public func cStatusName(_ status: Int32) -> UnsafePointer<CChar> {
-    status >= 0 && Int(status) < StaticText.statusPointers.count ? StaticText.statusPointers[Int(status)] : StaticText.unknownStatus
+    status >= 0 && Int(status) < StaticText.statusPointers.count
+        ? StaticText.statusPointers[Int(status)] : StaticText.unknownStatus
 }

@@ -6,16 +6,20 @@ import MynaFace
 
 /// `mynaface_template_serialize`: the template's bytes in a new `malloc` buffer.
 @_cdecl("mynaface_template_serialize")
-public func cTemplateSerialize(_ template: OpaquePointer?, _ outBytes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
-                               _ outLength: UnsafeMutablePointer<Int>?,
-                               _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cTemplateSerialize(
+    _ template: OpaquePointer?, _ outBytes: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
+    _ outLength: UnsafeMutablePointer<Int>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     outBytes?.pointee = nil
     outLength?.pointee = 0
     return abiCall(error) { () throws(ABIFailure) in
         guard let outBytes, let outLength else { throw .invalidArgument("out_bytes or out_len is NULL") }
         let handle = try Handles.template(template)
         var bytes = try handle.withTemplate { t throws(ABIFailure) in
-            do throws(TemplateSerializationError) { return try t.serialized() } catch { throw ABIFailure(Int32(MYNAFACE_ERR_TEMPLATE_INVALID), error.description) }
+            do throws(TemplateSerializationError) { return try t.serialized() } catch {
+                throw ABIFailure(Int32(MYNAFACE_ERR_TEMPLATE_INVALID), error.description)
+            }
         }
         defer { bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         guard let buffer = malloc(bytes.count)?.assumingMemoryBound(to: UInt8.self) else {
@@ -29,8 +33,10 @@ public func cTemplateSerialize(_ template: OpaquePointer?, _ outBytes: UnsafeMut
 
 /// `mynaface_template_deserialize`: bytes → a new template.
 @_cdecl("mynaface_template_deserialize")
-public func cTemplateDeserialize(_ bytes: UnsafePointer<UInt8>?, _ length: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                                 _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cTemplateDeserialize(
+    _ bytes: UnsafePointer<UInt8>?, _ length: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     out?.pointee = nil
     return abiCall(error) { () throws(ABIFailure) in
         guard let out else { throw .invalidArgument("out is NULL") }

@@ -1,5 +1,5 @@
-import CardAccess
 import CMynaFace
+import CardAccess
 import Foundation
 import MynaFace
 
@@ -10,9 +10,12 @@ import MynaFace
 let maxPortraitBytes = 32 << 20
 
 /// Copies `length` bytes from the caller, refusing NULL with a non-zero length and absurd lengths.
-func callerBytes(_ pointer: UnsafePointer<UInt8>?, _ length: Int, what: String, limit: Int) throws(ABIFailure) -> [UInt8] {
+func callerBytes(_ pointer: UnsafePointer<UInt8>?, _ length: Int, what: String, limit: Int) throws(ABIFailure)
+    -> [UInt8]
+{
     guard length >= 0, length <= limit else {
-        throw ABIFailure(Int32(MYNAFACE_ERR_IMAGE_TOO_LARGE), "\(what): \(length) bytes, more than the limit of \(limit)")
+        throw ABIFailure(
+            Int32(MYNAFACE_ERR_IMAGE_TOO_LARGE), "\(what): \(length) bytes, more than the limit of \(limit)")
     }
     guard length > 0 else { throw .invalidArgument("\(what) is empty") }
     guard let pointer else { throw .invalidArgument("\(what) is NULL") }
@@ -21,9 +24,11 @@ func callerBytes(_ pointer: UnsafePointer<UInt8>?, _ length: Int, what: String, 
 
 /// `mynaface_verifier_create`: loads the models.
 @_cdecl("mynaface_verifier_create")
-public func cVerifierCreate(_ modelsDirectory: UnsafePointer<CChar>?, _ flags: UInt32,
-                            _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                            _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cVerifierCreate(
+    _ modelsDirectory: UnsafePointer<CChar>?, _ flags: UInt32,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     out?.pointee = nil
     return abiCall(error) { () throws(ABIFailure) in
         guard let out else { throw .invalidArgument("out is NULL") }
@@ -34,8 +39,9 @@ public func cVerifierCreate(_ modelsDirectory: UnsafePointer<CChar>?, _ flags: U
         var anchors = Array(TrustAnchors.production.anchors.values)
         if flags & UInt32(MYNAFACE_FLAG_TEST_ANCHORS) != 0 { anchors += Array(TrustAnchors.jpkiTest.anchors.values) }
         let acceptUnverified = flags & UInt32(MYNAFACE_FLAG_ACCEPT_UNVERIFIED) != 0
-        configuration.authenticator = CardFaceAuthenticator(anchors: TrustAnchors(anchors),
-                                                            policy: acceptUnverified ? .acceptUnverified : .requireVerified)
+        configuration.authenticator = CardFaceAuthenticator(
+            anchors: TrustAnchors(anchors),
+            policy: acceptUnverified ? .acceptUnverified : .requireVerified)
         let verifier: FaceVerifier
         do throws(VerificationError) {
             if let modelsDirectory {
@@ -62,9 +68,11 @@ public func cVerifierFree(_ verifier: OpaquePointer?) {
 
 /// `mynaface_enroll`: a portrait → a new template.
 @_cdecl("mynaface_enroll")
-public func cEnroll(_ verifier: OpaquePointer?, _ portrait: UnsafePointer<UInt8>?, _ portraitLength: Int,
-                    _ certificate: UnsafePointer<UInt8>?, _ certificateLength: Int,
-                    _ out: UnsafeMutablePointer<OpaquePointer?>?, _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cEnroll(
+    _ verifier: OpaquePointer?, _ portrait: UnsafePointer<UInt8>?, _ portraitLength: Int,
+    _ certificate: UnsafePointer<UInt8>?, _ certificateLength: Int,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?, _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     out?.pointee = nil
     return abiCall(error) { () throws(ABIFailure) in
         guard let out else { throw .invalidArgument("out is NULL") }
@@ -72,10 +80,13 @@ public func cEnroll(_ verifier: OpaquePointer?, _ portrait: UnsafePointer<UInt8>
         let portraitBytes = try callerBytes(portrait, portraitLength, what: "portrait", limit: maxPortraitBytes)
         var certificateBytes: [UInt8]?
         if certificate != nil || certificateLength != 0 {
-            certificateBytes = try callerBytes(certificate, certificateLength, what: "certificate", limit: maxPortraitBytes)
+            certificateBytes = try callerBytes(
+                certificate, certificateLength, what: "certificate", limit: maxPortraitBytes)
         }
         let template: PortraitTemplate
-        do throws(VerificationError) { template = try handle.verifier.enroll(portrait: portraitBytes, certificate: certificateBytes) } catch {
+        do throws(VerificationError) {
+            template = try handle.verifier.enroll(portrait: portraitBytes, certificate: certificateBytes)
+        } catch {
             throw ABIFailure(error)
         }
         out.pointee = Handles.retain(TemplateHandle(template))

@@ -6,8 +6,10 @@ import MynaFace
 // One frame or one attempt against a template (`mynaface.h`).
 
 /// Writes a decision and its scores into the caller's `mynaface_result`.
-func fillResult(_ result: UnsafeMutablePointer<mynaface_result>, decision: MatchDecision, similarity: Double?,
-                distance: Double?, threshold: MatchThreshold, framesFused: Int, milliseconds: Double) {
+func fillResult(
+    _ result: UnsafeMutablePointer<mynaface_result>, decision: MatchDecision, similarity: Double?,
+    distance: Double?, threshold: MatchThreshold, framesFused: Int, milliseconds: Double
+) {
     var r = mynaface_result()
     switch decision {
     case .match: r.decision = Int32(MYNAFACE_DECISION_MATCH)
@@ -34,37 +36,48 @@ func fillResult(_ result: UnsafeMutablePointer<mynaface_result>, decision: Match
 
 /// `mynaface_verify_image`: one encoded frame.
 @_cdecl("mynaface_verify_image")
-public func cVerifyImage(_ verifier: OpaquePointer?, _ template: OpaquePointer?, _ image: UnsafePointer<UInt8>?,
-                         _ imageLength: Int, _ result: UnsafeMutablePointer<mynaface_result>?,
-                         _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cVerifyImage(
+    _ verifier: OpaquePointer?, _ template: OpaquePointer?, _ image: UnsafePointer<UInt8>?,
+    _ imageLength: Int, _ result: UnsafeMutablePointer<mynaface_result>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     abiCall(error) { () throws(ABIFailure) in
         guard let result else { throw .invalidArgument("result is NULL") }
         let v = try Handles.verifier(verifier).verifier
         let t = try Handles.template(template)
-        let bytes = try callerBytes(image, imageLength, what: "image", limit: v.configuration.decode.limits.maxInputBytes)
+        let bytes = try callerBytes(
+            image, imageLength, what: "image", limit: v.configuration.decode.limits.maxInputBytes)
         let r = try t.withTemplate { template throws(ABIFailure) in
-            do throws(VerificationError) { return try v.verify(template, probe: bytes) } catch { throw ABIFailure(error) }
+            do throws(VerificationError) { return try v.verify(template, probe: bytes) } catch {
+                throw ABIFailure(error)
+            }
         }
-        fillResult(result, decision: r.decision, similarity: r.similarity, distance: r.distance, threshold: r.threshold,
-                   framesFused: r.similarity == nil ? 0 : 1, milliseconds: r.timings.total)
+        fillResult(
+            result, decision: r.decision, similarity: r.similarity, distance: r.distance, threshold: r.threshold,
+            framesFused: r.similarity == nil ? 0 : 1, milliseconds: r.timings.total)
     }
 }
 
 /// `mynaface_verify_pixels`: one raw frame.
 @_cdecl("mynaface_verify_pixels")
-public func cVerifyPixels(_ verifier: OpaquePointer?, _ template: OpaquePointer?, _ frame: UnsafePointer<mynaface_frame>?,
-                          _ result: UnsafeMutablePointer<mynaface_result>?,
-                          _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cVerifyPixels(
+    _ verifier: OpaquePointer?, _ template: OpaquePointer?, _ frame: UnsafePointer<mynaface_frame>?,
+    _ result: UnsafeMutablePointer<mynaface_result>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     abiCall(error) { () throws(ABIFailure) in
         guard let result else { throw .invalidArgument("result is NULL") }
         let v = try Handles.verifier(verifier).verifier
         let t = try Handles.template(template)
         let image = try RawFrame.image(frame, limits: v.configuration.decode.limits)
         let r = try t.withTemplate { template throws(ABIFailure) in
-            do throws(VerificationError) { return try v.verify(template, probeImage: image) } catch { throw ABIFailure(error) }
+            do throws(VerificationError) { return try v.verify(template, probeImage: image) } catch {
+                throw ABIFailure(error)
+            }
         }
-        fillResult(result, decision: r.decision, similarity: r.similarity, distance: r.distance, threshold: r.threshold,
-                   framesFused: r.similarity == nil ? 0 : 1, milliseconds: r.timings.total)
+        fillResult(
+            result, decision: r.decision, similarity: r.similarity, distance: r.distance, threshold: r.threshold,
+            framesFused: r.similarity == nil ? 0 : 1, milliseconds: r.timings.total)
     }
 }
 
@@ -73,10 +86,12 @@ let maxFramesPerAttempt = 32
 
 /// `mynaface_verify_attempt`: several encoded frames, fused, one decision.
 @_cdecl("mynaface_verify_attempt")
-public func cVerifyAttempt(_ verifier: OpaquePointer?, _ template: OpaquePointer?,
-                           _ images: UnsafePointer<UnsafePointer<UInt8>?>?, _ lengths: UnsafePointer<Int>?, _ count: Int,
-                           _ result: UnsafeMutablePointer<mynaface_result>?,
-                           _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cVerifyAttempt(
+    _ verifier: OpaquePointer?, _ template: OpaquePointer?,
+    _ images: UnsafePointer<UnsafePointer<UInt8>?>?, _ lengths: UnsafePointer<Int>?, _ count: Int,
+    _ result: UnsafeMutablePointer<mynaface_result>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     abiCall(error) { () throws(ABIFailure) in
         guard let result else { throw .invalidArgument("result is NULL") }
         let v = try Handles.verifier(verifier).verifier
@@ -87,9 +102,12 @@ public func cVerifyAttempt(_ verifier: OpaquePointer?, _ template: OpaquePointer
         guard let images, let lengths else { throw .invalidArgument("images or image_lens is NULL") }
         var decoded: [Image] = []
         for i in 0..<count {
-            let bytes = try callerBytes(images[i], lengths[i], what: "frame \(i)",
-                                        limit: v.configuration.decode.limits.maxInputBytes)
-            do throws(ImageDecodeError) { decoded.append(try ImageDecoder.decode(bytes, options: v.configuration.decode)) } catch {
+            let bytes = try callerBytes(
+                images[i], lengths[i], what: "frame \(i)",
+                limit: v.configuration.decode.limits.maxInputBytes)
+            do throws(ImageDecodeError) {
+                decoded.append(try ImageDecoder.decode(bytes, options: v.configuration.decode))
+            } catch {
                 throw ABIFailure(frame: i, error)
             }
         }
@@ -99,10 +117,12 @@ public func cVerifyAttempt(_ verifier: OpaquePointer?, _ template: OpaquePointer
 
 /// `mynaface_verify_attempt_pixels`: several raw frames, fused, one decision.
 @_cdecl("mynaface_verify_attempt_pixels")
-public func cVerifyAttemptPixels(_ verifier: OpaquePointer?, _ template: OpaquePointer?,
-                                 _ frames: UnsafePointer<mynaface_frame>?, _ count: Int,
-                                 _ result: UnsafeMutablePointer<mynaface_result>?,
-                                 _ error: UnsafeMutablePointer<mynaface_error>?) -> Int32 {
+public func cVerifyAttemptPixels(
+    _ verifier: OpaquePointer?, _ template: OpaquePointer?,
+    _ frames: UnsafePointer<mynaface_frame>?, _ count: Int,
+    _ result: UnsafeMutablePointer<mynaface_result>?,
+    _ error: UnsafeMutablePointer<mynaface_error>?
+) -> Int32 {
     abiCall(error) { () throws(ABIFailure) in
         guard let result else { throw .invalidArgument("result is NULL") }
         let v = try Handles.verifier(verifier).verifier
@@ -112,16 +132,23 @@ public func cVerifyAttemptPixels(_ verifier: OpaquePointer?, _ template: OpaqueP
         }
         guard let frames else { throw .invalidArgument("frames is NULL") }
         var images: [Image] = []
-        for i in 0..<count { images.append(try RawFrame.image(frames + i, limits: v.configuration.decode.limits, index: i)) }
+        for i in 0..<count {
+            images.append(try RawFrame.image(frames + i, limits: v.configuration.decode.limits, index: i))
+        }
         try attempt(v, t, images, result)
     }
 }
 
-private func attempt(_ v: FaceVerifier, _ t: TemplateHandle, _ images: [Image],
-                     _ result: UnsafeMutablePointer<mynaface_result>) throws(ABIFailure) {
+private func attempt(
+    _ v: FaceVerifier, _ t: TemplateHandle, _ images: [Image],
+    _ result: UnsafeMutablePointer<mynaface_result>
+) throws(ABIFailure) {
     let r = try t.withTemplate { template throws(ABIFailure) in
-        do throws(VerificationError) { return try v.verifyAttempt(template, probeImages: images) } catch { throw ABIFailure(error) }
+        do throws(VerificationError) { return try v.verifyAttempt(template, probeImages: images) } catch {
+            throw ABIFailure(error)
+        }
     }
-    fillResult(result, decision: r.decision, similarity: r.similarity, distance: r.distance, threshold: r.threshold,
-               framesFused: r.framesFused, milliseconds: r.totalMilliseconds)
+    fillResult(
+        result, decision: r.decision, similarity: r.similarity, distance: r.distance, threshold: r.threshold,
+        framesFused: r.framesFused, milliseconds: r.totalMilliseconds)
 }

@@ -28,13 +28,15 @@ public enum PhotoCard {
     }
 
     /// The card holder of the demo registry's valid insured person (`DemoRegistry.validKey`, 19800401-20310401).
-    public static let demoHolder = CardHolder(birthDate: CardDate(year: 1980, month: 4, day: 1)!, sex: .notKnown,
-                                              cardExpiry: CardDate(year: 2031, month: 4, day: 1)!)
+    public static let demoHolder = CardHolder(
+        birthDate: CardDate(year: 1980, month: 4, day: 1)!, sex: .notKnown,
+        cardExpiry: CardDate(year: 2031, month: 4, day: 1)!)
 
     /// DF27 bytes for `bytes`: a card-face file's DF27, a JPEG 2000 file as is, any other image rendered by `encoder`.
     /// - Throws: ``Failure``.
     public static func chipPortrait(from bytes: [UInt8], encoder: ChipPortraitEncoder = ChipPortraitEncoder())
-        throws(Failure) -> [UInt8] {
+        throws(Failure) -> [UInt8]
+    {
         if bytes.first == 0xFF, bytes.dropFirst().first == 0x20 {
             do { return try CardFaceFile.parse(bytes).portrait } catch { throw .cardFaceFile(error) }
         }
@@ -51,13 +53,16 @@ public enum PhotoCard {
     ///   - holder: DF22, DF23 and DF29 (default ``demoHolder``).
     ///   - variant, userPIN, securityCode, stateFile: as ``SimulatedCard/issue(by:variant:portrait:birthDate:sex:expiry:userPIN:securityCode:stateFile:)``.
     /// - Throws: ``Failure`` for the portrait; key-generation and ``SimulatedCardError`` for the card.
-    public static func issue(photo: [UInt8], by issuer: SimulatedIssuer? = nil,
-                             variant: SimulatedCardState.Variant = .standard, holder: CardHolder = demoHolder,
-                             userPIN: String = "1234", securityCode: String = "2285",
-                             stateFile: URL? = nil) throws -> SimulatedCard {
+    public static func issue(
+        photo: [UInt8], by issuer: SimulatedIssuer? = nil,
+        variant: SimulatedCardState.Variant = .standard, holder: CardHolder = demoHolder,
+        userPIN: String = "1234", securityCode: String = "2285",
+        stateFile: URL? = nil
+    ) throws -> SimulatedCard {
         let portrait = try chipPortrait(from: photo)
-        return try SimulatedCard.issue(by: issuer ?? SimulatedIssuer.generate(), variant: variant, portrait: portrait,
-                                       birthDate: holder.birthDate, sex: holder.sex, expiry: holder.cardExpiry,
-                                       userPIN: userPIN, securityCode: securityCode, stateFile: stateFile)
+        return try SimulatedCard.issue(
+            by: issuer ?? SimulatedIssuer.generate(), variant: variant, portrait: portrait,
+            birthDate: holder.birthDate, sex: holder.sex, expiry: holder.cardExpiry,
+            userPIN: userPIN, securityCode: securityCode, stateFile: stateFile)
     }
 }

@@ -1,8 +1,8 @@
-import Crypto
-import _CryptoExtras
 import CardAccess
-import MynaCard
+import Crypto
 import Foundation
+import MynaCard
+import _CryptoExtras
 
 /// Why a simulated card could not be created or saved.
 public enum SimulatedCardError: Error, Sendable, CustomStringConvertible {
@@ -105,10 +105,12 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
     ///   - securityCode: 4 digits, the end of 照合番号B.
     ///   - stateFile: optional JSON state file.
     /// - Throws: key-generation errors, ``SimulatedCardError``.
-    public static func issue(by issuer: SimulatedIssuer, variant: SimulatedCardState.Variant = .standard,
-                             portrait: [UInt8], birthDate: CardDate, sex: CardFaceFile.Sex = .notKnown,
-                             expiry: CardDate, userPIN: String = "1234", securityCode: String = "1234",
-                             stateFile: URL? = nil) throws -> SimulatedCard {
+    public static func issue(
+        by issuer: SimulatedIssuer, variant: SimulatedCardState.Variant = .standard,
+        portrait: [UInt8], birthDate: CardDate, sex: CardFaceFile.Sex = .notKnown,
+        expiry: CardDate, userPIN: String = "1234", securityCode: String = "1234",
+        stateFile: URL? = nil
+    ) throws -> SimulatedCard {
         let cardKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         var builder = CardFaceFile.Builder(
             birthDate: birthDate, sex: sex, publicKey: SimulatedIssuer.cardKey(cardKey.publicKey),
@@ -139,7 +141,8 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
         ]
         let offset = eraStarts.first { birthDate >= $0.0 }?.1 ?? 1867
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n % 100)" }
-        return two(birthDate.year - offset) + two(birthDate.month) + two(birthDate.day) + "\(expiry.year)" + securityCode
+        return two(birthDate.year - offset) + two(birthDate.month) + two(birthDate.day) + "\(expiry.year)"
+            + securityCode
     }
 
     /// A minimal placeholder for the name, address and security-code images (the PNG signature only).
@@ -231,8 +234,14 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
             userPINVerified = false
             codeBVerified = false
             file = .none
-            if data == PINVerifier.jpkiAID { application = .jpki; return ResponseAPDU(status: .success) }
-            if data == Self.cardFaceAID { application = .cardFace; return ResponseAPDU(status: .success) }
+            if data == PINVerifier.jpkiAID {
+                application = .jpki
+                return ResponseAPDU(status: .success)
+            }
+            if data == Self.cardFaceAID {
+                application = .cardFace
+                return ResponseAPDU(status: .success)
+            }
             application = .none
             return ResponseAPDU(status: .fileNotFound)
         case (0x02, 0x0C):
@@ -257,18 +266,22 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
         switch file {
         case .userPIN:
             guard let pin = _state.userPIN else { return ResponseAPDU(status: .referencedDataNotFound) }
-            return verifyKey(c, secret: pin, tries: \.userPINTriesLeft, maximum: SimulatedCardState.userPINMaximumTries,
-                             verified: &userPINVerified)
+            return verifyKey(
+                c, secret: pin, tries: \.userPINTriesLeft, maximum: SimulatedCardState.userPINMaximumTries,
+                verified: &userPINVerified)
         case .codeB:
-            return verifyKey(c, secret: _state.verificationCodeB, tries: \.verificationCodeBTriesLeft,
-                             maximum: SimulatedCardState.verificationCodeBMaximumTries, verified: &codeBVerified)
+            return verifyKey(
+                c, secret: _state.verificationCodeB, tries: \.verificationCodeBTriesLeft,
+                maximum: SimulatedCardState.verificationCodeBMaximumTries, verified: &codeBVerified)
         default:
             return ResponseAPDU(status: .referencedDataNotFound)
         }
     }
 
-    private func verifyKey(_ c: CommandAPDU, secret: String, tries: WritableKeyPath<SimulatedCardState, Int>,
-                           maximum: Int, verified: inout Bool) -> ResponseAPDU {
+    private func verifyKey(
+        _ c: CommandAPDU, secret: String, tries: WritableKeyPath<SimulatedCardState, Int>,
+        maximum: Int, verified: inout Bool
+    ) -> ResponseAPDU {
         let left = _state[keyPath: tries]
         if c.dataCount == 0 {
             if left <= 0 { return ResponseAPDU(status: .referenceDataNotUsable) }
@@ -318,7 +331,7 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
             return ResponseAPDU(status: .incorrectData)
         }
         guard let block = RawRSA.pkcs1Block(digestInfo: digestInfo, length: RawRSA.significantLength(cardKey.modulus)),
-              let signature = cardKey.sign(block)
+            let signature = cardKey.sign(block)
         else { return ResponseAPDU(status: .incorrectData) }
         return ResponseAPDU(data: signature, status: .success)
     }
@@ -330,7 +343,8 @@ public final class SimulatedCard: CardChannel, @unchecked Sendable {
         func left() -> Int { max(0, limit - _state.faceFailures) }
         switch c.p1 {
         case 0x00:
-            return ResponseAPDU(status: _state.isFaceLocked ? .referenceDataNotUsable : .triesRemaining(min(15, left())))
+            return ResponseAPDU(
+                status: _state.isFaceLocked ? .referenceDataNotUsable : .triesRemaining(min(15, left())))
         case 0x01:
             guard !_state.isFaceLocked else { return ResponseAPDU(status: .referenceDataNotUsable) }
             _state.faceFailures += 1

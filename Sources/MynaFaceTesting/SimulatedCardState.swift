@@ -1,6 +1,6 @@
 import CardAccess
-import MynaCard
 import Foundation
+import MynaCard
 
 /// The persistent state of a ``SimulatedCard``: its files, keys, secrets and retry counters.
 ///
@@ -57,8 +57,10 @@ public struct SimulatedCardState: Codable, Sendable, Equatable {
     public var issuerExponent: Data?
 
     /// Creates a state with full counters.
-    public init(variant: Variant, userPIN: String?, verificationCodeB: String, cardFaceFile: Data?,
-                certificate: Data?, cardKeyPEM: String) {
+    public init(
+        variant: Variant, userPIN: String?, verificationCodeB: String, cardFaceFile: Data?,
+        certificate: Data?, cardKeyPEM: String
+    ) {
         self.variant = variant
         self.userPIN = variant == .faceOnly ? nil : userPIN
         self.userPINTriesLeft = Self.userPINMaximumTries
@@ -73,9 +75,10 @@ public struct SimulatedCardState: Codable, Sendable, Equatable {
     /// The issuer's trust anchor recorded by ``SimulatedCard/issue(by:variant:portrait:birthDate:sex:expiry:userPIN:securityCode:stateFile:)``.
     public var issuerAnchor: TrustAnchor? {
         guard let issuerKeyID, let issuerModulus, let issuerExponent else { return nil }
-        return TrustAnchor(keyID: .init(bytes: [UInt8](issuerKeyID)),
-                           key: CardRSAPublicKey(exponent: [UInt8](issuerExponent), modulus: [UInt8](issuerModulus)),
-                           label: "simulated issuer \(CardVerifiableCertificate.KeyID(bytes: [UInt8](issuerKeyID)).prefix ?? "?")")
+        return TrustAnchor(
+            keyID: .init(bytes: [UInt8](issuerKeyID)),
+            key: CardRSAPublicKey(exponent: [UInt8](issuerExponent), modulus: [UInt8](issuerModulus)),
+            label: "simulated issuer \(CardVerifiableCertificate.KeyID(bytes: [UInt8](issuerKeyID)).prefix ?? "?")")
     }
 
     /// True when face authentication is locked on this card.

@@ -1,8 +1,8 @@
-import Crypto
-import _CryptoExtras
 import CardAccess
-import MynaCard
+import Crypto
 import Foundation
+import MynaCard
+import _CryptoExtras
 
 /// A stand-in for the card issuer (J-LIS) that makes signed card-face files and certificates with
 /// generated keys: for integrators' tests, the demo and ``SimulatedCard``. Never a production component.
@@ -25,19 +25,26 @@ public struct SimulatedIssuer: Sendable {
     /// - Parameter keyID: the id the anchor is known by. Default: a made-up `9990023` id that is neither the
     ///   production (`5000023`) nor the JPKI test (`6000023`) one.
     /// - Throws: swift-crypto key-generation errors.
-    public static func generate(keyID: CardVerifiableCertificate.KeyID = .init(prefix: "9990023")) throws -> SimulatedIssuer {
+    public static func generate(keyID: CardVerifiableCertificate.KeyID = .init(prefix: "9990023")) throws
+        -> SimulatedIssuer
+    {
         try SimulatedIssuer(keyID: keyID, caKey: .init(keySize: .bits2048), signerKey: .init(keySize: .bits2048))
     }
 
     /// Restores an issuer from PEM keys (PKCS#1), as written by ``caKeyPEM`` and ``signerKeyPEM``.
-    public init(keyID: CardVerifiableCertificate.KeyID, caKeyPEM: String, signerKeyPEM: String,
-                signerKeyID: CardVerifiableCertificate.KeyID = .init(prefix: "9990123")) throws {
-        try self.init(keyID: keyID, caKey: .init(pemRepresentation: caKeyPEM),
-                      signerKey: .init(pemRepresentation: signerKeyPEM), signerKeyID: signerKeyID)
+    public init(
+        keyID: CardVerifiableCertificate.KeyID, caKeyPEM: String, signerKeyPEM: String,
+        signerKeyID: CardVerifiableCertificate.KeyID = .init(prefix: "9990123")
+    ) throws {
+        try self.init(
+            keyID: keyID, caKey: .init(pemRepresentation: caKeyPEM),
+            signerKey: .init(pemRepresentation: signerKeyPEM), signerKeyID: signerKeyID)
     }
 
-    init(keyID: CardVerifiableCertificate.KeyID, caKey: _RSA.Signing.PrivateKey, signerKey: _RSA.Signing.PrivateKey,
-         signerKeyID: CardVerifiableCertificate.KeyID = .init(prefix: "9990123")) throws {
+    init(
+        keyID: CardVerifiableCertificate.KeyID, caKey: _RSA.Signing.PrivateKey, signerKey: _RSA.Signing.PrivateKey,
+        signerKeyID: CardVerifiableCertificate.KeyID = .init(prefix: "9990123")
+    ) throws {
         self.keyID = keyID
         self.signerKeyID = signerKeyID
         self.caKey = caKey
@@ -63,9 +70,12 @@ public struct SimulatedIssuer: Sendable {
     ///
     /// - Parameter issuerKeyID: the issuer id written into the body (default ``keyID``; tests pass another
     ///   id to build a certificate that names a different hierarchy).
-    public func certificate(issuerKeyID: CardVerifiableCertificate.KeyID? = nil) throws -> CardVerifiableCertificate.Builder {
-        var builder = CardVerifiableCertificate.Builder(issuerKeyID: issuerKeyID ?? keyID, subjectKeyID: signerKeyID,
-                                                        publicKey: signerPublicKey, signature: [])
+    public func certificate(issuerKeyID: CardVerifiableCertificate.KeyID? = nil) throws
+        -> CardVerifiableCertificate.Builder
+    {
+        var builder = CardVerifiableCertificate.Builder(
+            issuerKeyID: issuerKeyID ?? keyID, subjectKeyID: signerKeyID,
+            publicKey: signerPublicKey, signature: [])
         let signature = try caKey.signature(for: builder.body(), padding: .insecurePKCS1v1_5)
         builder.signature = [UInt8](signature.rawRepresentation)
         return builder
@@ -79,7 +89,7 @@ public struct SimulatedIssuer: Sendable {
         var digestInfo = CardFaceAuthenticator.tripleDigestInfoPrefix
         for group in builder.signedGroups() { digestInfo += Array(SHA256.hash(data: group)) }
         guard let block = RawRSA.pkcs1Block(digestInfo: digestInfo, length: 256),
-              let signature = signerNumbers.sign(block)
+            let signature = signerNumbers.sign(block)
         else { throw CardAccessError.invalidCommand("cannot form the card-face signature block") }
         builder.signature = signature
     }
@@ -87,8 +97,9 @@ public struct SimulatedIssuer: Sendable {
     /// Converts a swift-crypto public key to the card's `90`/`91` form.
     static func cardKey(_ key: _RSA.Signing.PublicKey) -> CardRSAPublicKey {
         let primitives = try? key.getKeyPrimitives()
-        return CardRSAPublicKey(exponent: [UInt8](primitives?.publicExponent ?? Data([1, 0, 1])).dropLeadingZeros,
-                                modulus: [UInt8](primitives?.modulus ?? Data()).dropLeadingZeros)
+        return CardRSAPublicKey(
+            exponent: [UInt8](primitives?.publicExponent ?? Data([1, 0, 1])).dropLeadingZeros,
+            modulus: [UInt8](primitives?.modulus ?? Data()).dropLeadingZeros)
     }
 }
 

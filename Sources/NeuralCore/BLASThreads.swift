@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Control of the BLAS library's own thread pool (OpenBLAS's `openblas_set_num_threads`, looked up at run
 /// time so that any BLAS works; a BLAS without it is left alone and `OPENBLAS_NUM_THREADS` applies).
@@ -51,7 +52,8 @@ package enum BLASThreads {
         private static let state = State()
 
         static func enter() {
-            state.lock.lock(); defer { state.lock.unlock() }
+            state.lock.lock()
+            defer { state.lock.unlock() }
             if state.depth == 0 {
                 state.saved = BLASThreads.current
                 if let saved = state.saved, saved != 1 { BLASThreads.set(1) }
@@ -60,7 +62,8 @@ package enum BLASThreads {
         }
 
         static func leave() {
-            state.lock.lock(); defer { state.lock.unlock() }
+            state.lock.lock()
+            defer { state.lock.unlock() }
             state.depth -= 1
             if state.depth == 0, let saved = state.saved, saved != 1 { BLASThreads.set(saved) }
         }

@@ -9,9 +9,10 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .missing(name, directory):
-            return "model file '\(name)' is missing from \(directory): run Scripts/setup.sh with the same HOME / XDG_CACHE_HOME (or set MYNAFACE_MODELS to the folder holding it)"
-        case let .unreadable(path, reason):
+        case .missing(let name, let directory):
+            return
+                "model file '\(name)' is missing from \(directory): run Scripts/setup.sh with the same HOME / XDG_CACHE_HOME (or set MYNAFACE_MODELS to the folder holding it)"
+        case .unreadable(let path, let reason):
             return "model file \(path) could not be read: \(reason)"
         }
     }

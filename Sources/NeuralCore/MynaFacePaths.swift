@@ -33,7 +33,8 @@ public struct MynaFacePaths: Sendable, Equatable {
         if let xdg = value("XDG_CACHE_HOME") {
             root = URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("mynaface", isDirectory: true)
         } else {
-            let home = value("HOME").map { URL(fileURLWithPath: $0, isDirectory: true) }
+            let home =
+                value("HOME").map { URL(fileURLWithPath: $0, isDirectory: true) }
                 ?? FileManager.default.homeDirectoryForCurrentUser
             root = home.appendingPathComponent(".cache/mynaface", isDirectory: true)
         }

@@ -62,9 +62,11 @@ public struct ReaderAnswers: Sendable, Hashable, Codable {
     public var initialRegistration: Date?
 
     /// Creates the value from its fields (see each property).
-    public init(medicationAndCheckups: TimedAnswer<Bool>? = nil, diagnosisAndOperation: TimedAnswer<Bool>? = nil,
-                limitInformation: TimedAnswer<Bool>? = nil, prescription: TimedAnswer<PrescriptionChoice>? = nil,
-                comprehensive: Bool = false, initialRegistration: Date? = nil) {
+    public init(
+        medicationAndCheckups: TimedAnswer<Bool>? = nil, diagnosisAndOperation: TimedAnswer<Bool>? = nil,
+        limitInformation: TimedAnswer<Bool>? = nil, prescription: TimedAnswer<PrescriptionChoice>? = nil,
+        comprehensive: Bool = false, initialRegistration: Date? = nil
+    ) {
         self.medicationAndCheckups = medicationAndCheckups
         self.diagnosisAndOperation = diagnosisAndOperation
         self.limitInformation = limitInformation
@@ -118,7 +120,8 @@ public struct ReaderScreenConfiguration: Sendable, Hashable {
     /// The consent screens in reader order.
     public var consentScreens: [ConsentScreen] {
         guard asksConsents else { return [] }
-        return asksLimitInformation ? [.medicationAndCheckups, .diagnosisAndOperation, .limitInformation]
+        return asksLimitInformation
+            ? [.medicationAndCheckups, .diagnosisAndOperation, .limitInformation]
             : [.medicationAndCheckups, .diagnosisAndOperation]
     }
 }

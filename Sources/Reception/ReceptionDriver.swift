@@ -1,7 +1,7 @@
 import CardAccess
-import MynaCard
 import Foundation
 import Logging
+import MynaCard
 
 /// One face check at the kiosk: capture a camera frame and compare it with the card portrait.
 ///
@@ -80,9 +80,11 @@ public struct ReceptionDriver: Sendable {
     let configuration: ReceptionConfiguration
     let logger: Logger
 
-    public init(channel: any CardChannel, authenticator: CardFaceAuthenticator = .init(),
-                configuration: ReceptionConfiguration = .init(),
-                logger: Logger = Logger(label: "mynaface.reception")) {
+    public init(
+        channel: any CardChannel, authenticator: CardFaceAuthenticator = .init(),
+        configuration: ReceptionConfiguration = .init(),
+        logger: Logger = Logger(label: "mynaface.reception")
+    ) {
         self.channel = channel
         self.authenticator = authenticator
         self.configuration = configuration
@@ -116,15 +118,19 @@ public struct ReceptionDriver: Sendable {
         if let bytes = files.cardFace {
             do {
                 cardFace = try Self.parseCardFace(bytes)
-                authenticity = try await authenticator.authenticate(cardFace: bytes, certificate: files.certificate, channel: channel)
+                authenticity = try await authenticator.authenticate(
+                    cardFace: bytes, certificate: files.certificate, channel: channel)
             } catch let failure as AuthenticityFailure {
                 rejection = failure
             }
-            logger.info("card-face authenticity", metadata: ["result": "\(authenticity.map(\.description) ?? rejection?.description ?? "-")"])
+            logger.info(
+                "card-face authenticity",
+                metadata: ["result": "\(authenticity.map(\.description) ?? rejection?.description ?? "-")"])
         }
         let faceLeft = cardFace == nil ? nil : try await reader.faceTriesLeft()
         let pinStatus = try await PINVerifier(channel: channel).status()
-        var profile = CardProfile(hasUsablePortrait: cardFace != nil && authenticity != nil, hasPIN: pinStatus != .notPresent)
+        var profile = CardProfile(
+            hasUsablePortrait: cardFace != nil && authenticity != nil, hasPIN: pinStatus != .notPresent)
         switch pinStatus {
         case .triesLeft(let n): profile.pinTriesLeft = n
         case .alreadyVerified: profile.pinTriesLeft = 3
@@ -135,13 +141,16 @@ public struct ReceptionDriver: Sendable {
         if let cardFace, authenticity != nil {
             profile.holder = CardHolder(cardFace)
         }
-        return CardReading(profile: profile, cardFace: cardFace, authenticity: authenticity, portraitRejection: rejection)
+        return CardReading(
+            profile: profile, cardFace: cardFace, authenticity: authenticity, portraitRejection: rejection)
     }
 
     /// Parses EF 0002 (synchronous and untyped: typed throws called directly from async code corrupted async
     /// frames in debug builds with Swift 6.3.1 on Linux).
     static func parseCardFace(_ bytes: [UInt8]) throws -> CardFaceFile {
-        do { return try CardFaceFile.parse(bytes) } catch { throw AuthenticityFailure.malformedCardFace(error.description) }
+        do { return try CardFaceFile.parse(bytes) } catch {
+            throw AuthenticityFailure.malformedCardFace(error.description)
+        }
     }
 
     /// Runs a whole reception.
@@ -155,8 +164,10 @@ public struct ReceptionDriver: Sendable {
     ///   - screens: the consent and prescription screens (asked when the configuration shows them; nil cancels
     ///     at the first screen).
     /// - Throws: errors from the card channel, the face check, the PIN pad, the staff desk or the screens.
-    public func run(reading: CardReading, isProxy: Bool = false, face: any FaceCheck, pinPad: any PINPad,
-                    staff: (any StaffDesk)? = nil, screens: (any ReaderScreensPad)? = nil) async throws -> ReceptionOutcome {
+    public func run(
+        reading: CardReading, isProxy: Bool = false, face: any FaceCheck, pinPad: any PINPad,
+        staff: (any StaffDesk)? = nil, screens: (any ReaderScreensPad)? = nil
+    ) async throws -> ReceptionOutcome {
         var session = ReceptionSession(card: reading.profile, isProxy: isProxy, configuration: configuration)
         let reader = CardFaceReader(channel: channel)
         let pinVerifier = PINVerifier(channel: channel)
@@ -212,14 +223,20 @@ public struct ReceptionDriver: Sendable {
                     case .blocked, .notPresent: session.handle(.pinResult(.blocked))
                     }
                 case .requestStaff:
-                    guard let decision = try await staff?.visualCheck() else { session.handle(.cancel); break }
+                    guard let decision = try await staff?.visualCheck() else {
+                        session.handle(.cancel)
+                        break
+                    }
                     session.handle(.staffVisualCheck(decision.credential, confirmed: decision.confirmed))
                     if session.lastEventIgnored { session.handle(.cancel) }
                 case .cancel:
                     session.handle(.cancel)
                 }
             case .awaitingStaffCheck:
-                guard let decision = try await staff?.visualCheck() else { session.handle(.cancel); break }
+                guard let decision = try await staff?.visualCheck() else {
+                    session.handle(.cancel)
+                    break
+                }
                 session.handle(.staffVisualCheck(decision.credential, confirmed: decision.confirmed))
                 if session.lastEventIgnored { session.handle(.cancel) }
             }

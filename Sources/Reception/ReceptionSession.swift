@@ -136,8 +136,10 @@ public struct CardProfile: Sendable, Equatable {
     /// registration, which needs the PIN.
     public var isRegisteredForInsurance: Bool
 
-    public init(hasUsablePortrait: Bool, hasPIN: Bool, pinTriesLeft: Int = 3, faceFailures: Int = 0,
-                holder: CardHolder? = nil, isRegisteredForInsurance: Bool = true) {
+    public init(
+        hasUsablePortrait: Bool, hasPIN: Bool, pinTriesLeft: Int = 3, faceFailures: Int = 0,
+        holder: CardHolder? = nil, isRegisteredForInsurance: Bool = true
+    ) {
         self.isRegisteredForInsurance = isRegisteredForInsurance
         self.hasUsablePortrait = hasUsablePortrait
         self.hasPIN = hasPIN
@@ -167,8 +169,10 @@ public struct ReceptionConfiguration: Sendable, Equatable {
     /// The screens after the identity check (consents, prescription); none by default.
     public var screens: ReaderScreenConfiguration
 
-    public init(faceAttemptsPerVisit: Int = 3, cardFaceFailureLimit: Int = 10, staffCredentials: Set<StaffCredential> = [],
-                pinMaximumTries: Int = 3, screens: ReaderScreenConfiguration = .none) {
+    public init(
+        faceAttemptsPerVisit: Int = 3, cardFaceFailureLimit: Int = 10, staffCredentials: Set<StaffCredential> = [],
+        pinMaximumTries: Int = 3, screens: ReaderScreenConfiguration = .none
+    ) {
         self.screens = screens
         self.pinMaximumTries = max(1, pinMaximumTries)
         self.faceAttemptsPerVisit = max(1, faceAttemptsPerVisit)
@@ -239,11 +243,15 @@ public struct ReceptionSession: Sendable, Equatable {
     /// True when the PIN is blocked (or absent).
     public var isPINUnusable: Bool { !card.hasPIN || card.pinTriesLeft <= 0 }
     /// True when a staff visual check could confirm the identity now.
-    public var isVisualCheckPossible: Bool { card.hasUsablePortrait && !configuration.staffCredentials.isEmpty && !state.isFinal }
+    public var isVisualCheckPossible: Bool {
+        card.hasUsablePortrait && !configuration.staffCredentials.isEmpty && !state.isFinal
+    }
 
     /// Face checks still possible: the fewer of this visit's attempts and the card's failures before lock.
     private var faceAttemptsLeft: Int {
-        min(configuration.faceAttemptsPerVisit - faceAttemptsUsed, configuration.cardFaceFailureLimit - card.faceFailures)
+        min(
+            configuration.faceAttemptsPerVisit - faceAttemptsUsed,
+            configuration.cardFaceFailureLimit - card.faceFailures)
     }
     private var isFacePossible: Bool {
         card.hasUsablePortrait && !isProxy && !isFaceLocked && faceAttemptsLeft > 0 && !patientDeclinedFace
@@ -252,13 +260,16 @@ public struct ReceptionSession: Sendable, Equatable {
     /// The first method still possible, in the order face → PIN → 目視.
     private func nextMethod() -> ReceptionState {
         if !card.isRegisteredForInsurance {
-            return isPINUnusable ? .refused(.registrationNeedsPIN) : .awaitingRegistrationPIN(triesLeft: card.pinTriesLeft)
+            return isPINUnusable
+                ? .refused(.registrationNeedsPIN) : .awaitingRegistrationPIN(triesLeft: card.pinTriesLeft)
         }
         if isFacePossible { return .awaitingFace(attemptsLeft: faceAttemptsLeft) }
         if !isPINUnusable { return .awaitingPIN(triesLeft: card.pinTriesLeft) }
         if card.hasUsablePortrait && !configuration.staffCredentials.isEmpty { return .awaitingStaffCheck }
-        return .refused(.noMethodLeft(faceLocked: card.hasUsablePortrait && isFaceLocked,
-                                      pinBlocked: card.hasPIN && card.pinTriesLeft <= 0))
+        return .refused(
+            .noMethodLeft(
+                faceLocked: card.hasUsablePortrait && isFaceLocked,
+                pinBlocked: card.hasPIN && card.pinTriesLeft <= 0))
     }
 
     private func identity(_ method: VerificationMethod, at date: Date, staffID: String? = nil) -> VerifiedIdentity {
@@ -292,7 +303,10 @@ public struct ReceptionSession: Sendable, Equatable {
     @discardableResult
     public mutating func handle(_ event: ReceptionEvent, at date: Date = Date()) -> ReceptionState {
         lastEventIgnored = false
-        guard !state.isFinal else { lastEventIgnored = true; return state }
+        guard !state.isFinal else {
+            lastEventIgnored = true
+            return state
+        }
         switch (state, event) {
         case (_, .cancel):
             state = .refused(.cancelled)
@@ -332,13 +346,15 @@ public struct ReceptionSession: Sendable, Equatable {
             state = nextMethod()
 
         case (.awaitingFace, .staffVisualCheck(let credential, let confirmed)),
-             (.awaitingPIN, .staffVisualCheck(let credential, let confirmed)),
-             (.awaitingStaffCheck, .staffVisualCheck(let credential, let confirmed)):
+            (.awaitingPIN, .staffVisualCheck(let credential, let confirmed)),
+            (.awaitingStaffCheck, .staffVisualCheck(let credential, let confirmed)):
             guard card.hasUsablePortrait, configuration.staffCredentials.contains(credential) else {
                 lastEventIgnored = true
                 return state
             }
-            state = confirmed ? self.confirmed(identity(.visual, at: date, staffID: credential.staffID))
+            state =
+                confirmed
+                ? self.confirmed(identity(.visual, at: date, staffID: credential.staffID))
                 : .refused(.staffDidNotConfirm(staffID: credential.staffID))
 
         case (.awaitingConsent(let shown), .consentAnswer(let screen, let agreed)) where shown == screen:

@@ -29,8 +29,10 @@ public struct VerifiedIdentity: Sendable, Equatable, Codable {
     /// The answers on the reader's consent and prescription screens, with their times (nil when no screen was shown).
     public var readerAnswers: ReaderAnswers?
 
-    public init(method: VerificationMethod, isProxy: Bool = false, verifiedAt: Date = Date(),
-                holder: CardHolder? = nil, staffID: String? = nil, readerAnswers: ReaderAnswers? = nil) {
+    public init(
+        method: VerificationMethod, isProxy: Bool = false, verifiedAt: Date = Date(),
+        holder: CardHolder? = nil, staffID: String? = nil, readerAnswers: ReaderAnswers? = nil
+    ) {
         self.readerAnswers = readerAnswers
         self.method = method
         self.isProxy = isProxy

@@ -21,7 +21,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Option(help: "Threads: the anchor's BLAS threads and the embedding's team size (default: all cores; the detector always uses all cores).")
+    @Option(
+        help:
+            "Threads: the anchor's BLAS threads and the embedding's team size (default: all cores; the detector always uses all cores)."
+    )
     var threads: Int?
 
     @Option(help: "Seconds per stage (at least).")
@@ -42,7 +45,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write the measured ratios as a new baseline file.")
     var writeBaseline: String?
 
-    @Option(help: "Write the workload (frame-1280x720.jpg, frame-640x480.jpg, cardface.bin, portrait.jp2, chip.png) to this folder, for the dlib comparison script.")
+    @Option(
+        help:
+            "Write the workload (frame-1280x720.jpg, frame-640x480.jpg, cardface.bin, portrait.jp2, chip.png) to this folder, for the dlib comparison script."
+    )
     var exportWorkload: String?
 
     @Option(help: "Folder with the sample photos (default: $MYNAFACE_SAMPLES, else the cache root's samples folder).")
@@ -87,8 +93,9 @@ struct BenchCommand: ParsableCommand {
 
         let anchor = try BenchmarkSuite.measure(BenchmarkSuite.anchorStage(), minIterations: 20, minSeconds: 0.5)
         var results: [StageMeasurement] = []
-        var load = StageMeasurement(id: "model_load", title: "model load (3 models, compiled caches)", iterations: 1,
-                                    medianMs: loadMs, p90Ms: loadMs, minMs: loadMs, itemsPerRun: 1)
+        var load = StageMeasurement(
+            id: "model_load", title: "model load (3 models, compiled caches)", iterations: 1,
+            medianMs: loadMs, p90Ms: loadMs, minMs: loadMs, itemsPerRun: 1)
         load.ratioToAnchor = loadMs / anchor.medianMs
         results.append(load)
         for stage in all {
@@ -100,21 +107,33 @@ struct BenchCommand: ParsableCommand {
         let gflops = BenchmarkSuite.anchorGFLOP / (anchor.medianMs / 1000)
         let floorMs = 2 * BenchmarkSuite.embeddingGMAC / gflops * 1000
         let embed = results.first { $0.id == "embed_1" }
-        let report = Report(threads: threads ?? WorkerTeam.processorCount, anchorGFLOPS: roundTo(gflops, 2),
-                            embeddingFloorMs: roundTo(floorMs, 3),
-                            embeddingShareOfFloor: embed.map { roundTo(floorMs / $0.medianMs, 3) }, stages: results + [anchor])
+        let report = Report(
+            threads: threads ?? WorkerTeam.processorCount, anchorGFLOPS: roundTo(gflops, 2),
+            embeddingFloorMs: roundTo(floorMs, 3),
+            embeddingShareOfFloor: embed.map { roundTo(floorMs / $0.medianMs, 3) }, stages: results + [anchor])
         if json {
             try CLI.printJSON(report)
         } else {
-            print("stage".padding(toLength: 44, withPad: " ", startingAt: 0) + "   median      p90   per item   ×anchor")
+            print(
+                "stage".padding(toLength: 44, withPad: " ", startingAt: 0) + "   median      p90   per item   ×anchor")
             for m in results + [anchor] {
-                print(m.title.padding(toLength: 44, withPad: " ", startingAt: 0)
-                      + String(format: " %8.2f %8.2f %10.3f %9.2f", m.medianMs, m.p90Ms, m.perItemMs, m.ratioToAnchor ?? 1))
+                print(
+                    m.title.padding(toLength: 44, withPad: " ", startingAt: 0)
+                        + String(
+                            format: " %8.2f %8.2f %10.3f %9.2f", m.medianMs, m.p90Ms, m.perItemMs, m.ratioToAnchor ?? 1)
+                )
             }
-            print(String(format: "anchor sgemm: %.1f GFLOPS; embedding compute floor %.2f ms/chip (0.271 GMAC at that rate)", gflops, floorMs))
-            if let embed { print(String(format: "embedding reaches %.0f%% of the compute floor", 100 * floorMs / embed.medianMs)) }
+            print(
+                String(
+                    format: "anchor sgemm: %.1f GFLOPS; embedding compute floor %.2f ms/chip (0.271 GMAC at that rate)",
+                    gflops, floorMs))
+            if let embed {
+                print(String(format: "embedding reaches %.0f%% of the compute floor", 100 * floorMs / embed.medianMs))
+            }
         }
-        if let writeBaseline { try BenchmarkBaseline(measurements: results).save(to: URL(fileURLWithPath: writeBaseline)) }
+        if let writeBaseline {
+            try BenchmarkBaseline(measurements: results).save(to: URL(fileURLWithPath: writeBaseline))
+        }
         if let check {
             let baseline: BenchmarkBaseline
             do { baseline = try BenchmarkBaseline.load(from: URL(fileURLWithPath: check)) } catch {
@@ -123,13 +142,15 @@ struct BenchCommand: ParsableCommand {
             let checks = try baseline.check(results, tolerance: tolerance) { id in
                 guard let stage = all.first(where: { $0.id == id }) else { return 0 }
                 let a = try BenchmarkSuite.measure(BenchmarkSuite.anchorStage(), minIterations: 20, minSeconds: 0.5)
-                return try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds).medianMs / a.medianMs
+                return try BenchmarkSuite.measure(stage, minIterations: minIterations, minSeconds: seconds).medianMs
+                    / a.medianMs
             }
             var regressions: [String] = []
             for c in checks {
                 let seen = c.measured.map { String(format: "%.2f×", $0) }.joined(separator: ", ")
                 if c.regressed {
-                    regressions.append(String(format: "%@ %@ anchor vs baseline %.2f× (limit %.2f×)", c.id, seen, c.baseline, c.limit))
+                    regressions.append(
+                        String(format: "%@ %@ anchor vs baseline %.2f× (limit %.2f×)", c.id, seen, c.baseline, c.limit))
                 } else {
                     CLI.note("bench check: \(c.id) over its limit once, within it when measured again (\(seen))")
                 }

@@ -23,7 +23,9 @@ enum ExitStatus: Int32 {
 /// Small helpers shared by the subcommands: reading input files, one-line errors, JSON output.
 enum CLI {
     /// Reads a whole file, or exits with `status` and a one-line error naming it.
-    static func readFile(_ path: String, what: String, command: String, status: ExitStatus = .unreadableInput) -> [UInt8] {
+    static func readFile(_ path: String, what: String, command: String, status: ExitStatus = .unreadableInput)
+        -> [UInt8]
+    {
         guard let data = FileManager.default.contents(atPath: path) else {
             fail("\(command): cannot read \(what) \(path)", status: status)
         }

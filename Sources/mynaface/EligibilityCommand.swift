@@ -1,7 +1,7 @@
 import ArgumentParser
 import Eligibility
-import MynaFaceTesting
 import Foundation
+import MynaFaceTesting
 
 /// `mynaface eligibility …`: the qualification-check (オンライン資格確認) side of the demo.
 ///
@@ -17,7 +17,8 @@ struct EligibilityCommand: ParsableCommand {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "watch-face",
-            abstract: "Pick up the terminal's face/ results as clinic software does (stable content, done/, quarantine/).",
+            abstract:
+                "Pick up the terminal's face/ results as clinic software does (stable content, done/, quarantine/).",
             discussion: """
                 Prints each result with Japanese labels (personal data: for the desk screen, not for logs), and one line \
                 per quarantined file with its reason. With --count N, exits 0 after N files, or 1 if fewer arrived \
@@ -150,17 +151,22 @@ struct EligibilityCommand: ParsableCommand {
         var pollMilliseconds = 50
 
         func validate() throws {
-            if let timeout, !(timeout > 0 && timeout < 1e7) { throw ValidationError("--timeout must be a positive number of seconds") }
+            if let timeout, !(timeout > 0 && timeout < 1e7) {
+                throw ValidationError("--timeout must be a positive number of seconds")
+            }
             guard (5...1000).contains(pollMilliseconds) else { throw ValidationError("--poll-ms must be 5…1000") }
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-            if oqsFolder == nil, requests == nil || results == nil { throw ValidationError("give --oqs-folder, or --requests and --results") }
+            if oqsFolder == nil, requests == nil || results == nil {
+                throw ValidationError("give --oqs-folder, or --requests and --results")
+            }
         }
 
         func run() async throws {
             let store: LocalQualificationRegistry
             do {
                 guard FileManager.default.fileExists(atPath: registry) else {
-                    throw ValidationError("registry \(registry) does not exist (create it with `mynaface eligibility seed`)")
+                    throw ValidationError(
+                        "registry \(registry) does not exist (create it with `mynaface eligibility seed`)")
                 }
                 store = try LocalQualificationRegistry(path: registry)
             } catch let error as EligibilityError {
@@ -169,7 +175,8 @@ struct EligibilityCommand: ParsableCommand {
             var profile = QualificationXMLProfile.default
             profile.textEncoding = encoding.value
             var faceFolder: URL?
-            var requestFolder = URL(fileURLWithPath: requests ?? "."), resultFolder = URL(fileURLWithPath: results ?? ".")
+            var requestFolder = URL(fileURLWithPath: requests ?? ".")
+            var resultFolder = URL(fileURLWithPath: results ?? ".")
             if let oqsFolder {
                 let share = OQSShare(root: URL(fileURLWithPath: oqsFolder))
                 do { try share.create() } catch { throw ValidationError("\(error)") }
@@ -177,21 +184,27 @@ struct EligibilityCommand: ParsableCommand {
                 resultFolder = results.map { URL(fileURLWithPath: $0) } ?? share.results
                 faceFolder = share.face
             }
-            var responder = FileDropResponder(requestDirectory: requestFolder, resultDirectory: resultFolder,
-                                              faceDirectory: faceFolder, service: store, profile: profile)
-            let wanted = once ? 1 : count, poll = Duration.milliseconds(pollMilliseconds)
+            var responder = FileDropResponder(
+                requestDirectory: requestFolder, resultDirectory: resultFolder,
+                faceDirectory: faceFolder, service: store, profile: profile)
+            let wanted = once ? 1 : count
+            let poll = Duration.milliseconds(pollMilliseconds)
             let limit = timeout.map { Duration.milliseconds(Int64($0 * 1000)) }
             let answered: Int
             do {
                 answered = try await responder.run(stopAfter: wanted, timeout: limit, pollInterval: poll) { answer in
-                    print(answer.refused ? "refused \(answer.requestName): \(answer.answerName)"
-                          : "answered \(answer.requestName): \(answer.answerName), validity \(answer.validity?.description ?? "none")")
+                    print(
+                        answer.refused
+                            ? "refused \(answer.requestName): \(answer.answerName)"
+                            : "answered \(answer.requestName): \(answer.answerName), validity \(answer.validity?.description ?? "none")"
+                    )
                 }
             } catch let error as EligibilityError {
                 throw ValidationError(error.description)
             }
             if let wanted, answered < wanted {
-                FileHandle.standardError.write(Data("answered \(answered) of \(wanted) requests within \(timeout ?? 0) s\n".utf8))
+                FileHandle.standardError.write(
+                    Data("answered \(answered) of \(wanted) requests within \(timeout ?? 0) s\n".utf8))
                 throw ExitStatus.failure.exitCode
             }
         }

@@ -9,7 +9,8 @@ import NeuralCore
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Compute the 128-D face descriptor (dlib ResNet) of the face in a photo, or of an aligned 150×150 chip.",
+        abstract:
+            "Compute the 128-D face descriptor (dlib ResNet) of the face in a photo, or of an aligned 150×150 chip.",
         discussion: """
             A photo is detected (MMOD), its 5 landmarks found and the face aligned as dlib's 150×150 chip before \
             the ResNet: the largest face, or every face with --all (largest first). An image of exactly 150×150 \
@@ -27,11 +28,14 @@ struct EmbedCommand: ParsableCommand {
     @Flag(help: "Detect the face even in a 150×150 image (do not take it as an aligned chip).")
     var detect = false
 
-    @Flag(help: "Print JSON: {\"faces\": [{\"box\": [l,t,r,b], \"embedding\": [128 numbers]}]} (box absent for a chip).")
+    @Flag(
+        help: "Print JSON: {\"faces\": [{\"box\": [l,t,r,b], \"embedding\": [128 numbers]}]} (box absent for a chip).")
     var json = false
 
-    @Option(help: ArgumentHelp("Folder holding the model files (default: $MYNAFACE_MODELS, else the cache root's models folder).",
-                               valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder holding the model files (default: $MYNAFACE_MODELS, else the cache root's models folder).",
+            valueName: "DIR"))
     var models: String?
 
     struct Face: Encodable {
@@ -55,8 +59,9 @@ struct EmbedCommand: ParsableCommand {
         }
         let analyzer: FaceAnalyzer
         do {
-            analyzer = try FaceAnalyzer(store: models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
-                ?? ModelStore())
+            analyzer = try FaceAnalyzer(
+                store: models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
+                    ?? ModelStore())
         } catch {
             CLI.fail("mynaface embed: \(error)", status: .modelsOrPipeline)
         }
@@ -67,8 +72,10 @@ struct EmbedCommand: ParsableCommand {
             } else {
                 let analysis = try analyzer.analyze(picture, options: .init(minimumFaceSize: .none))
                 for face in all ? analysis.faces : Array(analysis.faces.prefix(1)) {
-                    faces.append(Face(box: [face.box.left, face.box.top, face.box.right, face.box.bottom],
-                                      embedding: try analyzer.embedding(of: face).values))
+                    faces.append(
+                        Face(
+                            box: [face.box.left, face.box.top, face.box.right, face.box.bottom],
+                            embedding: try analyzer.embedding(of: face).values))
                 }
             }
         } catch {

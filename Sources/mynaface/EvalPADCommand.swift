@@ -37,18 +37,28 @@ extension EvalCommand {
             let r = PADEvaluation.report(tracks, checker: checker, challenge: challenge)
             print("PAD, policy \(r.policy) (\(r.bonaFide.count) bona fide presentations):")
             for a in r.attacks {
-                print("  APCER " + a.type.padding(toLength: 14, withPad: " ", startingAt: 0)
-                      + String(format: "%6.2f%%  (%d of %d attacks accepted)", 100 * a.rate, a.count - a.classifiedAttack, a.count))
+                print(
+                    "  APCER " + a.type.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        + String(
+                            format: "%6.2f%%  (%d of %d attacks accepted)", 100 * a.rate, a.count - a.classifiedAttack,
+                            a.count))
             }
             print(String(format: "  worst APCER         %6.2f%%", 100 * r.worstAPCER))
-            print(String(format: "  BPCER               %6.2f%%  (%d of %d bona fide refused)", 100 * r.bonaFide.rate,
-                         r.bonaFide.classifiedAttack, r.bonaFide.count))
-            print(String(format: "  BPCER at APCER ≤ 1%% %6.2f%%  (PAD score threshold %.3f)", 100 * r.bpcerAtAPCER1, r.thresholdAtAPCER1))
+            print(
+                String(
+                    format: "  BPCER               %6.2f%%  (%d of %d bona fide refused)", 100 * r.bonaFide.rate,
+                    r.bonaFide.classifiedAttack, r.bonaFide.count))
+            print(
+                String(
+                    format: "  BPCER at APCER ≤ 1%% %6.2f%%  (PAD score threshold %.3f)", 100 * r.bpcerAtAPCER1,
+                    r.thresholdAtAPCER1))
             let svg = outDir.appendingPathComponent("pad-det-\(r.policy).svg")
             try r.detSVG().write(to: svg, atomically: true, encoding: .utf8)
             print("  DET: \(svg.path)")
-            policies.append(.init(policy: r.policy, attacks: r.attacks, bonaFide: r.bonaFide, worstAPCER: r.worstAPCER,
-                                  bpcerAtAPCER1: r.bpcerAtAPCER1, thresholdAtAPCER1: r.thresholdAtAPCER1))
+            policies.append(
+                .init(
+                    policy: r.policy, attacks: r.attacks, bonaFide: r.bonaFide, worstAPCER: r.worstAPCER,
+                    bpcerAtAPCER1: r.bpcerAtAPCER1, thresholdAtAPCER1: r.thresholdAtAPCER1))
         }
         // Per-session cues, for inspection (no images, no descriptors).
         var csv = "kind,type,session,frames,framesWithFace,turnLeft,turnRight,parallax,motion\n"
@@ -57,20 +67,24 @@ extension EvalCommand {
             let sorted = t.session.isBonaFide ? ys.sorted() : ys
             let left = LivenessCues.turn(yaws: sorted, toward: .left)
             let right = LivenessCues.turn(yaws: t.session.isBonaFide ? sorted.reversed() : ys, toward: .right)
-            csv += "\(t.session.isBonaFide ? "bona-fide" : "attack"),\(t.session.type),\(t.session.id),\(t.session.frames.count),"
+            csv +=
+                "\(t.session.isBonaFide ? "bona-fide" : "attack"),\(t.session.type),\(t.session.id),\(t.session.frames.count),"
                 + "\(t.landmarks.count),\(left),\(right),\(LivenessCues.parallax(t.landmarks)),\(LivenessCues.motion(t.landmarks))\n"
         }
         try csv.write(to: outDir.appendingPathComponent("pad-sessions.csv"), atomically: true, encoding: .utf8)
         var lm = ""
         for t in tracks {
-            lm += "\(t.session.isBonaFide ? "bona-fide" : "attack")\t\(t.session.type)\t\(t.session.id)\t"
+            lm +=
+                "\(t.session.isBonaFide ? "bona-fide" : "attack")\t\(t.session.type)\t\(t.session.id)\t"
                 + t.landmarks.map { $0.map { "\($0.x) \($0.y)" }.joined(separator: " ") }.joined(separator: ";") + "\n"
         }
         try lm.write(to: outDir.appendingPathComponent("pad-landmarks.tsv"), atomically: true, encoding: .utf8)
-        try CLI.printJSONFile(PADSummary(manifest: manifest, sessions: sessions.count, framesWithoutFace: missing,
-                                         thresholds: ["minimumTurn": checker.minimumTurn, "minimumParallax": checker.minimumParallax],
-                                         policies: policies),
-                              to: outDir.appendingPathComponent("pad-summary.json"))
+        try CLI.printJSONFile(
+            PADSummary(
+                manifest: manifest, sessions: sessions.count, framesWithoutFace: missing,
+                thresholds: ["minimumTurn": checker.minimumTurn, "minimumParallax": checker.minimumParallax],
+                policies: policies),
+            to: outDir.appendingPathComponent("pad-summary.json"))
         print("framesWithoutFace: \(missing); summary: \(outDir.appendingPathComponent("pad-summary.json").path)")
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FaceImaging
-import MynaCard
 import Foundation
+import MynaCard
 
 /// `mynaface inspect FILE [--json] [--extract-portrait OUT.png]`: recognise a portrait input by content, print
 /// its container tree, codec, dimensions and colour space; optionally decode the portrait and save it as PNG.
@@ -85,7 +85,9 @@ struct InspectCommand: ParsableCommand {
             let url = URL(fileURLWithPath: file)
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             let limit = ContainerLimits.default.tlv.maxInputBytes
-            guard size <= limit else { throw InspectError(description: "\(file): \(size) bytes, above the \(limit)-byte limit") }
+            guard size <= limit else {
+                throw InspectError(description: "\(file): \(size) bytes, above the \(limit)-byte limit")
+            }
             bytes = [UInt8](try Data(contentsOf: url))
         } catch let error as InspectError {
             throw error
@@ -96,11 +98,13 @@ struct InspectCommand: ParsableCommand {
         do { description = try PortraitContainer.parse(bytes) } catch {
             throw InspectError(description: "\(file): \(error.description)")
         }
-        var report = Report(file: file, kind: description.kind.rawValue, byteCount: bytes.count, tree: description.nodes,
-                            faceCount: description.portraits.count)
+        var report = Report(
+            file: file, kind: description.kind.rawValue, byteCount: bytes.count, tree: description.nodes,
+            faceCount: description.portraits.count)
         guard !description.portraits.isEmpty else {
             if extractPortrait != nil {
-                throw InspectError(description: "\(file): the input is a \(description.kind.rawValue), which holds no portrait")
+                throw InspectError(
+                    description: "\(file): the input is a \(description.kind.rawValue), which holds no portrait")
             }
             return report
         }
@@ -112,10 +116,11 @@ struct InspectCommand: ParsableCommand {
             throw InspectError(description: "\(file): \(error.description)")
         }
         let location = description.portraits[min(max(faceIndex, 0), description.portraits.count - 1)]
-        let portrait = Report.Portrait(format: info.format, width: info.width, height: info.height, channels: info.channels,
-                                       colourSpace: info.channels == 1 ? "greyscale" : "RGB", containerPath: info.containerPath,
-                                       compressedBytes: info.compressedBytes, declaredWidth: location.declaredWidth,
-                                       declaredHeight: location.declaredHeight, declaredColourSpace: location.declaredColourSpace)
+        let portrait = Report.Portrait(
+            format: info.format, width: info.width, height: info.height, channels: info.channels,
+            colourSpace: info.channels == 1 ? "greyscale" : "RGB", containerPath: info.containerPath,
+            compressedBytes: info.compressedBytes, declaredWidth: location.declaredWidth,
+            declaredHeight: location.declaredHeight, declaredColourSpace: location.declaredColourSpace)
         report.portrait = portrait
         report.format = info.format
         report.width = info.width
@@ -149,9 +154,11 @@ struct InspectCommand: ParsableCommand {
         if let p = r.portrait {
             out += "portrait: \(p.containerPath.isEmpty ? "(whole file)" : p.containerPath)\n"
             out += "  codec: \(p.format), \(p.compressedBytes) bytes\n"
-            out += "  dimensions: \(p.width)×\(p.height), \(p.channels) channel\(p.channels == 1 ? "" : "s") (\(p.colourSpace))\n"
+            out +=
+                "  dimensions: \(p.width)×\(p.height), \(p.channels) channel\(p.channels == 1 ? "" : "s") (\(p.colourSpace))\n"
             if let w = p.declaredWidth, let h = p.declaredHeight {
-                out += "  declared by the container: \(w)×\(h), colour space \(p.declaredColourSpace ?? "unspecified")\n"
+                out +=
+                    "  declared by the container: \(w)×\(h), colour space \(p.declaredColourSpace ?? "unspecified")\n"
             }
             if r.faceCount > 1 { out += "  (\(r.faceCount) faces; choose with --face N)\n" }
         } else {

@@ -10,15 +10,18 @@ import Logging
 struct MynaFaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mynaface",
-        abstract: "Face check of a My Number Card reader: inspect portraits, detect, embed, verify, run a reception session, tune thresholds.",
-        discussion: "Log messages go to stderr at level warning; set MYNAFACE_LOG_LEVEL (trace … critical) to change it.",
+        abstract:
+            "Face check of a My Number Card reader: inspect portraits, detect, embed, verify, run a reception session, tune thresholds.",
+        discussion:
+            "Log messages go to stderr at level warning; set MYNAFACE_LOG_LEVEL (trace … critical) to change it.",
         subcommands: [
             InspectCommand.self, DetectCommand.self, EmbedCommand.self, VerifyCommand.self,
             SessionCommand.self, EvalCommand.self, EligibilityCommand.self, BenchCommand.self, ServeCommand.self,
         ])
 
     static func main() async {
-        let level = ProcessInfo.processInfo.environment["MYNAFACE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let level =
+            ProcessInfo.processInfo.environment["MYNAFACE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

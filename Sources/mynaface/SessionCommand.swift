@@ -2,11 +2,11 @@ import ArgumentParser
 import CardAccess
 import Eligibility
 import FaceImaging
-import MynaCard
-import Foundation
-import MynaFaceTesting
 import FaceReception
+import Foundation
+import MynaCard
 import MynaFace
+import MynaFaceTesting
 import Reception
 
 /// `mynaface session --portrait CARD_OR_IMAGE --probe CAMERA_IMAGE [--pin-stdin] [--card-state FILE]`:
@@ -31,12 +31,18 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "The card portrait: a card-face file (EF 0002), a JPEG 2000 file or an image.")
     var portrait: String
 
-    @Option(help: "A camera frame (JPEG or PNG); repeat for several frames of one attempt (fused, one decision). Every face attempt uses these frames.")
+    @Option(
+        help:
+            "A camera frame (JPEG or PNG); repeat for several frames of one attempt (fused, one decision). Every face attempt uses these frames."
+    )
     var probe: [String]
 
     @OptionGroup var operatingPoint: OperatingPointOptions
 
-    @Option(help: "Liveness check of each face attempt: off, passive, challenge:left or challenge:right (a suspected attack counts as a face failure and goes on to the PIN or staff).")
+    @Option(
+        help:
+            "Liveness check of each face attempt: off, passive, challenge:left or challenge:right (a suspected attack counts as a face failure and goes on to the PIN or staff)."
+    )
     var liveness: LivenessPolicy = .off
 
     @Flag(help: "Read PIN attempts from standard input, one per line.")
@@ -60,22 +66,29 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "Staff visual check when it is the only method left: confirm or reject (default: none offered).")
     var staffCheck: StaffDecision?
 
-    @Option(help: "Local insured-person registry (SQLite) for the eligibility check; default: an in-memory demo registry.")
+    @Option(
+        help: "Local insured-person registry (SQLite) for the eligibility check; default: an in-memory demo registry.")
     var registry: String?
 
-    @Option(help: "Exchange the qualification request through a file-drop folder pair REQUESTS:RESULTS instead of the registry.")
+    @Option(
+        help:
+            "Exchange the qualification request through a file-drop folder pair REQUESTS:RESULTS instead of the registry."
+    )
     var fileDrop: String?
 
     @Option(help: "Seconds to wait for a file-drop result.")
     var fileDropTimeout: Double = 30
 
-    @Flag(inversion: .prefixedNo, help: "The patient agrees to share medication, check-up, diagnosis and operation information.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "The patient agrees to share medication, check-up, diagnosis and operation information.")
     var consent = true
 
     @Option(help: "Medical institution code (10 digits) of the request.")
     var institution: String = "1312345678"
 
-    @Option(help: "An OQS share folder: the terminal's card-route result is written to DIR/face/ (req/, res/ created too).")
+    @Option(
+        help: "An OQS share folder: the terminal's card-route result is written to DIR/face/ (req/, res/ created too).")
     var oqsFolder: String?
 
     @Option(help: "Encoding of the face/ result: utf-8 or shift-jis.")
@@ -135,16 +148,20 @@ struct SessionCommand: AsyncParsableCommand {
         let frames = probe.map { CLI.readFile($0, what: "camera frame", command: command) }
         let card = openCard(command: command)
         guard let anchor = card.state.issuerAnchor else {
-            CLI.fail("\(command): the card state has no issuer anchor (not made by mynaface session)", status: .unreadableInput)
+            CLI.fail(
+                "\(command): the card state has no issuer anchor (not made by mynaface session)",
+                status: .unreadableInput)
         }
         let authenticator = CardFaceAuthenticator(anchors: TrustAnchors([anchor]))
-        let screens = ReaderScreenConfiguration(asksConsents: true, asksLimitInformation: consentLimit != nil,
-                                                asksPrescription: true)
+        let screens = ReaderScreenConfiguration(
+            asksConsents: true, asksLimitInformation: consentLimit != nil,
+            asksPrescription: true)
         let driver = ReceptionDriver(
             channel: card, authenticator: authenticator,
-            configuration: ReceptionConfiguration(faceAttemptsPerVisit: faceAttempts,
-                                                  staffCredentials: staffCheck == nil ? [] : [Self.demoStaff],
-                                                  screens: screens))
+            configuration: ReceptionConfiguration(
+                faceAttemptsPerVisit: faceAttempts,
+                staffCredentials: staffCheck == nil ? [] : [Self.demoStaff],
+                screens: screens))
         let registry: LocalQualificationRegistry
         do { registry = try makeRegistry() } catch { CLI.fail("\(command): \(error)", status: .unreadableInput) }
         var reading: ReceptionDriver.CardReading
@@ -157,9 +174,12 @@ struct SessionCommand: AsyncParsableCommand {
         // Registration for insurance use: the card simulation and the registry both know it.
         var holderKey: String?
         if let holder = reading.profile.holder {
-            holderKey = try? QualificationClient.cardHolderKey(for: VerifiedIdentity(method: .pin, holder: holder), policy: .default)
+            holderKey = try? QualificationClient.cardHolderKey(
+                for: VerifiedIdentity(method: .pin, holder: holder), policy: .default)
         }
-        if let holderKey, !card.state.isRegisteredForInsurance { _ = try? registry.register(cardHolderKey: holderKey, registered: false) }
+        if let holderKey, !card.state.isRegisteredForInsurance {
+            _ = try? registry.register(cardHolderKey: holderKey, registered: false)
+        }
         let registryKnows = holderKey.flatMap { try? registry.isRegistered(cardHolderKey: $0) } ?? true
         reading.profile.isRegisteredForInsurance = card.state.isRegisteredForInsurance && registryKnows
         if let rejection = reading.portraitRejection {
@@ -178,9 +198,10 @@ struct SessionCommand: AsyncParsableCommand {
                 CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
             }
             do {
-                face = try VerifierFaceCheck(verifier: verifier, portrait: [UInt8](cardFace),
-                                             certificate: card.state.certificate.map { [UInt8]($0) },
-                                             frames: { frames }, observe: log.record)
+                face = try VerifierFaceCheck(
+                    verifier: verifier, portrait: [UInt8](cardFace),
+                    certificate: card.state.certificate.map { [UInt8]($0) },
+                    frames: { frames }, observe: log.record)
             } catch {
                 CLI.fail("\(command): cannot enrol the card portrait: \(error)", status: .modelsOrPipeline)
             }
@@ -192,17 +213,23 @@ struct SessionCommand: AsyncParsableCommand {
 
         let outcome: ReceptionOutcome
         do {
-            let answers: any ReaderScreensPad = ask ? StdinScreens() : ScriptedScreens(
-                medication: consentMedication?.value, diagnosis: consentDiagnosis?.value, limit: consentLimit?.value,
-                fallback: consent, prescription: prescription)
-            outcome = try await driver.run(reading: reading, isProxy: proxy, face: face, pinPad: pad, staff: desk,
-                                           screens: answers)
+            let answers: any ReaderScreensPad =
+                ask
+                ? StdinScreens()
+                : ScriptedScreens(
+                    medication: consentMedication?.value, diagnosis: consentDiagnosis?.value,
+                    limit: consentLimit?.value,
+                    fallback: consent, prescription: prescription)
+            outcome = try await driver.run(
+                reading: reading, isProxy: proxy, face: face, pinPad: pad, staff: desk,
+                screens: answers)
         } catch {
             CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
         }
         let state = card.state
-        var report = Report(outcome: "refused", faceAttempts: log.lines, cardFaceFailures: state.faceFailures,
-                            cardPINTriesLeft: state.userPINTriesLeft)
+        var report = Report(
+            outcome: "refused", faceAttempts: log.lines, cardFaceFailures: state.faceFailures,
+            cardPINTriesLeft: state.userPINTriesLeft)
         switch outcome {
         case .verified(let id, let authenticity):
             report.outcome = "verified"
@@ -224,7 +251,9 @@ struct SessionCommand: AsyncParsableCommand {
             report.initialRegistration = answers?.initialRegistration != nil
             report.prescription = answers?.prescription?.value.rawValue
             var consents: [String: Bool] = [:]
-            for screen in ConsentScreen.allCases { if let a = answers?.answer(for: screen) { consents[screen.rawValue] = a.value } }
+            for screen in ConsentScreen.allCases {
+                if let a = answers?.answer(for: screen) { consents[screen.rawValue] = a.value }
+            }
             report.consents = consents
             if answers?.initialRegistration != nil, let holderKey {
                 // 初回登録: the PIN was accepted; the card and the registry record the registration.
@@ -235,15 +264,19 @@ struct SessionCommand: AsyncParsableCommand {
             do {
                 var profile = QualificationXMLProfile.default
                 profile.textEncoding = encoding.value
-                let service: any QualificationService = oqsFolder == nil ? try makeQualificationService(registry) : registry
-                var result = try await QualificationClient(service: service, medicalInstitutionCode: institution, profile: profile)
-                    .check(identity, consents: PatientConsents(answers))
+                let service: any QualificationService =
+                    oqsFolder == nil ? try makeQualificationService(registry) : registry
+                var result = try await QualificationClient(
+                    service: service, medicalInstitutionCode: institution, profile: profile
+                )
+                .check(identity, consents: PatientConsents(answers))
                 if let oqsFolder {
                     // The terminal's answer to a reader's check: a face/ result with the reader's consents.
                     let share = OQSShare(root: URL(fileURLWithPath: oqsFolder))
                     try share.create()
                     result = result.applyingReaderAnswers(answers, timeZone: profile.timeZone)
-                    report.faceResultFile = try FaceResultWriter(directory: share.face, profile: profile).write(result).path
+                    report.faceResultFile = try FaceResultWriter(directory: share.face, profile: profile).write(result)
+                        .path
                 }
                 report.eligibility = result.description
                 report.qualificationValidity = result.validity.map { String(describing: $0) }
@@ -258,20 +291,28 @@ struct SessionCommand: AsyncParsableCommand {
             for line in log.lines { print("face attempt: \(line)") }
             if report.outcome == "verified" {
                 print("outcome:      verified by \(report.method ?? "?")\(report.proxy == true ? " (proxy)" : "")")
-                print("card data:    birth date \(report.birthDate ?? "-"), sex \(report.sex ?? "-"), expiry \(report.cardExpiry ?? "-")")
+                print(
+                    "card data:    birth date \(report.birthDate ?? "-"), sex \(report.sex ?? "-"), expiry \(report.cardExpiry ?? "-")"
+                )
             } else {
                 print("outcome:      refused: \(report.refusal ?? "")")
             }
             print("portrait:     \(report.authenticity ?? "none")")
             if report.initialRegistration == true { print("registration: 初回登録 done with the PIN") }
             if let c = report.consents, !c.isEmpty {
-                print("consents:     " + ConsentScreen.allCases.compactMap { s in c[s.rawValue].map { "\(s.japaneseTitle) \($0 ? "同意" : "同意しない")" } }.joined(separator: ", "))
+                print(
+                    "consents:     "
+                        + ConsentScreen.allCases.compactMap { s in
+                            c[s.rawValue].map { "\(s.japaneseTitle) \($0 ? "同意" : "同意しない")" }
+                        }.joined(separator: ", "))
             }
             if let p = report.prescription { print("prescription: \(p)") }
             if let e = report.eligibility { print("eligibility:  \(e)") }
             if let f = report.faceResultFile { print("face result:  \(f)") }
             for field in labelled { print("  \(field.label): \(field.value)") }
-            print("card:         face failures \(report.cardFaceFailures)/\(SimulatedCardState.faceFailureLimit), PIN tries left \(report.cardPINTriesLeft)")
+            print(
+                "card:         face failures \(report.cardFaceFailures)/\(SimulatedCardState.faceFailureLimit), PIN tries left \(report.cardPINTriesLeft)"
+            )
         }
         if report.outcome != "verified" { throw ExitStatus.failure.exitCode }
     }
@@ -280,7 +321,9 @@ struct SessionCommand: AsyncParsableCommand {
     private func openCard(command: String) -> SimulatedCard {
         let url = cardState.map { URL(fileURLWithPath: $0) }
         if let url, FileManager.default.fileExists(atPath: url.path) {
-            do { return try SimulatedCard.load(from: url) } catch { CLI.fail("\(command): \(error)", status: .unreadableInput) }
+            do { return try SimulatedCard.load(from: url) } catch {
+                CLI.fail("\(command): \(error)", status: .unreadableInput)
+            }
         }
         let portraitBytes = CLI.readFile(portrait, what: "portrait", command: command)
         do {
@@ -307,9 +350,10 @@ struct SessionCommand: AsyncParsableCommand {
         if let fileDrop {
             let parts = fileDrop.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--file-drop takes REQUESTS:RESULTS") }
-            return FileDropQualificationService(requestDirectory: URL(fileURLWithPath: parts[0]),
-                                                resultDirectory: URL(fileURLWithPath: parts[1]),
-                                                timeout: .milliseconds(Int(fileDropTimeout * 1000)))
+            return FileDropQualificationService(
+                requestDirectory: URL(fileURLWithPath: parts[0]),
+                resultDirectory: URL(fileURLWithPath: parts[1]),
+                timeout: .milliseconds(Int(fileDropTimeout * 1000)))
         }
         return registry
     }
@@ -323,7 +367,8 @@ enum YesNo: String, ExpressibleByArgument {
 
 /// `utf-8` / `shift-jis`.
 enum TextEncodingArgument: String, ExpressibleByArgument {
-    case utf8 = "utf-8", shiftJIS = "shift-jis"
+    case utf8 = "utf-8"
+    case shiftJIS = "shift-jis"
     var value: OQSTextEncoding { self == .utf8 ? .utf8 : .shiftJIS }
 }
 
@@ -397,7 +442,8 @@ final class AttemptLog: @unchecked Sendable {
 
     /// Records one attempt's decision and score.
     func record(_ result: AttemptResult) {
-        let score = result.threshold.metric == .euclidean
+        let score =
+            result.threshold.metric == .euclidean
             ? result.distance.map { String(format: " distance %.4f", $0) } ?? ""
             : result.similarity.map { String(format: " cosine %.4f", $0) } ?? ""
         switch result.decision {

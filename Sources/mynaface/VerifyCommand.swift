@@ -1,8 +1,8 @@
 import ArgumentParser
 import CardAccess
 import FaceImaging
-import MynaCard
 import Foundation
+import MynaCard
 import MynaFace
 
 /// `mynaface verify --portrait CARD_OR_IMAGE --probe CAMERA_IMAGE [--json]`: the 1:1 face check.
@@ -44,17 +44,34 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Minimum face width in the camera frame as a fraction of the frame width.")
     var minFaceFraction: Double = 0.15
 
-    @Option(help: "Liveness check over the frames: off, passive, challenge:left or challenge:right (exit 5 when an attack is suspected).")
+    @Option(
+        help:
+            "Liveness check over the frames: off, passive, challenge:left or challenge:right (exit 5 when an attack is suspected)."
+    )
     var liveness: LivenessPolicy = .off
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     struct Report: Encodable {
-        struct Threshold: Encodable { var metric: String; var descriptor: String; var value: Double }
-        struct Frame: Encodable { var index: Int; var reason: String?; var fused: Bool; var face: [Int]?; var quality: FaceQuality? }
+        struct Threshold: Encodable {
+            var metric: String
+            var descriptor: String
+            var value: Double
+        }
+        struct Frame: Encodable {
+            var index: Int
+            var reason: String?
+            var fused: Bool
+            var face: [Int]?
+            var quality: FaceQuality?
+        }
         struct Liveness: Encodable {
-            var policy: String; var padScore: Double; var attackSuspected: Bool; var framesUsed: Int; var cues: [LivenessCue]
+            var policy: String
+            var padScore: Double
+            var attackSuspected: Bool
+            var framesUsed: Int
+            var cues: [LivenessCue]
         }
         var decision: String
         var reason: String?
@@ -86,8 +103,9 @@ struct VerifyCommand: AsyncParsableCommand {
         var config = FaceVerifier.Configuration()
         var anchors = Array(TrustAnchors.production.anchors.values)
         if testAnchors { anchors += Array(TrustAnchors.jpkiTest.anchors.values) }
-        config.authenticator = CardFaceAuthenticator(anchors: TrustAnchors(anchors),
-                                                     policy: acceptUnverified ? .acceptUnverified : .requireVerified)
+        config.authenticator = CardFaceAuthenticator(
+            anchors: TrustAnchors(anchors),
+            policy: acceptUnverified ? .acceptUnverified : .requireVerified)
         operatingPoint.apply(to: &config, command: command)
         config.probeDetection.minimumFaceSize = .fractionOfWidth(minFaceFraction)
 
@@ -103,7 +121,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         func describe(_ template: PortraitTemplate) -> String {
             template.info.map { i in
-                i.containerPath.isEmpty ? "\(i.format) \(i.width)×\(i.height)" : "\(i.containerPath): \(i.format) \(i.width)×\(i.height)"
+                i.containerPath.isEmpty
+                    ? "\(i.format) \(i.width)×\(i.height)" : "\(i.containerPath): \(i.format) \(i.width)×\(i.height)"
             } ?? "image"
         }
         func thresholdReport(_ t: MatchThreshold) -> Report.Threshold {
@@ -113,10 +132,12 @@ struct VerifyCommand: AsyncParsableCommand {
         let report: Report
         let decision: MatchDecision
         if probeBytes.count == 1 && liveness == .off {
-            let template: PortraitTemplate, result: MatchResult
+            let template: PortraitTemplate
+            let result: MatchResult
             do {
-                (template, result) = try await verifier.enrollAndVerify(portrait: portraitBytes, certificate: certificateBytes,
-                                                                       probe: probeBytes[0])
+                (template, result) = try await verifier.enrollAndVerify(
+                    portrait: portraitBytes, certificate: certificateBytes,
+                    probe: probeBytes[0])
             } catch { failed(error) }
             var reason: NotAcquiredReason?
             if case .notAcquired(let r) = result.decision { reason = r }
@@ -124,11 +145,13 @@ struct VerifyCommand: AsyncParsableCommand {
             report = Report(
                 decision: result.decision.name, reason: reason?.description, patientMessage: reason?.patientMessage,
                 similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
-                threshold: thresholdReport(result.threshold), timings: result.timings.rounded(), portrait: describe(template),
+                threshold: thresholdReport(result.threshold), timings: result.timings.rounded(),
+                portrait: describe(template),
                 authenticity: template.authenticity.description,
                 probeFace: result.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: result.quality)
         } else {
-            let template: PortraitTemplate, result: AttemptResult
+            let template: PortraitTemplate
+            let result: AttemptResult
             do {
                 template = try verifier.enroll(portrait: portraitBytes, certificate: certificateBytes)
                 result = try verifier.verifyAttempt(template, probes: probeBytes, liveness: liveness)
@@ -143,13 +166,19 @@ struct VerifyCommand: AsyncParsableCommand {
                 similarity: result.similarity.map { roundTo($0, 6) }, distance: result.distance.map { roundTo($0, 6) },
                 threshold: thresholdReport(result.threshold), framesFused: result.framesFused,
                 frames: result.frames.map {
-                    Report.Frame(index: $0.index, reason: $0.notAcquired?.description, fused: $0.fused,
-                                 face: $0.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: $0.quality)
+                    Report.Frame(
+                        index: $0.index, reason: $0.notAcquired?.description, fused: $0.fused,
+                        face: $0.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: $0.quality)
                 },
                 liveness: result.liveness.map { l in
-                    Report.Liveness(policy: l.policy.description, padScore: roundTo(l.score, 6), attackSuspected: l.isAttackSuspected,
-                                    framesUsed: l.framesUsed,
-                                    cues: l.cues.map { LivenessCue(name: $0.name, value: roundTo($0.value, 6), threshold: $0.threshold, passed: $0.passed) })
+                    Report.Liveness(
+                        policy: l.policy.description, padScore: roundTo(l.score, 6),
+                        attackSuspected: l.isAttackSuspected,
+                        framesUsed: l.framesUsed,
+                        cues: l.cues.map {
+                            LivenessCue(
+                                name: $0.name, value: roundTo($0.value, 6), threshold: $0.threshold, passed: $0.passed)
+                        })
                 },
                 totalMilliseconds: roundTo(result.totalMilliseconds, 3), portrait: describe(template),
                 authenticity: template.authenticity.description)
@@ -157,24 +186,35 @@ struct VerifyCommand: AsyncParsableCommand {
         if json {
             try CLI.printJSON(report)
         } else {
-            print("decision:     \(report.decision)\(report.reason.map { " — \($0) (\(report.patientMessage ?? ""))" } ?? "")")
+            print(
+                "decision:     \(report.decision)\(report.reason.map { " — \($0) (\(report.patientMessage ?? ""))" } ?? "")"
+            )
             if let s = report.similarity, let d = report.distance {
                 print("similarity:   \(s) (cosine of normalised descriptors)")
                 print("distance:     \(d) (Euclidean, dlib)")
             }
-            print("threshold:    \(report.threshold.metric) \(report.threshold.value) (\(report.threshold.descriptor) descriptors)")
+            print(
+                "threshold:    \(report.threshold.metric) \(report.threshold.value) (\(report.threshold.descriptor) descriptors)"
+            )
             if let frames = report.frames {
-                print("frames:       \(report.framesFused ?? 0) of \(frames.count) fused"
-                      + frames.compactMap { f in f.reason.map { "; frame \(f.index): \($0)" } }.joined())
+                print(
+                    "frames:       \(report.framesFused ?? 0) of \(frames.count) fused"
+                        + frames.compactMap { f in f.reason.map { "; frame \(f.index): \($0)" } }.joined())
             }
             if let l = report.liveness {
-                print("liveness:     \(l.policy): PAD score \(l.padScore)\(l.attackSuspected ? " — attack suspected" : " — live")"
-                      + " (" + l.cues.map { "\($0.name) \($0.value), live from \($0.threshold)" }.joined(separator: "; ") + ")")
+                print(
+                    "liveness:     \(l.policy): PAD score \(l.padScore)\(l.attackSuspected ? " — attack suspected" : " — live")"
+                        + " ("
+                        + l.cues.map { "\($0.name) \($0.value), live from \($0.threshold)" }.joined(separator: "; ")
+                        + ")")
             }
             print("portrait:     \(report.portrait); authenticity: \(report.authenticity)")
             if let t = report.timings {
-                print(String(format: "timings (ms): decode %.1f, detect %.1f, landmarks %.1f, align %.1f, embed %.1f, total %.1f",
-                             t.decode, t.detect, t.landmarks, t.align, t.embed, t.total))
+                print(
+                    String(
+                        format:
+                            "timings (ms): decode %.1f, detect %.1f, landmarks %.1f, align %.1f, embed %.1f, total %.1f",
+                        t.decode, t.detect, t.landmarks, t.align, t.embed, t.total))
             } else if let total = report.totalMilliseconds {
                 print(String(format: "timings (ms): attempt %.1f", total))
             }
@@ -191,9 +231,12 @@ struct VerifyCommand: AsyncParsableCommand {
 extension StageTimings {
     func rounded() -> StageTimings {
         var t = self
-        t.decode = roundTo(decode, 3); t.detect = roundTo(detect, 3)
-        t.landmarks = roundTo(landmarks, 3); t.align = roundTo(align, 3)
-        t.embed = roundTo(embed, 3); t.compare = roundTo(compare, 4)
+        t.decode = roundTo(decode, 3)
+        t.detect = roundTo(detect, 3)
+        t.landmarks = roundTo(landmarks, 3)
+        t.align = roundTo(align, 3)
+        t.embed = roundTo(embed, 3)
+        t.compare = roundTo(compare, 4)
         t.total = roundTo(total, 3)
         return t
     }

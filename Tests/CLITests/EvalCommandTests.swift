@@ -1,13 +1,14 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `mynaface eval --chip-sim` on a small labelled subset (lfw of ../shared/facedata: 10 identities, 100 photos),
 /// with the metrics in summary.json checked against an independent, deliberately naive recomputation from
 /// scores.csv. Skips when ../shared is absent.
 @Suite("mynaface eval")
 struct EvalCommandTests {
-    static let ready = ProcessRunner.mynafaceBinary != nil && TestEnvironment.faceData != nil
+    static let ready =
+        ProcessRunner.mynafaceBinary != nil && TestEnvironment.faceData != nil
         && TestEnvironment.model("mmod_human_face_detector.dat") != nil
 
     @Test("chip simulation on lfw: summary.json agrees with scores.csv", .enabled(if: ready))
@@ -15,17 +16,22 @@ struct EvalCommandTests {
         let labels = try #require(TestEnvironment.faceData).appendingPathComponent("labels.csv")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-eval-\(UUID())")
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = try ProcessRunner.run(try #require(ProcessRunner.mynafaceBinary),
-                                        ["eval", "--csv", labels.path, "--set", "lfw", "--chip-sim", "--out", out.path,
-                                         "--bootstrap", "200", "--no-cache", "--target-fmr", "0.01"])
+        let run = try ProcessRunner.run(
+            try #require(ProcessRunner.mynafaceBinary),
+            [
+                "eval", "--csv", labels.path, "--set", "lfw", "--chip-sim", "--out", out.path,
+                "--bootstrap", "200", "--no-cache", "--target-fmr", "0.01",
+            ])
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        let summary = try #require(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        let summary = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
 
         // scores.csv: path_a,path_b,same,similarity,distance — parse it independently.
         let rows = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
-        var genuine: [Double] = [], impostor: [Double] = []
+        var genuine: [Double] = []
+        var impostor: [Double] = []
         for r in rows {
             let d = try #require(Double(r[r.count - 1]))
             if r[r.count - 3] == "1" { genuine.append(d) } else { impostor.append(d) }

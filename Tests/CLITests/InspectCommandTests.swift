@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `mynaface inspect` on a JP2 whose container contradicts its codestream.
 @Suite("mynaface inspect")
@@ -9,7 +9,8 @@ struct InspectCommandTests {
 
     /// `Fixtures/codecs/portrait-240x320.jp2` with its `ihdr` height and width replaced.
     func portrait(ihdrHeight: UInt32, width: UInt32) throws -> URL {
-        var bytes = [UInt8](try Data(contentsOf: TestEnvironment.fixtures.appendingPathComponent("codecs/portrait-240x320.jp2")))
+        var bytes = [UInt8](
+            try Data(contentsOf: TestEnvironment.fixtures.appendingPathComponent("codecs/portrait-240x320.jp2")))
         let at = try #require((0..<(bytes.count - 4)).first { Array(bytes[$0..<$0 + 4]) == Array("ihdr".utf8) })
         for k in 0..<4 {
             bytes[at + 4 + k] = UInt8(truncatingIfNeeded: ihdrHeight >> (24 - 8 * k))
@@ -20,8 +21,9 @@ struct InspectCommandTests {
         return url
     }
 
-    @Test("a JP2 whose ihdr claims 60000×60000 over a 240×320 codestream is refused: exit 1, one line naming both",
-          .enabled(if: ready))
+    @Test(
+        "a JP2 whose ihdr claims 60000×60000 over a 240×320 codestream is refused: exit 1, one line naming both",
+        .enabled(if: ready))
     func contradictoryIhdrRefused() throws {
         let hostile = try portrait(ihdrHeight: 60_000, width: 60_000)
         defer { try? FileManager.default.removeItem(at: hostile) }

@@ -1,13 +1,14 @@
 import Foundation
 import MynaFace
-import Testing
 import TestSupport
+import Testing
 
 /// `mynaface verify` as an integrator runs it: real photos (face_recognition 1.3.0's test images, fetched and
 /// SHA-256-checked by Scripts/fetch-models.sh), real models, the exit-status contract and the JSON fields.
 @Suite("mynaface verify")
 struct VerifyCommandTests {
-    static let ready = ProcessRunner.mynafaceBinary != nil && TestEnvironment.sample("obama.jpg") != nil
+    static let ready =
+        ProcessRunner.mynafaceBinary != nil && TestEnvironment.sample("obama.jpg") != nil
         && TestEnvironment.model("mmod_human_face_detector.dat") != nil
 
     func verify(_ args: [String]) throws -> (ProcessRunner.Output, [String: Any]?) {
@@ -18,11 +19,14 @@ struct VerifyCommandTests {
 
     func sample(_ name: String) throws -> String { try #require(TestEnvironment.sample(name)).path }
 
-    @Test("with --threshold 0.6 (dlib's own operating point) a genuine pair matches: exit 0, plain descriptors",
-          .enabled(if: ready))
+    @Test(
+        "with --threshold 0.6 (dlib's own operating point) a genuine pair matches: exit 0, plain descriptors",
+        .enabled(if: ready))
     func genuineAtDlibThreshold() throws {
-        let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
-                                      "--threshold", "0.6", "--json"])
+        let (out, json) = try verify([
+            "--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+            "--threshold", "0.6", "--json",
+        ])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         let j = try #require(json)
         #expect(j["decision"] as? String == "match")
@@ -34,36 +38,49 @@ struct VerifyCommandTests {
         #expect(threshold["metric"] as? String == "euclidean" && threshold["descriptor"] as? String == "plain")
         #expect(threshold["value"] as? Double == 0.6)
         let timings = try #require(j["timings"] as? [String: Any])
-        for key in ["decode", "detect", "landmarks", "align", "embed", "total"] { #expect(timings[key] is Double, "\(key)") }
+        for key in ["decode", "detect", "landmarks", "align", "embed", "total"] {
+            #expect(timings[key] is Double, "\(key)")
+        }
     }
 
-    @Test("the default operating point (calibrated on East-Asian faces) decides one frame at cosine of mirror-averaged descriptors",
-          .enabled(if: ready))
+    @Test(
+        "the default operating point (calibrated on East-Asian faces) decides one frame at cosine of mirror-averaged descriptors",
+        .enabled(if: ready))
     func defaultOperatingPoint() throws {
-        let (_, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama3.jpg"), "--json"])
+        let (_, json) = try verify([
+            "--portrait", try sample("obama.jpg"), "--probe", try sample("obama3.jpg"), "--json",
+        ])
         let j = try #require(json)
         let threshold = try #require(j["threshold"] as? [String: Any])
         #expect(threshold["metric"] as? String == "cosine" && threshold["descriptor"] as? String == "mirror-averaged")
         #expect(threshold["value"] as? Double == (DefaultOperatingPoint.singleFrameThreshold * 1e6).rounded() / 1e6)
     }
 
-    @Test("several frames are one attempt: fused, one decision (genuine match exit 0, impostor exit 1)", .enabled(if: ready))
+    @Test(
+        "several frames are one attempt: fused, one decision (genuine match exit 0, impostor exit 1)",
+        .enabled(if: ready))
     func fusedAttempt() throws {
-        let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
-                                      "--probe", try sample("obama3.jpg"), "--json"])
+        let (out, json) = try verify([
+            "--portrait", try sample("obama.jpg"), "--probe", try sample("obama2.jpg"),
+            "--probe", try sample("obama3.jpg"), "--json",
+        ])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         let j = try #require(json)
         #expect(j["decision"] as? String == "match" && j["framesFused"] as? Int == 2)
         #expect((j["frames"] as? [[String: Any]])?.count == 2)
-        let (bad, badJSON) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("biden.jpg"),
-                                         "--probe", try sample("biden.jpg"), "--json"])
+        let (bad, badJSON) = try verify([
+            "--portrait", try sample("obama.jpg"), "--probe", try sample("biden.jpg"),
+            "--probe", try sample("biden.jpg"), "--json",
+        ])
         let badDecision = try #require(badJSON)["decision"] as? String
         #expect(bad.status == 1 && badDecision == "noMatch")
     }
 
     @Test("an impostor pair does not match: exit 1, decision noMatch", .enabled(if: ready))
     func impostor() throws {
-        let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", try sample("biden.jpg"), "--json"])
+        let (out, json) = try verify([
+            "--portrait", try sample("obama.jpg"), "--probe", try sample("biden.jpg"), "--json",
+        ])
         #expect(out.status == 1, "stderr: \(out.stderr)")
         let j = try #require(json)
         #expect(j["decision"] as? String == "noMatch")
@@ -76,7 +93,8 @@ struct VerifyCommandTests {
         defer { try? FileManager.default.removeItem(at: blank) }
         // A flat grey 320×240 PNG written by the project's own encoder through `mynaface` is not available
         // here, so use the committed grey PNG fixture (a synthetic gradient, no face).
-        try FileManager.default.copyItem(at: TestEnvironment.fixtures.appendingPathComponent("codecs/grey.png"), to: blank)
+        try FileManager.default.copyItem(
+            at: TestEnvironment.fixtures.appendingPathComponent("codecs/grey.png"), to: blank)
         let (out, json) = try verify(["--portrait", try sample("obama.jpg"), "--probe", blank.path, "--json"])
         #expect(out.status == 2, "stderr: \(out.stderr)")
         let j = try #require(json)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The C interface as an integrator uses it: `Scripts/install-clib.sh` installs the library built beside the tests
 /// into a temporary prefix, `cc $(pkg-config --cflags --libs mynaface)` compiles `examples/c/verify.c` and the
@@ -18,7 +18,8 @@ struct CLibraryTests {
         return nil
     }()
 
-    static let ready = builtLibrary != nil && TestEnvironment.sample("obama.jpg") != nil
+    static let ready =
+        builtLibrary != nil && TestEnvironment.sample("obama.jpg") != nil
         && TestEnvironment.model("mmod_human_face_detector.dat") != nil
 
     /// The prefix the library is installed into once for the suite, and the compiled programs.
@@ -61,7 +62,9 @@ struct CLibraryTests {
         return try ProcessRunner.run(programs.verify, ["--models", TestEnvironment.modelsDirectory.path] + args)
     }
 
-    @Test("install-clib.sh installs libmynaface.so, mynaface.h and a mynaface.pc that pkg-config reads", .enabled(if: ready))
+    @Test(
+        "install-clib.sh installs libmynaface.so, mynaface.h and a mynaface.pc that pkg-config reads",
+        .enabled(if: ready))
     func installLayout() throws {
         let prefix = try Self.installed.get().prefix
         for file in ["lib/libmynaface.so", "include/mynaface.h", "lib/pkgconfig/mynaface.pc"] {
@@ -69,11 +72,13 @@ struct CLibraryTests {
         }
         let out = try Self.shell("PKG_CONFIG_PATH='\(prefix.path)/lib/pkgconfig' pkg-config --cflags --libs mynaface")
         #expect(out.status == 0)
-        #expect(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            == "-I\(prefix.path)/include -L\(prefix.path)/lib -Wl,-rpath,\(prefix.path)/lib -lmynaface")
+        #expect(
+            out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "-I\(prefix.path)/include -L\(prefix.path)/lib -Wl,-rpath,\(prefix.path)/lib -lmynaface")
     }
 
-    @Test("the C example: obama2 + obama3 against obama is one fused attempt that matches (exit 0)", .enabled(if: ready))
+    @Test(
+        "the C example: obama2 + obama3 against obama is one fused attempt that matches (exit 0)", .enabled(if: ready))
     func genuineAttempt() throws {
         let out = try verifyProgram([try sample("obama.jpg"), try sample("obama2.jpg"), try sample("obama3.jpg")])
         #expect(out.status == 0, "\(out.stdout) \(out.stderr)")
@@ -81,8 +86,9 @@ struct CLibraryTests {
         #expect(out.stdout.hasSuffix("frames fused 2\n"))
     }
 
-    @Test("the C example: biden against obama does not match (exit 1); obama2 alone is refused at the strict default",
-          .enabled(if: ready))
+    @Test(
+        "the C example: biden against obama does not match (exit 1); obama2 alone is refused at the strict default",
+        .enabled(if: ready))
     func impostorAndSingleFrame() throws {
         let impostor = try verifyProgram([try sample("obama.jpg"), try sample("biden.jpg")])
         #expect(impostor.status == 1, "\(impostor.stdout) \(impostor.stderr)")
@@ -91,7 +97,8 @@ struct CLibraryTests {
         #expect(single.status == 1, "\(single.stdout)")
     }
 
-    @Test("the C example: a truncated JPEG is the typed error MYNAFACE_ERR_IMAGE_TRUNCATED (exit 3)", .enabled(if: ready))
+    @Test(
+        "the C example: a truncated JPEG is the typed error MYNAFACE_ERR_IMAGE_TRUNCATED (exit 3)", .enabled(if: ready))
     func truncatedJPEG() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: try sample("obama2.jpg")))
         let cut = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-cut-\(UUID()).jpg")
@@ -105,14 +112,19 @@ struct CLibraryTests {
     @Test("the C example: a models folder without the models is MYNAFACE_ERR_MODELS (exit 4)", .enabled(if: ready))
     func missingModels() throws {
         let programs = try Self.installed.get()
-        let out = try ProcessRunner.run(programs.verify, ["--models", "/nonexistent", try sample("obama.jpg"),
-                                                          try sample("obama2.jpg")])
+        let out = try ProcessRunner.run(
+            programs.verify,
+            [
+                "--models", "/nonexistent", try sample("obama.jpg"),
+                try sample("obama2.jpg"),
+            ])
         #expect(out.status == 4)
         #expect(out.stdout.hasPrefix("error 2 (MYNAFACE_ERR_MODELS): "))
     }
 
-    @Test("the contract: NULLs, absurd sizes, raw pixels with stride, damaged templates, threads and wipes",
-          .enabled(if: ready))
+    @Test(
+        "the contract: NULLs, absurd sizes, raw pixels with stride, damaged templates, threads and wipes",
+        .enabled(if: ready))
     func contractChecks() throws {
         let programs = try Self.installed.get()
         let dir = programs.prefix
@@ -123,7 +135,8 @@ struct CLibraryTests {
             #expect(out.status == 0, "djpeg (libjpeg-turbo-progs): \(out.stderr)")
             ppm.append(path)
         }
-        let out = try ProcessRunner.run(programs.checks, [TestEnvironment.modelsDirectory.path, try sample("obama.jpg")] + ppm)
+        let out = try ProcessRunner.run(
+            programs.checks, [TestEnvironment.modelsDirectory.path, try sample("obama.jpg")] + ppm)
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.hasSuffix("failed: 0\n"), "\(out.stdout)")
     }
@@ -133,13 +146,16 @@ struct CLibraryTests {
         let lib = try Self.installed.get().prefix.appendingPathComponent("lib/libmynaface.so").path
         let script = TestEnvironment.repositoryRoot.appendingPathComponent("examples/python/verify.py").path
         func run(_ args: [String]) throws -> (Int32, [String: Any]) {
-            let out = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
-                                            ["python3", script, "--lib", lib, "--models", TestEnvironment.modelsDirectory.path]
-                                                + args)
+            let out = try ProcessRunner.run(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["python3", script, "--lib", lib, "--models", TestEnvironment.modelsDirectory.path]
+                    + args)
             let json = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
             return (out.status, try #require(json, "\(out.stdout)\(out.stderr)"))
         }
-        let (genuineStatus, genuine) = try run([try sample("obama.jpg"), try sample("obama2.jpg"), try sample("obama3.jpg")])
+        let (genuineStatus, genuine) = try run([
+            try sample("obama.jpg"), try sample("obama2.jpg"), try sample("obama3.jpg"),
+        ])
         #expect(genuineStatus == 0)
         #expect(genuine["decision"] as? String == "match" && genuine["framesFused"] as? Int == 2)
         let (impostorStatus, impostor) = try run([try sample("obama.jpg"), try sample("biden.jpg")])

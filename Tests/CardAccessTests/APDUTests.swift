@@ -9,10 +9,12 @@ import Testing
         #expect(try CommandAPDU(ins: 0xB0, p1: 0x01, p2: 0x00, le: 256).encoded() == [0x00, 0xB0, 0x01, 0x00, 0x00])
         #expect(try CommandAPDU(ins: 0xB0, p1: 0x00, p2: 0x10, le: 16).encoded() == [0x00, 0xB0, 0x00, 0x10, 0x10])
         // Case 3: data.
-        #expect(try CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x00, 0x18]).encoded()
+        #expect(
+            try CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x00, 0x18]).encoded()
                 == [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18])
         // Case 4: data and Le.
-        #expect(try CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0, data: [1, 2, 3], le: 256).encoded()
+        #expect(
+            try CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0, data: [1, 2, 3], le: 256).encoded()
                 == [0x80, 0x2A, 0x00, 0x00, 0x03, 1, 2, 3, 0x00])
     }
 
@@ -25,8 +27,11 @@ import Testing
         #expect(Array(e.suffix(2)) == [0x00, 0x00])
         #expect(e.count == 4 + 3 + 300 + 2)
         // Le alone above 256: 00 then two bytes.
-        #expect(try CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 1000).encoded() == [0x00, 0xB0, 0x00, 0x00, 0x00, 0x03, 0xE8])
-        #expect(try !CommandAPDU(ins: 0xB0, p1: 0, p2: 0, data: [UInt8](repeating: 0, count: 255), le: 256).needsExtendedLength)
+        #expect(
+            try CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 1000).encoded() == [0x00, 0xB0, 0x00, 0x00, 0x00, 0x03, 0xE8])
+        #expect(
+            try !CommandAPDU(ins: 0xB0, p1: 0, p2: 0, data: [UInt8](repeating: 0, count: 255), le: 256)
+                .needsExtendedLength)
     }
 
     @Test func invalidCommandsThrow() {
@@ -40,7 +45,8 @@ import Testing
     @Test(arguments: [
         (UInt16(0x9000), StatusWord.success), (0x6282, .endOfFileReached), (0x6300, .verificationFailedNoCounter),
         (0x63C3, .triesRemaining(3)), (0x63C0, .triesRemaining(0)), (0x6700, .wrongLength),
-        (0x6982, .securityStatusNotSatisfied), (0x6983, .authenticationMethodBlocked), (0x6984, .referenceDataNotUsable),
+        (0x6982, .securityStatusNotSatisfied), (0x6983, .authenticationMethodBlocked),
+        (0x6984, .referenceDataNotUsable),
         (0x6986, .commandNotAllowed), (0x6A80, .incorrectData), (0x6A82, .fileNotFound), (0x6A86, .incorrectP1P2),
         (0x6A88, .referencedDataNotFound), (0x6B00, .wrongOffset), (0x6D00, .instructionNotSupported),
         (0x6E00, .classNotSupported), (0x66F1, .secureMessagingNotSupported), (0x6F00, .other(0x6F00)),

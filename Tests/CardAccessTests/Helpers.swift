@@ -1,9 +1,9 @@
 import CardAccess
-import MynaFaceTesting
 import FaceImaging
-import MynaCard
 import Foundation
 import Logging
+import MynaCard
+import MynaFaceTesting
 
 /// A channel that answers from a script (by instruction) and keeps every command it saw.
 final class ScriptedChannel: CardChannel, @unchecked Sendable {
@@ -46,8 +46,10 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
         let all = self.metadata.merging(metadata ?? [:]) { $1 }
         store.lock.withLock { store.lines.append("\(message) \(all)") }
     }
@@ -61,15 +63,19 @@ func capturingLogger(_ store: CapturingLogHandler.Store) -> Logger {
 enum Fixtures {
     static let issuer: SimulatedIssuer = try! SimulatedIssuer.generate()
     /// A stand-in portrait: the JP2 signature box followed by fixed bytes (the chain does not decode it).
-    static let portrait: [UInt8] = [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]
+    static let portrait: [UInt8] =
+        [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]
         + (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37) }
     static let birthDate = CardDate(year: 1980, month: 2, day: 17)!
     static let expiry = CardDate(year: 2035, month: 2, day: 17)!
 
-    static func card(_ variant: SimulatedCardState.Variant = .standard, pin: String = "8361",
-                     stateFile: URL? = nil) throws -> SimulatedCard {
-        try SimulatedCard.issue(by: issuer, variant: variant, portrait: portrait, birthDate: birthDate, sex: .female,
-                                expiry: expiry, userPIN: pin, securityCode: "2285", stateFile: stateFile)
+    static func card(
+        _ variant: SimulatedCardState.Variant = .standard, pin: String = "8361",
+        stateFile: URL? = nil
+    ) throws -> SimulatedCard {
+        try SimulatedCard.issue(
+            by: issuer, variant: variant, portrait: portrait, birthDate: birthDate, sex: .female,
+            expiry: expiry, userPIN: pin, securityCode: "2285", stateFile: stateFile)
     }
     static let codeB = Array("55021720352285".utf8)
 }

@@ -1,7 +1,8 @@
-@testable import CardAccess
 import Foundation
 import Logging
 import Testing
+
+@testable import CardAccess
 
 @Suite struct PINTests {
     @Test(arguments: [
@@ -52,13 +53,15 @@ import Testing
         #expect(commands[0].data == PINVerifier.jpkiAID && commands[0].p1 == 0x04 && commands[0].p2 == 0x0C)
         #expect(commands[1].data == [0x00, 0x18] && commands[1].p1 == 0x02)
         #expect(commands[2].dataCount == 0 && commands[2].p2 == 0x80)  // the query spends nothing
-        #expect(channel.dataSeen[3] == Array("8361".utf8))         // what the card received
-        #expect(commands[3].isSensitive && commands[3].isWiped)        // and wiped afterwards
+        #expect(channel.dataSeen[3] == Array("8361".utf8))  // what the card received
+        #expect(commands[3].isSensitive && commands[3].isWiped)  // and wiped afterwards
     }
 
     @Test func unexpectedStatusThrows() async throws {
         let channel = ScriptedChannel([(0x20, .triesRemaining(3)), (0x20, .securityStatusNotSatisfied)])
-        await #expect(throws: CardAccessError.unexpectedStatus(step: "VERIFY user PIN", status: .securityStatusNotSatisfied)) {
+        await #expect(
+            throws: CardAccessError.unexpectedStatus(step: "VERIFY user PIN", status: .securityStatusNotSatisfied)
+        ) {
             try await PINVerifier(channel: channel).verify(try PIN("8361"))
         }
         #expect(channel.commands.last?.isWiped == true)

@@ -1,13 +1,16 @@
-@testable import CardAccess
-import MynaFaceTesting
 import FaceImaging
-import MynaCard
 import Foundation
+import MynaCard
+import MynaFaceTesting
 import Testing
 
+@testable import CardAccess
+
 @Suite struct SimulatedCardTests {
-    private func send(_ card: SimulatedCard, _ cla: UInt8 = 0, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8,
-                      _ data: [UInt8] = [], le: Int? = nil) async throws -> ResponseAPDU {
+    private func send(
+        _ card: SimulatedCard, _ cla: UInt8 = 0, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8,
+        _ data: [UInt8] = [], le: Int? = nil
+    ) async throws -> ResponseAPDU {
         try await card.transmit(CommandAPDU(cla: cla, ins: ins, p1: p1, p2: p2, data: data, le: le))
     }
 
@@ -51,7 +54,9 @@ import Testing
         #expect(try await send(card, 0, 0xB0, 0x80, 0x00, le: 16).status == .incorrectP1P2)  // short-EF form refused
         let last = try await send(card, 0, 0xB0, UInt8((file.count - 4) >> 8), UInt8((file.count - 4) & 0xFF), le: 256)
         #expect(last.status == .endOfFileReached && last.data == Array(file.suffix(4)))
-        #expect(try await send(card, 0, 0xB0, UInt8(file.count >> 8), UInt8(file.count & 0xFF), le: 1).status == .wrongOffset)
+        #expect(
+            try await send(card, 0, 0xB0, UInt8(file.count >> 8), UInt8(file.count & 0xFF), le: 1).status
+                == .wrongOffset)
         #expect(try await send(card, 0, 0xA4, 0x02, 0x0C, [0x00, 0x09]).status == .fileNotFound)
         #expect(try await send(card, 0, 0x0E, 0x00, 0x00).status == .instructionNotSupported)
         #expect(try await send(card, 0x90, 0xB0, 0x00, 0x00).status == .classNotSupported)
@@ -67,7 +72,9 @@ import Testing
         let parsed = try CardFaceFile.parse(files.cardFace!)
         #expect(parsed.birthDate == Fixtures.birthDate)
         #expect(parsed.portrait == Fixtures.portrait)
-        #expect(card.exchangeLog.filter { $0.hasPrefix("00 B0") }.count == (files.cardFace!.count + 255) / 256 + (files.certificate!.count + 255) / 256)
+        #expect(
+            card.exchangeLog.filter { $0.hasPrefix("00 B0") }.count == (files.cardFace!.count + 255) / 256
+                + (files.certificate!.count + 255) / 256)
     }
 
     @Test func tlvLengthFromHeader() {
@@ -75,13 +82,15 @@ import Testing
         #expect(CardFaceReader.tlvTotalLength([0x7F, 0x21, 0x82, 0x01, 0xB5]) == 5 + 0x1B5)
         #expect(CardFaceReader.tlvTotalLength([0x30, 0x05]) == 7)
         #expect(CardFaceReader.tlvTotalLength([0xFF, 0x20, 0x82, 0x01]) == nil)
-        #expect(CardFaceReader.tlvTotalLength([0xFF, 0x20, 0x80]) == Int.max)   // indefinite: rejected by the reader
+        #expect(CardFaceReader.tlvTotalLength([0xFF, 0x20, 0x80]) == Int.max)  // indefinite: rejected by the reader
     }
 
     @Test func hostileLengthIsRejected() async throws {
         // A card whose EF 0002 announces 16 MB: the reader stops after the first chunk.
         let card = try Fixtures.card()
-        try card.administer { $0.cardFaceFile = Data([0xFF, 0x20, 0x83, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 300)) }
+        try card.administer {
+            $0.cardFaceFile = Data([0xFF, 0x20, 0x83, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 300))
+        }
         let reader = CardFaceReader(channel: card)
         _ = try await reader.open(verificationCodeB: Fixtures.codeB)
         await #expect(throws: CardAccessError.self) { try await reader.readFiles() }
@@ -97,7 +106,7 @@ import Testing
         for left in (0...9).reversed() { #expect(try await reader.recordFaceFailure() == left) }
         #expect(card.state.isFaceLocked)
         #expect(try await reader.faceTriesLeft() == nil)
-        #expect(try await reader.recordFaceSuccess() == nil)   // a locked face check cannot succeed
+        #expect(try await reader.recordFaceSuccess() == nil)  // a locked face check cannot succeed
         #expect(card.state.faceFailures == 10)
     }
 
@@ -127,19 +136,27 @@ import Testing
         #expect(try await PINVerifier(channel: reloaded).status() == .triesLeft(2))
         #expect(try await PINVerifier(channel: reloaded).verify(try PIN("8361")) == .accepted)
         #expect(try SimulatedCard.load(from: url).state.userPINTriesLeft == 3)
-        #expect(throws: SimulatedCardError.self) { try SimulatedCard.load(from: dir.appendingPathComponent("missing.json")) }
+        #expect(throws: SimulatedCardError.self) {
+            try SimulatedCard.load(from: dir.appendingPathComponent("missing.json"))
+        }
     }
 
     @Test func verificationCodeBUsesTheJapaneseEraYear() {
         // 1980-02-17 is 昭和55; expiry 2035; code 2285 (card-and-standards.md §1).
-        #expect(SimulatedCard.verificationCodeB(birthDate: CardDate(year: 1980, month: 2, day: 17)!,
-                                                expiry: CardDate(year: 2035, month: 1, day: 1)!, securityCode: "2285")
+        #expect(
+            SimulatedCard.verificationCodeB(
+                birthDate: CardDate(year: 1980, month: 2, day: 17)!,
+                expiry: CardDate(year: 2035, month: 1, day: 1)!, securityCode: "2285")
                 == "55021720352285")
-        #expect(SimulatedCard.verificationCodeB(birthDate: CardDate(year: 2019, month: 5, day: 1)!,
-                                                expiry: CardDate(year: 2030, month: 1, day: 1)!, securityCode: "0001")
+        #expect(
+            SimulatedCard.verificationCodeB(
+                birthDate: CardDate(year: 2019, month: 5, day: 1)!,
+                expiry: CardDate(year: 2030, month: 1, day: 1)!, securityCode: "0001")
                 == "01050120300001")  // 令和元年
-        #expect(SimulatedCard.verificationCodeB(birthDate: CardDate(year: 1989, month: 1, day: 7)!,
-                                                expiry: CardDate(year: 2030, month: 1, day: 1)!, securityCode: "0001")
+        #expect(
+            SimulatedCard.verificationCodeB(
+                birthDate: CardDate(year: 1989, month: 1, day: 7)!,
+                expiry: CardDate(year: 2030, month: 1, day: 1)!, securityCode: "0001")
                 == "64010720300001")  // 昭和64年
     }
 }

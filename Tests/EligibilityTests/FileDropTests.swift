@@ -1,6 +1,6 @@
 import Eligibility
-import MynaFaceTesting
 import Foundation
+import MynaFaceTesting
 import Reception
 import Testing
 
@@ -20,8 +20,9 @@ import Testing
         func remove() { try? FileManager.default.removeItem(at: root) }
 
         func service(timeout: Duration = .seconds(30)) -> FileDropQualificationService {
-            FileDropQualificationService(requestDirectory: requests, resultDirectory: results, timeout: timeout,
-                                         pollInterval: .milliseconds(10))
+            FileDropQualificationService(
+                requestDirectory: requests, resultDirectory: results, timeout: timeout,
+                pollInterval: .milliseconds(10))
         }
 
         func files(_ url: URL) -> [String] {
@@ -30,7 +31,8 @@ import Testing
     }
 
     func request(_ id: String) throws -> QualificationRequest {
-        try Fixture.client().request(for: Fixture.identity(), consents: Fixture.consents, now: Fixture.now, fileIdentifier: id)
+        try Fixture.client().request(
+            for: Fixture.identity(), consents: Fixture.consents, now: Fixture.now, fileIdentifier: id)
     }
 
     @Test func timesOutWithoutResponderAndWithdrawsTheRequest() async throws {
@@ -50,7 +52,8 @@ import Testing
     @Test func malformedResultIsATypedError() async throws {
         let folders = try Folders("malformed")
         defer { folders.remove() }
-        try Data("<XmlMsg><MessageHeader>".utf8).write(to: folders.results.appendingPathComponent("OQSsiquc01res_M1.xml"))
+        try Data("<XmlMsg><MessageHeader>".utf8).write(
+            to: folders.results.appendingPathComponent("OQSsiquc01res_M1.xml"))
         do {
             _ = try await folders.service().check(try request("M1"))
             Issue.record("accepted a malformed result")
@@ -76,7 +79,8 @@ import Testing
     @Test func resultForAnotherIdentifierIsRefused() async throws {
         let folders = try Folders("mismatch")
         defer { folders.remove() }
-        let xml = "<XmlMsg><MessageHeader><ArbitraryFileIdentifier>OTHER</ArbitraryFileIdentifier><SegmentOfResult>1</SegmentOfResult></MessageHeader></XmlMsg>"
+        let xml =
+            "<XmlMsg><MessageHeader><ArbitraryFileIdentifier>OTHER</ArbitraryFileIdentifier><SegmentOfResult>1</SegmentOfResult></MessageHeader></XmlMsg>"
         try Data(xml.utf8).write(to: folders.results.appendingPathComponent("OQSsiquc01res_X1.xml"))
         await #expect(throws: EligibilityError.resultMismatch(expected: "X1", found: "OTHER")) {
             _ = try await folders.service().check(try request("X1"))
@@ -86,17 +90,23 @@ import Testing
     @Test func oversizedResultIsRefusedUnread() async throws {
         let folders = try Folders("large")
         defer { folders.remove() }
-        try Data(repeating: 0x20, count: (1 << 20) + 1).write(to: folders.results.appendingPathComponent("OQSsiquc01res_L1.xml"))
-        await #expect(throws: EligibilityError.fileTooLarge(path: folders.results.appendingPathComponent("OQSsiquc01res_L1.xml").path,
-                                                            bytes: (1 << 20) + 1, limit: 1 << 20)) {
+        try Data(repeating: 0x20, count: (1 << 20) + 1).write(
+            to: folders.results.appendingPathComponent("OQSsiquc01res_L1.xml"))
+        await #expect(
+            throws: EligibilityError.fileTooLarge(
+                path: folders.results.appendingPathComponent("OQSsiquc01res_L1.xml").path,
+                bytes: (1 << 20) + 1, limit: 1 << 20)
+        ) {
             _ = try await folders.service().check(try request("L1"))
         }
     }
 
     @Test func missingFolderIsATypedError() async throws {
-        let service = FileDropQualificationService(requestDirectory: URL(fileURLWithPath: "/nonexistent/req"),
-                                                   resultDirectory: URL(fileURLWithPath: "/nonexistent/res"))
-        await #expect(throws: EligibilityError.directoryUnavailable(path: "/nonexistent/req", reason: "does not exist")) {
+        let service = FileDropQualificationService(
+            requestDirectory: URL(fileURLWithPath: "/nonexistent/req"),
+            resultDirectory: URL(fileURLWithPath: "/nonexistent/res"))
+        await #expect(throws: EligibilityError.directoryUnavailable(path: "/nonexistent/req", reason: "does not exist"))
+        {
             _ = try await service.check(try request("D1"))
         }
     }
@@ -104,8 +114,9 @@ import Testing
     @Test func inProcessResponderAnswersFromTheRegistry() async throws {
         let folders = try Folders("inprocess")
         defer { folders.remove() }
-        let responder = FileDropResponder(requestDirectory: folders.requests, resultDirectory: folders.results,
-                                          service: try Fixture.registry())
+        let responder = FileDropResponder(
+            requestDirectory: folders.requests, resultDirectory: folders.results,
+            service: try Fixture.registry())
         let task = Task {
             var r = responder
             return try await r.run(stopAfter: 1, timeout: .seconds(30), pollInterval: .milliseconds(10))
@@ -123,8 +134,9 @@ import Testing
         defer { folders.remove() }
         try Data("<XmlMsg/>".utf8).write(to: folders.requests.appendingPathComponent("OQSsiquc01req_B1.xml"))
         try Data("ignored".utf8).write(to: folders.requests.appendingPathComponent(".B2.xml.tmp"))
-        var responder = FileDropResponder(requestDirectory: folders.requests, resultDirectory: folders.results,
-                                          service: try Fixture.registry())
+        var responder = FileDropResponder(
+            requestDirectory: folders.requests, resultDirectory: folders.results,
+            service: try Fixture.registry())
         #expect(try await responder.answerPending().isEmpty, "first sight: not yet known to be complete")
         #expect(try await responder.answerPending().map(\.answerName) == ["OQSsiquc01req_B1.err"])
         let data = try Data(contentsOf: folders.results.appendingPathComponent("OQSsiquc01req_B1.err"))
@@ -132,7 +144,8 @@ import Testing
         #expect(result.header.segmentOfResult == .error)
         #expect(result.header.errorCode == FileDropResponder.malformedRequestErrorCode)
         #expect(folders.files(folders.requests) == [".B2.xml.tmp", "quarantine"])
-        #expect(folders.files(folders.requests.appendingPathComponent("quarantine"))
+        #expect(
+            folders.files(folders.requests.appendingPathComponent("quarantine"))
                 == ["OQSsiquc01req_B1.xml", "OQSsiquc01req_B1.xml.reason.txt"])
     }
 }
@@ -145,13 +158,16 @@ import Testing
         if let env = ProcessInfo.processInfo.environment["MYNAFACE_BIN"], !env.isEmpty {
             candidates.append(URL(fileURLWithPath: env))
         }
-        var dir = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).deletingLastPathComponent()
+        var dir = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+            .deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(dir.appendingPathComponent("mynaface"))
             dir.deleteLastPathComponent()
         }
         guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            return (nil, "the mynaface executable is not built next to the tests (run `swift build` or set MYNAFACE_BIN)")
+            return (
+                nil, "the mynaface executable is not built next to the tests (run `swift build` or set MYNAFACE_BIN)"
+            )
         }
         let probe = Process()
         probe.executableURL = binary
@@ -161,7 +177,10 @@ import Testing
         do { try probe.run() } catch { return (nil, "cannot start \(binary.path): \(error)") }
         probe.waitUntilExit()
         guard probe.terminationStatus == 0 else {
-            return (nil, "\(binary.path) has no `eligibility respond` subcommand yet (EligibilityCommand not registered in the root command)")
+            return (
+                nil,
+                "\(binary.path) has no `eligibility respond` subcommand yet (EligibilityCommand not registered in the root command)"
+            )
         }
         return (binary, "")
     }()
@@ -173,7 +192,8 @@ import Testing
         }
         let root = try Fixture.folder("process")
         defer { try? FileManager.default.removeItem(at: root) }
-        let requests = root.appendingPathComponent("req"), results = root.appendingPathComponent("res")
+        let requests = root.appendingPathComponent("req")
+        let results = root.appendingPathComponent("res")
         try FileManager.default.createDirectory(at: requests, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
         let registryPath = root.appendingPathComponent("registry.sqlite").path
@@ -181,20 +201,24 @@ import Testing
 
         let responder = Process()
         responder.executableURL = binary
-        responder.arguments = ["eligibility", "respond", "--requests", requests.path, "--results", results.path,
-                               "--registry", registryPath, "--count", "2", "--timeout", "120", "--poll-ms", "10"]
+        responder.arguments = [
+            "eligibility", "respond", "--requests", requests.path, "--results", results.path,
+            "--registry", registryPath, "--count", "2", "--timeout", "120", "--poll-ms", "10",
+        ]
         let output = Pipe()
         responder.standardOutput = output
         responder.standardError = FileHandle.nullDevice
         try responder.run()
         defer { if responder.isRunning { responder.terminate() } }
 
-        let service = FileDropQualificationService(requestDirectory: requests, resultDirectory: results,
-                                                   timeout: .seconds(90), pollInterval: .milliseconds(10))
+        let service = FileDropQualificationService(
+            requestDirectory: requests, resultDirectory: results,
+            timeout: .seconds(90), pollInterval: .milliseconds(10))
         let client = QualificationClient(service: service, medicalInstitutionCode: Fixture.institution)
 
-        let card = try client.request(for: Fixture.identity(method: .pin, proxy: true), consents: Fixture.consents,
-                                      now: Fixture.now, fileIdentifier: "PROC1")
+        let card = try client.request(
+            for: Fixture.identity(method: .pin, proxy: true), consents: Fixture.consents,
+            now: Fixture.now, fileIdentifier: "PROC1")
         let valid = try await service.check(card)
         #expect(valid.validity == .valid)
         #expect(valid.header.arbitraryFileIdentifier == "PROC1")
@@ -237,10 +261,16 @@ import Testing
         #expect(try LocalQualificationRegistry(path: registryPath).personCount() == DemoRegistry.persons.count)
         let clock = ContinuousClock()
         let start = clock.now
-        #expect(try run(["eligibility", "respond", "--requests", root.path, "--results", root.path,
-                         "--registry", registryPath, "--once", "--timeout", "0.2"]) == 1)
+        #expect(
+            try run([
+                "eligibility", "respond", "--requests", root.path, "--results", root.path,
+                "--registry", registryPath, "--once", "--timeout", "0.2",
+            ]) == 1)
         #expect(start.duration(to: clock.now) < .seconds(10))
-        #expect(try run(["eligibility", "respond", "--requests", root.path, "--results", root.path,
-                         "--registry", root.appendingPathComponent("missing.sqlite").path, "--once"]) != 0)
+        #expect(
+            try run([
+                "eligibility", "respond", "--requests", root.path, "--results", root.path,
+                "--registry", root.appendingPathComponent("missing.sqlite").path, "--once",
+            ]) != 0)
     }
 }

@@ -1,7 +1,7 @@
 import Eligibility
-import MynaFaceTesting
 import Foundation
 import MynaCard
+import MynaFaceTesting
 import Reception
 
 /// Fixed inputs shared by the tests: 2026-11-25 09:30:00 JST and the demo registry's persons.
@@ -10,17 +10,21 @@ enum Fixture {
     static let now = Date(timeIntervalSince1970: 1_795_566_600)
     static let institution = "1312345678"
 
-    static func identity(method: VerificationMethod = .face, proxy: Bool = false, birthDate: String? = "19800401",
-                         cardExpiry: String? = "20310401", secondsBefore: TimeInterval = 30,
-                         staffID: String? = nil) -> VerifiedIdentity {
-        VerifiedIdentity(method: method, isProxy: proxy, verifiedAt: now.addingTimeInterval(-secondsBefore),
-                         holder: holder(birthDate: birthDate, cardExpiry: cardExpiry), staffID: staffID)
+    static func identity(
+        method: VerificationMethod = .face, proxy: Bool = false, birthDate: String? = "19800401",
+        cardExpiry: String? = "20310401", secondsBefore: TimeInterval = 30,
+        staffID: String? = nil
+    ) -> VerifiedIdentity {
+        VerifiedIdentity(
+            method: method, isProxy: proxy, verifiedAt: now.addingTimeInterval(-secondsBefore),
+            holder: holder(birthDate: birthDate, cardExpiry: cardExpiry), staffID: staffID)
     }
 
     /// A male card holder with these `YYYYMMDD` dates; nil when either is absent or not a date.
     static func holder(birthDate: String?, cardExpiry: String?) -> CardHolder? {
         guard let birth = birthDate.flatMap({ CardDate(ascii: Array($0.utf8)) }),
-              let expiry = cardExpiry.flatMap({ CardDate(ascii: Array($0.utf8)) }) else { return nil }
+            let expiry = cardExpiry.flatMap({ CardDate(ascii: Array($0.utf8)) })
+        else { return nil }
         return CardHolder(birthDate: birth, sex: .male, cardExpiry: expiry)
     }
 

@@ -1,6 +1,6 @@
 import Eligibility
-import MynaFaceTesting
 import Foundation
+import MynaFaceTesting
 import Reception
 import Testing
 
@@ -15,17 +15,20 @@ import Testing
         return share
     }
 
-    func files(_ url: URL) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
+    func files(_ url: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+    }
 
     @Test func shiftJISRoundTripsTheCharactersClinicsUse() throws {
         let text = #"<?xml version="1.0" encoding="UTF-8" standalone="no"?><a>髙橋 ～ ﾀﾞ Ⅲ ① 〜 −</a>"#
         let data = try OQSTextEncoding.shiftJIS.encode(text)
         #expect(Array(data.prefix(5)) == Array("<?xml".utf8))
-        #expect(data.range(of: Data([0xFB, 0xFC])) != nil)   // 髙 in CP932
-        #expect(data.range(of: Data([0x81, 0x60])) != nil)   // ～
+        #expect(data.range(of: Data([0xFB, 0xFC])) != nil)  // 髙 in CP932
+        #expect(data.range(of: Data([0x81, 0x60])) != nil)  // ～
         let (utf8, encoding) = try OQSTextEncoding.decode(data)
         #expect(encoding == .shiftJIS)
-        #expect(String(decoding: utf8, as: UTF8.self)
+        #expect(
+            String(decoding: utf8, as: UTF8.self)
                 == #"<?xml version="1.0" encoding="UTF-8" standalone="no"?><a>髙橋 ～ ﾀﾞ Ⅲ ① ～ －</a>"#)
         #expect(throws: OQSTextEncodingError.unrepresentable(scalar: "U+1F600", encoding: .shiftJIS)) {
             try OQSTextEncoding.shiftJIS.encode("<a>😀</a>")
@@ -33,7 +36,9 @@ import Testing
         #expect(throws: OQSTextEncodingError.invalidBytes(declared: .shiftJIS)) {
             try OQSTextEncoding.decode(Data(#"<?xml version="1.0" encoding="Shift_JIS"?><a>"#.utf8) + Data([0x82]))
         }
-        #expect(throws: OQSTextEncodingError.invalidBytes(declared: .utf8)) { try OQSTextEncoding.decode(Data([0x3C, 0x61, 0xFF])) }
+        #expect(throws: OQSTextEncodingError.invalidBytes(declared: .utf8)) {
+            try OQSTextEncoding.decode(Data([0x3C, 0x61, 0xFF]))
+        }
         #expect(throws: OQSTextEncodingError.unsupportedDeclaration("EUC-JP")) {
             try OQSTextEncoding.decode(Data(#"<?xml version="1.0" encoding="EUC-JP"?><a/>"#.utf8))
         }
@@ -41,7 +46,8 @@ import Testing
 
     @Test func faceFileNamesMatchWhatClinicWatchersExpect() {
         let time = OQSTimestamp(yyyymmddhhmmss: "20261125093000")!
-        #expect(OQSFileNames.faceResultFileName(identifier: "ArnHCeDfNjMCFzg=", at: time)
+        #expect(
+            OQSFileNames.faceResultFileName(identifier: "ArnHCeDfNjMCFzg=", at: time)
                 == "OQSsiquc01res_face_ArnHCeDfNjMCFzg_3D_20261125093000.xml")
         #expect(OQSFileNames.isFaceResultFileName("OQSsiquc01res_face_x_20261125093000.xml"))
         #expect(!OQSFileNames.isFaceResultFileName("OQSsiquc01res_face_20261125093000.xml"))
@@ -51,21 +57,24 @@ import Testing
     }
 
     func faceResult() -> QualificationResult {
-        var record = QualificationRecord(insuredCardClassification: .selfDefenseForces, insurerNumber: "123456",
-                                         name: "髙橋 一郎", nameKana: "ﾀｶﾊｼ ｲﾁﾛｳ", sex1: .male,
-                                         birthdate: CalendarDate(yyyymmdd: "19800401"))
+        var record = QualificationRecord(
+            insuredCardClassification: .selfDefenseForces, insurerNumber: "123456",
+            name: "髙橋 一郎", nameKana: "ﾀｶﾊｼ ｲﾁﾛｳ", sex1: .male,
+            birthdate: CalendarDate(yyyymmdd: "19800401"))
         record.address = "東京都千代田区～1"
         record.postNumber = "100-0001"
         let result = QualificationResult(
-            header: ResultHeader(processExecutionTime: OQSTimestamp(yyyymmddhhmmss: "20261125093001"),
-                                 qualificationConfirmationDate: CalendarDate(yyyymmdd: "20261125"),
-                                 medicalInstitutionCode: "1312345678", arbitraryFileIdentifier: "ArnHCeDfNjMCFzg=",
-                                 segmentOfResult: .normal),
+            header: ResultHeader(
+                processExecutionTime: OQSTimestamp(yyyymmddhhmmss: "20261125093001"),
+                qualificationConfirmationDate: CalendarDate(yyyymmdd: "20261125"),
+                medicalInstitutionCode: "1312345678", arbitraryFileIdentifier: "ArnHCeDfNjMCFzg=",
+                segmentOfResult: .normal),
             processingResultStatus: .normal, processingResultCode: "W001",
             processingResultMessage: "マイナンバーカードの失効期限3か月前", validity: .valid, qualifications: [record])
         let at = Fixture.now
-        let answers = ReaderAnswers(medicationAndCheckups: TimedAnswer(true, at: at), diagnosisAndOperation: TimedAnswer(false, at: at),
-                                    limitInformation: TimedAnswer(true, at: at), prescription: TimedAnswer(.paper, at: at))
+        let answers = ReaderAnswers(
+            medicationAndCheckups: TimedAnswer(true, at: at), diagnosisAndOperation: TimedAnswer(false, at: at),
+            limitInformation: TimedAnswer(true, at: at), prescription: TimedAnswer(.paper, at: at))
         return result.applyingReaderAnswers(answers, timeZone: Self.jst)
     }
 
@@ -84,8 +93,11 @@ import Testing
         #expect(text.contains("<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>"))
         #expect(text.contains("<PharmacistsInfoConsTime>20261125093000</PharmacistsInfoConsTime>"))
         #expect(text.contains("<PharmacistsInfoAvailableTime>20261126093000</PharmacistsInfoAvailableTime>"))
-        #expect(text.contains("<DiagnosisInfoConsFlg>0</DiagnosisInfoConsFlg>") && !text.contains("DiagnosisInfoAvailableTime"))
-        #expect(text.contains("<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>"))
+        #expect(
+            text.contains("<DiagnosisInfoConsFlg>0</DiagnosisInfoConsFlg>")
+                && !text.contains("DiagnosisInfoAvailableTime"))
+        #expect(
+            text.contains("<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>"))
         #expect(!text.contains("LimitApplicationCertificateRelatedAvailableTime") && !text.contains("MynaFace"))
         #expect(text.contains("<PrescriptionIssueSelect>2</PrescriptionIssueSelect>"))
 
@@ -106,8 +118,10 @@ import Testing
         profile.maximumFileBytes = 4096
         let good = try QualificationXMLCodec(profile: profile).encode(faceResult())
         func put(_ name: String, _ data: Data) throws { try data.write(to: share.face.appendingPathComponent(name)) }
-        let truncated = "OQSsiquc01res_face_T_20261125093000.xml", oversized = "OQSsiquc01res_face_O_20261125093000.xml"
-        let wrong = "OQSsiquc01res_face_W_20261125093000.xml", half = "OQSsiquc01res_face_H_20261125093000.xml"
+        let truncated = "OQSsiquc01res_face_T_20261125093000.xml"
+        let oversized = "OQSsiquc01res_face_O_20261125093000.xml"
+        let wrong = "OQSsiquc01res_face_W_20261125093000.xml"
+        let half = "OQSsiquc01res_face_H_20261125093000.xml"
         try put(truncated, good.prefix(good.count / 2))
         try put(oversized, Data(repeating: 0x20, count: 5000))
         try put(wrong, Data(#"<?xml version="1.0" encoding="UTF-8"?><XmlMsg>"#.utf8) + Data([0x82, 0xA0]))
@@ -115,17 +129,31 @@ import Testing
         try put("notes.txt", Data("left alone".utf8))
         var watcher = FaceResultWatcher(folder: share.face, profile: profile)
         let first = try watcher.poll()
-        #expect(first.map(\.self) == [.quarantined(fileName: oversized, reason: EligibilityError.fileTooLarge(
-            path: share.face.appendingPathComponent(oversized).path, bytes: 5000, limit: 4096).description)])
-        try put(half, good)   // the writer finishes
+        #expect(
+            first.map(\.self) == [
+                .quarantined(
+                    fileName: oversized,
+                    reason: EligibilityError.fileTooLarge(
+                        path: share.face.appendingPathComponent(oversized).path, bytes: 5000, limit: 4096
+                    ).description)
+            ])
+        try put(half, good)  // the writer finishes
         let second = try watcher.poll()
         let quarantined = second.compactMap { if case .quarantined(let name, _) = $0 { name } else { nil } }
         #expect(quarantined == [truncated, wrong])
-        #expect(second.allSatisfy { if case .result = $0 { false } else { true } }, "the half-written file changed: not taken yet")
+        #expect(
+            second.allSatisfy { if case .result = $0 { false } else { true } },
+            "the half-written file changed: not taken yet")
         #expect(try watcher.poll() == [.result(fileName: half, faceResult())])
         let q = share.face.appendingPathComponent("quarantine")
-        #expect(files(q) == [oversized, oversized + ".reason.txt", truncated, truncated + ".reason.txt", wrong, wrong + ".reason.txt"])
-        #expect(try String(contentsOf: q.appendingPathComponent(wrong + ".reason.txt"), encoding: .utf8).contains("not valid UTF-8"))
+        #expect(
+            files(q) == [
+                oversized, oversized + ".reason.txt", truncated, truncated + ".reason.txt", wrong,
+                wrong + ".reason.txt",
+            ])
+        #expect(
+            try String(contentsOf: q.appendingPathComponent(wrong + ".reason.txt"), encoding: .utf8).contains(
+                "not valid UTF-8"))
         #expect(files(share.face) == ["done", "notes.txt", "quarantine"])
     }
 
@@ -135,20 +163,25 @@ import Testing
         defer { try? FileManager.default.removeItem(at: share.root) }
         var profile = QualificationXMLProfile()
         profile.textEncoding = encoding
-        let responder = FileDropResponder(requestDirectory: share.requests, resultDirectory: share.results,
-                                          faceDirectory: share.face, service: try Fixture.registry(), profile: profile)
+        let responder = FileDropResponder(
+            requestDirectory: share.requests, resultDirectory: share.results,
+            faceDirectory: share.face, service: try Fixture.registry(), profile: profile)
         let task = Task {
             var r = responder
             return try await r.run(stopAfter: 2, timeout: .seconds(60), pollInterval: .milliseconds(10))
         }
         // A malformed request, as another program would drop it: answered with .err and quarantined.
-        try Data("<XmlMsg><MessageHeader>".utf8).write(to: share.requests.appendingPathComponent("OQSsiquc01req_BAD.xml"))
-        let service = FileDropQualificationService(requestDirectory: share.requests, resultDirectory: share.results,
-                                                   profile: profile, timeout: .seconds(60), pollInterval: .milliseconds(10))
-        let client = QualificationClient(service: service, medicalInstitutionCode: Fixture.institution, profile: profile)
-        let request = try client.request(for: Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate), consents: .none,
-                                         insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now,
-                                         fileIdentifier: "B4u_QfxBNjMCL4w=")
+        try Data("<XmlMsg><MessageHeader>".utf8).write(
+            to: share.requests.appendingPathComponent("OQSsiquc01req_BAD.xml"))
+        let service = FileDropQualificationService(
+            requestDirectory: share.requests, resultDirectory: share.results,
+            profile: profile, timeout: .seconds(60), pollInterval: .milliseconds(10))
+        let client = QualificationClient(
+            service: service, medicalInstitutionCode: Fixture.institution, profile: profile)
+        let request = try client.request(
+            for: Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate), consents: .none,
+            insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now,
+            fileIdentifier: "B4u_QfxBNjMCL4w=")
         let result = try await service.check(request)
         #expect(try await task.value == 2)
         #expect(result.validity == .invalidWithNewQualification)
@@ -157,26 +190,34 @@ import Testing
         #expect(result.searchInfo?.limitApplicationCertificateRelatedConsFlg == .notAgreed)
         #expect(files(share.results) == ["OQSsiquc01req_BAD.err"])
         #expect(files(share.requests.appendingPathComponent("done")) == ["OQSsiquc01req_B4u_5FQfxBNjMCL4w_3D.xml"])
-        #expect(files(share.requests.appendingPathComponent("quarantine")) == ["OQSsiquc01req_BAD.xml", "OQSsiquc01req_BAD.xml.reason.txt"])
-        let err = try QualificationXMLCodec().decodeResult(Data(contentsOf: share.results.appendingPathComponent("OQSsiquc01req_BAD.err")))
-        #expect(err.header.segmentOfResult == .error && err.header.errorCode == FileDropResponder.malformedRequestErrorCode)
+        #expect(
+            files(share.requests.appendingPathComponent("quarantine")) == [
+                "OQSsiquc01req_BAD.xml", "OQSsiquc01req_BAD.xml.reason.txt",
+            ])
+        let err = try QualificationXMLCodec().decodeResult(
+            Data(contentsOf: share.results.appendingPathComponent("OQSsiquc01req_BAD.err")))
+        #expect(
+            err.header.segmentOfResult == .error && err.header.errorCode == FileDropResponder.malformedRequestErrorCode)
     }
 
     @Test func aRefusedRequestIsATypedErrorForTheClient() async throws {
         let share = try share("refused")
         defer { try? FileManager.default.removeItem(at: share.root) }
         var profile = QualificationXMLProfile()
-        profile.maximumFileBytes = 100   // every request is "oversized" for this responder
-        let responder = FileDropResponder(requestDirectory: share.requests, resultDirectory: share.results,
-                                          service: try Fixture.registry(), profile: profile)
+        profile.maximumFileBytes = 100  // every request is "oversized" for this responder
+        let responder = FileDropResponder(
+            requestDirectory: share.requests, resultDirectory: share.results,
+            service: try Fixture.registry(), profile: profile)
         let task = Task {
             var r = responder
             return try await r.run(stopAfter: 1, timeout: .seconds(60), pollInterval: .milliseconds(10))
         }
-        let service = FileDropQualificationService(requestDirectory: share.requests, resultDirectory: share.results,
-                                                   timeout: .seconds(60), pollInterval: .milliseconds(10))
-        let request = try Fixture.client().request(for: Fixture.identity(), consents: .none,
-                                                   insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now, fileIdentifier: "R1")
+        let service = FileDropQualificationService(
+            requestDirectory: share.requests, resultDirectory: share.results,
+            timeout: .seconds(60), pollInterval: .milliseconds(10))
+        let request = try Fixture.client().request(
+            for: Fixture.identity(), consents: .none,
+            insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now, fileIdentifier: "R1")
         do {
             _ = try await service.check(request)
             Issue.record("an oversized request was answered")
@@ -190,24 +231,28 @@ import Testing
     @Test func responderRefusesWronglyEncodedAndWaitsForHalfWrittenRequests() async throws {
         let share = try share("req-bad")
         defer { try? FileManager.default.removeItem(at: share.root) }
-        let request = try Fixture.client().request(for: Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate),
-                                                   consents: .none, insurance: DemoRegistry.changedInsurerOldCard,
-                                                   now: Fixture.now, fileIdentifier: "H1")
+        let request = try Fixture.client().request(
+            for: Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate),
+            consents: .none, insurance: DemoRegistry.changedInsurerOldCard,
+            now: Fixture.now, fileIdentifier: "H1")
         let good = try QualificationXMLCodec().encode(request)
-        let wrong = "OQSsiquc01req_W1.xml", half = "OQSsiquc01req_H1.xml"
+        let wrong = "OQSsiquc01req_W1.xml"
+        let half = "OQSsiquc01req_H1.xml"
         try (Data(#"<?xml version="1.0" encoding="Shift_JIS"?><XmlMsg>"#.utf8) + Data([0x82]))
             .write(to: share.requests.appendingPathComponent(wrong))
         try good.prefix(60).write(to: share.requests.appendingPathComponent(half))
-        var responder = FileDropResponder(requestDirectory: share.requests, resultDirectory: share.results,
-                                          service: try Fixture.registry())
+        var responder = FileDropResponder(
+            requestDirectory: share.requests, resultDirectory: share.results,
+            service: try Fixture.registry())
         #expect(try await responder.answerPending().isEmpty)
-        try good.write(to: share.requests.appendingPathComponent(half))   // the writer finishes
+        try good.write(to: share.requests.appendingPathComponent(half))  // the writer finishes
         let second = try await responder.answerPending()
         #expect(second.map(\.answerName) == ["OQSsiquc01req_W1.err"], "the changed file is not taken yet")
         let third = try await responder.answerPending()
         #expect(third.map(\.answerName) == ["OQSsiquc01res_H1.xml"])
         #expect(third.first?.validity == .invalidWithNewQualification)
-        let reason = try String(contentsOf: share.requests.appendingPathComponent("quarantine/\(wrong).reason.txt"), encoding: .utf8)
+        let reason = try String(
+            contentsOf: share.requests.appendingPathComponent("quarantine/\(wrong).reason.txt"), encoding: .utf8)
         #expect(reason.contains("not valid Shift_JIS"))
     }
 
@@ -264,12 +309,16 @@ import Testing
     @Test func processingSegmentIsNotAnError() async throws {
         let share = try share("processing")
         defer { try? FileManager.default.removeItem(at: share.root) }
-        let xml = "<XmlMsg><MessageHeader><ArbitraryFileIdentifier>P2</ArbitraryFileIdentifier><SegmentOfResult>2</SegmentOfResult></MessageHeader></XmlMsg>"
+        let xml =
+            "<XmlMsg><MessageHeader><ArbitraryFileIdentifier>P2</ArbitraryFileIdentifier><SegmentOfResult>2</SegmentOfResult></MessageHeader></XmlMsg>"
         try Data(xml.utf8).write(to: share.results.appendingPathComponent("OQSsiquc01res_P2.xml"))
-        let service = FileDropQualificationService(requestDirectory: share.requests, resultDirectory: share.results,
-                                                   pollInterval: .milliseconds(10))
-        let result = try await service.check(try Fixture.client().request(for: Fixture.identity(), consents: .none,
-                                                                          now: Fixture.now, fileIdentifier: "P2"))
+        let service = FileDropQualificationService(
+            requestDirectory: share.requests, resultDirectory: share.results,
+            pollInterval: .milliseconds(10))
+        let result = try await service.check(
+            try Fixture.client().request(
+                for: Fixture.identity(), consents: .none,
+                now: Fixture.now, fileIdentifier: "P2"))
         #expect(result.isProcessing && !result.isEligible)
         #expect(result.labelledFields.contains(LabelledField(label: "処理結果区分", value: "2 処理中")))
     }
@@ -280,8 +329,9 @@ import Testing
         #expect(try registry.isRegistered(cardHolderKey: DemoRegistry.validKey) == true)
         #expect(try registry.isRegistered(cardHolderKey: DemoRegistry.unknownKey) == nil)
         let parts = DemoRegistry.unregisteredKey.split(separator: "-").map(String.init)
-        let request = try Fixture.client().request(for: Fixture.identity(birthDate: parts[0], cardExpiry: parts[1]),
-                                                   consents: .none, now: Fixture.now)
+        let request = try Fixture.client().request(
+            for: Fixture.identity(birthDate: parts[0], cardExpiry: parts[1]),
+            consents: .none, now: Fixture.now)
         #expect(try registry.answer(request).validity == .notFound)
         #expect(try registry.register(cardHolderKey: DemoRegistry.unregisteredKey))
         #expect(try registry.answer(request).validity == .valid)
@@ -308,7 +358,10 @@ import Testing
                 var bytes = good
                 switch next() % 3 {
                 case 0: bytes = Array(bytes.prefix(Int(next() % UInt64(bytes.count))))
-                case 1: for _ in 0..<(1 + next() % 8) { bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next()) }
+                case 1:
+                    for _ in 0..<(1 + next() % 8) {
+                        bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next())
+                    }
                 default: bytes.insert(contentsOf: [0x82, 0x3C, 0xFF], at: Int(next() % UInt64(bytes.count)))
                 }
                 do {

@@ -1,6 +1,6 @@
 import Eligibility
-import MynaFaceTesting
 import Foundation
+import MynaFaceTesting
 import Reception
 import Testing
 
@@ -9,7 +9,8 @@ import Testing
     func cardRoute(_ key: String) throws -> QualificationResult {
         let parts = key.split(separator: "-").map(String.init)
         let request = try Fixture.client().request(
-            for: Fixture.identity(birthDate: parts[0], cardExpiry: parts[1]), consents: Fixture.consents, now: Fixture.now)
+            for: Fixture.identity(birthDate: parts[0], cardExpiry: parts[1]), consents: Fixture.consents,
+            now: Fixture.now)
         #expect(request.cardHolderKey == key)
         return try Fixture.registry().answer(request, now: Fixture.now)
     }
@@ -48,8 +49,9 @@ import Testing
 
     @Test func oldInsuranceCardIsInvalidWithNewQualification() throws {
         let identity = Fixture.identity(birthDate: DemoRegistry.changedInsurerBirthdate, cardExpiry: "20320220")
-        let request = try Fixture.client().request(for: identity, consents: .none,
-                                                   insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now)
+        let request = try Fixture.client().request(
+            for: identity, consents: .none,
+            insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now)
         #expect(request.referenceClassification == .insuranceCard)
         let result = try Fixture.registry().answer(request, now: Fixture.now)
         #expect(result.validity == .invalidWithNewQualification)
@@ -67,8 +69,9 @@ import Testing
 
     @Test func insuranceCardWithWrongBirthdateIsNotFound() throws {
         let identity = Fixture.identity(birthDate: "19900221")
-        let request = try Fixture.client().request(for: identity, consents: .none,
-                                                   insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now)
+        let request = try Fixture.client().request(
+            for: identity, consents: .none,
+            insurance: DemoRegistry.changedInsurerOldCard, now: Fixture.now)
         #expect(try Fixture.registry().answer(request, now: Fixture.now).validity == .notFound)
     }
 
@@ -86,11 +89,14 @@ import Testing
 
     @Test func twoPersonsWithOneKeyAreSeveralFound() throws {
         let registry = try Fixture.registry()
-        let twin = RegistryPerson(cardHolderKey: DemoRegistry.validKey, birthdate: CalendarDate(yyyymmdd: "19800401")!,
-                                  name: "山田 次郎", nameKana: "ヤマダ ジロウ", sex: .male, qualifications: [
-            RegistryQualification(insurerNumber: "138000", symbol: nil, number: "1", branch: nil,
-                                  qualificationDate: CalendarDate(yyyymmdd: "20000101")!),
-        ])
+        let twin = RegistryPerson(
+            cardHolderKey: DemoRegistry.validKey, birthdate: CalendarDate(yyyymmdd: "19800401")!,
+            name: "山田 次郎", nameKana: "ヤマダ ジロウ", sex: .male,
+            qualifications: [
+                RegistryQualification(
+                    insurerNumber: "138000", symbol: nil, number: "1", branch: nil,
+                    qualificationDate: CalendarDate(yyyymmdd: "20000101")!)
+            ])
         try registry.add(twin)
         let request = try Fixture.client().request(for: Fixture.identity(), consents: .none, now: Fixture.now)
         #expect(try registry.answer(request, now: Fixture.now).validity == .severalFound)
@@ -98,20 +104,25 @@ import Testing
 
     @Test func qualificationNotYetStartedIsInvalid() throws {
         let registry = try LocalQualificationRegistry()
-        try registry.add(RegistryPerson(cardHolderKey: "20000101-20300101", birthdate: CalendarDate(yyyymmdd: "20000101")!,
-                                        name: "未来 開始", nameKana: "ミライ カイシ", sex: .female, qualifications: [
-            RegistryQualification(insurerNumber: "138000", symbol: nil, number: "2", branch: nil,
-                                  qualificationDate: CalendarDate(yyyymmdd: "20261126")!),
-        ]))
+        try registry.add(
+            RegistryPerson(
+                cardHolderKey: "20000101-20300101", birthdate: CalendarDate(yyyymmdd: "20000101")!,
+                name: "未来 開始", nameKana: "ミライ カイシ", sex: .female,
+                qualifications: [
+                    RegistryQualification(
+                        insurerNumber: "138000", symbol: nil, number: "2", branch: nil,
+                        qualificationDate: CalendarDate(yyyymmdd: "20261126")!)
+                ]))
         let request = try Fixture.client().request(
             for: Fixture.identity(birthDate: "20000101", cardExpiry: "20300101"), consents: .none, now: Fixture.now)
         #expect(try registry.answer(request, now: Fixture.now).validity == .invalid)
     }
 
     @Test func validityBoundariesFollowTheDates() {
-        let q = RegistryQualification(insurerNumber: "138000", symbol: nil, number: "1", branch: nil,
-                                      qualificationDate: CalendarDate(yyyymmdd: "20250401")!,
-                                      disqualificationDate: CalendarDate(yyyymmdd: "20251001")!)
+        let q = RegistryQualification(
+            insurerNumber: "138000", symbol: nil, number: "1", branch: nil,
+            qualificationDate: CalendarDate(yyyymmdd: "20250401")!,
+            disqualificationDate: CalendarDate(yyyymmdd: "20251001")!)
         #expect(!q.isValid(on: CalendarDate(yyyymmdd: "20250331")!))
         #expect(q.isValid(on: CalendarDate(yyyymmdd: "20250401")!))
         #expect(q.isValid(on: CalendarDate(yyyymmdd: "20250930")!))
@@ -138,9 +149,13 @@ import Testing
 
 @Suite struct ResultSummaryTests {
     @Test func summaryNamesOutcomeButNoPersonalData() throws {
-        let request = try Fixture.client().request(for: Fixture.identity(), consents: Fixture.consents, now: Fixture.now)
+        let request = try Fixture.client().request(
+            for: Fixture.identity(), consents: Fixture.consents, now: Fixture.now)
         let result = try Fixture.registry().answer(request, now: Fixture.now)
-        #expect(result.description == "validity 1 valid (有効); co-payment 30%; limit class A03 (ウ); consents: medication agreed, health checkups agreed, diagnosis agreed, operation agreed")
+        #expect(
+            result.description
+                == "validity 1 valid (有効); co-payment 30%; limit class A03 (ウ); consents: medication agreed, health checkups agreed, diagnosis agreed, operation agreed"
+        )
         #expect(!result.description.contains("ヤマダ") && !result.description.contains("19800401"))
     }
 }

@@ -6,8 +6,9 @@ import Testing
     let codec = QualificationXMLCodec()
 
     func fixedRequest() throws -> QualificationRequest {
-        try Fixture.client().request(for: Fixture.identity(proxy: true), consents: Fixture.consents,
-                                     now: Fixture.now, fileIdentifier: "REQ0001")
+        try Fixture.client().request(
+            for: Fixture.identity(proxy: true), consents: Fixture.consents,
+            now: Fixture.now, fileIdentifier: "REQ0001")
     }
 
     @Test func requestEncodesToExactXML() throws {
@@ -39,8 +40,10 @@ import Testing
     }
 
     static func sameDocument(_ a: QualificationRequest, _ b: QualificationRequest) -> Bool {
-        a.processExecutionTime == b.processExecutionTime && a.qualificationConfirmationDate == b.qualificationConfirmationDate
-            && a.medicalInstitutionCode == b.medicalInstitutionCode && a.arbitraryFileIdentifier == b.arbitraryFileIdentifier
+        a.processExecutionTime == b.processExecutionTime
+            && a.qualificationConfirmationDate == b.qualificationConfirmationDate
+            && a.medicalInstitutionCode == b.medicalInstitutionCode
+            && a.arbitraryFileIdentifier == b.arbitraryFileIdentifier
             && a.referenceClassification == b.referenceClassification && a.searchInfo == b.searchInfo
             && a.cardHolderKey == b.cardHolderKey
     }
@@ -67,13 +70,16 @@ import Testing
             let c = QualificationXMLCodec(profile: profile)
             let data = try c.encode(request)
             if encoding == .shiftJIS {
-                #expect(String(data: data, encoding: .utf8) == nil)   // really Shift_JIS bytes
+                #expect(String(data: data, encoding: .utf8) == nil)  // really Shift_JIS bytes
                 #expect(data.starts(with: Array(#"<?xml version="1.0" encoding="Shift_JIS" standalone="no"?>"#.utf8)))
             }
             let xml = String(data: data, encoding: encoding == .utf8 ? .utf8 : .shiftJIS) ?? ""
             #expect(xml.contains("<InsuredCardSymbol>髙～1</InsuredCardSymbol>"))
-            #expect(xml.contains("<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>"))
-            #expect(xml.contains("<CharacterCodeIdentifier>\(encoding.characterCodeIdentifier)</CharacterCodeIdentifier>"))
+            #expect(
+                xml.contains("<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>")
+            )
+            #expect(
+                xml.contains("<CharacterCodeIdentifier>\(encoding.characterCodeIdentifier)</CharacterCodeIdentifier>"))
             #expect(!xml.contains("CardHolderKey") && !xml.contains("StaffID") && !xml.contains("PharmacistsInfo"))
             // Either codec reads either encoding (the declaration decides).
             #expect(Self.sameDocument(try codec.decodeRequest(data), request))
@@ -99,24 +105,27 @@ import Testing
     }
 
     @Test func resultRoundTripsWithEveryField() throws {
-        let consent = ConsentRecord(flag: .agreed, time: OQSTimestamp(yyyymmddhhmmss: "20261125092945"),
-                                    availableTime: OQSTimestamp(yyyymmddhhmmss: "20261126092945"))
+        let consent = ConsentRecord(
+            flag: .agreed, time: OQSTimestamp(yyyymmddhhmmss: "20261125092945"),
+            availableTime: OQSTimestamp(yyyymmddhhmmss: "20261126092945"))
         let record = QualificationRecord(
             insuredCardClassification: .general, insurerNumber: "01130012", insurerName: "協会けんぽ",
             insuredCardSymbol: "12345", insuredIdentificationNumber: "678", insuredBranchNumber: "01",
             personalFamilyClassification: .insuredPerson, name: "山田 太郎", nameKana: "ヤマダ タロウ", sex1: .male,
             birthdate: CalendarDate(yyyymmdd: "19800401"), qualificationDate: CalendarDate(yyyymmdd: "20200401"),
             insuredPartialContributionRatio: ContributionRatio(code: "030"),
-            elderlyRecipientCertificate: ElderlyRecipientCertificateInfo(contributionRatio: ContributionRatio(code: "020")),
+            elderlyRecipientCertificate: ElderlyRecipientCertificateInfo(
+                contributionRatio: ContributionRatio(code: "020")),
             limitApplicationCertificateConsent: ConsentRecord(flag: .agreed, time: consent.time),
             limitApplicationCertificate: LimitApplicationCertificateInfo(classificationFlag: .underSeventy(3)),
             specificHealthCheckupsInfoConsent: consent, pharmacistsInfoConsent: consent,
             diagnosisInfoConsent: consent, operationInfoConsent: consent)
         let result = QualificationResult(
-            header: ResultHeader(processExecutionTime: OQSTimestamp(yyyymmddhhmmss: "20261125093001"),
-                                 qualificationConfirmationDate: CalendarDate(yyyymmdd: "20261125"),
-                                 medicalInstitutionCode: "1312345678", arbitraryFileIdentifier: "REQ0001",
-                                 referenceClassification: .myNumberCard, segmentOfResult: .normal),
+            header: ResultHeader(
+                processExecutionTime: OQSTimestamp(yyyymmddhhmmss: "20261125093001"),
+                qualificationConfirmationDate: CalendarDate(yyyymmdd: "20261125"),
+                medicalInstitutionCode: "1312345678", arbitraryFileIdentifier: "REQ0001",
+                referenceClassification: .myNumberCard, segmentOfResult: .normal),
             processingResultStatus: .normal, validity: .severalFound, qualifications: [record, record])
         let data = try codec.encode(result)
         let decoded = try codec.decodeResult(data)
@@ -149,11 +158,18 @@ import Testing
     @Test(arguments: [
         ("not xml at all", "not well-formed"),
         ("<XmlMsg><MessageBody/></XmlMsg>", "MessageHeader"),
-        ("<XmlMsg><MessageHeader><ArbitraryFileIdentifier>A</ArbitraryFileIdentifier></MessageHeader></XmlMsg>", "SegmentOfResult"),
-        ("<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult><QualificationConfirmationDate>2026-11-25</QualificationConfirmationDate></MessageHeader></XmlMsg>",
-         "QualificationConfirmationDate"),
-        ("<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader><MessageBody><ResultList><ResultOfQualificationConfirmation><Birthdate>19800231</Birthdate></ResultOfQualificationConfirmation></ResultList></MessageBody></XmlMsg>",
-         "Birthdate"),
+        (
+            "<XmlMsg><MessageHeader><ArbitraryFileIdentifier>A</ArbitraryFileIdentifier></MessageHeader></XmlMsg>",
+            "SegmentOfResult"
+        ),
+        (
+            "<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult><QualificationConfirmationDate>2026-11-25</QualificationConfirmationDate></MessageHeader></XmlMsg>",
+            "QualificationConfirmationDate"
+        ),
+        (
+            "<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader><MessageBody><ResultList><ResultOfQualificationConfirmation><Birthdate>19800231</Birthdate></ResultOfQualificationConfirmation></ResultList></MessageBody></XmlMsg>",
+            "Birthdate"
+        ),
     ])
     func malformedResultIsATypedError(xml: String, mentions: String) throws {
         do {
@@ -179,7 +195,8 @@ import Testing
     @Test func entityExpansionIsRefusedQuickly() throws {
         var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE XmlMsg [\n<!ENTITY a0 \"lollollollollollollollollollol\">\n"
         for i in 1...9 { xml += "<!ENTITY a\(i) \"" + String(repeating: "&a\(i - 1);", count: 10) + "\">\n" }
-        xml += "]>\n<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult><ErrorMessage>&a9;</ErrorMessage></MessageHeader></XmlMsg>"
+        xml +=
+            "]>\n<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult><ErrorMessage>&a9;</ErrorMessage></MessageHeader></XmlMsg>"
         let clock = ContinuousClock()
         let start = clock.now
         let outcome = Result { try QualificationXMLCodec().decodeResult(Data(xml.utf8)) }
@@ -196,7 +213,8 @@ import Testing
             <!DOCTYPE XmlMsg [<!ENTITY x SYSTEM "file:///etc/hostname">]>
             <XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult><ErrorMessage>&x;</ErrorMessage></MessageHeader></XmlMsg>
             """
-        let hostname = (try? String(contentsOfFile: "/etc/hostname", encoding: .utf8))?
+        let hostname =
+            (try? String(contentsOfFile: "/etc/hostname", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if let result = try? QualificationXMLCodec().decodeResult(Data(xml.utf8)), !hostname.isEmpty {
             #expect(result.header.errorMessage?.contains(hostname) != true)

@@ -1,13 +1,15 @@
 import FaceImaging
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Evaluation
 
 @Suite("chip simulation")
 struct ChipSimulationTests {
-    @Test("a sample photo becomes a grey 240×320 JPEG 2000 portrait within 10 000 bytes, read back from a card-face file",
-          .enabled(if: TestEnvironment.sample("obama.jpg") != nil))
+    @Test(
+        "a sample photo becomes a grey 240×320 JPEG 2000 portrait within 10 000 bytes, read back from a card-face file",
+        .enabled(if: TestEnvironment.sample("obama.jpg") != nil))
     func samplePhoto() throws {
         let url = try #require(TestEnvironment.sample("obama.jpg"))
         let photo = [UInt8](try Data(contentsOf: url))

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Evaluation
 
 /// A deterministic stand-in for the face pipeline.
@@ -46,7 +47,8 @@ func fnv(_ s: String) -> UInt64 {
 
 /// A fresh temporary folder.
 func temporaryDirectory(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-eval-\(name)-\(UUID().uuidString)")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "mynaface-eval-\(name)-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
@@ -58,7 +60,8 @@ func writeFakeFaceFolder(_ root: URL, identities: Int, perIdentity: Int, extra: 
         let dir = root.appendingPathComponent(identity)
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for n in 1...perIdentity {
-            try! Data("\(identity)#\(n)".utf8).write(to: dir.appendingPathComponent(String(format: "%@_%04d.jpg", identity, n)))
+            try! Data("\(identity)#\(n)".utf8).write(
+                to: dir.appendingPathComponent(String(format: "%@_%04d.jpg", identity, n)))
         }
     }
     for (path, content) in extra {

@@ -1,13 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Evaluation
 
 @Suite("ISO/IEC 19795-1 metrics on hand-made scores")
 struct MetricsTests {
     @Test("sweep lists FMR/FNMR at every distinct score, and the EER sits exactly on a sweep point")
     func exactCrossing() throws {
-        let s = try ComparisonScores(genuine: [0.9, 0.8, 0.7, 0.6], impostor: [0.1, 0.2, 0.3, 0.65],
-                                     direction: .higherIsMoreSimilar)
+        let s = try ComparisonScores(
+            genuine: [0.9, 0.8, 0.7, 0.6], impostor: [0.1, 0.2, 0.3, 0.65],
+            direction: .higherIsMoreSimilar)
         let curve = s.errorCurve()
         #expect(curve.map(\.threshold).dropLast() == [0.1, 0.2, 0.3, 0.6, 0.65, 0.7, 0.8, 0.9])
         #expect(curve.map(\.fmr) == [1, 0.75, 0.5, 0.25, 0.25, 0, 0, 0, 0])
@@ -27,7 +29,8 @@ struct MetricsTests {
         #expect(abs(eer.rate - 1.0 / 3.0) < 1e-15)
         #expect(abs(eer.threshold - 0.6) < 1e-15)
         // The same data as distances (negated) gives the same rates and negated thresholds.
-        let d = try ComparisonScores(genuine: [-0.3, -0.8, -0.9], impostor: [-0.1, -0.5], direction: .lowerIsMoreSimilar)
+        let d = try ComparisonScores(
+            genuine: [-0.3, -0.8, -0.9], impostor: [-0.1, -0.5], direction: .lowerIsMoreSimilar)
         #expect(abs(d.equalErrorRate().rate - 1.0 / 3.0) < 1e-15)
         #expect(abs(d.equalErrorRate().threshold + 0.6) < 1e-15)
         #expect(d.errorCurve().map(\.fmr) == s.errorCurve().map(\.fmr))
@@ -38,20 +41,31 @@ struct MetricsTests {
         let s = try ComparisonScores(genuine: [0.2, 0.3], impostor: [0.7, 0.9], direction: .lowerIsMoreSimilar)
         #expect(s.equalErrorRate().rate == 0)
         // FMR ≤ 0.5 allows one impostor: the least strict threshold is 0.7, reported half-way to 0.9.
-        #expect(s.operatingPoint(targetFMR: 0.5) == OperatingPoint(targetFMR: 0.5, resolvable: true, threshold: 0.8, fmr: 0.5, fnmr: 0))
+        #expect(
+            s.operatingPoint(targetFMR: 0.5)
+                == OperatingPoint(targetFMR: 0.5, resolvable: true, threshold: 0.8, fmr: 0.5, fnmr: 0))
         // FMR ≤ 0.4 allows none (and 2 impostors cannot resolve 0.4): threshold half-way between 0.3 and 0.7.
-        #expect(s.operatingPoint(targetFMR: 0.4) == OperatingPoint(targetFMR: 0.4, resolvable: false, threshold: 0.5, fmr: 0, fnmr: 0))
+        #expect(
+            s.operatingPoint(targetFMR: 0.4)
+                == OperatingPoint(targetFMR: 0.4, resolvable: false, threshold: 0.5, fmr: 0, fnmr: 0))
     }
 
     @Test("threshold and FNMR for a target FMR; unresolvable targets are flagged")
     func operatingPoints() throws {
         let impostor = (1...100).map { Double($0) / 100 }
-        let s = try ComparisonScores(genuine: [0.5, 0.95, 0.985, 0.999, 1.5], impostor: impostor,
-                                     direction: .higherIsMoreSimilar)
+        let s = try ComparisonScores(
+            genuine: [0.5, 0.95, 0.985, 0.999, 1.5], impostor: impostor,
+            direction: .higherIsMoreSimilar)
         let one = s.operatingPoint(targetFMR: 0.01)
-        #expect(one == OperatingPoint(targetFMR: 0.01, resolvable: true, threshold: (0.99 + 0.999) / 2, fmr: 0.01, fnmr: 0.6))
+        #expect(
+            one
+                == OperatingPoint(
+                    targetFMR: 0.01, resolvable: true, threshold: (0.99 + 0.999) / 2, fmr: 0.01, fnmr: 0.6))
         let two = s.operatingPoint(targetFMR: 0.02)
-        #expect(two == OperatingPoint(targetFMR: 0.02, resolvable: true, threshold: (0.98 + 0.985) / 2, fmr: 0.02, fnmr: 0.4))
+        #expect(
+            two
+                == OperatingPoint(
+                    targetFMR: 0.02, resolvable: true, threshold: (0.98 + 0.985) / 2, fmr: 0.02, fnmr: 0.4))
         let tiny = s.operatingPoint(targetFMR: 0.001)
         #expect(!tiny.resolvable)
         #expect(tiny.threshold == 1.25 && tiny.fmr == 0 && tiny.fnmr == 0.8)
@@ -89,12 +103,14 @@ struct MetricsTests {
 
     @Test("each bootstrap replicate equals the operating point recomputed on its resampled lists")
     func bootstrapMatchesDirectComputation() throws {
-        let genuine = [0.1, 0.4, 0.4, 0.7, 0.9, 1.2], impostor = [0.3, 0.5, 0.5, 0.8, 1.0, 1.1, 1.3, 1.4, 1.6, 2.0]
+        let genuine = [0.1, 0.4, 0.4, 0.7, 0.9, 1.2]
+        let impostor = [0.3, 0.5, 0.5, 0.8, 1.0, 1.1, 1.3, 1.4, 1.6, 2.0]
         let s = try ComparisonScores(genuine: genuine, impostor: impostor, direction: .lowerIsMoreSimilar)
         let values = try #require(s.bootstrapReplicateFNMRs(targetFMR: 0.2, replicates: 50, seed: 99))
         // Reproduce the documented draw order and recompute each replicate the slow way.
         var rng = SeededGenerator(seed: 99)
-        let sg = s.sortedGenuine, si = s.sortedImpostor
+        let sg = s.sortedGenuine
+        let si = s.sortedImpostor
         for r in 0..<50 {
             let rg = (0..<sg.count).map { _ in sg[rng.next(below: sg.count)] }
             let ri = (0..<si.count).map { _ in si[rng.next(below: si.count)] }
@@ -137,6 +153,8 @@ struct ProbitTests {
         #expect(Probit.inverseNormalCDF(1) == .infinity)
         #expect(Probit.inverseNormalCDF(-0.1).isNaN)
         #expect(Probit.inverseNormalCDF(1.5).isNaN)
-        #expect(Probit.inverseNormalCDF(0.2) == -Probit.inverseNormalCDF(0.8) || abs(Probit.inverseNormalCDF(0.2) + Probit.inverseNormalCDF(0.8)) < 1e-15)
+        #expect(
+            Probit.inverseNormalCDF(0.2) == -Probit.inverseNormalCDF(0.8)
+                || abs(Probit.inverseNormalCDF(0.2) + Probit.inverseNormalCDF(0.8)) < 1e-15)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MynaFace
 import Testing
+
 @testable import Evaluation
 
 @Suite("exact binomial intervals")
@@ -20,12 +21,14 @@ struct BinomialIntervalTests {
 
     @Test("rates at a threshold count matches on the right side, for distances and similarities")
     func ratesAtThreshold() throws {
-        let distances = try ComparisonScores(genuine: [0.2, 0.5, 0.7], impostor: [0.4, 0.9, 1.0, 1.2],
-                                             direction: .lowerIsMoreSimilar)
+        let distances = try ComparisonScores(
+            genuine: [0.2, 0.5, 0.7], impostor: [0.4, 0.9, 1.0, 1.2],
+            direction: .lowerIsMoreSimilar)
         let r = distances.rates(at: 0.6)
         #expect(r.falseMatches == 1 && r.impostors == 4 && r.falseNonMatches == 1 && r.genuine == 3)
         #expect(distances.rates(at: 0.5).falseNonMatches == 1)  // 0.5 ≤ 0.5 matches
-        let similarities = try ComparisonScores(genuine: [0.9, 0.95], impostor: [0.5, 0.91], direction: .higherIsMoreSimilar)
+        let similarities = try ComparisonScores(
+            genuine: [0.9, 0.95], impostor: [0.5, 0.91], direction: .higherIsMoreSimilar)
         #expect(similarities.rates(at: 0.91).falseMatches == 1 && similarities.rates(at: 0.91).falseNonMatches == 1)
     }
 
@@ -40,7 +43,8 @@ struct BinomialIntervalTests {
         #expect(BinomialInterval.clopperPearson(errors: k + 1, trials: 10_000).upperBound > 1e-3)
         #expect(k == 3)
         // Too few impostors to show FMR ≤ 1e-3 even with no false match.
-        let small = try ComparisonScores(genuine: [1], impostor: [Double](repeating: 0, count: 1000), direction: .higherIsMoreSimilar)
+        let small = try ComparisonScores(
+            genuine: [1], impostor: [Double](repeating: 0, count: 1000), direction: .higherIsMoreSimilar)
         #expect(small.thresholdBoundingFMR(1e-3) == nil)
     }
 }
@@ -55,7 +59,8 @@ struct PopulationStudyTests {
                 for n in 1...photos {
                     let name = "\(set)/p\(p)_\(n).jpg"
                     let url = root.appendingPathComponent(name)
-                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try FileManager.default.createDirectory(
+                        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                     try Data("\(set)\(p)#\(n)".utf8).write(to: url)
                     csv += "\(set),\(name),\(set)\(p)\n"
                 }
@@ -68,9 +73,11 @@ struct PopulationStudyTests {
 
     func study(_ root: URL, options: EvaluationOptions, calibration: Set<String>?) throws -> PopulationStudy {
         let dataset = try FaceDataset.labelsCSV(try writeTwoSets(root))
-        let computation = TemplateComputation(extractor: FakeExtractor(), chipSimulator: FakeChipSimulator(), cache: nil,
-                                              jobs: 2, progress: false)
-        return PopulationStudy(dataset: dataset, options: options, computation: computation, calibrationSets: calibration)
+        let computation = TemplateComputation(
+            extractor: FakeExtractor(), chipSimulator: FakeChipSimulator(), cache: nil,
+            jobs: 2, progress: false)
+        return PopulationStudy(
+            dataset: dataset, options: options, computation: computation, calibrationSets: calibration)
     }
 
     @Test("each set is its own run; the recommended threshold is the strictest over the calibration sets only")
@@ -85,7 +92,8 @@ struct PopulationStudyTests {
         let s = try study(root, options: options, calibration: ["east"])
         #expect(s.setNames == ["east", "west"])
         let outcome = try s.run(modelIdentity: "fake")
-        let east = try #require(outcome.sets.first), west = try #require(outcome.sets.last)
+        let east = try #require(outcome.sets.first)
+        let west = try #require(outcome.sets.last)
         #expect(east.calibration && !west.calibration && east.population == "mostly Western")
         #expect(east.result.summary.genuinePairs == 6 * 4 && east.result.summary.impostorPairs == 6 * 5 * 4)
         #expect(west.result.summary.genuinePairs == 8 * 3 && west.result.summary.impostorPairs == 8 * 7 * 3)
@@ -102,7 +110,8 @@ struct PopulationStudyTests {
         let svg = try String(contentsOf: out.appendingPathComponent("det.svg"), encoding: .utf8)
         #expect(svg.contains("east (mostly Western)") && svg.contains("west (mostly Western, held out)"))
         #expect(svg.components(separatedBy: "<polyline").count == 3)
-        let summary = try JSONDecoder().decode(StudySummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
+        let summary = try JSONDecoder().decode(
+            StudySummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
         #expect(summary.sets.count == 2 && summary.sets[0].atRecommendedThreshold?.threshold == t)
         #expect(summary.sets[1].atDlibThreshold != nil)
     }
@@ -115,7 +124,8 @@ struct PopulationStudyTests {
         options.chip = ChipSettings()
         options.fuse = 2
         let outcome = try study(root, options: options, calibration: nil).run(modelIdentity: "fake")
-        let east = outcome.sets[0].result, west = outcome.sets[1].result
+        let east = outcome.sets[0].result
+        let west = outcome.sets[1].result
         // east: 4 probes per person → 2 attempts each; west: 3 probes → 1 attempt (one dropped).
         #expect(east.summary.genuinePairs == 6 * 2 && east.summary.impostorPairs == 6 * 5 * 2)
         #expect(west.summary.genuinePairs == 8 * 1 && west.summary.impostorPairs == 8 * 7 * 1)
@@ -123,10 +133,13 @@ struct PopulationStudyTests {
         #expect(first.nameB.hasPrefix("fuse:") && first.nameB.split(separator: "+").count == 2)
         // The attempt's score is the score of the mean descriptor.
         let names = first.nameB.dropFirst(5).split(separator: "+").map { root.appendingPathComponent(String($0)) }
-        let probes = try names.map { try #require(try FakeExtractor().template(for: [UInt8](Data(contentsOf: $0)), greyscale: false)) }
+        let probes = try names.map {
+            try #require(try FakeExtractor().template(for: [UInt8](Data(contentsOf: $0)), greyscale: false))
+        }
         let mean = (0..<probes[0].count).map { i in probes.map { $0[i] }.reduce(0, +) / Float(probes.count) }
         let chipName = String(first.nameA.dropFirst(5))
-        let chipBytes = try FakeChipSimulator().chipPortrait(from: [UInt8](Data(contentsOf: root.appendingPathComponent(chipName))))
+        let chipBytes = try FakeChipSimulator().chipPortrait(
+            from: [UInt8](Data(contentsOf: root.appendingPathComponent(chipName))))
         let chip = try #require(try FakeExtractor().template(for: chipBytes, greyscale: true))  // chips are embedded grey
         #expect(first.distance == ScoreMetric.distance(chip, mean))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MynaFace
 import Testing
+
 @testable import Evaluation
 
 /// A deliberately naive O(n²) recomputation of the metrics from `scores.csv`, sharing no code with
@@ -40,10 +41,12 @@ struct NaiveMetrics {
     var eer: Double {
         let ts = thresholds
         for n in 0..<ts.count {
-            let a = fmr(ts[n]), b = fnmr(ts[n])
+            let a = fmr(ts[n])
+            let b = fnmr(ts[n])
             if a == b { return a }
             if b > a {
-                let pa = fmr(ts[n - 1]), pb = fnmr(ts[n - 1])
+                let pa = fmr(ts[n - 1])
+                let pb = fnmr(ts[n - 1])
                 // Intersect the segment (pa,pb)→(a,b) with the diagonal.
                 let alpha = (pa - pb) / ((pa - pb) - (a - b))
                 return pa + alpha * (a - pa)
@@ -59,7 +62,8 @@ struct NaiveMetrics {
         for n in 1..<ts.count where fmr(ts[n]) <= target {
             let previous = ts[n - 1]
             let margin = 1e-9 * max(1, abs(previous))
-            let reported = n == ts.count - 1 ? (lowerIsBetter ? previous - margin : previous + margin) : (previous + ts[n]) / 2
+            let reported =
+                n == ts.count - 1 ? (lowerIsBetter ? previous - margin : previous + margin) : (previous + ts[n]) / 2
             return (reported, fnmr(ts[n]))
         }
         fatalError("unreachable")
@@ -70,8 +74,9 @@ struct NaiveMetrics {
 struct RunTests {
     func makeRun(_ dir: URL, options: EvaluationOptions, cache: TemplateCache? = nil) throws -> EvaluationResult {
         let dataset = try FaceDataset.folder(dir)
-        let computation = TemplateComputation(extractor: FakeExtractor(), chipSimulator: FakeChipSimulator(),
-                                              cache: cache, jobs: 2, progress: false)
+        let computation = TemplateComputation(
+            extractor: FakeExtractor(), chipSimulator: FakeChipSimulator(),
+            cache: cache, jobs: 2, progress: false)
         return try EvaluationRun(dataset: dataset, options: options, computation: computation)
             .run(modelIdentity: FakeExtractor().modelIdentity)
     }
@@ -82,10 +87,15 @@ struct RunTests {
 
     @Test("summary.json agrees with a naive recomputation from scores.csv", arguments: ScoreMetric.allCases)
     func summaryMatchesScores(score: ScoreMetric) throws {
-        let dir = temporaryDirectory("run"), out = temporaryDirectory("out")
-        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: out) }
-        writeFakeFaceFolder(dir, identities: 20, perIdentity: 5,
-                            extra: ["person00/blank.jpg": "person00#noface", "person01/broken.jpg": "corrupt"])
+        let dir = temporaryDirectory("run")
+        let out = temporaryDirectory("out")
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            try? FileManager.default.removeItem(at: out)
+        }
+        writeFakeFaceFolder(
+            dir, identities: 20, perIdentity: 5,
+            extra: ["person00/blank.jpg": "person00#noface", "person01/broken.jpg": "corrupt"])
         var options = EvaluationOptions()
         options.score = score
         options.bootstrapReplicates = 200
@@ -134,8 +144,12 @@ struct RunTests {
         #expect(failures.contains("person01/broken.jpg,fake decode error,"))
         // One row recomputed from the extractor directly.
         let row = csv.split(separator: "\n")[1].split(separator: ",")
-        let ta = try #require(try FakeExtractor().template(for: [UInt8](Data(contentsOf: dir.appendingPathComponent(String(row[0])))), greyscale: false))
-        let tb = try #require(try FakeExtractor().template(for: [UInt8](Data(contentsOf: dir.appendingPathComponent(String(row[1])))), greyscale: false))
+        let ta = try #require(
+            try FakeExtractor().template(
+                for: [UInt8](Data(contentsOf: dir.appendingPathComponent(String(row[0])))), greyscale: false))
+        let tb = try #require(
+            try FakeExtractor().template(
+                for: [UInt8](Data(contentsOf: dir.appendingPathComponent(String(row[1])))), greyscale: false))
         #expect(Double(String(row[3])) == score.similarity(ta, tb))
         #expect(Double(String(row[4])) == ScoreMetric.distance(ta, tb))
 
@@ -144,7 +158,8 @@ struct RunTests {
         #expect(configuration.metric == score)
         #expect(configuration.targetFMR == 0.001)
         #expect(abs(configuration.threshold - (thresholds["0.001"] as! Double)) < 1e-14)
-        #expect(abs(configuration.threshold - result.comparisonScores.operatingPoint(targetFMR: 0.001).threshold) < 1e-14)
+        #expect(
+            abs(configuration.threshold - result.comparisonScores.operatingPoint(targetFMR: 0.001).threshold) < 1e-14)
         #expect(configuration.model == "fake-model" && configuration.pipeline == "fake-extractor-v1")
         #expect(configuration.comparison == (score == .euclidean ? "<=" : ">="))
         for plot in ["det.svg", "histogram.svg"] {
@@ -155,8 +170,12 @@ struct RunTests {
 
     @Test("chip protocol: chip portraits of the first photos against the other photos")
     func chipProtocol() throws {
-        let dir = temporaryDirectory("chip"), out = temporaryDirectory("chipout")
-        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: out) }
+        let dir = temporaryDirectory("chip")
+        let out = temporaryDirectory("chipout")
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            try? FileManager.default.removeItem(at: out)
+        }
         writeFakeFaceFolder(dir, identities: 10, perIdentity: 4)
         var options = EvaluationOptions()
         options.chip = ChipSettings()
@@ -179,14 +198,20 @@ struct RunTests {
 
     @Test("templates are cached by content and options; a damaged entry is recomputed")
     func cache() throws {
-        let dir = temporaryDirectory("cached"), cacheDir = temporaryDirectory("cache")
-        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: cacheDir) }
+        let dir = temporaryDirectory("cached")
+        let cacheDir = temporaryDirectory("cache")
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            try? FileManager.default.removeItem(at: cacheDir)
+        }
         writeFakeFaceFolder(dir, identities: 3, perIdentity: 3, extra: ["person00/x.jpg": "noface"])
         var options = EvaluationOptions()
         options.bootstrapReplicates = 10
         let cache = TemplateCache(directory: cacheDir)
         let first = try makeRun(dir, options: options, cache: cache)
-        let entries = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).filter { $0.hasSuffix(".tmpl") }
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path).filter {
+            $0.hasSuffix(".tmpl")
+        }
         #expect(entries.count == 10)  // 9 templates + 1 no-face
         try Data("garbage".utf8).write(to: cacheDir.appendingPathComponent(entries[0]))
         let second = try makeRun(dir, options: options, cache: cache)
@@ -218,6 +243,8 @@ struct RunTests {
         let single = temporaryDirectory("single")
         defer { try? FileManager.default.removeItem(at: single) }
         writeFakeFaceFolder(single, identities: 1, perIdentity: 3)
-        #expect(throws: EvaluationError.noComparisons(genuine: 3, impostor: 0)) { try makeRun(single, options: options) }
+        #expect(throws: EvaluationError.noComparisons(genuine: 3, impostor: 0)) {
+            try makeRun(single, options: options)
+        }
     }
 }

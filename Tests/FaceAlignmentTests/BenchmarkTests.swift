@@ -1,14 +1,16 @@
-import Foundation
-import Testing
 import FaceImaging
-@testable import FaceAlignment
+import Foundation
 import TestSupport
+import Testing
+
+@testable import FaceAlignment
 
 /// Timing of landmarks and alignment on real photos. Runs only with `MYNAFACE_BENCH=1` (meaningful in a
 /// release build: `swift test -c release --filter FaceAlignmentTests.BenchmarkTests`).
 @Suite("alignment timing (MYNAFACE_BENCH=1)")
 struct BenchmarkTests {
-    static let enabled = ProcessInfo.processInfo.environment["MYNAFACE_BENCH"] == "1"
+    static let enabled =
+        ProcessInfo.processInfo.environment["MYNAFACE_BENCH"] == "1"
         && TestEnvironment.faceData != nil
         && TestEnvironment.model("shape_predictor_5_face_landmarks.dat") != nil
 
@@ -22,18 +24,26 @@ struct BenchmarkTests {
         return times.sorted()[runs / 2]
     }
 
-    @Test("median milliseconds per face", .enabled(if: enabled, "set MYNAFACE_BENCH=1 (and have ../shared and the models)"))
+    @Test(
+        "median milliseconds per face",
+        .enabled(if: enabled, "set MYNAFACE_BENCH=1 (and have ../shared and the models)"))
     func timing() throws {
         let model = TestEnvironment.model("shape_predictor_5_face_landmarks.dat")!
-        let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-bench-\(UUID().uuidString)")
+        let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mynaface-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: cacheDir) }
         let parse = try Self.median(1) { _ = try ShapePredictor(contentsOf: model, cacheDirectory: cacheDir) }
         let cached = try Self.median(5) { _ = try ShapePredictor(contentsOf: model, cacheDirectory: cacheDir) }
-        print("shape predictor load: parse .dat + write cache \(String(format: "%.1f", parse)) ms, from cache \(String(format: "%.2f", cached)) ms")
+        print(
+            "shape predictor load: parse .dat + write cache \(String(format: "%.1f", parse)) ms, from cache \(String(format: "%.2f", cached)) ms"
+        )
         let predictor = try ShapePredictor(contentsOf: model, cacheDirectory: cacheDir)
 
-        for c in photoCases where ["fr/fr_obama/obama.jpg", "fr/fr_biden/biden.jpg", "deepface/deepface_Scarlett_Johansson/img49.jpg",
-                                   "lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg"].contains(c.path) {
+        for c in photoCases
+        where [
+            "fr/fr_obama/obama.jpg", "fr/fr_biden/biden.jpg", "deepface/deepface_Scarlett_Johansson/img49.jpg",
+            "lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg",
+        ].contains(c.path) {
             let bytes = try [UInt8](Data(contentsOf: TestEnvironment.faceData!.appendingPathComponent(c.path)))
             let image = try ImageDecoder.decode(bytes, options: DecodeOptions(applyOrientation: false))
             var landmarks = predictor.landmarks(in: image, face: c.rect)
@@ -44,8 +54,10 @@ struct BenchmarkTests {
                 chip = try FaceChip.extract(from: image, details: try FaceChip.details(for: landmarks))
             }
             #expect(chip.width == 150)
-            print("\(c.path) \(image.width)×\(image.height), face \(c.rect.width) px, chip rect \(Int(details.right - details.left + 1)) px: "
-                  + "landmarks \(String(format: "%.3f", tLandmarks)) ms, alignment \(String(format: "%.3f", tAlign)) ms")
+            print(
+                "\(c.path) \(image.width)×\(image.height), face \(c.rect.width) px, chip rect \(Int(details.right - details.left + 1)) px: "
+                    + "landmarks \(String(format: "%.3f", tLandmarks)) ms, alignment \(String(format: "%.3f", tAlign)) ms"
+            )
         }
     }
 }

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import FaceImaging
-@testable import FaceAlignment
+import Foundation
 import TestSupport
+import Testing
+
+@testable import FaceAlignment
 
 /// One photo of `../shared/facedata` with what dlib-bin 20.0.1 computed for it (HOG detector box, or a
 /// fixed box where HOG found nothing; 5-point landmarks; `get_face_chip(img, shape, 150, 0.25)`).
@@ -23,69 +24,94 @@ struct PhotoCase: Sendable, CustomStringConvertible {
 }
 
 let photoCases: [PhotoCase] = [
-        PhotoCase(path: "lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg", channels: 3, imageFNV: 0x56ce654a28bfa764, // hog(up=1)
-                  rect: FaceRect(left: 67, top: 80, right: 175, bottom: 187),
-                  landmarks: [(155, 118), (140, 115), (98, 109), (115, 111), (125, 146)],
-                  chipRect: (66.59838327348318, 76.59158736691676, 184.16414007484087, 194.15734416827445), angle: 0.1283066567637831,
-                  chipFNV: 0xa6a504291c8f3d27, chipSum: 9527982),
-        PhotoCase(path: "lfw/Colin_Powell/Colin_Powell_0001.jpg", channels: 3, imageFNV: 0xaa68297b53da490a, // hog(up=1)
-                  rect: FaceRect(left: 67, top: 68, right: 175, bottom: 175),
-                  landmarks: [(150, 115), (136, 115), (99, 111), (114, 113), (128, 141)],
-                  chipRect: (74.66780075351932, 81.49576248226869, 176.85932873681347, 183.68729046556285), angle: 0.023470469929317367,
-                  chipFNV: 0x899d5e42f4568d7a, chipSum: 8100501),
-        PhotoCase(path: "fr/fr_obama/obama.jpg", channels: 3, imageFNV: 0x8557bae28cc771ae, // hog(up=0)
-                  rect: FaceRect(left: 366, top: 136, right: 624, bottom: 394),
-                  landmarks: [(571, 217), (529, 215), (424, 217), (464, 216), (496, 295)],
-                  chipRect: (350.4767015182014, 122.9400481378749, 646.8768079366705, 419.34015455634403), angle: 0.0023004938759215486,
-                  chipFNV: 0xc10fd6609c6d246b, chipSum: 9439968),
-        PhotoCase(path: "fr/fr_biden/biden.jpg", channels: 3, imageFNV: 0x5ab842c9665d6e33, // hog(up=0)
-                  rect: FaceRect(left: 439, top: 233, right: 749, bottom: 542),
-                  landmarks: [(672, 355), (627, 347), (510, 320), (556, 331), (582, 428)],
-                  chipRect: (415.908292751788, 232.46866404498036, 751.2250812715324, 567.7854525647247), angle: 0.18223645705209623,
-                  chipFNV: 0x991d411837322e59, chipSum: 7290964),
-        PhotoCase(path: "deepface/deepface_Angelina_Jolie/img4.jpg", channels: 3, imageFNV: 0xa7e69de805d1c8a0, // hog(up=0)
-                  rect: FaceRect(left: 496, top: 410, right: 1266, bottom: 1181),
-                  landmarks: [(1112, 677), (966, 685), (642, 685), (774, 687), (847, 908)],
-                  chipRect: (415.296160026568, 392.2391844155233, 1328.3865021174802, 1305.3295265064355), angle: 0.019975136532716747,
-                  chipFNV: 0x9d9b80554f06f218, chipSum: 9005373),
-        PhotoCase(path: "deepface/deepface_Jennifer_Aniston/img54.jpg", channels: 3, imageFNV: 0xf8110940deb0b6a8, // hog(up=0)
-                  rect: FaceRect(left: 627, top: 556, right: 1269, bottom: 1198),
-                  landmarks: [(1122, 715), (1017, 724), (765, 726), (866, 732), (952, 933)],
-                  chipRect: (584.0941533793845, 494.1443861453605, 1321.6971399793547, 1231.7473727453307), angle: -0.037196121581353034,
-                  chipFNV: 0xd6c191972d42cf3a, chipSum: 7212967),
-        PhotoCase(path: "deepface/deepface_Scarlett_Johansson/img49.jpg", channels: 3, imageFNV: 0x9ba22d8a4f4ec63c, // hog(up=0)
-                  rect: FaceRect(left: 1947, top: 715, right: 3057, bottom: 1824),
-                  landmarks: [(2859, 998), (2675, 1005), (2194, 977), (2380, 995), (2537, 1323)],
-                  chipRect: (1876.541959625823, 574.6537975626676, 3193.539663268429, 1891.6515012052737), angle: 0.015420712147462613,
-                  chipFNV: 0x38413be712854c70, chipSum: 10366437),
-        PhotoCase(path: "att/att_s1/1.png", channels: 1, imageFNV: 0xf1608a73239bd7ae, // hog(up=1)
-                  rect: FaceRect(left: 17, top: 39, right: 80, bottom: 101),
-                  landmarks: [(65, 53), (54, 55), (28, 58), (40, 57), (50, 80)],
-                  chipRect: (10.2374948045805, 31.772163413191684, 88.39768102092935, 109.93234962954054), angle: -0.13469062641711643,
-                  chipFNV: 0x9fbdf4335d6cdbc7, chipSum: 1952574),
-        PhotoCase(path: "yale/yale_subject01/subject01.happy.png", channels: 1, imageFNV: 0xad20c70c6e55e294, // hog(up=1)
-                  rect: FaceRect(left: 110, top: 82, right: 239, bottom: 211),
-                  landmarks: [(219, 120), (196, 120), (141, 117), (163, 119), (178, 160)],
-                  chipRect: (101.9271395662729, 70.10510757395585, 257.3290425264315, 225.50701053411447), angle: 0.039144787729981895,
-                  chipFNV: 0x4ffaeef334377687, chipSum: 3160168),
-        PhotoCase(path: "johns/John_Salley/000186_02159346.jpg", channels: 3, imageFNV: 0x09a7bace917450b4, // hog(up=1); flat background: exercises the exact SVD path
-                  rect: FaceRect(left: 10, top: 10, right: 139, bottom: 139),
-                  landmarks: [(113, 50), (91, 49), (35, 50), (56, 49), (72, 84)],
-                  chipRect: (-0.48386211996404427, 1.5605219278524345, 148.75929874478558, 150.80368279260205), angle: 0.012938524101200785,
-                  chipFNV: 0xb225b809fdcd666c, chipSum: 7356159),
-        PhotoCase(path: "johns/John_Salley/000200_02159354.jpg", channels: 3, imageFNV: 0x3d1693d8621e8732, // hog(up=1)
-                  rect: FaceRect(left: 20, top: 20, right: 127, bottom: 128),
-                  landmarks: [(113, 49), (91, 49), (39, 49), (58, 49), (70, 86)],
-                  chipRect: (1.3322360296141085, 2.7059953024718197, 147.49882548085614, 148.87258475371385), angle: 0.039097949204508396,
-                  chipFNV: 0xce1a6dd572664419, chipSum: 6203386),
+    PhotoCase(
+        path: "lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg", channels: 3, imageFNV: 0x56ce_654a_28bf_a764,  // hog(up=1)
+        rect: FaceRect(left: 67, top: 80, right: 175, bottom: 187),
+        landmarks: [(155, 118), (140, 115), (98, 109), (115, 111), (125, 146)],
+        chipRect: (66.59838327348318, 76.59158736691676, 184.16414007484087, 194.15734416827445),
+        angle: 0.1283066567637831,
+        chipFNV: 0xa6a5_0429_1c8f_3d27, chipSum: 9_527_982),
+    PhotoCase(
+        path: "lfw/Colin_Powell/Colin_Powell_0001.jpg", channels: 3, imageFNV: 0xaa68_297b_53da_490a,  // hog(up=1)
+        rect: FaceRect(left: 67, top: 68, right: 175, bottom: 175),
+        landmarks: [(150, 115), (136, 115), (99, 111), (114, 113), (128, 141)],
+        chipRect: (74.66780075351932, 81.49576248226869, 176.85932873681347, 183.68729046556285),
+        angle: 0.023470469929317367,
+        chipFNV: 0x899d_5e42_f456_8d7a, chipSum: 8_100_501),
+    PhotoCase(
+        path: "fr/fr_obama/obama.jpg", channels: 3, imageFNV: 0x8557_bae2_8cc7_71ae,  // hog(up=0)
+        rect: FaceRect(left: 366, top: 136, right: 624, bottom: 394),
+        landmarks: [(571, 217), (529, 215), (424, 217), (464, 216), (496, 295)],
+        chipRect: (350.4767015182014, 122.9400481378749, 646.8768079366705, 419.34015455634403),
+        angle: 0.0023004938759215486,
+        chipFNV: 0xc10f_d660_9c6d_246b, chipSum: 9_439_968),
+    PhotoCase(
+        path: "fr/fr_biden/biden.jpg", channels: 3, imageFNV: 0x5ab8_42c9_665d_6e33,  // hog(up=0)
+        rect: FaceRect(left: 439, top: 233, right: 749, bottom: 542),
+        landmarks: [(672, 355), (627, 347), (510, 320), (556, 331), (582, 428)],
+        chipRect: (415.908292751788, 232.46866404498036, 751.2250812715324, 567.7854525647247),
+        angle: 0.18223645705209623,
+        chipFNV: 0x991d_4118_3732_2e59, chipSum: 7_290_964),
+    PhotoCase(
+        path: "deepface/deepface_Angelina_Jolie/img4.jpg", channels: 3, imageFNV: 0xa7e6_9de8_05d1_c8a0,  // hog(up=0)
+        rect: FaceRect(left: 496, top: 410, right: 1266, bottom: 1181),
+        landmarks: [(1112, 677), (966, 685), (642, 685), (774, 687), (847, 908)],
+        chipRect: (415.296160026568, 392.2391844155233, 1328.3865021174802, 1305.3295265064355),
+        angle: 0.019975136532716747,
+        chipFNV: 0x9d9b_8055_4f06_f218, chipSum: 9_005_373),
+    PhotoCase(
+        path: "deepface/deepface_Jennifer_Aniston/img54.jpg", channels: 3, imageFNV: 0xf811_0940_deb0_b6a8,  // hog(up=0)
+        rect: FaceRect(left: 627, top: 556, right: 1269, bottom: 1198),
+        landmarks: [(1122, 715), (1017, 724), (765, 726), (866, 732), (952, 933)],
+        chipRect: (584.0941533793845, 494.1443861453605, 1321.6971399793547, 1231.7473727453307),
+        angle: -0.037196121581353034,
+        chipFNV: 0xd6c1_9197_2d42_cf3a, chipSum: 7_212_967),
+    PhotoCase(
+        path: "deepface/deepface_Scarlett_Johansson/img49.jpg", channels: 3, imageFNV: 0x9ba2_2d8a_4f4e_c63c,  // hog(up=0)
+        rect: FaceRect(left: 1947, top: 715, right: 3057, bottom: 1824),
+        landmarks: [(2859, 998), (2675, 1005), (2194, 977), (2380, 995), (2537, 1323)],
+        chipRect: (1876.541959625823, 574.6537975626676, 3193.539663268429, 1891.6515012052737),
+        angle: 0.015420712147462613,
+        chipFNV: 0x3841_3be7_1285_4c70, chipSum: 10_366_437),
+    PhotoCase(
+        path: "att/att_s1/1.png", channels: 1, imageFNV: 0xf160_8a73_239b_d7ae,  // hog(up=1)
+        rect: FaceRect(left: 17, top: 39, right: 80, bottom: 101),
+        landmarks: [(65, 53), (54, 55), (28, 58), (40, 57), (50, 80)],
+        chipRect: (10.2374948045805, 31.772163413191684, 88.39768102092935, 109.93234962954054),
+        angle: -0.13469062641711643,
+        chipFNV: 0x9fbd_f433_5d6c_dbc7, chipSum: 1_952_574),
+    PhotoCase(
+        path: "yale/yale_subject01/subject01.happy.png", channels: 1, imageFNV: 0xad20_c70c_6e55_e294,  // hog(up=1)
+        rect: FaceRect(left: 110, top: 82, right: 239, bottom: 211),
+        landmarks: [(219, 120), (196, 120), (141, 117), (163, 119), (178, 160)],
+        chipRect: (101.9271395662729, 70.10510757395585, 257.3290425264315, 225.50701053411447),
+        angle: 0.039144787729981895,
+        chipFNV: 0x4ffa_eef3_3437_7687, chipSum: 3_160_168),
+    PhotoCase(
+        path: "johns/John_Salley/000186_02159346.jpg", channels: 3, imageFNV: 0x09a7_bace_9174_50b4,  // hog(up=1); flat background: exercises the exact SVD path
+        rect: FaceRect(left: 10, top: 10, right: 139, bottom: 139),
+        landmarks: [(113, 50), (91, 49), (35, 50), (56, 49), (72, 84)],
+        chipRect: (-0.48386211996404427, 1.5605219278524345, 148.75929874478558, 150.80368279260205),
+        angle: 0.012938524101200785,
+        chipFNV: 0xb225_b809_fdcd_666c, chipSum: 7_356_159),
+    PhotoCase(
+        path: "johns/John_Salley/000200_02159354.jpg", channels: 3, imageFNV: 0x3d16_93d8_621e_8732,  // hog(up=1)
+        rect: FaceRect(left: 20, top: 20, right: 127, bottom: 128),
+        landmarks: [(113, 49), (91, 49), (39, 49), (58, 49), (70, 86)],
+        chipRect: (1.3322360296141085, 2.7059953024718197, 147.49882548085614, 148.87258475371385),
+        angle: 0.039097949204508396,
+        chipFNV: 0xce1a_6dd5_7266_4419, chipSum: 6_203_386),
 ]
 
 @Suite("dlib parity on photos of ../shared/facedata")
 struct PhotoParityTests {
-    @Test("landmarks equal dlib's and the chip is byte-identical",
-          .enabled(if: TestEnvironment.faceData != nil, Comment(rawValue: TestEnvironment.sharedAbsentMessage)),
-          .enabled(if: TestEnvironment.model("shape_predictor_5_face_landmarks.dat") != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)),
-          arguments: photoCases)
+    @Test(
+        "landmarks equal dlib's and the chip is byte-identical",
+        .enabled(if: TestEnvironment.faceData != nil, Comment(rawValue: TestEnvironment.sharedAbsentMessage)),
+        .enabled(
+            if: TestEnvironment.model("shape_predictor_5_face_landmarks.dat") != nil,
+            Comment(rawValue: TestEnvironment.modelsAbsentMessage)),
+        arguments: photoCases)
     func photo(_ c: PhotoCase) throws {
         let url = TestEnvironment.faceData!.appendingPathComponent(c.path)
         let bytes = try [UInt8](Data(contentsOf: url))

@@ -1,15 +1,17 @@
-import Foundation
-import Testing
 import FaceImaging
-@testable import FaceAlignment
+import Foundation
 import TestSupport
+import Testing
+
+@testable import FaceAlignment
 
 @Suite("shape predictor file, cache and robustness")
 struct ShapePredictorTests {
     static let modelURL = TestEnvironment.model("shape_predictor_5_face_landmarks.dat")
 
-    @Test("the 5-point file parses to 15 cascades × 500 trees of depth 4 with 800 features",
-          .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
+    @Test(
+        "the 5-point file parses to 15 cascades × 500 trees of depth 4 with 800 features",
+        .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
     func structure() throws {
         let p = try #require(SharedPredictor.predictor)
         #expect(p.partCount == 5)
@@ -22,10 +24,12 @@ struct ShapePredictorTests {
         for (a, b) in zip(p.initialShape, expected) { #expect(abs(a - b) < 5e-5) }
     }
 
-    @Test("the compiled cache round-trips, is written on first load and a corrupted cache is rebuilt",
-          .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
+    @Test(
+        "the compiled cache round-trips, is written on first load and a corrupted cache is rebuilt",
+        .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
     func cacheRoundTrip() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-sp-cache-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mynaface-sp-cache-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let direct = try #require(SharedPredictor.predictor)
         let sha = String(repeating: "ab", count: 32)
@@ -49,13 +53,17 @@ struct ShapePredictorTests {
         #expect([UInt8](try Data(contentsOf: cacheFile)) == direct.compiledBytes())
 
         // Truncated cache.
-        #expect(throws: AlignmentError.self) { try ShapePredictor(compiled: Array(direct.compiledBytes().prefix(1000))) }
+        #expect(throws: AlignmentError.self) {
+            try ShapePredictor(compiled: Array(direct.compiledBytes().prefix(1000)))
+        }
 
         // A cache of the previous format version (checksummed byte by byte) is refused by its version
         // field, and loading rebuilds the file in the current version.
         var old = direct.compiledBytes()
         old[4] = 1
-        #expect(throws: AlignmentError.unsupportedModel("compiled cache: version 1")) { try ShapePredictor(compiled: old) }
+        #expect(throws: AlignmentError.unsupportedModel("compiled cache: version 1")) {
+            try ShapePredictor(compiled: old)
+        }
         try Data(old).write(to: cacheFile)
         _ = try ShapePredictor(contentsOf: Self.modelURL!, sha256: sha, cacheDirectory: dir)
         #expect([UInt8](try Data(contentsOf: cacheFile)) == direct.compiledBytes())
@@ -71,23 +79,30 @@ struct ShapePredictorTests {
         }
     }
 
-    @Test("truncated and hostile model bytes throw instead of trapping",
-          .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
+    @Test(
+        "truncated and hostile model bytes throw instead of trapping",
+        .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
     func hostileModelBytes() throws {
         let bytes = try [UInt8](Data(contentsOf: Self.modelURL!))
         for cut in [0, 1, 5, 100, 4096, bytes.count / 2, bytes.count - 1] {
             #expect(throws: AlignmentError.self) { try ShapePredictor(serialized: Array(bytes.prefix(cut))) }
         }
         // Version 2, and a cascade count of 2^40 right after a valid initial shape.
-        var wrongVersion = bytes; wrongVersion[1] = 2
+        var wrongVersion = bytes
+        wrongVersion[1] = 2
         #expect(throws: AlignmentError.self) { try ShapePredictor(serialized: wrongVersion) }
-        #expect(throws: AlignmentError.self) { try ShapePredictor(serialized: [0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x01]) }
-        #expect(throws: AlignmentError.self) { try ShapePredictor(serialized: [0x01, 0x01, 0x81, 0x0A, 0x81, 0x01] + [UInt8](repeating: 0x01, count: 40)) }
+        #expect(throws: AlignmentError.self) {
+            try ShapePredictor(serialized: [0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x01])
+        }
+        #expect(throws: AlignmentError.self) {
+            try ShapePredictor(serialized: [0x01, 0x01, 0x81, 0x0A, 0x81, 0x01] + [UInt8](repeating: 0x01, count: 40))
+        }
         #expect(throws: AlignmentError.self) { try ShapePredictor(serialized: bytes + [0]) }
     }
 
-    @Test("greyscale input gives the same landmarks as the same grey replicated in RGB",
-          .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
+    @Test(
+        "greyscale input gives the same landmarks as the same grey replicated in RGB",
+        .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
     func greyEqualsReplicatedRGB() throws {
         let p = try #require(SharedPredictor.predictor)
         let rgb = formulaImage(width: 200, height: 160)
@@ -99,15 +114,18 @@ struct ShapePredictorTests {
         #expect(p.landmarks(in: greyImage, face: face) == p.landmarks(in: replicated, face: face))
     }
 
-    @Test("absurd face rectangles do not trap",
-          .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
+    @Test(
+        "absurd face rectangles do not trap",
+        .enabled(if: modelURL != nil, Comment(rawValue: TestEnvironment.modelsAbsentMessage)))
     func absurdRects() throws {
         let p = try #require(SharedPredictor.predictor)
         let image = formulaImage(width: 64, height: 48)
-        for face in [FaceRect(left: Int.min, top: Int.min, right: Int.max, bottom: Int.max),
-                     FaceRect(left: 10, top: 10, right: 5, bottom: 5),
-                     FaceRect(left: -1000, top: -1000, right: -900, bottom: -900),
-                     FaceRect(left: 0, top: 0, right: 0, bottom: 0)] {
+        for face in [
+            FaceRect(left: Int.min, top: Int.min, right: Int.max, bottom: Int.max),
+            FaceRect(left: 10, top: 10, right: 5, bottom: 5),
+            FaceRect(left: -1000, top: -1000, right: -900, bottom: -900),
+            FaceRect(left: 0, top: 0, right: 0, bottom: 0),
+        ] {
             #expect(p.landmarks(in: image, face: face).points.count == 5)
         }
         let empty = Image(width: 0, height: 0, channels: 3)

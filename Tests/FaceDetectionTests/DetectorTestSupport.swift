@@ -1,8 +1,9 @@
-import Foundation
-import Testing
-@testable import FaceDetection
 import FaceImaging
+import Foundation
 import TestSupport
+import Testing
+
+@testable import FaceDetection
 
 /// The detector, loaded once for all tests (nil when the model has not been fetched).
 let sharedDetector: FaceDetector? = {
@@ -15,7 +16,11 @@ struct DlibBox: Sendable {
     let l, t, r, b: Int
     let score: Double
     init(_ l: Int, _ t: Int, _ r: Int, _ b: Int, _ score: Double) {
-        self.l = l; self.t = t; self.r = r; self.b = b; self.score = score
+        self.l = l
+        self.t = t
+        self.r = r
+        self.b = b
+        self.score = score
     }
     var rect: PixelRect { PixelRect(left: l, top: t, right: r, bottom: b) }
 }
@@ -33,7 +38,8 @@ func loadImage(_ url: URL) throws -> Image {
 /// Side by side on a black canvas (tops aligned), as numpy's hstack of the two padded to the same height.
 func sideBySide(_ a: Image, _ b: Image) -> Image {
     precondition(a.channels == 3 && b.channels == 3)
-    let w = a.width + b.width, h = max(a.height, b.height)
+    let w = a.width + b.width
+    let h = max(a.height, b.height)
     var out = Image(width: w, height: h, channels: 3)
     for y in 0..<h {
         for x in 0..<w {

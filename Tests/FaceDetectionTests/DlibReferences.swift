@@ -7,12 +7,18 @@ let dlibFaceDataReferences: [(path: String, faces: [DlibBox])] = [
     ("lfw/Ariel_Sharon/Ariel_Sharon_0001.jpg", [DlibBox(62, 77, 157, 171, 1.0651933)]),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0002.jpg", [DlibBox(72, 77, 167, 171, 1.0721501)]),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0003.jpg", [DlibBox(63, 66, 177, 180, 1.0784513)]),
-    ("lfw/Ariel_Sharon/Ariel_Sharon_0004.jpg", [DlibBox(91, 77, 186, 171, 1.0640734), DlibBox(44, 156, 123, 235, 1.0424064)]),
+    (
+        "lfw/Ariel_Sharon/Ariel_Sharon_0004.jpg",
+        [DlibBox(91, 77, 186, 171, 1.0640734), DlibBox(44, 156, 123, 235, 1.0424064)]
+    ),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0005.jpg", [DlibBox(63, 66, 177, 180, 1.0834801)]),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0006.jpg", [DlibBox(72, 67, 167, 162, 1.0548327)]),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0007.jpg", [DlibBox(63, 66, 177, 180, 1.0815061)]),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0008.jpg", [DlibBox(72, 77, 167, 171, 1.0771646)]),
-    ("lfw/Ariel_Sharon/Ariel_Sharon_0009.jpg", [DlibBox(63, 66, 177, 180, 1.0606084), DlibBox(148, 68, 227, 147, 0.9080454)]),
+    (
+        "lfw/Ariel_Sharon/Ariel_Sharon_0009.jpg",
+        [DlibBox(63, 66, 177, 180, 1.0606084), DlibBox(148, 68, 227, 147, 0.9080454)]
+    ),
     ("lfw/Ariel_Sharon/Ariel_Sharon_0010.jpg", [DlibBox(63, 66, 177, 180, 1.0599178)]),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0001.jpg", [DlibBox(63, 78, 177, 191, 1.0604454)]),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0002.jpg", [DlibBox(86, 66, 200, 180, 1.0424199)]),
@@ -20,7 +26,10 @@ let dlibFaceDataReferences: [(path: String, faces: [DlibBox])] = [
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0004.jpg", [DlibBox(63, 66, 177, 180, 1.0676541)]),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0005.jpg", [DlibBox(81, 77, 176, 171, 1.0450524)]),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0006.jpg", [DlibBox(84, 84, 163, 163, 1.0685346)]),
-    ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0007.jpg", [DlibBox(81, 86, 176, 181, 1.0849078), DlibBox(-13, 132, 67, 211, 0.9522337)]),
+    (
+        "lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0007.jpg",
+        [DlibBox(81, 86, 176, 181, 1.0849078), DlibBox(-13, 132, 67, 211, 0.9522337)]
+    ),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0008.jpg", [DlibBox(81, 77, 176, 171, 1.0300610)]),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0009.jpg", [DlibBox(72, 77, 167, 171, 1.0995651)]),
     ("lfw/Arnold_Schwarzenegger/Arnold_Schwarzenegger_0010.jpg", [DlibBox(62, 77, 157, 171, 1.0504745)]),

@@ -1,20 +1,25 @@
-import Foundation
-import Testing
-@testable import FaceDetection
 import FaceImaging
+import Foundation
 import TestSupport
+import Testing
+
+@testable import FaceDetection
 
 /// Parity with dlib's MMOD on the shared face photos (skipped when `../shared` is absent).
 @Suite("MMOD parity on ../shared/facedata")
 struct FaceDataParityTests {
     static let available = sharedDetector != nil && TestEnvironment.faceData != nil
 
-    @Test("every dlib box found (IoU ≥ 0.9, aim equal) with a close score; recall reported",
-          .enabled(if: available, "\(TestEnvironment.sharedAbsentMessage) (or models not fetched)"))
+    @Test(
+        "every dlib box found (IoU ≥ 0.9, aim equal) with a close score; recall reported",
+        .enabled(if: available, "\(TestEnvironment.sharedAbsentMessage) (or models not fetched)"))
     func parityAndRecall() throws {
         let detector = try #require(sharedDetector)
         let root = try #require(TestEnvironment.faceData)
-        var dlibFaces = 0, matched = 0, equal = 0, extra = 0
+        var dlibFaces = 0
+        var matched = 0
+        var equal = 0
+        var extra = 0
         var worstScore = 0.0
         for (path, expected) in dlibFaceDataReferences {
             let image = try loadImage(root.appendingPathComponent(path))
@@ -23,7 +28,8 @@ struct FaceDataParityTests {
             extra += max(0, result.faces.count - expected.count)
             for e in expected {
                 guard let best = result.faces.max(by: { iou($0.box, e.rect) < iou($1.box, e.rect) }),
-                      iou(best.box, e.rect) >= 0.9 else {
+                    iou(best.box, e.rect) >= 0.9
+                else {
                     Issue.record("\(path): dlib face \(e.rect) not found; ours: \(result.faces.map(\.box))")
                     continue
                 }
@@ -32,19 +38,22 @@ struct FaceDataParityTests {
                 worstScore = max(worstScore, abs(best.score - e.score))
                 #expect(abs(best.score - e.score) < 1e-3, "\(path): score \(best.score) vs dlib \(e.score)")
             }
-            #expect(result.faces.count == expected.count, "\(path): \(result.faces.count) faces, dlib \(expected.count)")
+            #expect(
+                result.faces.count == expected.count, "\(path): \(result.faces.count) faces, dlib \(expected.count)")
         }
         let recall = Double(matched) / Double(max(dlibFaces, 1))
-        print("facedata MMOD parity: \(dlibFaceReferencesCount) photos, dlib faces \(dlibFaces), recall \(recall), "
-              + "identical boxes \(equal)/\(matched), extra faces \(extra), worst |Δscore| \(worstScore)")
+        print(
+            "facedata MMOD parity: \(dlibFaceReferencesCount) photos, dlib faces \(dlibFaces), recall \(recall), "
+                + "identical boxes \(equal)/\(matched), extra faces \(extra), worst |Δscore| \(worstScore)")
         #expect(dlibFaces > 0)
         #expect(recall == 1)
         #expect(equal == matched)
     }
 
-    @Test("scale-aware search finds every face at or above the minimum exactly as the full pyramid",
-          .enabled(if: available, "\(TestEnvironment.sharedAbsentMessage) (or models not fetched)"),
-          arguments: [96, 130])
+    @Test(
+        "scale-aware search finds every face at or above the minimum exactly as the full pyramid",
+        .enabled(if: available, "\(TestEnvironment.sharedAbsentMessage) (or models not fetched)"),
+        arguments: [96, 130])
     func scaleAwareEqualsFull(minimum: Int) throws {
         let detector = try #require(sharedDetector)
         let root = try #require(TestEnvironment.faceData)
@@ -69,8 +78,9 @@ struct FaceDataParityTests {
         #expect(compared > 0)
     }
 
-    @Test("two people side by side: both found as dlib finds them, the second one reported",
-          .enabled(if: available, "\(TestEnvironment.sharedAbsentMessage) (or models not fetched)"))
+    @Test(
+        "two people side by side: both found as dlib finds them, the second one reported",
+        .enabled(if: available, "\(TestEnvironment.sharedAbsentMessage) (or models not fetched)"))
     func twoFaces() throws {
         let detector = try #require(sharedDetector)
         let root = try #require(TestEnvironment.faceData)

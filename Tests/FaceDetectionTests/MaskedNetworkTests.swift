@@ -1,8 +1,9 @@
-import Foundation
-import Testing
-@testable import FaceDetection
 import FaceImaging
+import Foundation
 import TestSupport
+import Testing
+
+@testable import FaceDetection
 
 /// The detector's masked network on small synthetic networks, against a plain full-tensor convolution in
 /// double precision: every computed cell must equal the full-tensor value whatever method computes it
@@ -11,12 +12,15 @@ import TestSupport
 @Suite("masked network: methods and storage")
 struct MaskedNetworkTests {
     /// A layer with seeded random weights and biases.
-    static func layer(_ cin: Int, _ cout: Int, kernel: Int, stride: Int, pad: Int, relu: Bool,
-                      rng: inout SplitMix64) -> MMODConvolution {
+    static func layer(
+        _ cin: Int, _ cout: Int, kernel: Int, stride: Int, pad: Int, relu: Bool,
+        rng: inout SplitMix64
+    ) -> MMODConvolution {
         let w = (0..<(cout * cin * kernel * kernel)).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
         let b = (0..<cout).map { _ in Float.random(in: -0.2...0.2, using: &rng) }
-        return MMODConvolution(inChannels: cin, outChannels: cout, kernel: kernel, stride: stride, pad: pad,
-                               weights: w, bias: b, relu: relu)
+        return MMODConvolution(
+            inChannels: cin, outChannels: cout, kernel: kernel, stride: stride, pad: pad,
+            weights: w, bias: b, relu: relu)
     }
 
     /// A layer's work without the data it carries, so that a network's methods compare as a list.
@@ -39,7 +43,9 @@ struct MaskedNetworkTests {
 
     /// Full-tensor reference: `relu?(Σ w·x + b)`, taps outside the input read zero, in double.
     static func reference(_ layer: MMODConvolution, _ x: [Double], h: Int, w: Int) -> (out: [Double], h: Int, w: Int) {
-        let oh = layer.outputCount(h), ow = layer.outputCount(w), k = layer.kernel
+        let oh = layer.outputCount(h)
+        let ow = layer.outputCount(w)
+        let k = layer.kernel
         var out = [Double](repeating: 0, count: layer.outChannels * oh * ow)
         for co in 0..<layer.outChannels {
             for oy in 0..<oh {
@@ -52,7 +58,9 @@ struct MaskedNetworkTests {
                             for kx in 0..<k {
                                 let ix = ox * layer.stride - layer.pad + kx
                                 guard ix >= 0, ix < w else { continue }
-                                s += Double(layer.weights[((co * layer.inChannels + ci) * k + ky) * k + kx]) * x[(ci * h + iy) * w + ix]
+                                s +=
+                                    Double(layer.weights[((co * layer.inChannels + ci) * k + ky) * k + kx])
+                                    * x[(ci * h + iy) * w + ix]
                             }
                         }
                     }
@@ -66,35 +74,45 @@ struct MaskedNetworkTests {
     @Test("each method is the one the layer shape calls for")
     func methods() {
         var rng = SplitMix64(seed: 1)
-        let net = [Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(4, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(4, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
-                   Self.layer(5, 3, kernel: 3, stride: 1, pad: 1, relu: true, rng: &rng),
-                   Self.layer(3, 3, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
-                   Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        let net = [
+            Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(4, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(4, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+            Self.layer(5, 3, kernel: 3, stride: 1, pad: 1, relu: true, rng: &rng),
+            Self.layer(3, 3, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
+            Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng),
+        ]
         // A stride-2 layer reads phase planes only where the layer before it scatters (or it comes first).
         #expect(Self.methods(for: net) == [.phased, .phased, .winograd, .im2col, .phased, .taps])
         #expect(Self.methods(for: [net[2], net[4]]) == [.winograd, .im2col])
         // From 8 input channels a phase-plane layer is computed with Winograd F(4×4, 3×3).
-        let wide = [Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                    Self.layer(8, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                    Self.layer(8, 5, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                    Self.layer(5, 8, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
-                    Self.layer(8, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng)]
+        let wide = [
+            Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(8, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(8, 5, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(5, 8, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+            Self.layer(8, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+        ]
         #expect(Self.methods(for: wide) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .im2col])
         // Each work carries what it computes with: the transformed filters of its layer, the tap-major weights.
         let work = MaskedNetwork.work(for: wide + [net[5]])
         guard case .phasedWinograd(let phased) = work[1], case .winograd(let wino) = work[3],
-              case .taps(let tapMajor) = work[5] else {
-            Issue.record("unexpected work \(work.map(Method.init))"); return
+            case .taps(let tapMajor) = work[5]
+        else {
+            Issue.record("unexpected work \(work.map(Method.init))")
+            return
         }
         #expect(phased.inChannels == 8 && phased.outChannels == 8 && phased.u.count == 36 * 8 * 4 * 8)
         #expect(wino.inChannels == 5 && wino.outChannels == 8 && wino.u.count == 36 * 8 * 5)
-        let score = net[5], taps = score.kernel * score.kernel
+        let score = net[5]
+        let taps = score.kernel * score.kernel
         #expect(tapMajor.count == taps * score.inChannels)
-        #expect((0..<taps).allSatisfy { t in
-            (0..<score.inChannels).allSatisfy { c in tapMajor[t * score.inChannels + c] == score.weights[c * taps + t] }
-        })
+        #expect(
+            (0..<taps).allSatisfy { t in
+                (0..<score.inChannels).allSatisfy { c in
+                    tapMajor[t * score.inChannels + c] == score.weights[c * taps + t]
+                }
+            })
     }
 
     @Test("phase-plane geometry: every stored cell has its own offset; one parity's columns are consecutive")
@@ -124,41 +142,50 @@ struct MaskedNetworkTests {
         #expect(plain.y0 == 3 && plain.x0 == 5 && plain.rows == 8 && plain.columns == 8)
     }
 
-    @Test("a masked run of a small network equals the full-tensor convolution on every score cell",
-          arguments: [(41, 57, 1 as UInt64), (64, 50, 2), (38, 39, 3)])
+    @Test(
+        "a masked run of a small network equals the full-tensor convolution on every score cell",
+        arguments: [(41, 57, 1 as UInt64), (64, 50, 2), (38, 39, 3)])
     func maskedRun(height: Int, width: Int, seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
-        let net = [Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(4, 6, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(6, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
-                   Self.layer(5, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
-                   Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        let net = [
+            Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(4, 6, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(6, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+            Self.layer(5, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+            Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng),
+        ]
         #expect(Self.methods(for: net) == [.phased, .phased, .winograd, .winograd, .taps])
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
 
-    @Test("phase-plane Winograd layers (writing phase planes, then row-major planes) match the full-tensor convolution",
-          arguments: [(93, 101, 6 as UInt64), (88, 120, 7), (97, 90, 8)])
+    @Test(
+        "phase-plane Winograd layers (writing phase planes, then row-major planes) match the full-tensor convolution",
+        arguments: [(93, 101, 6 as UInt64), (88, 120, 7), (97, 90, 8)])
     func phasedWinograd(height: Int, width: Int, seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
-        let net = [Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(8, 9, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(9, 10, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
-                   Self.layer(10, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
-                   Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        let net = [
+            Self.layer(3, 8, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(8, 9, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(9, 10, kernel: 5, stride: 2, pad: 0, relu: false, rng: &rng),
+            Self.layer(10, 5, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+            Self.layer(5, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng),
+        ]
         #expect(Self.methods(for: net) == [.phased, .phasedWinograd, .phasedWinograd, .winograd, .taps])
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
 
-    @Test("the general im2col path (a stride-2 layer after Winograd, a padded 3×3 layer) matches the full-tensor convolution too",
-          arguments: [(61, 70, 4 as UInt64), (58, 63, 5)])
+    @Test(
+        "the general im2col path (a stride-2 layer after Winograd, a padded 3×3 layer) matches the full-tensor convolution too",
+        arguments: [(61, 70, 4 as UInt64), (58, 63, 5)])
     func generalIm2col(height: Int, width: Int, seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
-        let net = [Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(4, 4, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
-                   Self.layer(4, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
-                   Self.layer(3, 3, kernel: 3, stride: 1, pad: 1, relu: false, rng: &rng),
-                   Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng)]
+        let net = [
+            Self.layer(3, 4, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(4, 4, kernel: 5, stride: 1, pad: 2, relu: true, rng: &rng),
+            Self.layer(4, 3, kernel: 5, stride: 2, pad: 0, relu: true, rng: &rng),
+            Self.layer(3, 3, kernel: 3, stride: 1, pad: 1, relu: false, rng: &rng),
+            Self.layer(3, 1, kernel: 9, stride: 1, pad: 4, relu: false, rng: &rng),
+        ]
         #expect(Self.methods(for: net) == [.phased, .winograd, .im2col, .im2col, .taps])
         try Self.checkMaskedRun(net, height: height, width: width, rng: &rng)
     }
@@ -168,12 +195,14 @@ struct MaskedNetworkTests {
     static func checkMaskedRun(_ net: [MMODConvolution], height: Int, width: Int, rng: inout SplitMix64) throws {
         // Input: 3 random planes, stored as phase planes when the first layer reads them so.
         let input = (0..<(3 * height * width)).map { _ in Double(Float.random(in: -1...1, using: &rng)) }
-        let geometry = PlaneGeometry(rows: height, columns: width, phased: MaskedNetwork.work(for: net)[0].readsPhasePlanes)
+        let geometry = PlaneGeometry(
+            rows: height, columns: width, phased: MaskedNetwork.work(for: net)[0].readsPhasePlanes)
         var stored = [Float](repeating: .nan, count: 3 * geometry.count)
         for c in 0..<3 {
             for y in 0..<height {
                 for x in 0..<width {
-                    stored[c * geometry.count + geometry.rowOffset(y) + geometry.columnOffset(x)] = Float(input[(c * height + y) * width + x])
+                    stored[c * geometry.count + geometry.rowOffset(y) + geometry.columnOffset(x)] = Float(
+                        input[(c * height + y) * width + x])
                 }
             }
         }
@@ -191,15 +220,19 @@ struct MaskedNetworkTests {
         let masks = MaskedNetwork.masks(for: net, scoreMask: outMask, grids: grids.map { (h: $0.0, w: $0.1) })
         let plan = MaskedNetwork.Plan(layers: net, geometry: geometry, masks: masks)
         let scratch = DetectorScratch()
-        let scores = try #require(stored.withUnsafeBufferPointer { p in
-            MaskedNetwork.run(net, plan: plan, input: p.baseAddress!, scratch: scratch) { scores in
-                outMask.spans.flatMap { s in
-                    (s.x0..<s.x1).map { x in
-                        (s.y, x, Double(scores[plan.scoreGeometry.rowOffset(s.y) + plan.scoreGeometry.columnOffset(x)]))
+        let scores = try #require(
+            stored.withUnsafeBufferPointer { p in
+                MaskedNetwork.run(net, plan: plan, input: p.baseAddress!, scratch: scratch) { scores in
+                    outMask.spans.flatMap { s in
+                        (s.x0..<s.x1).map { x in
+                            (
+                                s.y, x,
+                                Double(scores[plan.scoreGeometry.rowOffset(s.y) + plan.scoreGeometry.columnOffset(x)])
+                            )
+                        }
                     }
                 }
-            }
-        })
+            })
         #expect(scores.count == outMask.count)
         for (y, x, v) in scores {
             let expected = ref.out[y * ref.w + x]
@@ -207,13 +240,15 @@ struct MaskedNetworkTests {
         }
     }
 
-    @Test("one detector reused across frame sizes gives what a fresh detector gives",
-          .enabled(if: sharedDetector != nil, "\(TestEnvironment.modelsAbsentMessage)"))
+    @Test(
+        "one detector reused across frame sizes gives what a fresh detector gives",
+        .enabled(if: sharedDetector != nil, "\(TestEnvironment.modelsAbsentMessage)"))
     func reuseAcrossSizes() throws {
         let names = ["obama.jpg", "biden.jpg", "obama2.jpg"]
         let urls = names.compactMap { TestEnvironment.sample($0) }
         guard urls.count == names.count else {
-            print("skipping: sample photos not fetched (Scripts/fetch-models.sh)"); return
+            print("skipping: sample photos not fetched (Scripts/fetch-models.sh)")
+            return
         }
         let url = try #require(TestEnvironment.model("mmod_human_face_detector.dat"))
         let reused = try FaceDetector(modelURL: url)

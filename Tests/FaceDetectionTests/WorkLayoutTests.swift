@@ -1,26 +1,31 @@
 import CBLAS
-import Foundation
-import Testing
-@testable import FaceDetection
-import NeuralCore
 import FaceImaging
+import Foundation
+import NeuralCore
 import TestSupport
+import Testing
+
+@testable import FaceDetection
 
 /// How a detection's work is laid out so that it allocates nothing: GEMM chunks and Winograd batches cut once
 /// per frame size, GEMM column counts padded away from OpenBLAS's allocating small-matrix path, the candidates
 /// sorted in place.
 @Suite("detector work layout: batches, padded GEMMs, candidate order")
 struct WorkLayoutTests {
-    @Test("a GEMM padded to a multiple of 16 columns gives the real columns (up to float rounding)",
-          arguments: [(45, 45, 37), (45, 45, 1), (45, 45, 8), (45, 45, 64), (32, 800, 23), (16, 75, 200),
-                      (81, 45, 130), (32, 400, 9), (16, 75, 830)])
+    @Test(
+        "a GEMM padded to a multiple of 16 columns gives the real columns (up to float rounding)",
+        arguments: [
+            (45, 45, 37), (45, 45, 1), (45, 45, 8), (45, 45, 64), (32, 800, 23), (16, 75, 200),
+            (81, 45, 130), (32, 400, 9), (16, 75, 830),
+        ])
     func paddedGEMM(m: Int, k: Int, n: Int) {
         var rng = SplitMix64(seed: UInt64(m * 100_000 + k * 1000 + n))
         let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
         let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
         var plain = [Float](repeating: 0, count: m * n)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n),
-                    0, &plain, Int32(n))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n),
+            0, &plain, Int32(n))
         let ld = GEMMShape.paddedColumns(n, rows: m, depth: k)
         #expect(ld >= n && ld < n + 16)
         if m * n * k <= GEMMShape.smallKernelLimit { #expect(ld % 16 == 0) } else { #expect(ld == n) }
@@ -28,8 +33,9 @@ struct WorkLayoutTests {
         var bp = [Float](repeating: 0, count: k * ld)
         for r in 0..<k { for c in 0..<n { bp[r * ld + c] = b[r * n + c] } }
         var padded = [Float](repeating: .nan, count: m * ld)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(ld), Int32(k), 1, a, Int32(k), bp, Int32(ld),
-                    0, &padded, Int32(ld))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(ld), Int32(k), 1, a, Int32(k), bp, Int32(ld),
+            0, &padded, Int32(ld))
         // Both are within k·u·Σ|a·b| of the exact product (u = ulp/2), so within k·ulp·Σ|a·b| of each other.
         var worst = 0.0
         for r in 0..<m {
@@ -50,7 +56,8 @@ struct WorkLayoutTests {
             let b = Batches(spans, limit: limit, length: { $0.x1 - $0.x0 }) { s, offset, count in
                 (s.y, s.x0 + offset, s.x0 + offset + count)
             }
-            var cells: [[Int]] = [], expected: [[Int]] = []
+            var cells: [[Int]] = []
+            var expected: [[Int]] = []
             for s in b.runs { for x in s.x0..<s.x1 { cells.append([s.y, x]) } }
             for s in spans { for x in s.x0..<s.x1 { expected.append([s.y, x]) } }
             #expect(cells == expected, "limit \(limit)")
@@ -80,19 +87,22 @@ struct WorkLayoutTests {
         }
     }
 
-    @Test("candidates sort by descending score with ties in their order, without Array.sort",
-          arguments: [0, 1, 2, 15, 16, 17, 63, 64, 65, 200, 1000])
+    @Test(
+        "candidates sort by descending score with ties in their order, without Array.sort",
+        arguments: [0, 1, 2, 15, 16, 17, 63, 64, 65, 200, 1000])
     func sortByScore(count: Int) {
         var rng = SplitMix64(seed: UInt64(count))
         // Few distinct scores, so most candidates tie with others.
         let candidates = (0..<count).map { i in
-            Detection(box: PixelRect(left: i, top: 0, right: i + 9, bottom: 9),
-                      score: Double(Int.random(in: 0..<max(1, count / 4), using: &rng)) / 8, level: i % 3)
+            Detection(
+                box: PixelRect(left: i, top: 0, right: i + 9, bottom: 9),
+                score: Double(Int.random(in: 0..<max(1, count / 4), using: &rng)) / 8, level: i % 3)
         }
         let expected = candidates.enumerated().sorted { a, b in
             a.element.score != b.element.score ? a.element.score > b.element.score : a.offset < b.offset
         }.map(\.element)
-        var sorted = candidates, buffer: [Detection] = []
+        var sorted = candidates
+        var buffer: [Detection] = []
         FaceDetector.sortByScore(&sorted, buffer: &buffer)
         #expect(sorted == expected)
         // Again with the grown buffer (the steady state of a stream of frames).

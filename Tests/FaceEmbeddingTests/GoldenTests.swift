@@ -1,15 +1,19 @@
-import Foundation
-import Testing
 import FaceImaging
+import Foundation
 import NeuralCore
-@testable import FaceEmbedding
 import TestSupport
+import Testing
+
+@testable import FaceEmbedding
 
 /// Shared test fixtures: one loaded embedder (from a private, throwaway cache folder) per test process.
 enum Fixture {
     static let modelURL = TestEnvironment.model("dlib_face_recognition_resnet_model_v1.dat")
-    static let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-embedding-tests-\(getpid())")
-    static let embedder: FaceEmbedder? = modelURL.flatMap { try? FaceEmbedder(modelURL: $0, cache: ModelCache(directory: cacheDir)) }
+    static let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "mynaface-embedding-tests-\(getpid())")
+    static let embedder: FaceEmbedder? = modelURL.flatMap {
+        try? FaceEmbedder(modelURL: $0, cache: ModelCache(directory: cacheDir))
+    }
 
     /// The formula chip: px(x,y) = ((x+2y)&255, (3x^y)&255, (xy>>4)&255) as R, G, B.
     static func formulaChip() -> Image {
@@ -39,8 +43,9 @@ enum Fixture {
 struct GoldenTests {
     static let ready = Fixture.modelURL != nil && TestEnvironment.dlibGolden != nil
 
-    @Test("the formula chip gives dlib's descriptor to 1e-4",
-          .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
+    @Test(
+        "the formula chip gives dlib's descriptor to 1e-4",
+        .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
     func formulaChip() throws {
         let embedder = try #require(Fixture.embedder)
         let want = try Fixture.golden("golden_chip_formula_desc.txt")
@@ -51,11 +56,13 @@ struct GoldenTests {
         #expect(diff <= 1e-4)
     }
 
-    @Test("dlib's aligned golden chip gives dlib's descriptor to 1e-4",
-          .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
+    @Test(
+        "dlib's aligned golden chip gives dlib's descriptor to 1e-4",
+        .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
     func alignedChip() throws {
         let embedder = try #require(Fixture.embedder)
-        let bytes = try [UInt8](Data(contentsOf: TestEnvironment.dlibGolden!.appendingPathComponent("golden_aligned_chip.rgb")))
+        let bytes = try [UInt8](
+            Data(contentsOf: TestEnvironment.dlibGolden!.appendingPathComponent("golden_aligned_chip.rgb")))
         let want = try Fixture.golden("golden_aligned_chip_desc.txt")
         let got = try embedder.embedding(ofRawRGB: bytes)
         let diff = Fixture.maxDiff(got.values, want)
@@ -63,29 +70,32 @@ struct GoldenTests {
         #expect(diff <= 1e-4)
     }
 
-    @Test("a batch gives the same descriptors as single chips, in order",
-          .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
+    @Test(
+        "a batch gives the same descriptors as single chips, in order",
+        .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
     func batchEqualsSingle() throws {
         var embedder = try #require(Fixture.embedder)
         let a = Fixture.formulaChip()
-        let b = Image(width: 150, height: 150, channels: 3,
-                      pixels: try [UInt8](Data(contentsOf: TestEnvironment.dlibGolden!.appendingPathComponent("golden_aligned_chip.rgb"))))
+        let b = Image(
+            width: 150, height: 150, channels: 3,
+            pixels: try [UInt8](
+                Data(contentsOf: TestEnvironment.dlibGolden!.appendingPathComponent("golden_aligned_chip.rgb"))))
         let grey = Image(width: 150, height: 150, channels: 1, pixels: (0..<22500).map { UInt8(($0 * 7) & 255) })
         let greyAsRGB = Image(width: 150, height: 150, channels: 3, pixels: grey.pixels.flatMap { [$0, $0, $0] })
         let singles = try [a, b, grey].map { try embedder.embedding(ofChip: $0) }
-        embedder.batchSize = 2   // 5 chips → batches of 2, 2, 1
+        embedder.batchSize = 2  // 5 chips → batches of 2, 2, 1
         let batch = try embedder.embeddings(ofChips: [a, b, grey, b, a])
         #expect(batch.count == 5)
         for (i, j) in [(0, 0), (1, 1), (2, 2), (3, 1), (4, 0)] {
             #expect(Fixture.maxDiff(batch[i].values, singles[j].values) < 1e-5)
         }
-        embedder.workers = 2     // batches spread over two threads (no layer split): same order, same numbers
-        let parallel = try embedder.embeddings(ofChips: [a, b, grey, b, a])   // up to GEMM blocking
+        embedder.workers = 2  // batches spread over two threads (no layer split): same order, same numbers
+        let parallel = try embedder.embeddings(ofChips: [a, b, grey, b, a])  // up to GEMM blocking
         #expect(parallel.count == 5)
         for i in 0..<5 { #expect(Fixture.maxDiff(parallel[i].values, batch[i].values) < 1e-5) }
-        #expect(try embedder.embeddings(ofChips: [a, b, grey, b, a]) == parallel)   // deterministic
+        #expect(try embedder.embeddings(ofChips: [a, b, grey, b, a]) == parallel)  // deterministic
         var alone = embedder
-        alone.threads = 1        // one pass on the calling thread alone: the team's result up to GEMM blocking
+        alone.threads = 1  // one pass on the calling thread alone: the team's result up to GEMM blocking
         for (chip, single) in zip([a, b, grey], singles) {
             #expect(Fixture.maxDiff(try alone.embedding(ofChip: chip).values, single.values) < 1e-5)
         }
@@ -94,19 +104,21 @@ struct GoldenTests {
         #expect(singles[0].euclideanDistance(to: singles[1]) > 0.1)
     }
 
-    @Test("the compiled cache reloads the same model, and a corrupted cache is rebuilt",
-          .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
+    @Test(
+        "the compiled cache reloads the same model, and a corrupted cache is rebuilt",
+        .enabled(if: ready, "needs the fetched models and ../shared/reference/dlib/golden"))
     func cacheRoundTrip() throws {
         let url = try #require(Fixture.modelURL)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-cache-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mynaface-cache-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }
         let cache = ModelCache(directory: dir)
-        let first = try FaceEmbedder(modelURL: url, cache: cache)       // parses .dat, writes cache
+        let first = try FaceEmbedder(modelURL: url, cache: cache)  // parses .dat, writes cache
         let key = try ModelCache.sourceKey(for: url)
         let file = cache.fileURL(name: "dlib_face_recognition_resnet_model_v1", key: key)
         #expect(FileManager.default.fileExists(atPath: file.path))
         let start = Date()
-        let second = try FaceEmbedder(modelURL: url, cache: cache)      // from cache
+        let second = try FaceEmbedder(modelURL: url, cache: cache)  // from cache
         let ms = Date().timeIntervalSince(start) * 1000
         print("load from compiled cache: \(ms) ms (debug build)")
         let chip = Fixture.formulaChip()
@@ -115,17 +127,24 @@ struct GoldenTests {
         var bytes = try Data(contentsOf: file)
         bytes[bytes.count - 5] ^= 0x40
         try bytes.write(to: file)
-        #expect(cache.load(name: "dlib_face_recognition_resnet_model_v1", key: key, expectedCount: ResNetModel.floatCount) == nil)
+        #expect(
+            cache.load(name: "dlib_face_recognition_resnet_model_v1", key: key, expectedCount: ResNetModel.floatCount)
+                == nil)
         let third = try FaceEmbedder(modelURL: url, cache: cache)
         #expect(try third.embedding(ofChip: chip) == first.embedding(ofChip: chip))
-        #expect(cache.load(name: "dlib_face_recognition_resnet_model_v1", key: key, expectedCount: ResNetModel.floatCount) != nil)
+        #expect(
+            cache.load(name: "dlib_face_recognition_resnet_model_v1", key: key, expectedCount: ResNetModel.floatCount)
+                != nil)
         // A truncated cache is rejected too.
         try Data(bytes.prefix(1000)).write(to: file)
-        #expect(cache.load(name: "dlib_face_recognition_resnet_model_v1", key: key, expectedCount: ResNetModel.floatCount) == nil)
+        #expect(
+            cache.load(name: "dlib_face_recognition_resnet_model_v1", key: key, expectedCount: ResNetModel.floatCount)
+                == nil)
     }
 
-    @Test("a truncated or corrupted .dat gives a typed error",
-          .enabled(if: Fixture.modelURL != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    @Test(
+        "a truncated or corrupted .dat gives a typed error",
+        .enabled(if: Fixture.modelURL != nil, "models not fetched: run Scripts/fetch-models.sh"))
     func badModelFile() throws {
         let bytes = try [UInt8](Data(contentsOf: Fixture.modelURL!))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-bad-dat-\(getpid())")
@@ -136,7 +155,10 @@ struct GoldenTests {
         #expect(throws: FaceEmbeddingError.self) { try FaceEmbedder(modelURL: truncated, cache: nil) }
         // The MMOD detector is a valid dlib file but not this network.
         if let mmod = TestEnvironment.model("mmod_human_face_detector.dat") {
-            #expect(throws: FaceEmbeddingError.unexpectedModel(layer: -1, expected: "input_rgb_image_sized 150×150", found: "input_rgb_image_pyramid")) {
+            #expect(
+                throws: FaceEmbeddingError.unexpectedModel(
+                    layer: -1, expected: "input_rgb_image_sized 150×150", found: "input_rgb_image_pyramid")
+            ) {
                 try FaceEmbedder(modelURL: mmod, cache: nil)
             }
         }
@@ -147,7 +169,10 @@ struct GoldenTests {
 
     @Test("wrong chip sizes are rejected")
     func wrongSize() throws {
-        guard let embedder = Fixture.embedder else { print(TestEnvironment.modelsAbsentMessage); return }
+        guard let embedder = Fixture.embedder else {
+            print(TestEnvironment.modelsAbsentMessage)
+            return
+        }
         #expect(throws: FaceEmbeddingError.wrongChipSize(width: 149, height: 150, channels: 3)) {
             try embedder.embedding(ofChip: Image(width: 149, height: 150, channels: 3))
         }
@@ -159,10 +184,13 @@ struct GoldenTests {
 struct SimilarityTests {
     @Test("euclidean distance and cosine similarity on known vectors")
     func known() throws {
-        var a = [Float](repeating: 0, count: 128), b = a
-        a[0] = 3; a[127] = 4
+        var a = [Float](repeating: 0, count: 128)
+        var b = a
+        a[0] = 3
+        a[127] = 4
         b[0] = 3
-        let ea = try FaceEmbedding(values: a), eb = try FaceEmbedding(values: b)
+        let ea = try FaceEmbedding(values: a)
+        let eb = try FaceEmbedding(values: b)
         #expect(ea.euclideanDistance(to: eb) == 4)
         #expect(ea.norm == 5)
         #expect(abs(ea.cosineSimilarity(to: eb) - 0.6) < 1e-6)
@@ -175,8 +203,9 @@ struct SimilarityTests {
 
 @Suite("concurrency")
 struct ConcurrencyTests {
-    @Test("one embedder serves concurrent callers with identical results",
-          .enabled(if: Fixture.modelURL != nil, "models not fetched: run Scripts/fetch-models.sh"))
+    @Test(
+        "one embedder serves concurrent callers with identical results",
+        .enabled(if: Fixture.modelURL != nil, "models not fetched: run Scripts/fetch-models.sh"))
     func concurrent() async throws {
         let embedder = try #require(Fixture.embedder)
         let chip = Fixture.formulaChip()

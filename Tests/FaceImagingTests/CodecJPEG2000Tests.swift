@@ -1,13 +1,16 @@
 import Foundation
 import Testing
+
 @testable import FaceImaging
 
 @Suite("JPEG 2000 codec")
 struct CodecJPEG2000Tests {
     static let opjPresent = ReferenceTools.available("opj_decompress")
 
-    @Test("decodes like opj_decompress, byte for byte", .enabled(if: opjPresent, "opj_decompress (libopenjp2-tools) is absent"),
-          arguments: [("grey.jp2", 1), ("rgb.jp2", 3), ("grey.j2k", 1), ("rgb.j2k", 3), ("portrait-240x320.jp2", 1)])
+    @Test(
+        "decodes like opj_decompress, byte for byte",
+        .enabled(if: opjPresent, "opj_decompress (libopenjp2-tools) is absent"),
+        arguments: [("grey.jp2", 1), ("rgb.jp2", 3), ("grey.j2k", 1), ("rgb.j2k", 3), ("portrait-240x320.jp2", 1)])
     func matchesOpjDecompress(name: String, channels: Int) throws {
         let image = try ImageDecoder.decode(try CodecFixtures.bytes(name))
         let reference = try #require(try ReferenceTools.opjDecompress(name, channels: channels))
@@ -22,11 +25,13 @@ struct CodecJPEG2000Tests {
         #expect(try ImageDecoder.decode(try CodecFixtures.bytes("rgb.jp2")) == CodecFixtures.patternRGB)
     }
 
-    @Test("reduced-resolution decode: size ⌈side / 2^r⌉, pixels as opj_decompress -r",
-          .enabled(if: opjPresent, "opj_decompress (libopenjp2-tools) is absent"),
-          arguments: [(1, 48, 32), (2, 24, 16), (3, 12, 8)])
+    @Test(
+        "reduced-resolution decode: size ⌈side / 2^r⌉, pixels as opj_decompress -r",
+        .enabled(if: opjPresent, "opj_decompress (libopenjp2-tools) is absent"),
+        arguments: [(1, 48, 32), (2, 24, 16), (3, 12, 8)])
     func reduce(level: Int, width: Int, height: Int) throws {
-        let image = try ImageDecoder.decode(try CodecFixtures.bytes("rgb.jp2"), options: DecodeOptions(jpeg2000Reduce: level))
+        let image = try ImageDecoder.decode(
+            try CodecFixtures.bytes("rgb.jp2"), options: DecodeOptions(jpeg2000Reduce: level))
         #expect(image.width == width && image.height == height)
         let reference = try #require(try ReferenceTools.opjDecompress("rgb.jp2", channels: 3, reduce: level))
         #expect(image.pixels == reference.pixels)
@@ -40,7 +45,10 @@ struct CodecJPEG2000Tests {
                 _ = try ImageDecoder.decode(bytes, options: DecodeOptions(jpeg2000Reduce: level))
                 Issue.record("reduce \(level) decoded")
             } catch {
-                guard case .invalidOption(.jp2, _) = error else { Issue.record("reduce \(level): \(error)"); continue }
+                guard case .invalidOption(.jp2, _) = error else {
+                    Issue.record("reduce \(level): \(error)")
+                    continue
+                }
             }
         }
         // The last valid level gives ⌈96 / 32⌉ × ⌈64 / 32⌉.
@@ -56,8 +64,9 @@ struct CodecJPEG2000Tests {
         #expect(info == ImageInfo(format: .jp2, width: 240, height: 320, channels: 1, orientation: .up))
     }
 
-    @Test("encoder: JP2 and J2K within the byte budget, decodable, close to the source",
-          arguments: [(JPEG2000Encoder.Format.jp2, 10_000), (.jp2, 4_000), (.j2k, 10_000), (.j2k, 2_000)])
+    @Test(
+        "encoder: JP2 and J2K within the byte budget, decodable, close to the source",
+        arguments: [(JPEG2000Encoder.Format.jp2, 10_000), (.jp2, 4_000), (.j2k, 10_000), (.j2k, 2_000)])
     func encodeBudget(format: JPEG2000Encoder.Format, budget: Int) throws {
         let source = try ImageDecoder.decode(try CodecFixtures.bytes("portrait-240x320.jp2"))
         let bytes = try JPEG2000Encoder.encode(source, format: format, targetBytes: budget)
@@ -66,7 +75,9 @@ struct CodecJPEG2000Tests {
         #expect(ImageFormat.detect(bytes) == (format == .jp2 ? .jp2 : .j2k))
         let back = try ImageDecoder.decode(bytes)
         #expect(back.width == 240 && back.height == 320 && back.channels == 1)
-        let mae = zip(back.pixels, source.pixels).reduce(0.0) { $0 + Double(abs(Int($1.0) - Int($1.1))) } / Double(source.pixels.count)
+        let mae =
+            zip(back.pixels, source.pixels).reduce(0.0) { $0 + Double(abs(Int($1.0) - Int($1.1))) }
+            / Double(source.pixels.count)
         #expect(mae < 8)
     }
 
@@ -113,11 +124,13 @@ struct JP2ContainerConsistencyTests {
         #expect(image.width == 240 && image.height == 320)
     }
 
-    @Test("an ihdr that contradicts the codestream is refused by decode and probe",
-          arguments: [(UInt32(60000), UInt32(60000), UInt16(1)), (320, 241, 1), (321, 240, 1), (320, 240, 3)])
+    @Test(
+        "an ihdr that contradicts the codestream is refused by decode and probe",
+        arguments: [(UInt32(60000), UInt32(60000), UInt16(1)), (320, 241, 1), (321, 240, 1), (320, 240, 3)])
     func contradictoryIhdrRefused(height: UInt32, width: UInt32, components: UInt16) throws {
-        let hostile = try Self.withImageHeader(try CodecFixtures.bytes("portrait-240x320.jp2"), height: height, width: width,
-                                               components: components)
+        let hostile = try Self.withImageHeader(
+            try CodecFixtures.bytes("portrait-240x320.jp2"), height: height, width: width,
+            components: components)
         let expected = ImageDecodeError.contradictoryHeaders(
             format: .jp2, container: "ihdr \(width)×\(height), \(components) component(s)",
             codestream: "SIZ 240×320, 1 component(s)")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import FaceImaging
 
 @Suite("Decoders on malformed input")
@@ -8,7 +9,8 @@ struct CodecMalformedTests {
     @Test("every fixture decodes and is recognised by content", arguments: CodecFixtures.all)
     func fixtureDecodes(name: String) throws {
         let bytes = try CodecFixtures.bytes(name)
-        let expected: ImageFormat = name.hasSuffix(".jpg") ? .jpeg : name.hasSuffix(".jp2") ? .jp2 : name.hasSuffix(".j2k") ? .j2k : .png
+        let expected: ImageFormat =
+            name.hasSuffix(".jpg") ? .jpeg : name.hasSuffix(".jp2") ? .jp2 : name.hasSuffix(".j2k") ? .j2k : .png
         #expect(ImageFormat.detect(bytes) == expected)
         let image = try ImageDecoder.decode(bytes)
         let info = try ImageDecoder.probe(bytes)
@@ -43,7 +45,8 @@ struct CodecMalformedTests {
     func bitFlips(name: String) throws {
         let bytes = try CodecFixtures.bytes(name)
         var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
-        var decoded = 0, rejected = 0
+        var decoded = 0
+        var rejected = 0
         for _ in 0..<40 {
             var mutated = bytes
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
@@ -72,7 +75,8 @@ struct CodecMalformedTests {
         var png = try CodecFixtures.bytes("rgb.png")
         png.replaceSubrange(16..<24, with: [0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60])
         let crc: UInt32 = crc32(Array(png[12..<29]))
-        png.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 255), UInt8(crc >> 8 & 255), UInt8(crc & 255)])
+        png.replaceSubrange(
+            29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 255), UInt8(crc >> 8 & 255), UInt8(crc & 255)])
         // J2K / JP2: patch Xsiz and Ysiz in SIZ.
         func patchSIZ(_ b: inout [UInt8]) throws {
             let soc = try #require(firstIndex(of: [0xFF, 0x4F, 0xFF, 0x51], in: b))
@@ -84,10 +88,14 @@ struct CodecMalformedTests {
         try patchSIZ(&jp2)
         for (bytes, format) in [(jpeg, ImageFormat.jpeg), (png, .png), (j2k, .j2k), (jp2, .jp2)] {
             let start = Date()
-            #expect(throws: ImageDecodeError.tooLarge(format: format, width: 60000, height: 60000, limit: DecodeLimits())) {
+            #expect(
+                throws: ImageDecodeError.tooLarge(format: format, width: 60000, height: 60000, limit: DecodeLimits())
+            ) {
                 try ImageDecoder.decode(bytes)
             }
-            #expect(throws: ImageDecodeError.tooLarge(format: format, width: 60000, height: 60000, limit: DecodeLimits())) {
+            #expect(
+                throws: ImageDecodeError.tooLarge(format: format, width: 60000, height: 60000, limit: DecodeLimits())
+            ) {
                 try ImageDecoder.probe(bytes)
             }
             #expect(Date().timeIntervalSince(start) < 5)  // header-only rejection; generous for a loaded CI machine
@@ -100,8 +108,10 @@ struct CodecMalformedTests {
         // stream. The cause was ours: (OPJ_SIZE_T)-1 (end of stream) must be -1, size_t imports into Swift as Int,
         // and returning Int.max instead made libopenjp2 take garbage for data and abort on an assertion.
         var bytes = try CodecFixtures.bytes("rgb.j2k")
-        let patches: [(Int, UInt8, UInt8)] = [(45, 0x07, 0x03), (150, 0x40, 0x41), (609, 0x45, 0xC5), (1012, 0x24, 0x2C),
-                                              (1341, 0xA0, 0xA8), (1404, 0xFD, 0xED), (2156, 0xA6, 0x26)]
+        let patches: [(Int, UInt8, UInt8)] = [
+            (45, 0x07, 0x03), (150, 0x40, 0x41), (609, 0x45, 0xC5), (1012, 0x24, 0x2C),
+            (1341, 0xA0, 0xA8), (1404, 0xFD, 0xED), (2156, 0xA6, 0x26),
+        ]
         for (at, before, after) in patches {
             try #require(bytes[at] == before, "fixture rgb.j2k changed; regenerate this case")
             bytes[at] = after
@@ -119,7 +129,10 @@ struct CodecMalformedTests {
             _ = try ImageDecoder.decode(j2k)
             Issue.record("decoded")
         } catch {
-            guard case .unsupported(.j2k, _) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .unsupported(.j2k, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
         }
     }
 
@@ -130,16 +143,21 @@ struct CodecMalformedTests {
         #expect(throws: ImageDecodeError.inputTooLarge(bytes: bytes.count, limit: 100)) {
             try ImageDecoder.decode(bytes, options: DecodeOptions(limits: DecodeLimits(maxInputBytes: 100)))
         }
-        #expect(throws: ImageDecodeError.tooLarge(format: .jpeg, width: 96, height: 64, limit: DecodeLimits(maxPixels: 1000))) {
+        #expect(
+            throws: ImageDecodeError.tooLarge(
+                format: .jpeg, width: 96, height: 64, limit: DecodeLimits(maxPixels: 1000))
+        ) {
             try ImageDecoder.decode(bytes, options: DecodeOptions(limits: DecodeLimits(maxPixels: 1000)))
         }
         #expect(throws: ImageDecodeError.unrecognisedFormat(leadingBytes: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61])) {
             try ImageDecoder.decode(Array("GIF89a".utf8))
         }
         var rng = SplitMix64(seed: 42)
-        let magics: [[UInt8]] = [[], [0xFF, 0xD8, 0xFF], [0xFF, 0x4F, 0xFF, 0x51],
-                                 [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A],
-                                 [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]]
+        let magics: [[UInt8]] = [
+            [], [0xFF, 0xD8, 0xFF], [0xFF, 0x4F, 0xFF, 0x51],
+            [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A],
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+        ]
         for magic in magics {
             for length in [0, 1, 7, 64, 1000, 5000] {
                 let input = magic + (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -156,12 +174,16 @@ struct CodecMalformedTests {
 
     @Test("error messages say what was wrong")
     func descriptions() {
-        #expect(ImageDecodeError.truncated(format: .jp2).description
-            == "JPEG 2000 (JP2) decode: the data is truncated (it ends before the image does)")
-        #expect(ImageDecodeError.unrecognisedFormat(leadingBytes: [0x47, 0x49, 0x46]).description
-            == "image decode: not a JPEG, JP2, J2K or PNG image (leading bytes: 47 49 46)")
-        #expect(ImageDecodeError.tooLarge(format: .png, width: 60000, height: 60000, limit: DecodeLimits()).description
-            == "PNG decode: the header declares 60000×60000 pixels, beyond the limit (at most 20000 pixels a side and 40000000 pixels in all)")
+        #expect(
+            ImageDecodeError.truncated(format: .jp2).description
+                == "JPEG 2000 (JP2) decode: the data is truncated (it ends before the image does)")
+        #expect(
+            ImageDecodeError.unrecognisedFormat(leadingBytes: [0x47, 0x49, 0x46]).description
+                == "image decode: not a JPEG, JP2, J2K or PNG image (leading bytes: 47 49 46)")
+        #expect(
+            ImageDecodeError.tooLarge(format: .png, width: 60000, height: 60000, limit: DecodeLimits()).description
+                == "PNG decode: the header declares 60000×60000 pixels, beyond the limit (at most 20000 pixels a side and 40000000 pixels in all)"
+        )
     }
 
     private func firstIndex(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {

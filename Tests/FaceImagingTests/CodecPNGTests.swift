@@ -1,17 +1,20 @@
 import Foundation
 import Testing
+
 @testable import FaceImaging
 
 @Suite("PNG codec")
 struct CodecPNGTests {
-    @Test("grey, 16-bit grey and grey+alpha decode exactly to the grey pattern (alpha dropped)",
-          arguments: ["grey.png", "grey16.png", "grey-alpha.png"])
+    @Test(
+        "grey, 16-bit grey and grey+alpha decode exactly to the grey pattern (alpha dropped)",
+        arguments: ["grey.png", "grey16.png", "grey-alpha.png"])
     func grey(name: String) throws {
         #expect(try ImageDecoder.decode(try CodecFixtures.bytes(name)) == CodecFixtures.patternGrey)
     }
 
-    @Test("RGB and RGBA decode exactly to the colour pattern (alpha dropped, not composited)",
-          arguments: ["rgb.png", "rgba.png"])
+    @Test(
+        "RGB and RGBA decode exactly to the colour pattern (alpha dropped, not composited)",
+        arguments: ["rgb.png", "rgba.png"])
     func colour(name: String) throws {
         #expect(try ImageDecoder.decode(try CodecFixtures.bytes(name)) == CodecFixtures.patternRGB)
     }

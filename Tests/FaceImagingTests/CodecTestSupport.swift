@@ -1,5 +1,5 @@
-import Foundation
 import FaceImaging
+import Foundation
 import TestSupport
 
 /// Shared helpers of the codec tests: fixtures, the synthetic pattern, Debian's reference tools, PNM.
@@ -31,7 +31,12 @@ enum CodecFixtures {
     static var patternRGB: Image {
         var px: [UInt8] = []
         px.reserveCapacity(width * height * 3)
-        for y in 0..<height { for x in 0..<width { let p = rgb(x, y); px += [p.0, p.1, p.2] } }
+        for y in 0..<height {
+            for x in 0..<width {
+                let p = rgb(x, y)
+                px += [p.0, p.1, p.2]
+            }
+        }
         return Image(width: width, height: height, channels: 3, pixels: px)
     }
 
@@ -106,26 +111,31 @@ enum PNM {
         var at = 0
         func token() -> String? {
             while at < b.count {
-                if b[at] == UInt8(ascii: "#") { while at < b.count && b[at] != 10 { at += 1 } }
-                else if b[at] == 32 || b[at] == 10 || b[at] == 13 || b[at] == 9 { at += 1 }
-                else { break }
+                if b[at] == UInt8(ascii: "#") {
+                    while at < b.count && b[at] != 10 { at += 1 }
+                } else if b[at] == 32 || b[at] == 10 || b[at] == 13 || b[at] == 9 {
+                    at += 1
+                } else {
+                    break
+                }
             }
             var s = ""
             while at < b.count, !(b[at] == 32 || b[at] == 10 || b[at] == 13 || b[at] == 9) {
-                s.append(Character(UnicodeScalar(b[at]))); at += 1
+                s.append(Character(UnicodeScalar(b[at])))
+                at += 1
             }
             return s.isEmpty ? nil : s
         }
         guard let magic = token(), magic == "P5" || magic == "P6",
-              let w = token().flatMap({ Int($0) }), let h = token().flatMap({ Int($0) }),
-              let maxval = token().flatMap({ Int($0) }), maxval == 255 else { return nil }
+            let w = token().flatMap({ Int($0) }), let h = token().flatMap({ Int($0) }),
+            let maxval = token().flatMap({ Int($0) }), maxval == 255
+        else { return nil }
         at += 1  // the single whitespace after maxval
         let c = magic == "P5" ? 1 : 3
         guard b.count - at >= w * h * c else { return nil }
         return Image(width: w, height: h, channels: c, pixels: Array(b[at..<(at + w * h * c)]))
     }
 }
-
 
 /// Largest absolute sample difference of two same-shaped images (Int.max when shapes differ).
 func maxDifference(_ a: Image, _ b: Image) -> Int {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FaceImaging
 
 @Suite("Image transforms")
@@ -6,16 +7,18 @@ struct TransformTests {
     /// 3×2 grey: rows [1 2 3] [4 5 6].
     let small = Image(width: 3, height: 2, channels: 1, pixels: [1, 2, 3, 4, 5, 6])
 
-    @Test("EXIF orientations move pixels as EXIF 2.3 defines", arguments: [
-        (1, 3, 2, [1, 2, 3, 4, 5, 6] as [UInt8]),
-        (2, 3, 2, [3, 2, 1, 6, 5, 4]),
-        (3, 3, 2, [6, 5, 4, 3, 2, 1]),
-        (4, 3, 2, [4, 5, 6, 1, 2, 3]),
-        (5, 2, 3, [1, 4, 2, 5, 3, 6]),
-        (6, 2, 3, [4, 1, 5, 2, 6, 3]),
-        (7, 2, 3, [6, 3, 5, 2, 4, 1]),
-        (8, 2, 3, [3, 6, 2, 5, 1, 4]),
-    ])
+    @Test(
+        "EXIF orientations move pixels as EXIF 2.3 defines",
+        arguments: [
+            (1, 3, 2, [1, 2, 3, 4, 5, 6] as [UInt8]),
+            (2, 3, 2, [3, 2, 1, 6, 5, 4]),
+            (3, 3, 2, [6, 5, 4, 3, 2, 1]),
+            (4, 3, 2, [4, 5, 6, 1, 2, 3]),
+            (5, 2, 3, [1, 4, 2, 5, 3, 6]),
+            (6, 2, 3, [4, 1, 5, 2, 6, 3]),
+            (7, 2, 3, [6, 3, 5, 2, 4, 1]),
+            (8, 2, 3, [3, 6, 2, 5, 1, 4]),
+        ])
     func orientation(raw: Int, width: Int, height: Int, pixels: [UInt8]) throws {
         let out = small.applying(try #require(ExifOrientation(rawValue: raw)))
         #expect(out == Image(width: width, height: height, channels: 1, pixels: pixels))
@@ -26,8 +29,9 @@ struct TransformTests {
 
     @Test("greyscale uses BT.601 weights in libjpeg's 16-bit fixed point")
     func greyscale() {
-        let rgb = Image(width: 5, height: 1, channels: 3,
-                        pixels: [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 10, 200, 30])
+        let rgb = Image(
+            width: 5, height: 1, channels: 3,
+            pixels: [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 10, 200, 30])
         // (19595·R + 38470·G + 7471·B + 32768) >> 16
         #expect(rgb.greyscale().pixels == [76, 150, 29, 255, 124])
         #expect(small.greyscale() == small)

@@ -1,5 +1,6 @@
 import FaceImaging
 import Testing
+
 @testable import MynaCard
 
 @Suite("chip portrait rendering")

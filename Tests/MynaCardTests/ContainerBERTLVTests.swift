@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FaceImaging
 @testable import MynaCard
 
@@ -19,8 +20,10 @@ struct ContainerBERTLVTests {
 
     @Test func multiByteTagsAndNesting() throws {
         // 7F61 (10) { 02 01 01, 7F60 { 5F2E 01 AA } }, then DF27 00
-        let bytes: [UInt8] = [0x7F, 0x61, 0x0A, 0x02, 0x01, 0x01, 0x7F, 0x60, 0x04, 0x5F, 0x2E, 0x01, 0xAA,
-                              0xDF, 0x27, 0x00]
+        let bytes: [UInt8] = [
+            0x7F, 0x61, 0x0A, 0x02, 0x01, 0x01, 0x7F, 0x60, 0x04, 0x5F, 0x2E, 0x01, 0xAA,
+            0xDF, 0x27, 0x00,
+        ]
         let nodes = try BERTLV.parse(bytes)
         #expect(nodes.map(\.tag) == [0x7F61, 0xDF27])
         #expect(nodes[0].isConstructed)
@@ -104,7 +107,9 @@ struct ContainerBERTLVTests {
 
     @Test func inputLimit() {
         let limits = TLVLimits(maxInputBytes: 4)
-        #expect(throws: TLVError.inputTooLarge(size: 5, limit: 4)) { try BERTLV.parse([0x80, 0x03, 1, 2, 3], limits: limits) }
+        #expect(throws: TLVError.inputTooLarge(size: 5, limit: 4)) {
+            try BERTLV.parse([0x80, 0x03, 1, 2, 3], limits: limits)
+        }
     }
 
     @Test func stopAtFiller() throws {

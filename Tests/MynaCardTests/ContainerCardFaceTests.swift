@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import FaceImaging
 @testable import MynaCard
 
@@ -9,15 +10,15 @@ typealias ContainerRNG = SplitMix64
 /// A hand-built minimal card-face file whose every byte is written out here.
 enum HandBuiltCardFace {
     // Elements (tag, value):
-    static let df22: [UInt8] = [0xDF, 0x22, 0x08] + Array("19991231".utf8)            // 11 bytes
-    static let df23: [UInt8] = [0xDF, 0x23, 0x01, 0x32]                                 // 4
-    static let df24: [UInt8] = [0xDF, 0x24, 0x07, 0x90, 0x01, 0x03, 0x91, 0x02, 0xC3, 0x01] // 10
-    static let df25: [UInt8] = [0xDF, 0x25, 0x02, 0xAA, 0xBB]                           // 5
-    static let df26: [UInt8] = [0xDF, 0x26, 0x01, 0xCC]                                 // 4
-    static let df27: [UInt8] = [0xDF, 0x27, 0x04, 0x00, 0x00, 0x00, 0x0C]               // 7
-    static let df28: [UInt8] = [0xDF, 0x28, 0x82, 0x01, 0x00] + [UInt8](repeating: 0x5A, count: 256) // 261
-    static let df29: [UInt8] = [0xDF, 0x29, 0x08] + Array("20240229".utf8)            // 11
-    static let df2A: [UInt8] = [0xDF, 0x2A, 0x01, 0xDD]                                 // 4
+    static let df22: [UInt8] = [0xDF, 0x22, 0x08] + Array("19991231".utf8)  // 11 bytes
+    static let df23: [UInt8] = [0xDF, 0x23, 0x01, 0x32]  // 4
+    static let df24: [UInt8] = [0xDF, 0x24, 0x07, 0x90, 0x01, 0x03, 0x91, 0x02, 0xC3, 0x01]  // 10
+    static let df25: [UInt8] = [0xDF, 0x25, 0x02, 0xAA, 0xBB]  // 5
+    static let df26: [UInt8] = [0xDF, 0x26, 0x01, 0xCC]  // 4
+    static let df27: [UInt8] = [0xDF, 0x27, 0x04, 0x00, 0x00, 0x00, 0x0C]  // 7
+    static let df28: [UInt8] = [0xDF, 0x28, 0x82, 0x01, 0x00] + [UInt8](repeating: 0x5A, count: 256)  // 261
+    static let df29: [UInt8] = [0xDF, 0x29, 0x08] + Array("20240229".utf8)  // 11
+    static let df2A: [UInt8] = [0xDF, 0x2A, 0x01, 0xDD]  // 4
     static var data: [[UInt8]] { [df22, df23, df24, df25, df26, df27, df28, df29, df2A] }
     // Content = DF21 (21 bytes) + 317 = 338 = 0x152 → header FF 20 82 01 52 (5 bytes); DF22 at 5 + 21 = 26.
     static let offsets: [Int] = [26, 37, 41, 51, 56, 60, 67, 328, 339]
@@ -50,8 +51,11 @@ struct ContainerCardFaceTests {
         #expect(file.securityCodeImage == [0xDD])
         #expect(file.encodedElement(0xDF28) == HandBuiltCardFace.df28)
         #expect(file.encodedElement(0xDF24) == HandBuiltCardFace.df24)
-        #expect(file.signedGroups == [HandBuiltCardFace.df22 + HandBuiltCardFace.df23 + HandBuiltCardFace.df24,
-                                      HandBuiltCardFace.df25 + HandBuiltCardFace.df26, HandBuiltCardFace.df27])
+        #expect(
+            file.signedGroups == [
+                HandBuiltCardFace.df22 + HandBuiltCardFace.df23 + HandBuiltCardFace.df24,
+                HandBuiltCardFace.df25 + HandBuiltCardFace.df26, HandBuiltCardFace.df27,
+            ])
         #expect(file.outerRange == 0..<343)
     }
 
@@ -82,19 +86,29 @@ struct ContainerCardFaceTests {
 
     @Test func invalidValuesRejected() throws {
         var b = HandBuiltCardFace.file()
-        b[33] = 0x31; b[34] = 0x33  // birth month 13
-        #expect(throws: ContainerError.invalidValue(path: "FF20/DF22", offset: 26, reason: "birth date is not a valid YYYYMMDD date")) {
+        b[33] = 0x31
+        b[34] = 0x33  // birth month 13
+        #expect(
+            throws: ContainerError.invalidValue(
+                path: "FF20/DF22", offset: 26, reason: "birth date is not a valid YYYYMMDD date")
+        ) {
             try CardFaceFile.parse(b)
         }
         b = HandBuiltCardFace.file()
         b[40] = 0x35  // sex '5'
-        #expect(throws: ContainerError.invalidValue(path: "FF20/DF23", offset: 37, reason: "sex code is not 0, 1, 2 or 9 (JIS X 0303)")) {
+        #expect(
+            throws: ContainerError.invalidValue(
+                path: "FF20/DF23", offset: 37, reason: "sex code is not 0, 1, 2 or 9 (JIS X 0303)")
+        ) {
             try CardFaceFile.parse(b)
         }
         b = HandBuiltCardFace.file()
         b[339 - 11 + 3 + 6] = 0x33  // expiry 20240239
         b[339 - 11 + 3 + 7] = 0x30  // expiry day 30 of February 2024
-        #expect(throws: ContainerError.invalidValue(path: "FF20/DF29", offset: 328, reason: "expiry is not a valid YYYYMMDD date")) {
+        #expect(
+            throws: ContainerError.invalidValue(
+                path: "FF20/DF29", offset: 328, reason: "expiry is not a valid YYYYMMDD date")
+        ) {
             try CardFaceFile.parse(b)
         }
         #expect(CardDate(ascii: Array("20230229".utf8)) == nil)
@@ -106,7 +120,9 @@ struct ContainerCardFaceTests {
         #expect(throws: ContainerError.wrongOuterTag(expected: 0xFF20, found: 0x7F21)) {
             try CardFaceFile.parse([0x7F, 0x21, 0x00])
         }
-        #expect(throws: ContainerError.missingElement(path: "FF20/DF21")) { try CardFaceFile.parse([0xFF, 0x20, 0x00]) }
+        #expect(throws: ContainerError.missingElement(path: "FF20/DF21")) {
+            try CardFaceFile.parse([0xFF, 0x20, 0x00])
+        }
         #expect(throws: ContainerError.empty) { try CardFaceFile.parse([]) }
         // Outer length running past the end of the file.
         #expect(throws: ContainerError.tlv(.lengthPastEnd(tag: 0xFF20, offset: 0, length: 0x152, available: 99))) {
@@ -145,8 +161,9 @@ struct ContainerCardFaceTests {
             let birth = try #require(CardDate(year: year, month: month, day: day))
             let expiry = try #require(CardDate(year: Int.random(in: 2020...2050, using: &rng), month: 2, day: 28))
             let sex = CardFaceFile.Sex.allCases.randomElement(using: &rng)!
-            let key = CardRSAPublicKey(exponent: rng.bytes(Int.random(in: 1...4, using: &rng)),
-                                       modulus: rng.bytes(Int.random(in: 1...300, using: &rng)))
+            let key = CardRSAPublicKey(
+                exponent: rng.bytes(Int.random(in: 1...4, using: &rng)),
+                modulus: rng.bytes(Int.random(in: 1...300, using: &rng)))
             var builder = CardFaceFile.Builder(
                 birthDate: birth, sex: sex, publicKey: key, nameImage: rng.bytes(Int.random(in: 0...400, using: &rng)),
                 addressImage: rng.bytes(Int.random(in: 0...20_000, using: &rng)),

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import FaceImaging
 @testable import MynaCard
 
@@ -29,8 +30,10 @@ enum ContainerFixtures {
         return out
     }
 
-    static let containerFiles = ["cardface.bin", "cardface-filler.bin", "cardface-innerfiller.bin", "cvc.bin",
-                                 "dg2-19794-jpeg.bin", "dg2-19794-jp2.bin", "dg2-39794.bin"]
+    static let containerFiles = [
+        "cardface.bin", "cardface-filler.bin", "cardface-innerfiller.bin", "cvc.bin",
+        "dg2-19794-jpeg.bin", "dg2-19794-jp2.bin", "dg2-39794.bin",
+    ]
     static let allFiles = containerFiles + ["portrait.jp2", "face.jpg"]
 }
 
@@ -99,13 +102,14 @@ struct ContainerFixtureTests {
     @Test(arguments: ContainerFixtures.allFiles)
     func detectAndDescribeByContent(name: String) throws {
         let bytes = try ContainerFixtures.bytes(name)
-        let expected: PortraitSourceKind = switch name {
-        case let n where n.hasPrefix("cardface"): .cardFaceFile
-        case "cvc.bin": .cardVerifiableCertificate
-        case let n where n.hasPrefix("dg2"): .dg2
-        case "portrait.jp2": .jp2
-        default: .jpeg
-        }
+        let expected: PortraitSourceKind =
+            switch name {
+            case let n where n.hasPrefix("cardface"): .cardFaceFile
+            case "cvc.bin": .cardVerifiableCertificate
+            case let n where n.hasPrefix("dg2"): .dg2
+            case "portrait.jp2": .jp2
+            default: .jpeg
+            }
         #expect(PortraitContainer.detect(bytes) == expected)
         let description = try PortraitContainer.parse(bytes)
         #expect(description.kind == expected)
@@ -114,8 +118,10 @@ struct ContainerFixtureTests {
         #expect(description.portraits.count == (expected == .cardVerifiableCertificate ? 0 : 1))
     }
 
-    @Test(arguments: ["cardface.bin", "cardface-filler.bin", "dg2-19794-jpeg.bin", "dg2-19794-jp2.bin", "dg2-39794.bin",
-                      "portrait.jp2", "face.jpg"])
+    @Test(arguments: [
+        "cardface.bin", "cardface-filler.bin", "dg2-19794-jpeg.bin", "dg2-19794-jp2.bin", "dg2-39794.bin",
+        "portrait.jp2", "face.jpg",
+    ])
     func extractPortraitDecodes(name: String) throws {
         let m = try ContainerFixtures.manifest()
         let bytes = try ContainerFixtures.bytes(name)
@@ -128,9 +134,12 @@ struct ContainerFixtureTests {
         #expect(info.width == image.width && info.height == image.height && info.channels == image.channels)
         #expect(info.format == (isJPEG ? "jpeg" : "jp2"))
         #expect(info.compressedBytes == expected["bytes"] as! Int)
-        let path = name.hasPrefix("cardface") ? "FF20/DF27"
-            : name == "dg2-39794.bin" ? "75/7F61/7F60[0]/7F2E/A1/30[0]/A1/A0/A0"
-            : name.hasPrefix("dg2") ? "75/7F61/7F60[0]/5F2E/face[0]" : ""
+        let path =
+            name.hasPrefix("cardface")
+            ? "FF20/DF27"
+            : name == "dg2-39794.bin"
+                ? "75/7F61/7F60[0]/7F2E/A1/30[0]/A1/A0/A0"
+                : name.hasPrefix("dg2") ? "75/7F61/7F60[0]/5F2E/face[0]" : ""
         #expect(info.containerPath == path)
         // The same pixels as decoding the embedded image directly.
         let direct = try ImageDecoder.decode(try ContainerFixtures.bytes(isJPEG ? "face.jpg" : "portrait.jp2"))
@@ -171,7 +180,7 @@ struct ContainerRobustnessTests {
             } catch {
                 switch error {
                 case .empty: #expect(k == 0)
-                case let .container(found, _): #expect(found == kind)
+                case .container(let found, _): #expect(found == kind)
                 default: Issue.record("unexpected error \(error) for \(name) cut at \(k)/16")
                 }
             }

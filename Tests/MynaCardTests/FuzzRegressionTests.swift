@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import FaceImaging
 @testable import MynaCard
 
@@ -30,7 +31,7 @@ struct FuzzRegressionTests {
             #expect(image.width == info.width && image.height == info.height && image.channels == info.channels)
             #expect(info.containerPath == c.path)
         } catch {
-            guard case let .decode(path, _) = error else {
+            guard case .decode(let path, _) = error else {
                 Issue.record("expected a decode error, got \(error)")
                 return
             }

@@ -55,14 +55,19 @@ struct MatchThresholdTests {
 
     @Test func refusesAFileMadeForAnotherModelNamingBoth() throws {
         let file = try ThresholdFile.decode(Data(Self.valid.utf8), path: "t.json")
-        #expect(throws: ThresholdFileError.wrongModel(path: "t.json", file: "dlib_face_recognition_resnet_model_v1",
-                                                      verifier: "arcface-r50")) {
+        #expect(
+            throws: ThresholdFileError.wrongModel(
+                path: "t.json", file: "dlib_face_recognition_resnet_model_v1",
+                verifier: "arcface-r50")
+        ) {
             try file.threshold(forModel: "arcface-r50", path: "t.json")
         }
     }
 
     @Test func refusesWrongFormatVersionComparisonAndBrokenFiles() throws {
-        func load(_ json: String) throws(ThresholdFileError) -> ThresholdFile { try ThresholdFile.decode(Data(json.utf8), path: "t") }
+        func load(_ json: String) throws(ThresholdFileError) -> ThresholdFile {
+            try ThresholdFile.decode(Data(json.utf8), path: "t")
+        }
         #expect(throws: ThresholdFileError.wrongFormat(path: "t", found: "none")) {
             try load(#"{"metric":"cosine-raw","threshold":0.9}"#)
         }
@@ -98,10 +103,13 @@ struct QualityGateTests {
         return Image(width: 150, height: 150, channels: 1, pixels: p)
     }()
 
-    func measure(_ gate: QualityGate = QualityGate(), landmarks: [(x: Double, y: Double)] = frontal,
-                 chip: Image = sharpChip, box: (Int, Int, Int, Int) = (100, 100, 299, 299), second: Int? = nil) -> FaceQuality {
-        gate.measure(box: (box.0, box.1, box.2, box.3), landmarks: landmarks, chip: chip, frameWidth: 640,
-                     frameHeight: 480, secondFaceWidth: second)
+    func measure(
+        _ gate: QualityGate = QualityGate(), landmarks: [(x: Double, y: Double)] = frontal,
+        chip: Image = sharpChip, box: (Int, Int, Int, Int) = (100, 100, 299, 299), second: Int? = nil
+    ) -> FaceQuality {
+        gate.measure(
+            box: (box.0, box.1, box.2, box.3), landmarks: landmarks, chip: chip, frameWidth: 640,
+            frameHeight: 480, secondFaceWidth: second)
     }
 
     @Test func frontalSharpFacePasses() {
@@ -118,12 +126,18 @@ struct QualityGateTests {
         #expect(gate.failure(of: measure(box: (100, 100, 159, 159))) == .faceTooSmall(width: 60, minimum: 80))
         #expect(gate.failure(of: measure(box: (-10, 100, 189, 299))) == .faceTooNearEdge)
         let turned = Self.frontal.enumerated().map { i, p in i == 4 ? (x: p.x + 80, y: p.y) : p }
-        if case .headTurned = gate.failure(of: measure(landmarks: turned)) {} else { Issue.record("turned head passed") }
+        if case .headTurned = gate.failure(of: measure(landmarks: turned)) {
+        } else {
+            Issue.record("turned head passed")
+        }
         let a = 35.0 * Double.pi / 180  // the whole face rotated 35° about (200, 200)
         let tilted = Self.frontal.map { p in
             (x: 200 + (p.x - 200) * cos(a) - (p.y - 200) * sin(a), y: 200 + (p.x - 200) * sin(a) + (p.y - 200) * cos(a))
         }
-        if case .headTilted = gate.failure(of: measure(landmarks: tilted)) {} else { Issue.record("tilted head passed") }
+        if case .headTilted = gate.failure(of: measure(landmarks: tilted)) {
+        } else {
+            Issue.record("tilted head passed")
+        }
         let flat = Image(width: 150, height: 150, channels: 1, pixels: [UInt8](repeating: 128, count: 22_500))
         #expect(gate.failure(of: measure(chip: flat)) == .blurred(sharpness: 0))
         let dark = Image(width: 150, height: 150, channels: 1, pixels: Self.sharpChip.pixels.map { $0 / 8 })
@@ -141,10 +155,12 @@ struct QualityGateTests {
     }
 
     @Test func everyReasonHasAPatientMessageInJapaneseAndEnglish() {
-        let reasons: [NotAcquiredReason] = [.noFace, .faceTooSmall(width: 1, minimum: 2), .faceTooNearEdge,
-                                            .tooDark(meanLuma: 1), .tooBright(meanLuma: 250), .blurred(sharpness: 1),
-                                            .headTurned(yaw: 0.5), .headTilted(degrees: 40), .headPitched(ratio: 2),
-                                            .secondFace(ratio: 0.9)]
+        let reasons: [NotAcquiredReason] = [
+            .noFace, .faceTooSmall(width: 1, minimum: 2), .faceTooNearEdge,
+            .tooDark(meanLuma: 1), .tooBright(meanLuma: 250), .blurred(sharpness: 1),
+            .headTurned(yaw: 0.5), .headTilted(degrees: 40), .headPitched(ratio: 2),
+            .secondFace(ratio: 0.9),
+        ]
         for r in reasons {
             #expect(r.patientMessage.contains(" / "))
             #expect(!r.description.isEmpty)

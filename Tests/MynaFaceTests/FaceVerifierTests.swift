@@ -1,18 +1,19 @@
 import CardAccess
-import MynaFaceTesting
 import Evaluation
 import FaceImaging
-import MynaCard
 import Foundation
+import MynaCard
 import MynaFace
-import Testing
+import MynaFaceTesting
 import TestSupport
+import Testing
 
 /// The verification API on real photos (face_recognition 1.3.0's samples, fetched and SHA-256-checked by the
 /// project) with dlib's real models, and on signed and tampered card-face files from a generated issuer.
 @Suite("FaceVerifier", .serialized)
 struct FaceVerifierTests {
-    static let ready = TestEnvironment.sample("obama.jpg") != nil && TestEnvironment.model("mmod_human_face_detector.dat") != nil
+    static let ready =
+        TestEnvironment.sample("obama.jpg") != nil && TestEnvironment.model("mmod_human_face_detector.dat") != nil
     static let shared: FaceVerifier? = ready ? try? FaceVerifier() : nil
 
     func sample(_ name: String) throws -> [UInt8] {
@@ -34,8 +35,9 @@ struct FaceVerifierTests {
     /// A card-face file whose DF27 is the chip portrait of `photo`, signed by `issuer`, with its certificate
     /// (the test doubles' recipe, ``PhotoCard``).
     func signedCard(_ photo: [UInt8], issuer: SimulatedIssuer) throws -> (card: [UInt8], certificate: [UInt8]) {
-        let holder = CardHolder(birthDate: try #require(CardDate(year: 1961, month: 8, day: 4)), sex: .male,
-                                cardExpiry: try #require(CardDate(year: 2031, month: 8, day: 4)))
+        let holder = CardHolder(
+            birthDate: try #require(CardDate(year: 1961, month: 8, day: 4)), sex: .male,
+            cardExpiry: try #require(CardDate(year: 2031, month: 8, day: 4)))
         let state = try PhotoCard.issue(photo: photo, by: issuer, holder: holder).state
         return ([UInt8](try #require(state.cardFaceFile)), [UInt8](try #require(state.certificate)))
     }
@@ -50,7 +52,8 @@ struct FaceVerifierTests {
         #expect(try #require(genuine.distance) < 0.5)
         #expect(impostor.decision == .noMatch)
         #expect(try #require(impostor.distance) > 0.7)
-        let gs = try #require(genuine.similarity), isim = try #require(impostor.similarity)
+        let gs = try #require(genuine.similarity)
+        let isim = try #require(impostor.similarity)
         #expect(gs > isim)
         #expect(genuine.timings.total >= genuine.timings.embed)
         #expect(!String(describing: template).contains("0."))  // the description never prints the descriptor
@@ -63,7 +66,10 @@ struct FaceVerifierTests {
         v.configuration.authenticator = CardFaceAuthenticator(anchors: TrustAnchors([issuer.anchor]))
         let (card, cert) = try signedCard(try sample("obama.jpg"), issuer: issuer)
         let template = try v.enroll(portrait: card, certificate: cert)
-        guard case .verified = template.authenticity else { Issue.record("\(template.authenticity)"); return }
+        guard case .verified = template.authenticity else {
+            Issue.record("\(template.authenticity)")
+            return
+        }
         #expect(template.portraitChannels == 1)
         #expect(template.cardFace?.birthDate == CardDate(year: 1961, month: 8, day: 4))
         #expect(try v.verify(template, probe: try sample("obama2.jpg")).decision == .match)
@@ -108,21 +114,35 @@ struct FaceVerifierTests {
         let v = try verifier()
         let template = try v.enroll(portrait: try sample("obama.jpg"))
         let blank = Image(width: 640, height: 480, channels: 3)
-        let frames = [blank, try ImageDecoder.decode(try sample("biden.jpg")), try ImageDecoder.decode(try sample("obama2.jpg")), blank]
-        let outcome = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() })
+        let frames = [
+            blank, try ImageDecoder.decode(try sample("biden.jpg")), try ImageDecoder.decode(try sample("obama2.jpg")),
+            blank,
+        ]
+        let outcome = try await v.verify(
+            template,
+            frames: AsyncStream { c in
+                frames.forEach { c.yield($0) }
+                c.finish()
+            })
         #expect(outcome.stop == .matched)
         #expect(outcome.frames == 3)
         #expect(outcome.comparisons == 2)
 
         let impostors = Array(repeating: try ImageDecoder.decode(try sample("biden.jpg")), count: 5)
-        let refused = try await v.verify(template, frames: AsyncStream { c in impostors.forEach { c.yield($0) }; c.finish() },
-                                         budget: AttemptBudget(maxComparisons: 3))
+        let refused = try await v.verify(
+            template,
+            frames: AsyncStream { c in
+                impostors.forEach { c.yield($0) }
+                c.finish()
+            },
+            budget: AttemptBudget(maxComparisons: 3))
         #expect(refused.stop == .comparisonsExhausted)
         #expect(refused.comparisons == 3 && !refused.isMatch)
     }
 
-    @Test("under a liveness challenge a still photo is a suspected attack: attempts and streams, matched or not",
-          .enabled(if: ready))
+    @Test(
+        "under a liveness challenge a still photo is a suspected attack: attempts and streams, matched or not",
+        .enabled(if: ready))
     func livenessChallenge() async throws {
         let v = try verifier()
         let template = try v.enroll(portrait: try sample("obama.jpg"))
@@ -137,13 +157,23 @@ struct FaceVerifierTests {
         #expect(liveness.cues.map(\.name) == ["turn"])
 
         let frames = Array(repeating: try ImageDecoder.decode(still), count: 6)
-        let outcome = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() },
-                                         liveness: .challenge(.right))
+        let outcome = try await v.verify(
+            template,
+            frames: AsyncStream { c in
+                frames.forEach { c.yield($0) }
+                c.finish()
+            },
+            liveness: .challenge(.right))
         #expect(outcome.stop == .presentationAttackSuspected)
         #expect(outcome.last?.decision == .presentationAttackSuspected)
         #expect(outcome.frames == 6 && outcome.comparisons == 1)
         #expect(outcome.liveness?.isAttackSuspected == true && outcome.liveness?.framesUsed == 6)
-        let off = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() })
+        let off = try await v.verify(
+            template,
+            frames: AsyncStream { c in
+                frames.forEach { c.yield($0) }
+                c.finish()
+            })
         #expect(off.stop == .matched && off.liveness == nil)
     }
 

@@ -10,19 +10,24 @@ private struct SyntheticFace {
     var points: [SIMD3<Double>]
 
     init(noseDepth: Double) {
-        points = [SIMD3(0.75, 0.04, 0), SIMD3(0.25, 0, 0), SIMD3(-0.75, 0.04, 0), SIMD3(-0.25, 0, 0),
-                  SIMD3(0, 0.75, -noseDepth)]
+        points = [
+            SIMD3(0.75, 0.04, 0), SIMD3(0.25, 0, 0), SIMD3(-0.75, 0.04, 0), SIMD3(-0.25, 0, 0),
+            SIMD3(0, 0.75, -noseDepth),
+        ]
     }
 
     /// The image of the face rotated by `yaw` about its vertical axis (positive: the patient turns to their own
     /// left, the nose moves to the image right), tilted by `pitch` and `roll`, moved by `shift`.
     func project(yaw: Double, pitch: Double = 0, roll: Double = 0, shift: SIMD3<Double> = .zero) -> [SIMD2<Double>] {
         points.map { p in
-            let cy = cos(-yaw), sy = sin(-yaw)
+            let cy = cos(-yaw)
+            let sy = sin(-yaw)
             var q = SIMD3(cy * p.x + sy * p.z, p.y, -sy * p.x + cy * p.z)
-            let cp = cos(pitch), sp = sin(pitch)
+            let cp = cos(pitch)
+            let sp = sin(pitch)
             q = SIMD3(q.x, cp * q.y - sp * q.z, sp * q.y + cp * q.z)
-            let cr = cos(roll), sr = sin(roll)
+            let cr = cos(roll)
+            let sr = sin(roll)
             q = SIMD3(cr * q.x - sr * q.y, sr * q.x + cr * q.y, q.z)
             q += shift + SIMD3(0, 0, 10)
             return SIMD2(640 + 800 * q.x / q.z, 360 + 800 * q.y / q.z)
@@ -35,7 +40,9 @@ struct LivenessTests {
     @Test("a homography is recovered exactly from 4 and from 6 correspondences")
     func homographyFit() throws {
         let h = Homography(m: [1.1, 0.2, 30, -0.1, 0.9, 12, 0.0004, -0.0002, 1])
-        let src: [SIMD2<Double>] = [SIMD2(0, 0), SIMD2(100, 5), SIMD2(90, 120), SIMD2(-10, 80), SIMD2(40, 40), SIMD2(60, -30)]
+        let src: [SIMD2<Double>] = [
+            SIMD2(0, 0), SIMD2(100, 5), SIMD2(90, 120), SIMD2(-10, 80), SIMD2(40, 40), SIMD2(60, -30),
+        ]
         for n in [4, 6] {
             let fit = try #require(Homography.fit(from: Array(src.prefix(n)), to: src.prefix(n).map { h.apply($0)! }))
             for (a, b) in zip(fit.m, h.m) { #expect(abs(a - b) < 1e-9) }
@@ -50,7 +57,8 @@ struct LivenessTests {
         let photo = SyntheticFace(noseDepth: 0)  // every point in one plane
         let track = (0..<8).map { k -> [SIMD2<Double>] in
             let t = Double(k) / 7
-            return photo.project(yaw: 0.6 * t, pitch: 0.3 * sin(3 * t), roll: 0.2 * t, shift: SIMD3(0.5 * t, -0.3 * t, 2 * t))
+            return photo.project(
+                yaw: 0.6 * t, pitch: 0.3 * sin(3 * t), roll: 0.2 * t, shift: SIMD3(0.5 * t, -0.3 * t, 2 * t))
         }
         #expect(LivenessCues.parallax(track) < 1e-6)
         // Turned 34° about its vertical axis while tilted and rolled: the yaw proxy moves by shear and perspective

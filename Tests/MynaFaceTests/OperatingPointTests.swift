@@ -1,9 +1,9 @@
-import FaceImaging
 import FaceEmbedding
+import FaceImaging
 import Foundation
 import MynaFace
-import Testing
 import TestSupport
+import Testing
 
 /// The default operating point (calibrated on East-Asian faces), mirror-averaged descriptors and fused attempts.
 @Suite("operating point and fused attempts", .serialized)
@@ -20,7 +20,8 @@ struct OperatingPointTests {
         let single = try ThresholdFile.load(from: models.appendingPathComponent("operating-point-single.json"))
         let fused = try ThresholdFile.load(from: models.appendingPathComponent("operating-point-fused3.json"))
         #expect(try single.threshold(forModel: FaceVerifier.embeddingModel).value == MatchThreshold.readerDefault.value)
-        #expect(try fused.threshold(forModel: FaceVerifier.embeddingModel).value == MatchThreshold.readerDefaultFused.value)
+        #expect(
+            try fused.threshold(forModel: FaceVerifier.embeddingModel).value == MatchThreshold.readerDefaultFused.value)
         #expect(single.frames == 1 && fused.frames == 3)
         for (file, point) in [(single, MatchThreshold.readerDefault), (fused, MatchThreshold.readerDefaultFused)] {
             #expect(file.metric == point.metric && file.descriptor == point.descriptor && file.targetFMR == 1e-3)
@@ -55,8 +56,9 @@ struct OperatingPointTests {
         #expect(plain.euclideanDistance(to: mirror) > 0 && plain.euclideanDistance(to: mirror) < 0.3)
     }
 
-    @Test("a fused attempt decides once: genuine frames match, an impostor's do not, a frame without a face is reported",
-          .enabled(if: ready))
+    @Test(
+        "a fused attempt decides once: genuine frames match, an impostor's do not, a frame without a face is reported",
+        .enabled(if: ready))
     func fusedAttempt() throws {
         let v = try #require(FaceVerifierTests.shared)
         let template = try v.enroll(portrait: try sample("obama.jpg"))
@@ -72,7 +74,9 @@ struct OperatingPointTests {
         let none = try v.verifyAttempt(template, probes: [blank])
         #expect(none.decision == .notAcquired(.noFace) && none.similarity == nil)
         let truncated = Array(try sample("obama2.jpg").prefix(500))
-        #expect(throws: VerificationError.self) { try v.verifyAttempt(template, probes: [try sample("obama2.jpg"), truncated]) }
+        #expect(throws: VerificationError.self) {
+            try v.verifyAttempt(template, probes: [try sample("obama2.jpg"), truncated])
+        }
     }
 
     @Test("a fused point made for other descriptors is not used: the best frame alone decides", .enabled(if: ready))
@@ -91,7 +95,8 @@ struct OperatingPointTests {
         let frames = try ["obama2.jpg", "obama3.jpg"].map { try ImageDecoder.decode(try sample($0)) }
         let result = try v.verifyAttempt(template, probeImages: frames)
         let descriptors = try frames.map { frame in
-            try v.analyzer.descriptor(of: try #require(try v.analyzer.analyze(frame).faces.first), mode: .mirrorAveraged)
+            try v.analyzer.descriptor(
+                of: try #require(try v.analyzer.analyze(frame).faces.first), mode: .mirrorAveraged)
         }
         let mean = try #require(FaceEmbedding.mean(descriptors))
         #expect(result.similarity == Double(template.mirrorAveragedEmbedding.cosineSimilarity(to: mean)))
@@ -103,13 +108,26 @@ struct OperatingPointTests {
         v.configuration.framesPerAttempt = 2
         let template = try v.enroll(portrait: try sample("obama.jpg"))
         let blank = Image(width: 640, height: 480, channels: 3)
-        let frames = [blank, try ImageDecoder.decode(try sample("obama2.jpg")), blank, try ImageDecoder.decode(try sample("obama3.jpg"))]
-        let outcome = try await v.verify(template, frames: AsyncStream { c in frames.forEach { c.yield($0) }; c.finish() })
+        let frames = [
+            blank, try ImageDecoder.decode(try sample("obama2.jpg")), blank,
+            try ImageDecoder.decode(try sample("obama3.jpg")),
+        ]
+        let outcome = try await v.verify(
+            template,
+            frames: AsyncStream { c in
+                frames.forEach { c.yield($0) }
+                c.finish()
+            })
         #expect(outcome.stop == .matched && outcome.frames == 4 && outcome.comparisons == 1)
         #expect(outcome.last?.threshold == .readerDefaultFused)
         let impostor = Array(repeating: try ImageDecoder.decode(try sample("biden.jpg")), count: 7)
-        let refused = try await v.verify(template, frames: AsyncStream { c in impostor.forEach { c.yield($0) }; c.finish() },
-                                         budget: AttemptBudget(maxComparisons: 3))
+        let refused = try await v.verify(
+            template,
+            frames: AsyncStream { c in
+                impostor.forEach { c.yield($0) }
+                c.finish()
+            },
+            budget: AttemptBudget(maxComparisons: 3))
         #expect(refused.stop == .comparisonsExhausted && refused.comparisons == 3 && refused.frames == 6)
     }
 
@@ -122,6 +140,7 @@ struct OperatingPointTests {
         let result = try v.verify(template, probe: try sample("obama2.jpg"))
         #expect(result.threshold == .dlibDefault && result.decision == .match)
         let probe = try #require(try v.analyzer.analyze(try ImageDecoder.decode(try sample("obama2.jpg"))).faces.first)
-        #expect(result.distance == Double(template.embedding.euclideanDistance(to: try v.analyzer.embedding(of: probe))))
+        #expect(
+            result.distance == Double(template.embedding.euclideanDistance(to: try v.analyzer.embedding(of: probe))))
     }
 }

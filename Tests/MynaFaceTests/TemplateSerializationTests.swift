@@ -1,7 +1,7 @@
 import Foundation
 import MynaFace
-import Testing
 import TestSupport
+import Testing
 
 /// ``PortraitTemplate/serialized()`` and ``PortraitTemplate/init(serialized:)``: the bytes the C interface hands out.
 @Suite("PortraitTemplate serialisation", .serialized)
@@ -21,19 +21,23 @@ struct TemplateSerializationTests {
         #expect(bytes.count == PortraitTemplate.serializedByteCount && bytes.count == 1108)
         #expect(Array(bytes.prefix(5)) == [0x4D, 0x46, 0x54, 0x31, 1])
         let copy = try PortraitTemplate(serialized: bytes)
-        #expect(copy.embedding == template.embedding && copy.mirrorAveragedEmbedding == template.mirrorAveragedEmbedding)
+        #expect(
+            copy.embedding == template.embedding && copy.mirrorAveragedEmbedding == template.mirrorAveragedEmbedding)
         #expect(copy.quality == template.quality && copy.faceBox == template.faceBox)
         #expect(copy.portraitChannels == template.portraitChannels)
         #expect(copy.authenticity == .notApplicable(nil) && copy.info == nil && copy.cardFace == nil)
         let probe = [UInt8](try Data(contentsOf: try #require(TestEnvironment.sample("obama3.jpg"))))
-        #expect(try verifier.verify(copy, probe: probe).similarity == verifier.verify(template, probe: probe).similarity)
+        #expect(
+            try verifier.verify(copy, probe: probe).similarity == verifier.verify(template, probe: probe).similarity)
     }
 
     @Test("damaged, truncated, foreign and future bytes are refused with their own error")
     func refusals() throws {
         // A synthetic template body is not needed: every refusal is decided before the descriptors are read, except
         // the checksum, which is checked on a real template below when the models are present.
-        #expect(throws: TemplateSerializationError.notATemplate) { try PortraitTemplate(serialized: Array("PNG!x".utf8)) }
+        #expect(throws: TemplateSerializationError.notATemplate) {
+            try PortraitTemplate(serialized: Array("PNG!x".utf8))
+        }
         #expect(throws: TemplateSerializationError.notATemplate) { try PortraitTemplate(serialized: []) }
         #expect(throws: TemplateSerializationError.truncated(expected: 1108, actual: 2)) {
             try PortraitTemplate(serialized: Array("MF".utf8))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeuralCore
 
 /// GEMMs cut into blocks of OpenBLAS's small-matrix kernel: the blocks cover the product exactly, each stays
@@ -8,7 +9,9 @@ import Testing
 struct GEMMShapeTests {
     /// Checks the blocks of one GEMM and returns them.
     @discardableResult
-    static func check(rows: Range<Int>, columns: Range<Int>, depth: Int, byColumns: Bool) -> [(rows: Range<Int>, columns: Range<Int>)] {
+    static func check(rows: Range<Int>, columns: Range<Int>, depth: Int, byColumns: Bool) -> [(
+        rows: Range<Int>, columns: Range<Int>
+    )] {
         let blocks = Array(GEMMShape.blocks(rows: rows, columns: columns, depth: depth, byColumns: byColumns))
         #expect(!blocks.isEmpty)
         // Every (row, column) of the product is in some block, and no block leaves the product.
@@ -38,8 +41,9 @@ struct GEMMShapeTests {
         #expect(blocks.count == 1 && blocks[0].rows == 0..<16 && blocks[0].columns == 0..<832)
     }
 
-    @Test("cut by columns: equal multiples of 16, the last block ending at the last column",
-          arguments: [(32, 2592, 147), (32, 5184, 147), (16, 1000, 75), (45, 4000, 45)])
+    @Test(
+        "cut by columns: equal multiples of 16, the last block ending at the last column",
+        arguments: [(32, 2592, 147), (32, 5184, 147), (16, 1000, 75), (45, 4000, 45)])
     func byColumns(_ m: Int, _ n: Int, _ k: Int) {
         let blocks = Self.check(rows: 0..<m, columns: 100..<(100 + n), depth: k, byColumns: true)
         let width = (GEMMShape.smallKernelLimit / (m * k)) & ~15
@@ -67,16 +71,21 @@ struct GEMMShapeTests {
         #expect(Self.check(rows: 0..<32, columns: 0..<4096, depth: 3456, byColumns: true).count == 1)
     }
 
-    @Test("a convolution computed in blocks (by rows on a small map, by columns on a large one) equals the direct sum",
-          arguments: [(64, 256, 4, 4, 1), (8, 16, 40, 44, 1), (64, 256, 4, 4, 3)])
+    @Test(
+        "a convolution computed in blocks (by rows on a small map, by columns on a large one) equals the direct sum",
+        arguments: [(64, 256, 4, 4, 1), (8, 16, 40, 44, 1), (64, 256, 4, 4, 3)])
     func blockedConvolution(_ cin: Int, _ cout: Int, _ h: Int, _ w: Int, _ n: Int) throws {
         var seed: UInt32 = 99
-        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(Int(seed >> 9) % 2001 - 1000) / 1000 }
+        func rnd() -> Float {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            return Float(Int(seed >> 9) % 2001 - 1000) / 1000
+        }
         let shape = TensorShape(n: n, c: cin, h: h, w: w)
         let x = Tensor(shape: shape, data: (0..<shape.count).map { _ in rnd() })
-        let conv = try Convolution(inChannels: cin, outChannels: cout, kernelHeight: 3, kernelWidth: 3, padY: 1, padX: 1,
-                                   weights: (0..<(cout * cin * 9)).map { _ in rnd() / 8 },
-                                   bias: (0..<cout).map { Float($0) / 10 }, relu: true)
+        let conv = try Convolution(
+            inChannels: cin, outChannels: cout, kernelHeight: 3, kernelWidth: 3, padY: 1, padX: 1,
+            weights: (0..<(cout * cin * 9)).map { _ in rnd() / 8 },
+            bias: (0..<cout).map { Float($0) / 10 }, relu: true)
         // The GEMM is above the small kernel's limit, so it really is cut.
         let columns = h * w * n
         #expect(cout * columns * cin * 9 > GEMMShape.smallKernelLimit)
@@ -86,21 +95,27 @@ struct GEMMShapeTests {
         }
     }
 
-    @Test("wide maps unfolded and multiplied a column block at a time by each thread (strides, padding, blocks across output rows, batches) equal the direct sum",
-          arguments: [(7, 2, 3, 1), (7, 2, 3, 2), (5, 2, 0, 1), (3, 1, 1, 2)])
+    @Test(
+        "wide maps unfolded and multiplied a column block at a time by each thread (strides, padding, blocks across output rows, batches) equal the direct sum",
+        arguments: [(7, 2, 3, 1), (7, 2, 3, 2), (5, 2, 0, 1), (3, 1, 1, 2)])
     func fusedColumnBlocks(_ kernel: Int, _ stride: Int, _ pad: Int, _ n: Int) throws {
         var seed: UInt32 = 7
-        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(Int(seed >> 9) % 2001 - 1000) / 1000 }
+        func rnd() -> Float {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            return Float(Int(seed >> 9) % 2001 - 1000) / 1000
+        }
         let shape = TensorShape(n: n, c: 3, h: 90, w: 101)
         let x = Tensor(shape: shape, data: (0..<shape.count).map { _ in rnd() })
-        let conv = try Convolution(inChannels: 3, outChannels: 32, kernelHeight: kernel, kernelWidth: kernel,
-                                   strideY: stride, strideX: stride, padY: pad, padX: pad,
-                                   weights: (0..<(32 * 3 * kernel * kernel)).map { _ in rnd() / 8 },
-                                   bias: (0..<32).map { Float($0) / 10 }, relu: true)
+        let conv = try Convolution(
+            inChannels: 3, outChannels: 32, kernelHeight: kernel, kernelWidth: kernel,
+            strideY: stride, strideX: stride, padY: pad, padX: pad,
+            weights: (0..<(32 * 3 * kernel * kernel)).map { _ in rnd() / 8 },
+            bias: (0..<32).map { Float($0) / 10 }, relu: true)
         let columns = conv.outputShape(for: shape)!.planeSize
         for teamSize in [1, 2, 3] {
             // The path under test: blocks narrower than a thread's share, so blocks start inside output rows.
-            let width = try #require(Convolution.fusedBlockColumns(columns: columns, rows: 32, depth: conv.patchSize, parts: teamSize))
+            let width = try #require(
+                Convolution.fusedBlockColumns(columns: columns, rows: 32, depth: conv.patchSize, parts: teamSize))
             #expect(width < columns / teamSize && width % 16 == 0)
             let worst = Self.worstDifference(conv, x, teamSize: teamSize)
             #expect(worst < 1e-4, "team of \(teamSize): largest difference \(worst)")
@@ -110,23 +125,41 @@ struct GEMMShapeTests {
     /// The largest difference between `conv` run on `x` by a team of `teamSize` threads in the channel-major layout
     /// (as the embedding network runs it; for n = 1 the same as NCHW) and the direct sum.
     static func worstDifference(_ conv: Convolution, _ x: Tensor, teamSize: Int) -> Float {
-        let shape = x.shape, n = shape.n, cin = shape.c, cout = conv.outChannels
+        let shape = x.shape
+        let n = shape.n
+        let cin = shape.c
+        let cout = conv.outChannels
         let want = OpsTests.naive(x, conv)
         var xc = [Float](repeating: 0, count: shape.count)
-        for s in 0..<n { for ch in 0..<cin { for i in 0..<shape.planeSize {
-            xc[(ch * n + s) * shape.planeSize + i] = x.data[(s * cin + ch) * shape.planeSize + i] } } }
+        for s in 0..<n {
+            for ch in 0..<cin {
+                for i in 0..<shape.planeSize {
+                    xc[(ch * n + s) * shape.planeSize + i] = x.data[(s * cin + ch) * shape.planeSize + i]
+                }
+            }
+        }
         let o = want.shape
         var yc = [Float](repeating: .nan, count: o.count)
         var scratch = [Float](repeating: 0, count: max(1, conv.scratchCount(for: shape, layout: .cnhw)))
         let team = WorkerTeam(size: teamSize)
-        xc.withUnsafeBufferPointer { src in yc.withUnsafeMutableBufferPointer { dst in scratch.withUnsafeMutableBufferPointer { s in
-            BLASThreads.withSingleThread {
-                team.run(ConvolutionWork(conv: conv, input: src, shape: shape, output: dst, scratch: s))
+        xc.withUnsafeBufferPointer { src in
+            yc.withUnsafeMutableBufferPointer { dst in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    BLASThreads.withSingleThread {
+                        team.run(ConvolutionWork(conv: conv, input: src, shape: shape, output: dst, scratch: s))
+                    }
+                }
             }
-        } } }
+        }
         var worst: Float = 0
-        for s in 0..<n { for ch in 0..<cout { for i in 0..<o.planeSize {
-            worst = max(worst, abs(yc[(ch * n + s) * o.planeSize + i] - want.data[(s * cout + ch) * o.planeSize + i])) } } }
+        for s in 0..<n {
+            for ch in 0..<cout {
+                for i in 0..<o.planeSize {
+                    worst = max(
+                        worst, abs(yc[(ch * n + s) * o.planeSize + i] - want.data[(s * cout + ch) * o.planeSize + i]))
+                }
+            }
+        }
         return worst
     }
 }

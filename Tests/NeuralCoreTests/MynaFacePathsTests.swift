@@ -18,8 +18,10 @@ struct MynaFacePathsTests {
     func precedence() {
         let xdg = MynaFacePaths(environment: ["HOME": "/h", "XDG_CACHE_HOME": "/x"])
         #expect(xdg.models.path == "/x/mynaface/models" && xdg.templates.path == "/x/mynaface/templates")
-        let own = MynaFacePaths(environment: ["HOME": "/h", "XDG_CACHE_HOME": "/x", "MYNAFACE_MODELS": "/m",
-                                              "MYNAFACE_SAMPLES": "/s", "MYNAFACE_CACHE": "/c"])
+        let own = MynaFacePaths(environment: [
+            "HOME": "/h", "XDG_CACHE_HOME": "/x", "MYNAFACE_MODELS": "/m",
+            "MYNAFACE_SAMPLES": "/s", "MYNAFACE_CACHE": "/c",
+        ])
         #expect(own.models.path == "/m" && own.samples.path == "/s" && own.compiled.path == "/c")
         #expect(own.templates.path == "/x/mynaface/templates")
         let empty = MynaFacePaths(environment: ["HOME": "/h", "XDG_CACHE_HOME": "", "MYNAFACE_MODELS": ""])

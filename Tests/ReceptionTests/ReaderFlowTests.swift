@@ -10,19 +10,30 @@ import Testing
         let screens = ReaderScreenConfiguration(asksConsents: true, asksLimitInformation: true, asksPrescription: true)
         var session = ReceptionSession(card: .standard, configuration: ReceptionConfiguration(screens: screens))
         #expect(session.handle(.faceResult(.match), at: t0) == .awaitingConsent(.medicationAndCheckups))
-        #expect(session.handle(.consentAnswer(.diagnosisAndOperation, agreed: true), at: t0) == .awaitingConsent(.medicationAndCheckups))
+        #expect(
+            session.handle(.consentAnswer(.diagnosisAndOperation, agreed: true), at: t0)
+                == .awaitingConsent(.medicationAndCheckups))
         #expect(session.lastEventIgnored, "an answer for another screen is ignored")
-        #expect(session.handle(.consentAnswer(.medicationAndCheckups, agreed: true), at: t0 + 1) == .awaitingConsent(.diagnosisAndOperation))
-        #expect(session.handle(.consentAnswer(.diagnosisAndOperation, agreed: false), at: t0 + 2) == .awaitingConsent(.limitInformation))
-        #expect(session.handle(.consentAnswer(.limitInformation, agreed: true), at: t0 + 3) == .awaitingPrescriptionChoice)
+        #expect(
+            session.handle(.consentAnswer(.medicationAndCheckups, agreed: true), at: t0 + 1)
+                == .awaitingConsent(.diagnosisAndOperation))
+        #expect(
+            session.handle(.consentAnswer(.diagnosisAndOperation, agreed: false), at: t0 + 2)
+                == .awaitingConsent(.limitInformation))
+        #expect(
+            session.handle(.consentAnswer(.limitInformation, agreed: true), at: t0 + 3) == .awaitingPrescriptionChoice)
         guard case .verified(let identity) = session.handle(.prescriptionChoice(.electronic), at: t0 + 4) else {
             Issue.record("not verified: \(session.state)")
             return
         }
         #expect(identity.method == .face && identity.verifiedAt == t0)
-        #expect(identity.readerAnswers == ReaderAnswers(
-            medicationAndCheckups: TimedAnswer(true, at: t0 + 1), diagnosisAndOperation: TimedAnswer(false, at: t0 + 2),
-            limitInformation: TimedAnswer(true, at: t0 + 3), prescription: TimedAnswer(.electronic, at: t0 + 4)))
+        #expect(
+            identity.readerAnswers
+                == ReaderAnswers(
+                    medicationAndCheckups: TimedAnswer(true, at: t0 + 1),
+                    diagnosisAndOperation: TimedAnswer(false, at: t0 + 2),
+                    limitInformation: TimedAnswer(true, at: t0 + 3), prescription: TimedAnswer(.electronic, at: t0 + 4))
+        )
     }
 
     @Test func comprehensiveConsentAnswersEveryScreenAtOnce() {
@@ -30,7 +41,10 @@ import Testing
         session.handle(.faceResult(.match), at: t0)
         #expect(session.handle(.comprehensiveConsent(agreed: true), at: t0 + 5) == .awaitingPrescriptionChoice)
         session.handle(.prescriptionChoice(.paper), at: t0 + 6)
-        guard case .verified(let identity) = session.state else { Issue.record("\(session.state)"); return }
+        guard case .verified(let identity) = session.state else {
+            Issue.record("\(session.state)")
+            return
+        }
         #expect(identity.readerAnswers?.comprehensive == true)
         #expect(identity.readerAnswers?.diagnosisAndOperation == TimedAnswer(true, at: t0 + 5))
         #expect(identity.readerAnswers?.limitInformation == nil, "the 限度額 screen is off unless the clinic asks")
@@ -57,7 +71,10 @@ import Testing
         #expect(session.card.isRegisteredForInsurance)
         session.handle(.comprehensiveConsent(agreed: true), at: t0 + 11)
         session.handle(.prescriptionChoice(.electronic), at: t0 + 12)
-        guard case .verified(let identity) = session.state else { Issue.record("\(session.state)"); return }
+        guard case .verified(let identity) = session.state else {
+            Issue.record("\(session.state)")
+            return
+        }
         #expect(identity.method == .pin)
         #expect(identity.readerAnswers?.initialRegistration == t0 + 10)
     }

@@ -25,16 +25,21 @@ public enum ProcessRunner {
     }
 
     /// Message for a test skipped because the binary is not built.
-    public static let binaryAbsentMessage = "the mynaface executable is not built next to the tests (swift build --product mynaface)"
+    public static let binaryAbsentMessage =
+        "the mynaface executable is not built next to the tests (swift build --product mynaface)"
 
     /// Runs `executable` with `arguments`, feeding `stdin`, and waits (at most `timeout` seconds, then kills it).
-    public static func run(_ executable: URL, _ arguments: [String], stdin: Data? = nil,
-                           environment: [String: String]? = nil, timeout: Double = 300) throws -> Output {
+    public static func run(
+        _ executable: URL, _ arguments: [String], stdin: Data? = nil,
+        environment: [String: String]? = nil, timeout: Double = 300
+    ) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
@@ -43,7 +48,8 @@ public enum ProcessRunner {
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
         // Drain the pipes while waiting so a chatty child never blocks on a full pipe.
-        let outData = LockedData(), errData = LockedData()
+        let outData = LockedData()
+        let errData = LockedData()
         let group = DispatchGroup()
         for (pipe, sink) in [(out, outData), (err, errData)] {
             group.enter()
@@ -56,15 +62,24 @@ public enum ProcessRunner {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         group.wait()
-        return Output(status: process.terminationStatus,
-                      stdout: String(decoding: outData.get(), as: UTF8.self),
-                      stderr: String(decoding: errData.get(), as: UTF8.self))
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData.get(), as: UTF8.self),
+            stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 }
 
 private final class LockedData: @unchecked Sendable {
     private var data = Data()
     private let lock = NSLock()
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    func set(_ d: Data) {
+        lock.lock()
+        data = d
+        lock.unlock()
+    }
+    func get() -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data
+    }
 }

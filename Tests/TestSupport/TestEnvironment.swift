@@ -33,7 +33,8 @@ public enum TestEnvironment {
             candidate = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
         }
         var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir) && isDir.boolValue ? candidate : nil
+        return FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir) && isDir.boolValue
+            ? candidate : nil
     }
 
     /// `../shared/facedata`, or nil when absent.

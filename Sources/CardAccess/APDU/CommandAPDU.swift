@@ -29,11 +29,15 @@ public struct CommandAPDU: Sendable, CustomStringConvertible, CustomDebugStringC
     ///   - le: expected response length in bytes (1…65 536) or nil.
     ///   - isSensitive: mark secret data (PIN) so it is redacted and wipeable.
     /// - Throws: ``CardAccessError/invalidCommand(_:)`` (only) for a data field or Le outside those ranges.
-    public init(cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: some Collection<UInt8> = [UInt8](),
-                le: Int? = nil, isSensitive: Bool = false) throws {
+    public init(
+        cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: some Collection<UInt8> = [UInt8](),
+        le: Int? = nil, isSensitive: Bool = false
+    ) throws {
         // Untyped `throws` on purpose: this initialiser is called from async code everywhere, and typed throws
         // with a payload-carrying error corrupted async frames in debug builds (Swift 6.3.1, Linux).
-        guard data.count <= 0xFFFF else { throw CardAccessError.invalidCommand("data field of \(data.count) bytes exceeds 65535") }
+        guard data.count <= 0xFFFF else {
+            throw CardAccessError.invalidCommand("data field of \(data.count) bytes exceeds 65535")
+        }
         if let le, !(1...0x10000).contains(le) { throw CardAccessError.invalidCommand("Le \(le) outside 1...65536") }
         self.cla = cla
         self.ins = ins
@@ -88,7 +92,9 @@ public struct CommandAPDU: Sendable, CustomStringConvertible, CustomDebugStringC
 
     /// Header, Lc and Le; the data bytes only when the command is not sensitive (hex).
     public var description: String {
-        func hex(_ b: UInt8) -> String { b < 16 ? "0" + String(b, radix: 16, uppercase: true) : String(b, radix: 16, uppercase: true) }
+        func hex(_ b: UInt8) -> String {
+            b < 16 ? "0" + String(b, radix: 16, uppercase: true) : String(b, radix: 16, uppercase: true)
+        }
         var s = "CommandAPDU(\(hex(cla)) \(hex(ins)) \(hex(p1)) \(hex(p2))"
         if dataCount > 0 {
             if isSensitive {
@@ -105,7 +111,11 @@ public struct CommandAPDU: Sendable, CustomStringConvertible, CustomDebugStringC
     public var debugDescription: String { description }
     /// Reflection shows the header only, never the data.
     public var customMirror: Mirror {
-        Mirror(self, children: ["cla": cla, "ins": ins, "p1": p1, "p2": p2, "dataCount": dataCount,
-                                "le": le as Any, "isSensitive": isSensitive])
+        Mirror(
+            self,
+            children: [
+                "cla": cla, "ins": ins, "p1": p1, "p2": p2, "dataCount": dataCount,
+                "le": le as Any, "isSensitive": isSensitive,
+            ])
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
-import _CryptoExtras
-import MynaCard
 import Foundation
+import MynaCard
+import _CryptoExtras
 
 /// Why a card-face file could not be proven genuine.
 public enum AuthenticityFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,13 +26,17 @@ public enum AuthenticityFailure: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .noCertificate: "no certificate: the card's EF 0004 certificate is missing, so the portrait cannot be authenticated"
+        case .noCertificate:
+            "no certificate: the card's EF 0004 certificate is missing, so the portrait cannot be authenticated"
         case .malformedCertificate(let m): "certificate (EF 0004) is malformed: \(m)"
         case .malformedCardFace(let m): "card-face file (EF 0002) is malformed: \(m)"
-        case .untrustedIssuer(let id): "untrusted issuer: certificate issuer key id \(id) is not a configured trust anchor"
-        case .certificateSignatureInvalid(let issuer): "certificate signature invalid: EF 0004 does not verify with \(issuer)"
+        case .untrustedIssuer(let id):
+            "untrusted issuer: certificate issuer key id \(id) is not a configured trust anchor"
+        case .certificateSignatureInvalid(let issuer):
+            "certificate signature invalid: EF 0004 does not verify with \(issuer)"
         case .unsupportedCertifiedKey(let m): "certified key unsupported: \(m)"
-        case .cardFaceSignatureInvalid: "card-face signature invalid: DF28 does not match DF22-DF27 under the certified key"
+        case .cardFaceSignatureInvalid:
+            "card-face signature invalid: DF28 does not match DF22-DF27 under the certified key"
         case .cardPresenceFailed(let m): "card presence failed: \(m)"
         }
     }
@@ -82,8 +86,10 @@ public struct CardFaceAuthenticator: Sendable {
     public let policy: AuthenticityPolicy
 
     /// DigestInfo header for three concatenated SHA-256 digests (96 bytes).
-    package static let tripleDigestInfoPrefix: [UInt8] = [0x30, 0x71, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
-                                                  0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x60]
+    package static let tripleDigestInfoPrefix: [UInt8] = [
+        0x30, 0x71, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+        0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x60,
+    ]
 
     /// - Parameters:
     ///   - anchors: trusted CA keys; default production only.
@@ -118,32 +124,38 @@ public struct CardFaceAuthenticator: Sendable {
     ///
     /// - Throws: ``AuthenticityFailure`` under ``AuthenticityPolicy/requireVerified``.
     public func check(cardFace: CardFaceFile, certificate: CardVerifiableCertificate?) throws(AuthenticityFailure)
-        -> CardFaceAuthenticity {
+        -> CardFaceAuthenticity
+    {
         try decide(verifyChain(cardFace: cardFace, certificate: certificate))
     }
 
     /// Steps 1–2 without the policy: the anchor that verified, or the first failure.
     public func verifyChain(cardFace: CardFaceFile, certificate: CardVerifiableCertificate?)
-        -> Result<TrustAnchor, AuthenticityFailure> {
+        -> Result<TrustAnchor, AuthenticityFailure>
+    {
         guard let certificate else { return .failure(.noCertificate) }
         // 1. certificate against the configured anchor named by the full issuer key id.
         guard let anchor = anchors.anchor(for: certificate.issuerKeyID) else {
             return .failure(.untrustedIssuer(keyID: certificate.issuerKeyID.description))
         }
-        guard Self.verifyPKCS1SHA256(signature: certificate.signature, message: certificate.body, key: anchor.key) else {
+        guard Self.verifyPKCS1SHA256(signature: certificate.signature, message: certificate.body, key: anchor.key)
+        else {
             return .failure(.certificateSignatureInvalid(issuer: anchor.label))
         }
         let certified = certificate.publicKey
         guard RawRSA.significantLength(certified.modulus) == 256 else {
-            return .failure(.unsupportedCertifiedKey("modulus of \(RawRSA.significantLength(certified.modulus)) bytes, expected 256"))
+            return .failure(
+                .unsupportedCertifiedKey(
+                    "modulus of \(RawRSA.significantLength(certified.modulus)) bytes, expected 256"))
         }
         guard certified.exponent.contains(where: { $0 != 0 }) else {
             return .failure(.unsupportedCertifiedKey("zero public exponent"))
         }
         // 2. DF28 with the certified key, whole block compared.
         guard let expected = Self.expectedCardFaceBlock(cardFace),
-              let decoded = RawRSA.publicOperation(cardFace.signature, modulus: certified.modulus, exponent: certified.exponent),
-              decoded == expected
+            let decoded = RawRSA.publicOperation(
+                cardFace.signature, modulus: certified.modulus, exponent: certified.exponent),
+            decoded == expected
         else { return .failure(.cardFaceSignatureInvalid) }
         return .success(anchor)
     }
@@ -169,8 +181,10 @@ public struct CardFaceAuthenticator: Sendable {
     /// - Throws: ``AuthenticityFailure/cardPresenceFailed(_:)`` when the card refuses or the signature does not
     ///   verify (under ``AuthenticityPolicy/requireVerified``); transport errors from the channel.
     /// - Returns: true when verified; false when it failed and the policy accepts unverified portraits.
-    public func verifyCardPresence(of cardFace: CardFaceFile, channel: any CardChannel,
-                                   challenge: [UInt8]? = nil) async throws -> Bool {
+    public func verifyCardPresence(
+        of cardFace: CardFaceFile, channel: any CardChannel,
+        challenge: [UInt8]? = nil
+    ) async throws -> Bool {
         var rng = SystemRandomNumberGenerator()
         let nonce = challenge ?? (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let digestInfo = RawRSA.sha256DigestInfoPrefix + Array(SHA256.hash(data: nonce))
@@ -179,7 +193,9 @@ public struct CardFaceAuthenticator: Sendable {
         let failure: AuthenticityFailure?
         if response.status != .success {
             failure = .cardPresenceFailed("COMPUTE SIGNATURE answered \(response.status)")
-        } else if !Self.verifyPKCS1SHA256(digest: SHA256.hash(data: nonce), signature: response.data, key: cardFace.publicKey) {
+        } else if !Self.verifyPKCS1SHA256(
+            digest: SHA256.hash(data: nonce), signature: response.data, key: cardFace.publicKey)
+        {
             failure = .cardPresenceFailed("the challenge signature does not verify with the card-face file's DF24 key")
         } else {
             failure = nil
@@ -196,7 +212,8 @@ public struct CardFaceAuthenticator: Sendable {
     ///
     /// - Throws: ``AuthenticityFailure`` under ``AuthenticityPolicy/requireVerified``; transport errors.
     public func authenticate(cardFace: [UInt8], certificate: [UInt8]?, channel: any CardChannel) async throws
-        -> CardFaceAuthenticity {
+        -> CardFaceAuthenticity
+    {
         // The typed-throwing steps run in a synchronous helper: see `CommandAPDU.init` on typed throws in async code.
         let (chain, file) = try checkAndParse(cardFace: cardFace, certificate: certificate)
         guard chain.waivedFailure == nil, let file else { return chain }
@@ -207,14 +224,18 @@ public struct CardFaceAuthenticator: Sendable {
             cardPresenceVerified: present)
     }
 
-    private func checkAndParse(cardFace: [UInt8], certificate: [UInt8]?) throws -> (CardFaceAuthenticity, CardFaceFile?) {
+    private func checkAndParse(cardFace: [UInt8], certificate: [UInt8]?) throws -> (CardFaceAuthenticity, CardFaceFile?)
+    {
         let chain = try check(cardFace: cardFace, certificate: certificate)
         return (chain, try? CardFaceFile.parse(cardFace))
     }
 
-    private func decide(_ result: Result<TrustAnchor, AuthenticityFailure>) throws(AuthenticityFailure) -> CardFaceAuthenticity {
+    private func decide(_ result: Result<TrustAnchor, AuthenticityFailure>) throws(AuthenticityFailure)
+        -> CardFaceAuthenticity
+    {
         switch result {
-        case .success(let anchor): return CardFaceAuthenticity(anchor: anchor, waivedFailure: nil, cardPresenceVerified: nil)
+        case .success(let anchor):
+            return CardFaceAuthenticity(anchor: anchor, waivedFailure: nil, cardPresenceVerified: nil)
         case .failure(let failure):
             guard policy == .acceptUnverified else { throw failure }
             return CardFaceAuthenticity(anchor: nil, waivedFailure: failure, cardPresenceVerified: nil)
@@ -227,13 +248,15 @@ public struct CardFaceAuthenticator: Sendable {
 
     static func verifyPKCS1SHA256(signature: [UInt8], message: [UInt8], key: CardRSAPublicKey) -> Bool {
         guard let publicKey = swiftCryptoKey(key) else { return false }
-        return publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: message,
-                                          padding: .insecurePKCS1v1_5)
+        return publicKey.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature), for: message,
+            padding: .insecurePKCS1v1_5)
     }
 
     static func verifyPKCS1SHA256(digest: SHA256Digest, signature: [UInt8], key: CardRSAPublicKey) -> Bool {
         guard let publicKey = swiftCryptoKey(key) else { return false }
-        return publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: digest,
-                                          padding: .insecurePKCS1v1_5)
+        return publicKey.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature), for: digest,
+            padding: .insecurePKCS1v1_5)
     }
 }

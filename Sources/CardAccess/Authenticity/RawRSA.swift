@@ -6,8 +6,10 @@ import Foundation
 /// All numbers are big-endian unsigned byte strings; the big-number arithmetic is attaswift/BigInt's.
 package enum RawRSA {
     /// The SHA-256 DigestInfo prefix (`30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20`) for one digest.
-    package static let sha256DigestInfoPrefix: [UInt8] = [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
-                                                  0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]
+    package static let sha256DigestInfoPrefix: [UInt8] = [
+        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+        0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+    ]
 
     /// `signature^exponent mod modulus`, left-padded to the modulus length; nil when the signature is not
     /// exactly the modulus length or is not smaller than the modulus (RFC 8017 §5.2.2 RSAVP1).
@@ -45,7 +47,8 @@ package enum RawRSA {
 
     package static func leftPad(_ data: Data, to length: Int) -> [UInt8] {
         let bytes = [UInt8](data)
-        return bytes.count >= length ? Array(bytes.suffix(length)) : [UInt8](repeating: 0, count: length - bytes.count) + bytes
+        return bytes.count >= length
+            ? Array(bytes.suffix(length)) : [UInt8](repeating: 0, count: length - bytes.count) + bytes
     }
 }
 
@@ -68,9 +71,11 @@ package struct RSAPrivateNumbers: Sendable {
     /// when the message is not smaller than n.
     package func sign(_ message: [UInt8]) -> [UInt8]? {
         let k = RawRSA.significantLength(modulus)
-        let n = BigUInt(Data(modulus)), m = BigUInt(Data(message))
+        let n = BigUInt(Data(modulus))
+        let m = BigUInt(Data(message))
         guard k > 0, m < n else { return nil }
-        let p = BigUInt(Data(prime1)), q = BigUInt(Data(prime2))
+        let p = BigUInt(Data(prime1))
+        let q = BigUInt(Data(prime2))
         let m1 = m.power(BigUInt(Data(exponent1)), modulus: p)
         let m2 = m.power(BigUInt(Data(exponent2)), modulus: q)
         let difference = m1 >= m2 % p ? m1 - m2 % p : p - (m2 % p - m1)
@@ -114,9 +119,14 @@ package struct RSAPrivateNumbers: Sendable {
             i += 1
             if length & 0x80 != 0 {
                 let count = length & 0x7F
-                guard (1...4).contains(count), i + count <= bytes.endIndex else { throw DERError.malformed("bad length") }
+                guard (1...4).contains(count), i + count <= bytes.endIndex else {
+                    throw DERError.malformed("bad length")
+                }
                 length = 0
-                for _ in 0..<count { length = length << 8 | Int(bytes[i]); i += 1 }
+                for _ in 0..<count {
+                    length = length << 8 | Int(bytes[i])
+                    i += 1
+                }
             }
             guard length <= bytes.endIndex - i else { throw DERError.malformed("length past end") }
             let content = bytes[i..<(i + length)]

@@ -45,7 +45,8 @@ public struct CardFaceReader: Sendable {
             throw CardAccessError.invalidCommand("照合番号B must be 1...32 bytes")
         }
         try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x0C, data: Self.cardFaceAID), "SELECT 券面事項確認AP")
-        try await expectSuccess(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x00, 0x12]), "SELECT EF 0012 (照合番号B)")
+        try await expectSuccess(
+            CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x00, 0x12]), "SELECT EF 0012 (照合番号B)")
         let verify = try CommandAPDU(ins: 0x20, p1: 0x00, p2: 0x80, data: verificationCodeB, isSensitive: true)
         defer { verify.wipe() }
         let response = try await channel.transmit(verify)
@@ -58,8 +59,9 @@ public struct CardFaceReader: Sendable {
     /// - Throws: ``CardAccessError`` for refused reads, a malformed TLV header, or a file longer than
     ///   ``maximumFileSize``; transport errors.
     public func readFiles() async throws -> Files {
-        Files(cardFace: try await readFile([0x00, 0x02], name: "EF 0002 (card face)"),
-              certificate: try await readFile([0x00, 0x04], name: "EF 0004 (certificate)"))
+        Files(
+            cardFace: try await readFile([0x00, 0x02], name: "EF 0002 (card face)"),
+            certificate: try await readFile([0x00, 0x04], name: "EF 0004 (certificate)"))
     }
 
     /// Reads one transparent EF in 256-byte chunks, stopping at the end of its outer TLV.
@@ -67,25 +69,30 @@ public struct CardFaceReader: Sendable {
     func readFile(_ fid: [UInt8], name: String) async throws -> [UInt8]? {
         let select = try await channel.transmit(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: fid))
         if select.status == .fileNotFound { return nil }
-        guard select.status == .success else { throw CardAccessError.unexpectedStatus(step: "SELECT \(name)", status: select.status) }
+        guard select.status == .success else {
+            throw CardAccessError.unexpectedStatus(step: "SELECT \(name)", status: select.status)
+        }
         var bytes: [UInt8] = []
         var total: Int?
         while total.map({ bytes.count < $0 }) ?? true {
             let offset = bytes.count
             guard offset <= 0x7FFF else {
-                throw CardAccessError.fileTooLarge(step: "READ BINARY \(name)", length: total ?? offset, maximum: Self.maximumFileSize)
+                throw CardAccessError.fileTooLarge(
+                    step: "READ BINARY \(name)", length: total ?? offset, maximum: Self.maximumFileSize)
             }
             let wanted = min(256, (total ?? Int.max) - offset)
             let read = try CommandAPDU(ins: 0xB0, p1: UInt8(offset >> 8), p2: UInt8(offset & 0xFF), le: wanted)
             let response = try await channel.transmit(read)
             guard response.status.isSuccess, !response.data.isEmpty, response.data.count <= wanted else {
                 if response.status == .wrongOffset, total == nil { break }
-                throw CardAccessError.unexpectedStatus(step: "READ BINARY \(name) at \(offset)", status: response.status)
+                throw CardAccessError.unexpectedStatus(
+                    step: "READ BINARY \(name) at \(offset)", status: response.status)
             }
             bytes += response.data
             if total == nil, let length = Self.tlvTotalLength(bytes) {
                 guard length <= Self.maximumFileSize else {
-                    throw CardAccessError.fileTooLarge(step: "READ BINARY \(name)", length: length, maximum: Self.maximumFileSize)
+                    throw CardAccessError.fileTooLarge(
+                        step: "READ BINARY \(name)", length: length, maximum: Self.maximumFileSize)
                 }
                 total = length
             }
@@ -93,7 +100,8 @@ public struct CardFaceReader: Sendable {
         }
         if let total, bytes.count > total { bytes.removeLast(bytes.count - total) }
         if let total, bytes.count < total {
-            throw CardAccessError.unexpectedResponse(step: "READ BINARY \(name)", detail: "file ends at \(bytes.count) of \(total) bytes")
+            throw CardAccessError.unexpectedResponse(
+                step: "READ BINARY \(name)", detail: "file ends at \(bytes.count) of \(total) bytes")
         }
         logger.debug("READ BINARY done", metadata: ["file": "\(name)", "bytes": "\(bytes.count)"])
         return bytes
@@ -104,7 +112,10 @@ public struct CardFaceReader: Sendable {
         var i = 0
         guard bytes.count > i else { return nil }
         if bytes[i] & 0x1F == 0x1F {  // multi-byte tag
-            repeat { i += 1; guard bytes.count > i else { return nil } } while bytes[i] & 0x80 != 0 && i < 3
+            repeat {
+                i += 1
+                guard bytes.count > i else { return nil }
+            } while bytes[i] & 0x80 != 0 && i < 3
         }
         i += 1
         guard bytes.count > i else { return nil }
@@ -125,7 +136,9 @@ public struct CardFaceReader: Sendable {
     public func faceTriesLeft() async throws -> Int? { try await faceCommand(p1: 0x00, step: "FACE RESULT query") }
 
     /// Records one failed face check on the card. Returns the failures left (0 = now locked) or nil when it was locked.
-    public func recordFaceFailure() async throws -> Int? { try await faceCommand(p1: 0x01, step: "FACE RESULT failure") }
+    public func recordFaceFailure() async throws -> Int? {
+        try await faceCommand(p1: 0x01, step: "FACE RESULT failure")
+    }
 
     /// Records a successful face check (resets the consecutive-failure count). Returns nil when locked.
     public func recordFaceSuccess() async throws -> Int? {
@@ -147,6 +160,8 @@ public struct CardFaceReader: Sendable {
     private func expectSuccess(_ command: CommandAPDU, _ step: String) async throws {
         let response = try await channel.transmit(command)
         logger.debug("\(step)", metadata: ["sw": "\(response.status)"])
-        guard response.status == .success else { throw CardAccessError.unexpectedStatus(step: step, status: response.status) }
+        guard response.status == .success else {
+            throw CardAccessError.unexpectedStatus(step: step, status: response.status)
+        }
     }
 }

@@ -48,11 +48,14 @@ public struct PADReport: Sendable {
         var series: [SVGPlot.DETSeries] = []
         for t in attacks {
             let c = try ComparisonScores(genuine: bona, impostor: scores[t.type] ?? [], direction: .higherIsMoreSimilar)
-            series.append(SVGPlot.DETSeries(label: t.type, curve: c.errorCurve(), eer: c.equalErrorRate(),
-                                            operatingPoints: [c.operatingPoint(targetFMR: 0.01)]))
+            series.append(
+                SVGPlot.DETSeries(
+                    label: t.type, curve: c.errorCurve(), eer: c.equalErrorRate(),
+                    operatingPoints: [c.operatingPoint(targetFMR: 0.01)]))
         }
-        return SVGPlot.det(series: series, title: "PAD (\(policy)): APCER (x, as FMR) vs BPCER (y, as FNMR)",
-                           impostors: attacks.map(\.count).max() ?? 1, genuine: bona.count)
+        return SVGPlot.det(
+            series: series, title: "PAD (\(policy)): APCER (x, as FMR) vs BPCER (y, as FNMR)",
+            impostors: attacks.map(\.count).max() ?? 1, genuine: bona.count)
     }
 }
 
@@ -60,7 +63,9 @@ public struct PADReport: Sendable {
 public enum PADEvaluation {
     /// Detects the face and its landmarks in every frame of every session (sessions in parallel over `jobs` threads).
     /// - Throws: ``EvaluationError/unreadable(path:)`` for a frame that cannot be read or decoded.
-    public static func tracks(_ sessions: [PADSession], analyzer: FaceAnalyzer, jobs: Int) throws(EvaluationError) -> [PADTrack] {
+    public static func tracks(_ sessions: [PADSession], analyzer: FaceAnalyzer, jobs: Int) throws(EvaluationError)
+        -> [PADTrack]
+    {
         let work = Work(count: sessions.count)
         DispatchQueue.concurrentPerform(iterations: max(1, jobs)) { _ in
             while true {
@@ -69,11 +74,15 @@ public enum PADEvaluation {
                 var landmarks: [[SIMD2<Double>]] = []
                 for path in sessions[i].frames {
                     guard let data = FileManager.default.contents(atPath: path),
-                          let image = try? ImageDecoder.decode([UInt8](data)) else {
+                        let image = try? ImageDecoder.decode([UInt8](data))
+                    else {
                         work.fail(.unreadable(path: path))
                         return
                     }
-                    guard let face = try? analyzer.analyze(image, options: DetectionOptions(minimumFaceSize: .fractionOfWidth(0.1))).faces.first
+                    guard
+                        let face = try? analyzer.analyze(
+                            image, options: DetectionOptions(minimumFaceSize: .fractionOfWidth(0.1))
+                        ).faces.first
                     else { continue }
                     landmarks.append(face.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) })
                 }
@@ -108,15 +117,17 @@ public enum PADEvaluation {
     public static func report(_ tracks: [PADTrack], checker: LivenessChecker, challenge: Bool) -> PADReport {
         var byType: [String: [Double]] = [:]
         for t in tracks {
-            byType[t.session.isBonaFide ? "bona-fide" : t.session.type, default: []] += scores(t, checker: checker, challenge: challenge)
+            byType[t.session.isBonaFide ? "bona-fide" : t.session.type, default: []] += scores(
+                t, checker: checker, challenge: challenge)
         }
         let bona = byType["bona-fide"] ?? []
         let types = byType.keys.filter { $0 != "bona-fide" }.sorted()
         let attacks = types.map { type -> PADTypeResult in
             let s = byType[type]!
             let passed = s.filter { $0 >= 1 }.count
-            return PADTypeResult(type: type, count: s.count, classifiedAttack: s.count - passed,
-                                 rate: Double(passed) / Double(max(1, s.count)))
+            return PADTypeResult(
+                type: type, count: s.count, classifiedAttack: s.count - passed,
+                rate: Double(passed) / Double(max(1, s.count)))
         }
         let refused = bona.filter { $0 < 1 }.count
         // The smallest threshold with APCER ≤ 1% for every type: above the ⌊1% · n⌋-th largest score of each type.
@@ -127,10 +138,12 @@ public enum PADEvaluation {
             if allowed < s.count { threshold = max(threshold, s[allowed].nextUp) }
         }
         let bpcer = Double(bona.filter { $0 < threshold }.count) / Double(max(1, bona.count))
-        return PADReport(policy: challenge ? "challenge" : "passive", attacks: attacks,
-                         bonaFide: PADTypeResult(type: "bona-fide", count: bona.count, classifiedAttack: refused,
-                                                 rate: Double(refused) / Double(max(1, bona.count))),
-                         bpcerAtAPCER1: bpcer, thresholdAtAPCER1: threshold, scores: byType)
+        return PADReport(
+            policy: challenge ? "challenge" : "passive", attacks: attacks,
+            bonaFide: PADTypeResult(
+                type: "bona-fide", count: bona.count, classifiedAttack: refused,
+                rate: Double(refused) / Double(max(1, bona.count))),
+            bpcerAtAPCER1: bpcer, thresholdAtAPCER1: threshold, scores: byType)
     }
 }
 

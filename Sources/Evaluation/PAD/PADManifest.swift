@@ -22,7 +22,8 @@ public enum PADManifest {
     /// - Throws: ``EvaluationError/unreadable(path:)``, ``EvaluationError/malformedLine(path:line:detail:)``,
     ///   ``EvaluationError/empty(detail:)``.
     public static func load(_ url: URL) throws(EvaluationError) -> [PADSession] {
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8)
+        else {
             throw .unreadable(path: url.path)
         }
         var sessions: [PADSession] = []
@@ -30,10 +31,13 @@ public enum PADManifest {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 6, f[0] == "bona-fide" || f[0] == "attack" else {
-                throw .malformedLine(path: url.path, line: n + 1, detail: "expected kind, type, session, identity, direction, frames")
+                throw .malformedLine(
+                    path: url.path, line: n + 1, detail: "expected kind, type, session, identity, direction, frames")
             }
-            sessions.append(PADSession(isBonaFide: f[0] == "bona-fide", type: f[1], id: f[2], identity: f[3],
-                                       frames: f[5].split(separator: ",").map(String.init)))
+            sessions.append(
+                PADSession(
+                    isBonaFide: f[0] == "bona-fide", type: f[1], id: f[2], identity: f[3],
+                    frames: f[5].split(separator: ",").map(String.init)))
         }
         guard sessions.contains(where: \.isBonaFide), sessions.contains(where: { !$0.isBonaFide }) else {
             throw .empty(detail: "\(url.path) needs bona fide and attack sessions")

@@ -35,32 +35,38 @@ extension FaceDetector {
         guard key.width <= 1 << 16, key.height <= 1 << 16 else {
             throw .imageTooLarge(width: key.width, height: key.height, maxPixels: Self.maxTensorPixels)
         }
-        let layout = PyramidLayout(imageRows: key.height, imageColumns: key.width,
-                                   padding: model.pyramidPadding, outerPadding: model.pyramidOuterPadding)
+        let layout = PyramidLayout(
+            imageRows: key.height, imageColumns: key.width,
+            padding: model.pyramidPadding, outerPadding: model.pyramidOuterPadding)
         guard layout.rows * layout.columns <= Self.maxTensorPixels else {
             throw .imageTooLarge(width: key.width, height: key.height, maxPixels: Self.maxTensorPixels)
         }
         let layers = model.layers(grey: key.grey)
-        let geometry = PlaneGeometry(rows: layout.rows, columns: layout.columns,
-                                     phased: MaskedNetwork.work(for: layers).first?.readsPhasePlanes ?? false)
+        let geometry = PlaneGeometry(
+            rows: layout.rows, columns: layout.columns,
+            phased: MaskedNetwork.work(for: layers).first?.readsPhasePlanes ?? false)
         let levelCount = layout.rects.count
         var firstLevel = 0
         while firstLevel < levelCount - 1 && boxWidth(atLevel: firstLevel) < key.minimumFace { firstLevel += 1 }
         let levels: ClosedRange<Int>? = levelCount > 0 ? firstLevel...(levelCount - 1) : nil
 
-        var gridRows = [layout.rows], gridColumns = [layout.columns]
+        var gridRows = [layout.rows]
+        var gridColumns = [layout.columns]
         for layer in layers {
             gridRows.append(layer.outputCount(gridRows.last!))
             gridColumns.append(layer.outputCount(gridColumns.last!))
         }
-        let outRows = gridRows.last!, outColumns = gridColumns.last!
+        let outRows = gridRows.last!
+        let outColumns = gridColumns.last!
         guard let levels, outRows > 0, outColumns > 0 else {
-            return DetectionPlan(key: key, layout: layout, levels: levels,
-                                 pyramid: PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: nil, grey: key.grey),
-                                 scoreSpans: [], network: nil)
+            return DetectionPlan(
+                key: key, layout: layout, levels: levels,
+                pyramid: PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: nil, grey: key.grey),
+                scoreSpans: [], network: nil)
         }
         // Score-map cells whose window centre lies on (or within `margin` of) a kept tile.
-        let origin = model.outputToInput(0), step = model.outputToInput(1) - origin
+        let origin = model.outputToInput(0)
+        let step = model.outputToInput(1) - origin
         var outMask = CellMask(rows: outRows, columns: outColumns)
         if levels.lowerBound == 0 {
             outMask.mark(x0: 0, x1: outColumns, y0: 0, y1: outRows)
@@ -76,12 +82,14 @@ extension FaceDetector {
             }
         }
         // Every earlier layer on the union of the receptive fields (Winograd outputs in whole tiles).
-        let masks = MaskedNetwork.masks(for: layers, scoreMask: outMask,
-                                        grids: zip(gridRows, gridColumns).map { (h: $0, w: $1) })
+        let masks = MaskedNetwork.masks(
+            for: layers, scoreMask: outMask,
+            grids: zip(gridRows, gridColumns).map { (h: $0, w: $1) })
         // The pyramid stores only the rows the first layer reads.
         let pyramid = PyramidBuilder.Plan(layout: layout, geometry: geometry, needed: masks[0], grey: key.grey)
-        return DetectionPlan(key: key, layout: layout, levels: levels, pyramid: pyramid,
-                             scoreSpans: outMask.spans,
-                             network: MaskedNetwork.Plan(layers: layers, geometry: geometry, masks: masks))
+        return DetectionPlan(
+            key: key, layout: layout, levels: levels, pyramid: pyramid,
+            scoreSpans: outMask.spans,
+            network: MaskedNetwork.Plan(layers: layers, geometry: geometry, masks: masks))
     }
 }

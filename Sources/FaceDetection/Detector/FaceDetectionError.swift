@@ -17,8 +17,9 @@ public enum FaceDetectionError: Error, Sendable, Equatable, CustomStringConverti
         case .modelFile(let d): return "face detector model: \(d)"
         case .invalidModel(let d): return "face detector model is not dlib's MMOD face detector: \(d)"
         case .emptyImage: return "face detection: the image is empty (0 pixels)"
-        case let .imageTooLarge(w, h, m):
-            return "face detection: the image is \(w)×\(h) pixels, more than the \(m) the detector accepts; downscale it first"
+        case .imageTooLarge(let w, let h, let m):
+            return
+                "face detection: the image is \(w)×\(h) pixels, more than the \(m) the detector accepts; downscale it first"
         case .invalidOptions(let d): return "face detection options: \(d)"
         }
     }
@@ -32,9 +33,10 @@ package enum FaceAcquisitionError: Error, Sendable, Equatable, CustomStringConve
 
     package var description: String {
         switch self {
-        case let .noFace(w, h, m, levels):
+        case .noFace(let w, let h, let m, let levels):
             let searched = levels.map { "pyramid levels \($0.lowerBound)…\($0.upperBound)" } ?? "no pyramid level"
-            return "no face found in the \(w)×\(h) frame (faces of at least \(m) px searched, \(searched)); ask the person to face the camera"
+            return
+                "no face found in the \(w)×\(h) frame (faces of at least \(m) px searched, \(searched)); ask the person to face the camera"
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import FaceImaging
+import Foundation
 import NeuralCore
 
 /// dlib's MMOD CNN face detector (`mmod_human_face_detector.dat`) run natively.
@@ -65,7 +65,9 @@ package struct FaceDetector: Sendable {
     /// - Returns: faces (highest score first), the levels used and timings.
     /// - Throws: ``FaceDetectionError/emptyImage``, ``FaceDetectionError/imageTooLarge(width:height:maxPixels:)``,
     ///   ``FaceDetectionError/invalidOptions(_:)``.
-    package func detect(in image: Image, options: DetectionOptions = DetectionOptions()) throws(FaceDetectionError) -> DetectionResult {
+    package func detect(in image: Image, options: DetectionOptions = DetectionOptions()) throws(FaceDetectionError)
+        -> DetectionResult
+    {
         let clock = ContinuousClock()
         let start = clock.now
         guard image.width > 0, image.height > 0 else { throw .emptyImage }
@@ -77,13 +79,16 @@ package struct FaceDetector: Sendable {
             guard p >= 0 else { throw .invalidOptions("minimum face size \(p) px is negative") }
             minFace = p
         case .fractionOfWidth(let f):
-            guard f.isFinite, f >= 0, f <= 1 else { throw .invalidOptions("minimum face size fraction \(f) is not within 0…1") }
+            guard f.isFinite, f >= 0, f <= 1 else {
+                throw .invalidOptions("minimum face size fraction \(f) is not within 0…1")
+            }
             minFace = Int((f * Double(image.width)).rounded())
         }
         let scratch = scratchPool.take()
         defer { scratchPool.give(scratch) }
         // The plan of this frame size (layout, levels, needed cells): made once, reused for later frames.
-        let key = DetectionPlan.Key(width: image.width, height: image.height, minimumFace: minFace, grey: image.channels == 1)
+        let key = DetectionPlan.Key(
+            width: image.width, height: image.height, minimumFace: minFace, grey: image.channels == 1)
         let plan: DetectionPlan
         if let cached = scratch.plan, cached.key == key {
             plan = cached
@@ -91,31 +96,40 @@ package struct FaceDetector: Sendable {
             plan = try self.plan(for: key)
             scratch.plan = plan
         }
-        let layout = plan.layout, levels = plan.levels
+        let layout = plan.layout
+        let levels = plan.levels
 
         var faces: [Detection] = []
         var macs = 0
-        var pyramidTime = Duration.zero, networkTime = Duration.zero
+        var pyramidTime = Duration.zero
+        var networkTime = Duration.zero
         if let levels, let network = plan.network {
             let t0 = clock.now
             guard let input = scratch.preparePyramid(planes: 3, plan: plan.pyramid),
-                  let rings = scratch.block(.rings, count: 3 * plan.pyramid.ringFloats) else {
+                let rings = scratch.block(.rings, count: 3 * plan.pyramid.ringFloats)
+            else {
                 throw .imageTooLarge(width: image.width, height: image.height, maxPixels: Self.maxTensorPixels)
             }
-            PyramidBuilder.fill(image, plan: plan.pyramid, means: model.means, into: input, rings: rings, team: scratch.team)
+            PyramidBuilder.fill(
+                image, plan: plan.pyramid, means: model.means, into: input, rings: rings, team: scratch.team)
             let t1 = clock.now
-            let halfW = Double(model.windowWidth - 1) / 2, halfH = Double(model.windowHeight - 1) / 2
+            let halfW = Double(model.windowWidth - 1) / 2
+            let halfH = Double(model.windowHeight - 1) / 2
             let threshold = options.adjustThreshold
             let scoreGeometry = network.scoreGeometry
-            let found: Void? = MaskedNetwork.run(model.layers(grey: key.grey), plan: network, input: input, scratch: scratch) { scores in
+            let found: Void? = MaskedNetwork.run(
+                model.layers(grey: key.grey), plan: network, input: input, scratch: scratch
+            ) { scores in
                 // Candidates: every masked score above the threshold, as a window mapped back to the image.
                 scratch.candidates.removeAll(keepingCapacity: true)
                 for span in plan.scoreSpans {
                     for c in span.x0..<span.x1 {
                         let score = Double(scores[scoreGeometry.rowOffset(span.y) + scoreGeometry.columnOffset(c)])
                         guard score > threshold else { continue }
-                        let px = model.outputToInput(Double(c)), py = model.outputToInput(Double(span.y))
-                        let mapped = layout.tensorToImage(left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)
+                        let px = model.outputToInput(Double(c))
+                        let py = model.outputToInput(Double(span.y))
+                        let mapped = layout.tensorToImage(
+                            left: px - halfW, top: py - halfH, right: px + halfW, bottom: py + halfH)
                         guard levels.contains(mapped.level) else { continue }
                         scratch.candidates.append(Detection(box: mapped.rect, score: score, level: mapped.level))
                     }
@@ -126,17 +140,20 @@ package struct FaceDetector: Sendable {
             }
             macs = network.multiplyAdds
             let t2 = clock.now
-            pyramidTime = t1 - t0; networkTime = t2 - t1
+            pyramidTime = t1 - t0
+            networkTime = t2 - t1
             faces = suppressNonMaxima(&scratch.candidates, buffer: &scratch.sortBuffer)
         }
         let end = clock.now
         func ms(_ d: Duration) -> Double {
             Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
         }
-        return DetectionResult(faces: faces, levelsUsed: levels, levelCount: layout.rects.count, minimumFaceSize: minFace,
-                               imageWidth: image.width, imageHeight: image.height, multiplyAdds: macs,
-                               timing: DetectionTiming(pyramidMilliseconds: ms(pyramidTime),
-                                                       networkMilliseconds: ms(networkTime),
-                                                       totalMilliseconds: ms(end - start)))
+        return DetectionResult(
+            faces: faces, levelsUsed: levels, levelCount: layout.rects.count, minimumFaceSize: minFace,
+            imageWidth: image.width, imageHeight: image.height, multiplyAdds: macs,
+            timing: DetectionTiming(
+                pyramidMilliseconds: ms(pyramidTime),
+                networkMilliseconds: ms(networkTime),
+                totalMilliseconds: ms(end - start)))
     }
 }

@@ -22,7 +22,8 @@ extension DetectionResult {
             a.box.area != b.box.area ? a.box.area > b.box.area : a.score > b.score
         }
         guard let primary = ordered.first else {
-            throw .noFace(imageWidth: imageWidth, imageHeight: imageHeight, minimumFaceSize: minimumFaceSize, levels: levelsUsed)
+            throw .noFace(
+                imageWidth: imageWidth, imageHeight: imageHeight, minimumFaceSize: minimumFaceSize, levels: levelsUsed)
         }
         let fraction = secondFaceFraction.isFinite ? min(max(secondFaceFraction, 0), 1) : 0.5
         let others = ordered.dropFirst().filter { Double($0.box.width) >= fraction * Double(primary.box.width) }

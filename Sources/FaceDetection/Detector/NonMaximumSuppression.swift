@@ -11,8 +11,14 @@ extension FaceDetector {
         candidates.withUnsafeMutableBufferPointer { c in
             for i in c.indices {
                 var overlapsKept = false
-                for j in 0..<kept where overlaps(c[j].box, c[i].box) { overlapsKept = true; break }
-                if !overlapsKept { c[kept] = c[i]; kept += 1 }
+                for j in 0..<kept where overlaps(c[j].box, c[i].box) {
+                    overlapsKept = true
+                    break
+                }
+                if !overlapsKept {
+                    c[kept] = c[i]
+                    kept += 1
+                }
             }
         }
         return Array(candidates[..<kept])
@@ -35,7 +41,10 @@ extension FaceDetector {
                     for i in (start + 1)..<end {
                         let d = a[i]
                         var j = i
-                        while j > start && a[j - 1].score < d.score { a[j] = a[j - 1]; j -= 1 }
+                        while j > start && a[j - 1].score < d.score {
+                            a[j] = a[j - 1]
+                            j -= 1
+                        }
                         a[j] = d
                     }
                     start = end
@@ -45,15 +54,32 @@ extension FaceDetector {
                     let (src, dst) = inBuffer ? (b, a) : (a, b)
                     var lo = 0
                     while lo < n {
-                        let mid = min(lo + width, n), hi = min(lo + 2 * width, n)
-                        var i = lo, j = mid, k = lo
+                        let mid = min(lo + width, n)
+                        let hi = min(lo + 2 * width, n)
+                        var i = lo
+                        var j = mid
+                        var k = lo
                         while i < mid && j < hi {
                             // The left run's element first unless the right one scores strictly higher.
-                            if src[j].score > src[i].score { dst[k] = src[j]; j += 1 } else { dst[k] = src[i]; i += 1 }
+                            if src[j].score > src[i].score {
+                                dst[k] = src[j]
+                                j += 1
+                            } else {
+                                dst[k] = src[i]
+                                i += 1
+                            }
                             k += 1
                         }
-                        while i < mid { dst[k] = src[i]; i += 1; k += 1 }
-                        while j < hi { dst[k] = src[j]; j += 1; k += 1 }
+                        while i < mid {
+                            dst[k] = src[i]
+                            i += 1
+                            k += 1
+                        }
+                        while j < hi {
+                            dst[k] = src[j]
+                            j += 1
+                            k += 1
+                        }
                         lo = hi
                     }
                     inBuffer.toggle()

@@ -11,9 +11,12 @@ import NeuralCore
 enum WinogradPoints {
     /// `Bᵀ d` for one column of six values (also used for rows), eight tiles per lane vector.
     @inline(__always)
-    static func bt(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
-                   _ d4: SIMD8<Float>, _ d5: SIMD8<Float>)
-        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    static func bt(
+        _ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
+        _ d4: SIMD8<Float>, _ d5: SIMD8<Float>
+    )
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+    {
         let e0 = 4 * d0 - 5 * d2 + d4
         let e1 = d3 + d4 - 4 * (d1 + d2)
         let e2 = d4 - d3 + 4 * (d1 - d2)
@@ -26,33 +29,47 @@ enum WinogradPoints {
     /// The horizontal half of `Bᵀ d B` for row `r` of the tiles: `d[k]` points at the row's `k`-th sample of
     /// tile 0 (tile `j`'s at `d[k] + j`); writes `hb[(r·6 + e)·stride + j]` for `j < lanes` (a multiple of 8).
     @inline(__always)
-    static func rowTransform(_ d: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-                                   UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
-                             row r: Int, lanes: Int, into hb: UnsafeMutablePointer<Float>, stride s: Int) {
+    static func rowTransform(
+        _ d: (
+            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
+        ),
+        row r: Int, lanes: Int, into hb: UnsafeMutablePointer<Float>, stride s: Int
+    ) {
         var j = 0
         while j < lanes {
             let e = bt(load8(d.0 + j), load8(d.1 + j), load8(d.2 + j), load8(d.3 + j), load8(d.4 + j), load8(d.5 + j))
             let base = hb + r * 6 * s + j
-            store8(base, e.0); store8(base + s, e.1); store8(base + 2 * s, e.2)
-            store8(base + 3 * s, e.3); store8(base + 4 * s, e.4); store8(base + 5 * s, e.5)
+            store8(base, e.0)
+            store8(base + s, e.1)
+            store8(base + 2 * s, e.2)
+            store8(base + 3 * s, e.3)
+            store8(base + 4 * s, e.4)
+            store8(base + 5 * s, e.5)
             j += 8
         }
     }
 
     /// The vertical half: `V[e1·6 + e2] = Σ_r Bᵀ[e1][r] · hb[r][e2]`, written at `into + (e1·6 + e2)·eStride + j`.
     @inline(__always)
-    static func columnTransform(_ hb: UnsafeMutablePointer<Float>, stride s: Int, lanes: Int,
-                                into: UnsafeMutablePointer<Float>, eStride: Int) {
+    static func columnTransform(
+        _ hb: UnsafeMutablePointer<Float>, stride s: Int, lanes: Int,
+        into: UnsafeMutablePointer<Float>, eStride: Int
+    ) {
         for e2 in 0..<6 {
             var j = 0
             while j < lanes {
                 let p = hb + e2 * s + j
-                let e = bt(load8(p), load8(p + 6 * s), load8(p + 12 * s), load8(p + 18 * s), load8(p + 24 * s),
-                           load8(p + 30 * s))
+                let e = bt(
+                    load8(p), load8(p + 6 * s), load8(p + 12 * s), load8(p + 18 * s), load8(p + 24 * s),
+                    load8(p + 30 * s))
                 let out = into + j
-                store8(out + e2 * eStride, e.0); store8(out + (6 + e2) * eStride, e.1)
-                store8(out + (12 + e2) * eStride, e.2); store8(out + (18 + e2) * eStride, e.3)
-                store8(out + (24 + e2) * eStride, e.4); store8(out + (30 + e2) * eStride, e.5)
+                store8(out + e2 * eStride, e.0)
+                store8(out + (6 + e2) * eStride, e.1)
+                store8(out + (12 + e2) * eStride, e.2)
+                store8(out + (18 + e2) * eStride, e.3)
+                store8(out + (24 + e2) * eStride, e.4)
+                store8(out + (30 + e2) * eStride, e.5)
                 j += 8
             }
         }
@@ -63,19 +80,23 @@ enum WinogradPoints {
     /// ``mStride(outChannels:stride:)`` apart). They run on `n` rounded up to a multiple of 16
     /// where OpenBLAS's small-matrix kernel would otherwise allocate (``GEMMShape``), with `V`'s padding columns set
     /// to zero first (the transforms may leave up to 7 lanes of junk there).
-    static func multiply(_ u: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, into m: UnsafeMutablePointer<Float>,
-                         outChannels k: Int, inChannels c: Int, tiles n: Int, stride s: Int) {
+    static func multiply(
+        _ u: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, into m: UnsafeMutablePointer<Float>,
+        outChannels k: Int, inChannels c: Int, tiles n: Int, stride s: Int
+    ) {
         let columns = GEMMShape.paddedColumns(n, rows: k, depth: c)
         assert(columns <= s)
-        let vs = vStride(inChannels: c, stride: s), ms = mStride(outChannels: k, stride: s)
+        let vs = vStride(inChannels: c, stride: s)
+        let ms = mStride(outChannels: k, stride: s)
         if columns > n {
             for e in 0..<36 {
                 for row in 0..<c { (v + e * vs + row * s + n).update(repeating: 0, count: columns - n) }
             }
         }
         for e in 0..<36 {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c), 1,
-                        u + e * k * c, Int32(c), v + e * vs, Int32(s), 0, m + e * ms, Int32(s))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(columns), Int32(c), 1,
+                u + e * k * c, Int32(c), v + e * vs, Int32(s), 0, m + e * ms, Int32(s))
         }
     }
 

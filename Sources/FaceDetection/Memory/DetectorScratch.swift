@@ -71,7 +71,8 @@ final class DetectorScratch: @unchecked Sendable {
     /// rows stored for an earlier, different plan are cleared (only those, not the whole block).
     /// The caller writes inside `plan.storedRects` only.
     func preparePyramid(planes: Int, plan: PyramidBuilder.Plan) -> UnsafeMutablePointer<Float>? {
-        let geometry = plan.geometry, rects = plan.storedRects
+        let geometry = plan.geometry
+        let rects = plan.storedRects
         guard let p = block(.pyramid, count: planes * geometry.count) else { return nil }
         if let old = written, old.geometry != geometry || old.rects != rects {
             let g = old.geometry
@@ -80,9 +81,11 @@ final class DetectorScratch: @unchecked Sendable {
                     for y in r.top...r.bottom {
                         let row = p + c * g.count + g.rowOffset(y)
                         if g.phased {
-                            let evens = (r.left + 1) >> 1, evenEnd = r.right >> 1          // even columns
+                            let evens = (r.left + 1) >> 1
+                            let evenEnd = r.right >> 1  // even columns
                             if evenEnd >= evens { (row + evens).update(repeating: 0, count: evenEnd - evens + 1) }
-                            let odds = r.left >> 1, oddEnd = (r.right - 1) >> 1             // odd columns
+                            let odds = r.left >> 1
+                            let oddEnd = (r.right - 1) >> 1  // odd columns
                             let odd = row + g.phaseRows * g.phaseColumns
                             if oddEnd >= odds { (odd + odds).update(repeating: 0, count: oddEnd - odds + 1) }
                         } else {
@@ -110,12 +113,14 @@ final class DetectorScratchPool: @unchecked Sendable {
     init(limit: Int = 1) { self.limit = limit }
 
     func take() -> DetectorScratch {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return idle.popLast() ?? DetectorScratch()
     }
 
     func give(_ scratch: DetectorScratch) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if idle.count < limit { idle.append(scratch) }
     }
 }

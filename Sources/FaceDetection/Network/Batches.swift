@@ -17,8 +17,10 @@ struct Batches<Run: Sendable>: Sendable {
     ///   - cut: the part of a run from item `offset`, `count` items long.
     init(_ source: [Run], limit: Int, length: (Run) -> Int, cut: (Run, _ offset: Int, _ count: Int) -> Run) {
         precondition(limit > 0)
-        var runs: [Run] = [], batches: [(runs: Range<Int>, items: Int)] = []
-        var start = 0, items = 0
+        var runs: [Run] = []
+        var batches: [(runs: Range<Int>, items: Int)] = []
+        var start = 0
+        var items = 0
         for run in source {
             let total = length(run)
             var offset = 0

@@ -13,13 +13,17 @@ struct CellMask: Sendable {
     private(set) var mask: [UInt8]
 
     init(rows: Int, columns: Int) {
-        self.rows = rows; self.columns = columns
+        self.rows = rows
+        self.columns = columns
         mask = [UInt8](repeating: 0, count: rows * columns)
     }
 
     /// Marks the cells of `[x0, x1) × [y0, y1)` (clipped to the grid).
     mutating func mark(x0: Int, x1: Int, y0: Int, y1: Int) {
-        let a = max(0, x0), b = min(columns, x1), c = max(0, y0), d = min(rows, y1)
+        let a = max(0, x0)
+        let b = min(columns, x1)
+        let c = max(0, y0)
+        let d = min(rows, y1)
         guard a < b, c < d else { return }
         mask.withUnsafeMutableBufferPointer { m in
             for y in c..<d { (m.baseAddress! + y * columns + a).update(repeating: 1, count: b - a) }
@@ -46,7 +50,10 @@ struct CellMask: Sendable {
                 var x = 0
                 let row = m.baseAddress! + y * columns
                 while x < columns {
-                    if row[x] == 0 { x += 1; continue }
+                    if row[x] == 0 {
+                        x += 1
+                        continue
+                    }
                     let s = x
                     while x < columns && row[x] != 0 { x += 1 }
                     out.append((y, s, x))

@@ -23,17 +23,25 @@ enum LayerWork: Sendable {
     /// OIHW, `outChannels · inChannels · kernel²` floats): tap products for one output channel at stride 1,
     /// Winograd F(2×2, 5×5) for 5×5 stride 1 pad 2, phase-plane Winograd F(4×4, 3×3) or phase-plane im2col
     /// for stride 2 unpadded, im2col otherwise.
-    init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float],
-         relu: Bool) {
+    init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float],
+        relu: Bool
+    ) {
         if outChannels == 1 && stride == 1 {
             let taps = kernel * kernel
-            self = .taps(tapMajorWeights: (0..<(taps * inChannels)).map { weights[($0 % inChannels) * taps + $0 / inChannels] })
-        } else if let wino = Winograd5x5(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
-                                         pad: pad, weights: weights, bias: bias, relu: relu) {
+            self = .taps(
+                tapMajorWeights: (0..<(taps * inChannels)).map { weights[($0 % inChannels) * taps + $0 / inChannels] })
+        } else if let wino = Winograd5x5(
+            inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+            pad: pad, weights: weights, bias: bias, relu: relu)
+        {
             self = .winograd(wino)
         } else if stride == 2 && pad == 0 {
-            self = PhasedWinograd(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
-                                  pad: pad, weights: weights, bias: bias, relu: relu).map { .phasedWinograd($0) } ?? .phased
+            self =
+                PhasedWinograd(
+                    inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+                    pad: pad, weights: weights, bias: bias, relu: relu
+                ).map { .phasedWinograd($0) } ?? .phased
         } else {
             self = .im2col
         }

@@ -20,13 +20,24 @@ struct MMODConvolution: Sendable {
     let preferredWork: LayerWork
 
     /// - Parameter weights: `outChannels · inChannels · kernel²` floats, OIHW; `bias`: `outChannels` floats.
-    init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float], relu: Bool) {
-        precondition(weights.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
-                     "weights or bias do not fit the convolution's shape")
-        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
-        self.stride = stride; self.pad = pad; self.weights = weights; self.bias = bias; self.relu = relu
-        preferredWork = LayerWork(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
-                                  pad: pad, weights: weights, bias: bias, relu: relu)
+    init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int, pad: Int, weights: [Float], bias: [Float],
+        relu: Bool
+    ) {
+        precondition(
+            weights.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
+            "weights or bias do not fit the convolution's shape")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.pad = pad
+        self.weights = weights
+        self.bias = bias
+        self.relu = relu
+        preferredWork = LayerWork(
+            inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+            pad: pad, weights: weights, bias: bias, relu: relu)
     }
 
     var patchSize: Int { inChannels * kernel * kernel }

@@ -37,7 +37,9 @@ struct MMODModel: Sendable {
     /// The receptive field of a score-map cell `c` along one axis: `[lo, hi]` input pixels
     /// (`lo = a·c + lo0`, `hi = a·c + hi0`).
     var receptiveField: (scale: Int, lo: Int, hi: Int) {
-        var scale = 1, lo = 0, hi = 0
+        var scale = 1
+        var lo = 0
+        var hi = 0
         for layer in layers.reversed() {
             // cell range [lo, hi] (at scale·c) at this layer's output → its input.
             lo = lo * layer.stride - layer.pad
@@ -61,17 +63,20 @@ struct MMODModel: Sendable {
         var w = [Float](repeating: 0, count: layer.outChannels * 2 * taps)
         for o in 0..<layer.outChannels {
             for t in 0..<taps {
-                var sum = 0.0, offset = 0.0
+                var sum = 0.0
+                var offset = 0.0
                 for c in 0..<3 {
                     let v = Double(layer.weights[(o * 3 + c) * taps + t])
-                    sum += v; offset += delta[c] * v
+                    sum += v
+                    offset += delta[c] * v
                 }
                 w[(o * 2) * taps + t] = Float(sum)
                 w[(o * 2 + 1) * taps + t] = Float(offset)
             }
         }
-        return MMODConvolution(inChannels: 2, outChannels: layer.outChannels, kernel: layer.kernel, stride: layer.stride,
-                               pad: layer.pad, weights: w, bias: layer.bias, relu: layer.relu)
+        return MMODConvolution(
+            inChannels: 2, outChannels: layer.outChannels, kernel: layer.kernel, stride: layer.stride,
+            pad: layer.pad, weights: w, bias: layer.bias, relu: layer.relu)
     }
 
     /// The records of a dlib DNN file without tag/skip layers: loss, input, layers (input → output).
@@ -79,7 +84,9 @@ struct MMODModel: Sendable {
     /// Layout (`dnn/core.h`): int 1 + loss record; one int-2 header per `add_layer`; int 3 (or 2) + input record
     /// + first layer record; then each remaining layer record; every layer record is followed by 3 bools and
     /// 3 tensors, and the first one (v3) by the sample expansion factor.
-    static func records(_ bytes: [UInt8]) throws(DlibFormatError) -> (loss: DlibLayer, input: DlibLayer, layers: [DlibLayer]) {
+    static func records(_ bytes: [UInt8]) throws(DlibFormatError) -> (
+        loss: DlibLayer, input: DlibLayer, layers: [DlibLayer]
+    ) {
         var r = DlibReader(bytes: bytes)
         guard try r.int64() == 1 else { throw .unsupported(offset: 0, detail: "no loss-layer header") }
         let loss = try r.layerRecord()
@@ -95,7 +102,8 @@ struct MMODModel: Sendable {
                 wrappers += 1
                 if wrappers > 1000 { throw .unsupported(offset: at, detail: "too many layers") }
             } else {
-                throw .unsupported(offset: at, detail: "layer header \(v) (tag/skip layers are not part of the MMOD net)")
+                throw .unsupported(
+                    offset: at, detail: "layer header \(v) (tag/skip layers are not part of the MMOD net)")
             }
         }
         let input = try r.layerRecord()
@@ -115,17 +123,18 @@ struct MMODModel: Sendable {
     init(bytes: [UInt8]) throws(FaceDetectionError) {
         let network: (loss: DlibLayer, input: DlibLayer, layers: [DlibLayer])
         do { network = try Self.records(bytes) } catch { throw .invalidModel(error.description) }
-        guard case let .inputRGBImagePyramid(m, padding, outer) = network.input, m.count == 3 else {
+        guard case .inputRGBImagePyramid(let m, let padding, let outer) = network.input, m.count == 3 else {
             throw .invalidModel("input layer is \(network.input.kind), expected input_rgb_image_pyramid")
         }
         guard padding >= 0, padding <= 1000, outer >= 0, outer <= 1000 else {
             throw .invalidModel("pyramid padding \(padding)/\(outer) out of range")
         }
-        guard case let .lossMMOD(loss) = network.loss else {
+        guard case .lossMMOD(let loss) = network.loss else {
             throw .invalidModel("loss layer is \(network.loss.kind), expected loss_mmod_")
         }
         guard loss.windows.count == 1, let window = loss.windows.first,
-              (1...4096).contains(window.width), (1...4096).contains(window.height) else {
+            (1...4096).contains(window.width), (1...4096).contains(window.height)
+        else {
             throw .invalidModel("expected one detection window, found \(loss.windows.count)")
         }
         if loss.boundingBoxRegression == true {
@@ -136,17 +145,20 @@ struct MMODModel: Sendable {
         }
         var convs: [MMODConvolution] = []
         var pending: ConvolutionRecord?
-        var scale: [Float]?, shift: [Float]?
+        var scale: [Float]?
+        var shift: [Float]?
         var relu = false
         func flush() throws(FaceDetectionError) {
             guard let c = pending else { return }
             let k = c.kernelHeight
             guard c.kernelWidth == k, c.strideX == c.strideY, c.padX == c.padY, k > 0, c.strideY > 0,
-                  c.padY >= 0, c.padY < k, c.weights.count == c.filters * c.inChannels * k * k else {
+                c.padY >= 0, c.padY < k, c.weights.count == c.filters * c.inChannels * k * k
+            else {
                 throw .invalidModel("unsupported convolution \(c.filters)×\(c.inChannels)×\(k)×\(c.kernelWidth)")
             }
             if let prev = convs.last, prev.outChannels != c.inChannels {
-                throw .invalidModel("convolution expects \(c.inChannels) channels, previous layer gives \(prev.outChannels)")
+                throw .invalidModel(
+                    "convolution expects \(c.inChannels) channels, previous layer gives \(prev.outChannels)")
             }
             if convs.isEmpty, c.inChannels != 3 {
                 throw .invalidModel("first convolution takes \(c.inChannels) channels, expected 3")
@@ -161,9 +173,14 @@ struct MMODModel: Sendable {
                     b[o] = b[o] * g + shift[o]
                 }
             }
-            convs.append(MMODConvolution(inChannels: c.inChannels, outChannels: c.filters, kernel: k,
-                                         stride: c.strideY, pad: c.padY, weights: w, bias: b, relu: relu || c.relu))
-            pending = nil; scale = nil; shift = nil; relu = false
+            convs.append(
+                MMODConvolution(
+                    inChannels: c.inChannels, outChannels: c.filters, kernel: k,
+                    stride: c.strideY, pad: c.padY, weights: w, bias: b, relu: relu || c.relu))
+            pending = nil
+            scale = nil
+            shift = nil
+            relu = false
         }
         for layer in network.layers {
             switch layer {
@@ -172,18 +189,24 @@ struct MMODModel: Sendable {
                 pending = c
             case .batchNorm(let bn):
                 guard let c = pending, scale == nil, !relu, !bn.fcMode, bn.gamma.count == c.filters,
-                      bn.beta.count == c.filters, bn.runningMeans.count == c.filters,
-                      bn.runningVariances.count == c.filters else {
+                    bn.beta.count == c.filters, bn.runningMeans.count == c.filters,
+                    bn.runningVariances.count == c.filters
+                else {
                     throw .invalidModel("batch norm does not follow a convolution of matching width")
                 }
                 let f = bn.foldedAffine()
-                scale = f.scale; shift = f.shift
+                scale = f.scale
+                shift = f.shift
             case .affine(let a):
                 guard let c = pending, scale == nil, !relu, a.mode == 0, a.gamma.count == c.filters,
-                      a.beta.count == c.filters else {
+                    a.beta.count == c.filters
+                else {
                     throw .invalidModel("affine does not follow a convolution of matching width")
                 }
-                if !a.disabled { scale = a.gamma; shift = a.beta }
+                if !a.disabled {
+                    scale = a.gamma
+                    shift = a.beta
+                }
             case .relu(let disabled):
                 guard pending != nil else { throw .invalidModel("relu does not follow a convolution") }
                 if !disabled { relu = true }

@@ -86,8 +86,10 @@ enum MaskedNetwork {
             case .im2col, .phased, .taps:
                 break
             }
-            masks.insert(masks[0].dilated(stride: layer.stride, pad: layer.pad, reach: reach, inputRows: grids[i].h,
-                                          inputColumns: grids[i].w), at: 0)
+            masks.insert(
+                masks[0].dilated(
+                    stride: layer.stride, pad: layer.pad, reach: reach, inputRows: grids[i].h,
+                    inputColumns: grids[i].w), at: 0)
         }
         return masks
     }
@@ -95,21 +97,28 @@ enum MaskedNetwork {
     /// Runs every layer of `plan` and hands `body` the score-map plane (stored as `plan.scoreGeometry`, only
     /// the cells of the score mask defined); nil when the scratch memory cannot be had.
     /// `input` holds the 3 planes of the tiled pyramid in the plan's pyramid geometry.
-    static func run<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>, scratch: DetectorScratch,
-                       _ body: (UnsafePointer<Float>) -> R) -> R? {
+    static func run<R>(
+        _ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>, scratch: DetectorScratch,
+        _ body: (UnsafePointer<Float>) -> R
+    ) -> R? {
         BLASThreads.withSingleThread { runLayers(convs, plan: plan, input: input, scratch: scratch, body) }
     }
 
-    private static func runLayers<R>(_ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>,
-                                     scratch: DetectorScratch, _ body: (UnsafePointer<Float>) -> R) -> R? {
+    private static func runLayers<R>(
+        _ convs: [MMODConvolution], plan: Plan, input: UnsafePointer<Float>,
+        scratch: DetectorScratch, _ body: (UnsafePointer<Float>) -> R
+    ) -> R? {
         let team = scratch.team
         let workers = max(plan.workers, team.size)
         guard let mapA = scratch.block(.mapA, count: plan.mapCounts.a + readSlack),
-              let mapB = scratch.block(.mapB, count: plan.mapCounts.b + readSlack),
-              let products = scratch.block(.taps, count: plan.tapCount),
-              let perWorker = scratch.block(.workers, count: workers * (plan.colsPer + plan.prodPer)) else { return nil }
-        team.run(Pass(convs: convs, plan: plan, input: UnsafeMutablePointer(mutating: input), mapA: mapA, mapB: mapB,
-                      products: products, perWorker: perWorker))
+            let mapB = scratch.block(.mapB, count: plan.mapCounts.b + readSlack),
+            let products = scratch.block(.taps, count: plan.tapCount),
+            let perWorker = scratch.block(.workers, count: workers * (plan.colsPer + plan.prodPer))
+        else { return nil }
+        team.run(
+            Pass(
+                convs: convs, plan: plan, input: UnsafeMutablePointer(mutating: input), mapA: mapA, mapB: mapB,
+                products: products, perWorker: perWorker))
         let scores = convs.isEmpty ? UnsafeMutablePointer(mutating: input) : (convs.count % 2 == 1 ? mapA : mapB)
         return body(UnsafePointer(scores))
     }
@@ -125,7 +134,8 @@ enum MaskedNetwork {
 
         func run(_ context: TeamContext) {
             let me = context.part.index
-            let cols = perWorker + me * (plan.colsPer + plan.prodPer), prod = cols + plan.colsPer
+            let cols = perWorker + me * (plan.colsPer + plan.prodPer)
+            let prod = cols + plan.colsPer
             var current = input
             for (index, layer) in convs.enumerated() {
                 if index > 0 { context.sync() }
@@ -145,18 +155,21 @@ enum MaskedNetwork {
                 case .taps(let weights):
                     // Every tap's product at every stored input cell, then each cell's sum of its taps.
                     for p in context.shared(step.tapColumns.count) {
-                        tapProducts(layer, weights: weights, input: current, cells: step.input.count,
-                                    columns: step.tapColumns[p], stride: step.tapStride, into: products, scratch: cols)
+                        tapProducts(
+                            layer, weights: weights, input: current, cells: step.input.count,
+                            columns: step.tapColumns[p], stride: step.tapStride, into: products, scratch: cols)
                     }
                     context.sync()
                     for p in context.shared(step.pieces.count) {
-                        sumTaps(layer, step.pieces[p], products: products, stride: step.tapStride, input: inMap,
-                                output: outMap, scratch: cols)
+                        sumTaps(
+                            layer, step.pieces[p], products: products, stride: step.tapStride, input: inMap,
+                            output: outMap, scratch: cols)
                     }
                 case .im2col, .phased:
                     for p in context.shared(step.chunks.count) {
-                        gemm(layer, step.chunks[p], phased: step.work.readsPhasePlanes, input: inMap, cols: cols,
-                             prod: prod, output: outMap)
+                        gemm(
+                            layer, step.chunks[p], phased: step.work.readsPhasePlanes, input: inMap, cols: cols,
+                            prod: prod, output: outMap)
                     }
                 }
                 current = next

@@ -46,25 +46,33 @@ extension MaskedNetwork {
         ///   - masks: the needed-cell masks of every layer's input grid and the score map (``masks(for:scoreMask:grids:)``).
         init(layers convs: [MMODConvolution], geometry: PlaneGeometry, masks: [CellMask]) {
             let how = work(for: convs)
-            precondition(geometry.phased == (how.first?.readsPhasePlanes ?? false), "pyramid layout does not match the first layer")
+            precondition(
+                geometry.phased == (how.first?.readsPhasePlanes ?? false),
+                "pyramid layout does not match the first layer")
             workers = min(WorkerTeam.processorCount, 8)
             let partsPerWorker = workers > 1 ? MaskedNetwork.partsPerWorkerOfTeam : 1
             var grids = [(h: geometry.rows, w: geometry.columns)]
             for layer in convs { grids.append((layer.outputCount(grids.last!.h), layer.outputCount(grids.last!.w))) }
             var geometries = [geometry]
             var counts = [0, 0]
-            var taps = 0, cols = 1, prod = 1
+            var taps = 0
+            var cols = 1
+            var prod = 1
             var layers: [Layer] = []
             for (i, layer) in convs.enumerated() {
-                let g = PlaneGeometry(bounding: masks[i + 1], phased: i + 1 < convs.count && how[i + 1].readsPhasePlanes)
+                let g = PlaneGeometry(
+                    bounding: masks[i + 1], phased: i + 1 < convs.count && how[i + 1].readsPhasePlanes)
                 geometries.append(g)
                 counts[i % 2] = max(counts[i % 2], layer.outChannels * g.count)
                 let spans = masks[i + 1].spans
                 var total = 0
                 for s in spans { total += s.x1 - s.x0 }
                 let parts = max(1, min(workers * partsPerWorker, total / minimumCellsPerWorker))
-                var pieces: [[CellSpan]] = [], chunks: [Batches<CellSpan>] = [], tiles: [Batches<TileRun>] = []
-                var tapColumns: [Range<Int>] = [], tapStride = 0
+                var pieces: [[CellSpan]] = []
+                var chunks: [Batches<CellSpan>] = []
+                var tiles: [Batches<TileRun>] = []
+                var tapColumns: [Range<Int>] = []
+                var tapStride = 0
                 // Multiply-adds performed: Winograd's GEMMs per tile, the tap GEMM per stored input cell.
                 let macs: Int
                 switch how[i] {
@@ -78,9 +86,11 @@ extension MaskedNetwork {
                     cols = max(cols, wino.scratchCount)
                 case .taps:
                     pieces = split(spans, parts: parts)
-                    let cells = geometries[i].count, k2 = layer.kernel * layer.kernel
+                    let cells = geometries[i].count
+                    let k2 = layer.kernel * layer.kernel
                     tapStride = (cells + 15) & ~15
-                    tapColumns = tapSplit(cells, parts: max(1, min(workers * partsPerWorker, cells / minimumTapCellsPerWorker)))
+                    tapColumns = tapSplit(
+                        cells, parts: max(1, min(workers * partsPerWorker, cells / minimumTapCellsPerWorker)))
                     taps = max(taps, k2 * tapStride)
                     for c in tapColumns {
                         // A padded GEMM reads its input from a zero-padded copy in the worker's scratch.
@@ -101,9 +111,11 @@ extension MaskedNetwork {
                     prod = max(prod, layer.outChannels * (chunk + 15))
                     macs = total * layer.patchSize * layer.outChannels
                 }
-                layers.append(Layer(work: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
-                                    output: g, pieces: pieces, chunks: chunks, tiles: tiles, tapColumns: tapColumns,
-                                    tapStride: tapStride, multiplyAdds: macs))
+                layers.append(
+                    Layer(
+                        work: how[i], grid: grids[i], outGrid: grids[i + 1], input: geometries[i],
+                        output: g, pieces: pieces, chunks: chunks, tiles: tiles, tapColumns: tapColumns,
+                        tapStride: tapStride, multiplyAdds: macs))
             }
             self.layers = layers
             mapCounts = (counts[0], counts[1])
@@ -117,12 +129,16 @@ extension MaskedNetwork {
     /// calls `take(piece, run, offset, count)` for every share of a run a piece gets.
     static func share(_ lengths: [Int], parts: Int, _ take: (Int, Int, Int, Int) -> Void) {
         let total = lengths.reduce(0, +)
-        var piece = 0, filled = 0
+        var piece = 0
+        var filled = 0
         for (run, length) in lengths.enumerated() {
             var offset = 0
             while offset < length {
                 let quota = (total * (piece + 1)) / parts - filled
-                if quota <= 0 && piece < parts - 1 { piece += 1; continue }
+                if quota <= 0 && piece < parts - 1 {
+                    piece += 1
+                    continue
+                }
                 let count = piece == parts - 1 ? length - offset : min(length - offset, quota)
                 take(piece, run, offset, count)
                 filled += count

@@ -20,18 +20,33 @@ struct PlaneGeometry: Sendable, Equatable {
 
     init(y0: Int, x0: Int, rows: Int, columns: Int, phased: Bool) {
         precondition(!phased || (y0 & 1 == 0 && x0 & 1 == 0), "a phased plane starts at an even cell")
-        self.y0 = y0; self.x0 = x0; self.rows = max(0, rows); self.columns = max(0, columns); self.phased = phased
+        self.y0 = y0
+        self.x0 = x0
+        self.rows = max(0, rows)
+        self.columns = max(0, columns)
+        self.phased = phased
     }
 
     /// The bounding box of `mask`'s cells (widened to even origins when `phased`).
     init(bounding mask: CellMask, phased: Bool) {
-        var top = Int.max, bottom = -1, left = Int.max, right = -1
+        var top = Int.max
+        var bottom = -1
+        var left = Int.max
+        var right = -1
         for s in mask.spans {
-            top = min(top, s.y); bottom = max(bottom, s.y)
-            left = min(left, s.x0); right = max(right, s.x1 - 1)
+            top = min(top, s.y)
+            bottom = max(bottom, s.y)
+            left = min(left, s.x0)
+            right = max(right, s.x1 - 1)
         }
-        guard bottom >= 0 else { self.init(y0: 0, x0: 0, rows: 0, columns: 0, phased: phased); return }
-        if phased { top &= ~1; left &= ~1 }
+        guard bottom >= 0 else {
+            self.init(y0: 0, x0: 0, rows: 0, columns: 0, phased: phased)
+            return
+        }
+        if phased {
+            top &= ~1
+            left &= ~1
+        }
         self.init(y0: top, x0: left, rows: bottom - top + 1, columns: right - left + 1, phased: phased)
     }
 
@@ -71,12 +86,15 @@ struct FeatureMap {
     /// ``MaskedNetwork/readSlack`` floats past its end), for vector loads whose extra lanes are not used; else
     /// all `count` are copied into `scratch`.
     @inline(__always)
-    func row(channel: Int, y: Int, from x: Int, count: Int, needed: Int,
-             scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    func row(
+        channel: Int, y: Int, from x: Int, count: Int, needed: Int,
+        scratch dst: UnsafeMutablePointer<Float>
+    ) -> UnsafePointer<Float>? {
         let g = geometry
         precondition(!g.phased && needed <= count)
         guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return nil }
-        let left = max(0, g.x0), right = min(grid.w, g.x0 + g.columns)
+        let left = max(0, g.x0)
+        let right = min(grid.w, g.x0 + g.columns)
         let source = row(channel: channel, y: y) + (x - g.x0)
         if x >= left && x + needed <= right { return UnsafePointer(source) }
         let lo = min(count, max(0, left - x))
@@ -92,8 +110,10 @@ struct FeatureMap {
     /// stored cell. When the first `needed` are all stored cells of the grid, the map itself (the rest as in
     /// ``row(channel:y:from:count:needed:scratch:)``); else all `count` are copied into `scratch`.
     @inline(__always)
-    func phaseRow(channel: Int, y: Int, parity: Int, from c: Int, count: Int, needed: Int,
-                  scratch dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    func phaseRow(
+        channel: Int, y: Int, parity: Int, from c: Int, count: Int, needed: Int,
+        scratch dst: UnsafeMutablePointer<Float>
+    ) -> UnsafePointer<Float>? {
         precondition(needed <= count)
         guard let valid = storedPhaseColumns(y: y, parity: parity) else { return nil }
         let source = row(channel: channel, y: y) + geometry.columnOffset(2 * c + parity)
@@ -109,15 +129,19 @@ struct FeatureMap {
         let g = geometry
         precondition(g.phased)
         guard y >= max(0, g.y0), y < min(grid.h, g.y0 + g.rows) else { return nil }
-        let left = max(0, g.x0), right = min(grid.w, g.x0 + g.columns)
-        let first = (left - parity + 1) >> 1, end = max(first, (right - parity + 1) >> 1)
+        let left = max(0, g.x0)
+        let right = min(grid.w, g.x0 + g.columns)
+        let first = (left - parity + 1) >> 1
+        let end = max(first, (right - parity + 1) >> 1)
         return first..<end
     }
 
     /// Copies `count` floats from `source` (phase column `c`) into `dst`, zero outside the `valid` columns.
     @inline(__always)
-    private func copy(_ source: UnsafeMutablePointer<Float>, valid: Range<Int>, from c: Int, count: Int,
-                      into dst: UnsafeMutablePointer<Float>) {
+    private func copy(
+        _ source: UnsafeMutablePointer<Float>, valid: Range<Int>, from c: Int, count: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
         let lo = min(count, max(0, valid.lowerBound - c))
         let hi = max(lo, min(count, valid.upperBound - c))
         if lo > 0 { dst.update(repeating: 0, count: lo) }

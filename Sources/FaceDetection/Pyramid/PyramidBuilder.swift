@@ -1,5 +1,5 @@
-import Foundation
 import FaceImaging
+import Foundation
 import NeuralCore
 
 /// Builds the tiled pyramid tensor (3 planes of a ``PlaneGeometry``, zero outside the tiles): level 0 is
@@ -56,24 +56,31 @@ enum PyramidBuilder {
             self.geometry = geometry
             self.grey = grey
             // Rows of each tile holding a needed cell.
-            var lo = [Int](repeating: Int.max, count: rects.count), hi = [Int](repeating: -1, count: rects.count)
+            var lo = [Int](repeating: Int.max, count: rects.count)
+            var hi = [Int](repeating: -1, count: rects.count)
             if let needed {
                 for s in needed.spans {
-                    for (i, r) in rects.enumerated() where s.y >= r.top && s.y <= r.bottom && s.x0 <= r.right && s.x1 > r.left {
-                        lo[i] = min(lo[i], s.y - r.top); hi[i] = max(hi[i], s.y - r.top)
+                    for (i, r) in rects.enumerated()
+                    where s.y >= r.top && s.y <= r.bottom && s.x0 <= r.right && s.x1 > r.left {
+                        lo[i] = min(lo[i], s.y - r.top)
+                        hi[i] = max(hi[i], s.y - r.top)
                     }
                 }
             }
-            var levels: [Level] = [], left: [Int32] = [], fraction: [Float] = []
+            var levels: [Level] = []
+            var left: [Int32] = []
+            var fraction: [Float] = []
             var ring = 0
             for (i, r) in rects.enumerated() {
                 let stored = needed == nil ? 0..<r.height : (hi[i] >= 0 ? lo[i]..<(hi[i] + 1) : 0..<0)
-                var simd = 0, yScale = 0.0
+                var simd = 0
+                var yScale = 0.0
                 if i == 0 {
                     left.append(contentsOf: repeatElement(0, count: r.width))
                     fraction.append(contentsOf: repeatElement(0, count: r.width))
                 } else {
-                    let inC = rects[i - 1].width, outC = r.width
+                    let inC = rects[i - 1].width
+                    let outC = r.width
                     yScale = Double(rects[i - 1].height - 1) / Double(max(r.height - 1, 1))
                     let xScale = Double(inC - 1) / Double(max(outC - 1, 1))
                     let x = -4 * xScale
@@ -85,25 +92,35 @@ enum PyramidBuilder {
                         let l = SIMD4<Int32>(Int32(vx[0]), Int32(vx[1]), Int32(vx[2]), Int32(vx[3]))
                         if Int(l[3]) + 1 >= inC { break }
                         let lr = vx - SIMD4<Float>(Float(l[0]), Float(l[1]), Float(l[2]), Float(l[3]))
-                        for j in 0..<4 { left.append(l[j]); fraction.append(lr[j]) }
+                        for j in 0..<4 {
+                            left.append(l[j])
+                            fraction.append(lr[j])
+                        }
                         simd += 4
                     }
                     var xs = -xScale + Double(simd) * xScale
                     for _ in simd..<outC {
                         xs += xScale
                         let l = Int(xs.rounded(.down))
-                        left.append(Int32(l)); fraction.append(Float(xs - Double(l)))
+                        left.append(Int32(l))
+                        fraction.append(Float(xs - Double(l)))
                     }
                 }
-                levels.append(Level(rect: r, storedRows: stored, column0: left.count - r.width, simdColumns: simd, yScale: yScale))
+                levels.append(
+                    Level(rect: r, storedRows: stored, column0: left.count - r.width, simdColumns: simd, yScale: yScale)
+                )
                 ring += 2 * r.width
             }
             self.levels = levels
             storedRects = levels.compactMap { l in
-                l.storedRows.isEmpty ? nil : PixelRect(left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
-                                                       right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
+                l.storedRows.isEmpty
+                    ? nil
+                    : PixelRect(
+                        left: l.rect.left, top: l.rect.top + l.storedRows.lowerBound,
+                        right: l.rect.right, bottom: l.rect.top + l.storedRows.upperBound - 1)
             }
-            self.left = left; self.fraction = fraction
+            self.left = left
+            self.fraction = fraction
             ringFloats = ring
         }
     }
@@ -113,13 +130,17 @@ enum PyramidBuilder {
     /// - Parameters:
     ///   - planes: 3 planes of `plan.geometry`, zero outside the stored rows (which are overwritten whole).
     ///   - rings: `3 · plan.ringFloats` floats of working memory.
-    static func fill(_ image: Image, plan: Plan, means: (r: Float, g: Float, b: Float),
-                     into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>, team: WorkerTeam) {
+    static func fill(
+        _ image: Image, plan: Plan, means: (r: Float, g: Float, b: Float),
+        into planes: UnsafeMutablePointer<Float>, rings: UnsafeMutablePointer<Float>, team: WorkerTeam
+    ) {
         guard let first = plan.levels.first else { return }
         precondition(first.rect.width == image.width && first.rect.height == image.height)
         image.pixels.withUnsafeBufferPointer { px in
-            team.run(Fill(plan: plan, image: px.baseAddress!, width: image.width, channels: image.channels,
-                          means: SIMD4(means.r, means.g, means.b, 0), planes: planes, rings: rings))
+            team.run(
+                Fill(
+                    plan: plan, image: px.baseAddress!, width: image.width, channels: image.channels,
+                    means: SIMD4(means.r, means.g, means.b, 0), planes: planes, rings: rings))
         }
     }
 
@@ -145,7 +166,8 @@ enum PyramidBuilder {
         func indicator(plane: UnsafeMutablePointer<Float>) {
             let g = plan.geometry
             for level in plan.levels where !level.storedRows.isEmpty {
-                let x0 = level.rect.left, w = level.rect.width
+                let x0 = level.rect.left
+                let w = level.rect.width
                 for r in level.storedRows {
                     let dst = plane + g.rowOffset(level.rect.top + r)
                     if g.phased {
@@ -161,27 +183,32 @@ enum PyramidBuilder {
         /// Runs colour plane `c`'s cascade.
         func cascade(_ c: Int) {
             plan.levels.withUnsafeBufferPointer { levels in
-            plan.left.withUnsafeBufferPointer { left in
-            plan.fraction.withUnsafeBufferPointer { fraction in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
-                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: levels.count) { ring in
-                    var at = rings + c * plan.ringFloats
-                    for i in 0..<levels.count {
-                        produced[i] = 0; y[i] = -levels[i].yScale
-                        ring[i] = at; at += 2 * levels[i].rect.width
+                plan.left.withUnsafeBufferPointer { left in
+                    plan.fraction.withUnsafeBufferPointer { fraction in
+                        withUnsafeTemporaryAllocation(of: Int.self, capacity: levels.count) { produced in
+                            withUnsafeTemporaryAllocation(of: Double.self, capacity: levels.count) { y in
+                                withUnsafeTemporaryAllocation(
+                                    of: UnsafeMutablePointer<Float>.self, capacity: levels.count
+                                ) { ring in
+                                    var at = rings + c * plan.ringFloats
+                                    for i in 0..<levels.count {
+                                        produced[i] = 0
+                                        y[i] = -levels[i].yScale
+                                        ring[i] = at
+                                        at += 2 * levels[i].rect.width
+                                    }
+                                    let cascade = Cascade(
+                                        levels: levels, left: left.baseAddress!,
+                                        fraction: fraction.baseAddress!, geometry: plan.geometry,
+                                        image: image, width: width, channels: channels,
+                                        channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
+                                        ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
+                                    cascade.run()
+                                }
+                            }
+                        }
                     }
-                    let cascade = Cascade(levels: levels, left: left.baseAddress!,
-                                          fraction: fraction.baseAddress!, geometry: plan.geometry,
-                                          image: image, width: width, channels: channels,
-                                          channel: c, mean: means[c], plane: planes + c * plan.geometry.count,
-                                          ring: ring.baseAddress!, produced: produced.baseAddress!, y: y.baseAddress!)
-                    cascade.run()
                 }
-                }
-                }
-            }
-            }
             }
         }
     }
@@ -211,12 +238,16 @@ enum PyramidBuilder {
         /// Computes the next row of level `i` into its ring (and into the tensor when stored).
         func produce(_ i: Int) {
             let level = levels[i]
-            let r = produced[i], w = level.rect.width
+            let r = produced[i]
+            let w = level.rect.width
             let row = ring[i] + (r & 1) * w
             if i == 0 {
                 let src = channel < channels ? channel : 0
                 var s = r * width * channels + src
-                for x in 0..<w { row[x] = (Float(image[s]) - mean) / 256; s += channels }
+                for x in 0..<w {
+                    row[x] = (Float(image[s]) - mean) / 256
+                    s += channels
+                }
             } else {
                 let above = levels[i - 1].rect
                 y[i] += level.yScale  // dlib accumulates y row by row
@@ -224,10 +255,11 @@ enum PyramidBuilder {
                 let bottom = min(top + 1, above.height - 1)
                 while produced[i - 1] <= bottom { produce(i - 1) }
                 let aw = above.width
-                PyramidBuilder.resizeRow(top: ring[i - 1] + (top & 1) * aw, bottom: ring[i - 1] + (bottom & 1) * aw,
-                                         fraction: y[i] - Double(top), left: left + level.column0,
-                                         weights: fraction + level.column0, simdColumns: level.simdColumns,
-                                         columns: w, sourceColumns: aw, into: row)
+                PyramidBuilder.resizeRow(
+                    top: ring[i - 1] + (top & 1) * aw, bottom: ring[i - 1] + (bottom & 1) * aw,
+                    fraction: y[i] - Double(top), left: left + level.column0,
+                    weights: fraction + level.column0, simdColumns: level.simdColumns,
+                    columns: w, sourceColumns: aw, into: row)
             }
             if level.storedRows.contains(r) {
                 let dst = plane + geometry.rowOffset(level.rect.top + r)
@@ -235,7 +267,8 @@ enum PyramidBuilder {
                 if geometry.phased {
                     // Columns of one parity are consecutive floats: row[0], row[2], … go to column x0's phase,
                     // row[1], row[3], … to the other.
-                    let first = dst + geometry.columnOffset(x0), second = dst + geometry.columnOffset(x0 + 1)
+                    let first = dst + geometry.columnOffset(x0)
+                    let second = dst + geometry.columnOffset(x0 + 1)
                     var k = 0
                     while k + 16 <= w {
                         let v = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD16<Float>.self)
@@ -259,16 +292,25 @@ enum PyramidBuilder {
     /// the bottom one): its SSE loop, 4 columns at a time with the same operations in the same order
     /// (bit-identical), then its scalar tail in double.
     @inline(__always)
-    static func resizeRow(top topRow: UnsafePointer<Float>, bottom bottomRow: UnsafePointer<Float>, fraction tbFrac: Double,
-                          left: UnsafePointer<Int32>, weights: UnsafePointer<Float>, simdColumns: Int, columns: Int,
-                          sourceColumns: Int, into outRow: UnsafeMutablePointer<Float>) {
-        let tb = SIMD4<Float>(repeating: Float(tbFrac)), invTb = SIMD4<Float>(repeating: Float(1 - tbFrac))
+    static func resizeRow(
+        top topRow: UnsafePointer<Float>, bottom bottomRow: UnsafePointer<Float>, fraction tbFrac: Double,
+        left: UnsafePointer<Int32>, weights: UnsafePointer<Float>, simdColumns: Int, columns: Int,
+        sourceColumns: Int, into outRow: UnsafeMutablePointer<Float>
+    ) {
+        let tb = SIMD4<Float>(repeating: Float(tbFrac))
+        let invTb = SIMD4<Float>(repeating: Float(1 - tbFrac))
         var c = 0
         while c < simdColumns {
             let lr = UnsafeRawPointer(weights + c).loadUnaligned(as: SIMD4<Float>.self)
             let invLr = SIMD4<Float>(repeating: 1) - lr
-            let tlf = invTb * invLr, trf = invTb * lr, blf = tb * invLr, brf = tb * lr
-            let l0 = Int(left[c]), l1 = Int(left[c + 1]), l2 = Int(left[c + 2]), l3 = Int(left[c + 3])
+            let tlf = invTb * invLr
+            let trf = invTb * lr
+            let blf = tb * invLr
+            let brf = tb * lr
+            let l0 = Int(left[c])
+            let l1 = Int(left[c + 1])
+            let l2 = Int(left[c + 2])
+            let l3 = Int(left[c + 3])
             let tl = SIMD4(topRow[l0], topRow[l1], topRow[l2], topRow[l3])
             let tr = SIMD4(topRow[l0 + 1], topRow[l1 + 1], topRow[l2 + 1], topRow[l3 + 1])
             let bl = SIMD4(bottomRow[l0], bottomRow[l1], bottomRow[l2], bottomRow[l3])
@@ -278,9 +320,13 @@ enum PyramidBuilder {
             c += 4
         }
         while c < columns {
-            let l = Int(left[c]), rr = min(l + 1, sourceColumns - 1)
+            let l = Int(left[c])
+            let rr = min(l + 1, sourceColumns - 1)
             let lrFrac = weights[c]
-            let tl = topRow[l], tr = topRow[rr], bl = bottomRow[l], br = bottomRow[rr]
+            let tl = topRow[l]
+            let tr = topRow[rr]
+            let bl = bottomRow[l]
+            let br = bottomRow[rr]
             let upper = (1 - lrFrac) * tl + lrFrac * tr
             let lower = (1 - lrFrac) * bl + lrFrac * br
             outRow[c] = Float((1 - tbFrac) * Double(upper) + tbFrac * Double(lower))
@@ -290,12 +336,18 @@ enum PyramidBuilder {
 
     /// dlib's grayscale `resize_image(in, out, interpolate_bilinear)` for float images, between two tiles of
     /// one row-major plane with `stride` floats per row.
-    static func resize(from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
-                       to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int) {
-        let inR = src.height, inC = src.width, outR = dst.height, outC = dst.width
+    static func resize(
+        from srcBase: UnsafeMutablePointer<Float>, src: PixelRect,
+        to dstBase: UnsafeMutablePointer<Float>, dst: PixelRect, stride: Int
+    ) {
+        let inR = src.height
+        let inC = src.width
+        let outR = dst.height
+        let outC = dst.width
         guard inR > 0, inC > 0, outR > 0, outC > 0 else { return }
         // The plan of a two-level layout gives the column table of this pair of sizes.
-        let pair = Plan(rects: [src, dst], geometry: PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride))
+        let pair = Plan(
+            rects: [src, dst], geometry: PlaneGeometry(rows: max(src.bottom, dst.bottom) + 1, columns: stride))
         let level = pair.levels[1]
         var y = -level.yScale
         pair.left.withUnsafeBufferPointer { left in
@@ -304,10 +356,12 @@ enum PyramidBuilder {
                     y += level.yScale
                     let top = Int(y.rounded(.down))
                     let bottom = min(top + 1, inR - 1)
-                    resizeRow(top: srcBase + (src.top + top) * stride + src.left, bottom: srcBase + (src.top + bottom) * stride + src.left,
-                              fraction: y - Double(top), left: left.baseAddress! + level.column0,
-                              weights: weights.baseAddress! + level.column0, simdColumns: level.simdColumns,
-                              columns: outC, sourceColumns: inC, into: dstBase + (dst.top + r) * stride + dst.left)
+                    resizeRow(
+                        top: srcBase + (src.top + top) * stride + src.left,
+                        bottom: srcBase + (src.top + bottom) * stride + src.left,
+                        fraction: y - Double(top), left: left.baseAddress! + level.column0,
+                        weights: weights.baseAddress! + level.column0, simdColumns: level.simdColumns,
+                        columns: outC, sourceColumns: inC, into: dstBase + (dst.top + r) * stride + dst.left)
                 }
             }
         }

@@ -13,8 +13,14 @@ struct PyramidLayout: Sendable, Equatable {
 
     init(imageRows: Int, imageColumns: Int, padding: Int, outerPadding: Int) {
         var sizes: [(w: Int, h: Int)] = []
-        var nr = imageRows, nc = imageColumns
-        guard nr > 0, nc > 0 else { rects = []; rows = 0; columns = 0; return }
+        var nr = imageRows
+        var nc = imageColumns
+        guard nr > 0, nc > 0 else {
+            rects = []
+            rows = 0
+            columns = 0
+            return
+        }
         sizes.append((nc, nr))
         let rate = 5.0 / 6.0
         while true {
@@ -26,8 +32,10 @@ struct PyramidLayout: Sendable, Equatable {
         var totalHeight = 0
         for s in sizes { totalHeight += s.h + padding }
         totalHeight -= padding * 2
-        var height = 0, prevWidth = 0
-        let w0 = sizes[0].w, h0 = sizes[0].h
+        var height = 0
+        var prevWidth = 0
+        let w0 = sizes[0].w
+        let h0 = sizes[0].h
         for s in sizes {
             if s.w <= w0 - prevWidth - padding && (height - h0) * 2 >= (totalHeight - h0) { break }
             height += s.h + padding
@@ -40,13 +48,15 @@ struct PyramidLayout: Sendable, Equatable {
         var y = outerPadding
         var i = 0
         while y < height + outerPadding && i < sizes.count {
-            out.append(PixelRect(left: outerPadding, top: y, right: outerPadding + sizes[i].w - 1, bottom: y + sizes[i].h - 1))
+            out.append(
+                PixelRect(left: outerPadding, top: y, right: outerPadding + sizes[i].w - 1, bottom: y + sizes[i].h - 1))
             y += sizes[i].h + padding
             i += 1
         }
         y -= padding
         while i < sizes.count {
-            let r = outerPadding + w0 - 1, b = y - 1
+            let r = outerPadding + w0 - 1
+            let b = y - 1
             // dlib builds rectangle(p1, p1 − br_corner) with br_corner = (w − 1, h − 1).
             let fixed = PixelRect(left: r - (sizes[i].w - 1), top: b - (sizes[i].h - 1), right: r, bottom: b)
             if !out[0].intersection(fixed).isEmpty { break }
@@ -63,26 +73,42 @@ struct PyramidLayout: Sendable, Equatable {
         var bestDistance = Double.infinity
         for (i, r) in rects.enumerated() {
             if r.contains(x: x, y: y) { return i }
-            let nx = min(max(x, r.left), r.right), ny = min(max(y, r.top), r.bottom)
-            let dx = Double(nx - x), dy = Double(ny - y)
+            let nx = min(max(x, r.left), r.right)
+            let ny = min(max(y, r.top), r.bottom)
+            let dx = Double(nx - x)
+            let dy = Double(ny - y)
             let d = (dx * dx + dy * dy).squareRoot()
-            if d < bestDistance { bestDistance = d; best = i }
+            if d < bestDistance {
+                bestDistance = d
+                best = i
+            }
         }
         return best
     }
 
     /// Maps a tensor-space rectangle (doubles) back to the image (`tiled_pyramid_to_image` + `lround`).
     func tensorToImage(left: Double, top: Double, right: Double, bottom: Double) -> (level: Int, rect: PixelRect) {
-        let cx = (left + right) / 2, cy = (top + bottom) / 2
+        let cx = (left + right) / 2
+        let cy = (top + bottom) / 2
         let level = nearestLevel(x: Int((cx + 0.5).rounded(.down)), y: Int((cy + 0.5).rounded(.down)))
-        let ox = Double(rects[level].left), oy = Double(rects[level].top)
-        var l = left - ox, t = top - oy, r = right - ox, b = bottom - oy
+        let ox = Double(rects[level].left)
+        let oy = Double(rects[level].top)
+        var l = left - ox
+        var t = top - oy
+        var r = right - ox
+        var b = bottom - oy
         let ratio = 6.0 / 5.0
         for _ in 0..<level {
-            l = l * ratio + 0.3; t = t * ratio + 0.3
-            r = r * ratio + 0.3; b = b * ratio + 0.3
+            l = l * ratio + 0.3
+            t = t * ratio + 0.3
+            r = r * ratio + 0.3
+            b = b * ratio + 0.3
         }
-        return (level, PixelRect(left: Int(l.rounded(.toNearestOrAwayFromZero)), top: Int(t.rounded(.toNearestOrAwayFromZero)),
-                                 right: Int(r.rounded(.toNearestOrAwayFromZero)), bottom: Int(b.rounded(.toNearestOrAwayFromZero))))
+        return (
+            level,
+            PixelRect(
+                left: Int(l.rounded(.toNearestOrAwayFromZero)), top: Int(t.rounded(.toNearestOrAwayFromZero)),
+                right: Int(r.rounded(.toNearestOrAwayFromZero)), bottom: Int(b.rounded(.toNearestOrAwayFromZero)))
+        )
     }
 }

@@ -6,12 +6,17 @@ enum EXIF {
         guard payload.count >= 6 + 8 else { return nil }
         let t = 6  // TIFF header start
         let little: Bool
-        if payload[t] == 0x49 && payload[t + 1] == 0x49 { little = true }
-        else if payload[t] == 0x4D && payload[t + 1] == 0x4D { little = false }
-        else { return nil }
+        if payload[t] == 0x49 && payload[t + 1] == 0x49 {
+            little = true
+        } else if payload[t] == 0x4D && payload[t + 1] == 0x4D {
+            little = false
+        } else {
+            return nil
+        }
         func u16(_ at: Int) -> Int? {
             guard at >= 0, at + 2 <= payload.count else { return nil }
-            let a = Int(payload[at]), b = Int(payload[at + 1])
+            let a = Int(payload[at])
+            let b = Int(payload[at + 1])
             return little ? a | b << 8 : a << 8 | b
         }
         func u32(_ at: Int) -> Int? {
@@ -25,7 +30,9 @@ enum EXIF {
             let entry = ifd + 2 + i * 12
             guard let tag = u16(entry) else { return nil }
             if tag == 0x0112 {
-                guard u16(entry + 2) == 3, let n = u32(entry + 4), n >= 1, let value = u16(entry + 8) else { return nil }
+                guard u16(entry + 2) == 3, let n = u32(entry + 4), n >= 1, let value = u16(entry + 8) else {
+                    return nil
+                }
                 return ExifOrientation(rawValue: value)
             }
         }

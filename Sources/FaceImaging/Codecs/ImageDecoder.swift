@@ -66,7 +66,8 @@ public struct DecodeLimits: Sendable, Equatable, CustomStringConvertible {
             throw .corrupt(format: format, message: "the header gives an empty image (\(width)×\(height))")
         }
         if width > maxSide || height > maxSide || width.multipliedReportingOverflow(by: height).partialValue > maxPixels
-            || width.multipliedReportingOverflow(by: height).overflow {
+            || width.multipliedReportingOverflow(by: height).overflow
+        {
             throw .tooLarge(format: format, width: width, height: height, limit: self)
         }
     }
@@ -102,8 +103,10 @@ public struct DecodeOptions: Sendable, Equatable {
     public var limits: DecodeLimits
 
     /// Creates options; the defaults decode at full size, upright, with the default limits.
-    public init(jpegScale: JPEGScale = .full, jpeg2000Reduce: Int = 0, applyOrientation: Bool = true,
-                limits: DecodeLimits = DecodeLimits()) {
+    public init(
+        jpegScale: JPEGScale = .full, jpeg2000Reduce: Int = 0, applyOrientation: Bool = true,
+        limits: DecodeLimits = DecodeLimits()
+    ) {
         self.jpegScale = jpegScale
         self.jpeg2000Reduce = jpeg2000Reduce
         self.applyOrientation = applyOrientation
@@ -211,7 +214,9 @@ public enum ImageDecoder {
     ///
     /// - Throws: `ImageDecodeError` — `.empty`, `.inputTooLarge`, `.unrecognisedFormat`, `.tooLarge` (checked from
     ///   the header before allocating), `.truncated`, `.corrupt`, `.unsupported`, `.invalidOption`.
-    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError) -> Image {
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError)
+        -> Image
+    {
         try options.limits.check(inputBytes: bytes.count)
         guard let format = ImageFormat.detect(bytes) else {
             throw .unrecognisedFormat(leadingBytes: Array(bytes.prefix(8)))
@@ -226,7 +231,9 @@ public enum ImageDecoder {
     /// Reads format, size and channels from the header only (cheap: no pixel decode).
     ///
     /// - Throws: `ImageDecodeError` as `decode` does for the header (`.tooLarge` included).
-    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError) -> ImageInfo {
+    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError)
+        -> ImageInfo
+    {
         try limits.check(inputBytes: bytes.count)
         guard let format = ImageFormat.detect(bytes) else {
             throw .unrecognisedFormat(leadingBytes: Array(bytes.prefix(8)))

@@ -18,7 +18,9 @@ public enum JPEGDecoder {
     /// The size is ⌈width / `options.jpegScale`⌉ × ⌈height / `options.jpegScale`⌉ (then axes swapped for
     /// orientations 5…8).
     /// - Throws: `ImageDecodeError` (`.truncated(format: .jpeg)`, `.corrupt`, `.tooLarge`, `.unsupported`, …).
-    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError) -> Image {
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError)
+        -> Image
+    {
         try options.limits.check(inputBytes: bytes.count)
         let result: Result<Image, ImageDecodeError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(ImageDecodeError) {
@@ -32,7 +34,9 @@ public enum JPEGDecoder {
 
     /// Reads size, channels and EXIF orientation from the header without decoding pixels.
     /// - Throws: `ImageDecodeError`.
-    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError) -> ImageInfo {
+    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError)
+        -> ImageInfo
+    {
         try limits.check(inputBytes: bytes.count)
         let result: Result<ImageInfo, ImageDecodeError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(ImageDecodeError) {
@@ -40,9 +44,11 @@ public enum JPEGDecoder {
                 defer { session.close() }
                 let header = try session.readHeader(buffer)
                 try limits.check(width: header.width, height: header.height, format: .jpeg)
-                return .success(ImageInfo(format: .jpeg, width: header.width, height: header.height,
-                                          channels: header.outputComponents == 1 ? 1 : 3,
-                                          orientation: header.orientation ?? .up))
+                return .success(
+                    ImageInfo(
+                        format: .jpeg, width: header.width, height: header.height,
+                        channels: header.outputComponents == 1 ? 1 : 3,
+                        orientation: header.orientation ?? .up))
             } catch {
                 return .failure(error)
             }
@@ -50,15 +56,20 @@ public enum JPEGDecoder {
         return try result.get()
     }
 
-    private static func decode(_ buffer: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodeError) -> Image {
+    private static func decode(_ buffer: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodeError)
+        -> Image
+    {
         let session = try Session(buffer)
         defer { session.close() }
         let header = try session.readHeader(buffer)
         try options.limits.check(width: header.width, height: header.height, format: .jpeg)
         let components = header.outputComponents
-        var outW: UInt32 = 0, outH: UInt32 = 0
-        try session.check(mf_jpeg_prepare(session.decoder, Int32(components), Int32(options.jpegScale.rawValue), &outW, &outH))
-        let w = Int(outW), h = Int(outH)
+        var outW: UInt32 = 0
+        var outH: UInt32 = 0
+        try session.check(
+            mf_jpeg_prepare(session.decoder, Int32(components), Int32(options.jpegScale.rawValue), &outW, &outH))
+        let w = Int(outW)
+        let h = Int(outH)
         guard w > 0, h > 0 else { throw .corrupt(format: .jpeg, message: "empty output size") }
         let count = w * h * components
         var status: Int32 = 0
@@ -85,8 +96,16 @@ public enum JPEGDecoder {
         [UInt8](unsafeUninitializedCapacity: pixelCount * 3) { dst, n in
             cmyk.withUnsafeBufferPointer { src in
                 for i in 0..<pixelCount {
-                    var c = Int(src[4 * i]), m = Int(src[4 * i + 1]), y = Int(src[4 * i + 2]), k = Int(src[4 * i + 3])
-                    if !adobeInverted { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k }
+                    var c = Int(src[4 * i])
+                    var m = Int(src[4 * i + 1])
+                    var y = Int(src[4 * i + 2])
+                    var k = Int(src[4 * i + 3])
+                    if !adobeInverted {
+                        c = 255 - c
+                        m = 255 - m
+                        y = 255 - y
+                        k = 255 - k
+                    }
                     dst[3 * i] = UInt8((c * k + 127) / 255)
                     dst[3 * i + 1] = UInt8((m * k + 127) / 255)
                     dst[3 * i + 2] = UInt8((y * k + 127) / 255)
@@ -148,11 +167,13 @@ public enum JPEGDecoder {
             case (Int(MF_JCS_YCbCr), 3), (Int(MF_JCS_RGB), 3): out = 3
             case (Int(MF_JCS_CMYK), 4), (Int(MF_JCS_YCCK), 4): out = 4
             default:
-                throw .unsupported(format: .jpeg,
-                                   detail: "\(info.components) components in colour space \(info.color_space)")
+                throw .unsupported(
+                    format: .jpeg,
+                    detail: "\(info.components) components in colour space \(info.color_space)")
             }
-            return Header(width: Int(info.width), height: Int(info.height), outputComponents: out,
-                          adobe: info.saw_adobe_marker != 0, orientation: orientation)
+            return Header(
+                width: Int(info.width), height: Int(info.height), outputComponents: out,
+                adobe: info.saw_adobe_marker != 0, orientation: orientation)
         }
     }
 }
@@ -166,8 +187,10 @@ public enum JPEGEncoder {
     ///   - progressive: write a progressive (multi-scan) file instead of baseline.
     ///   - subsampleChroma: 4:2:0 chroma (true, the default) or 4:4:4; ignored for grey.
     /// - Throws: `ImageEncodeError.invalidArgument` (empty image, side > 65 500, quality out of range) or `.library`.
-    public static func encode(_ image: Image, quality: Int = 90, progressive: Bool = false,
-                              subsampleChroma: Bool = true) throws(ImageEncodeError) -> [UInt8] {
+    public static func encode(
+        _ image: Image, quality: Int = 90, progressive: Bool = false,
+        subsampleChroma: Bool = true
+    ) throws(ImageEncodeError) -> [UInt8] {
         guard image.width > 0, image.height > 0, image.width <= 65_500, image.height <= 65_500 else {
             throw .invalidArgument(format: .jpeg, detail: "image size \(image.width)×\(image.height)")
         }
@@ -179,9 +202,10 @@ public enum JPEGEncoder {
         var message = [CChar](repeating: 0, count: 256)
         let status = image.pixels.withUnsafeBufferPointer { px in
             message.withUnsafeMutableBufferPointer { msg in
-                mf_jpeg_encode(px.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
-                               Int32(quality), progressive ? 1 : 0, subsampleChroma ? 1 : 0,
-                               &out, &size, msg.baseAddress, msg.count)
+                mf_jpeg_encode(
+                    px.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
+                    Int32(quality), progressive ? 1 : 0, subsampleChroma ? 1 : 0,
+                    &out, &size, msg.baseAddress, msg.count)
             }
         }
         defer { mf_free(out) }

@@ -25,17 +25,23 @@ public enum JPEG2000Decoder {
     ///   running past the end), `.tooLarge` (from SIZ, before decoding), `.unsupported` (CMYK, e-YCC, more than
     ///   4 components, precision above 16 bits), `.invalidOption` (reduce level not below the resolution count),
     ///   `.corrupt`.
-    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError) -> Image {
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError)
+        -> Image
+    {
         try options.limits.check(inputBytes: bytes.count)
         let result: Result<Image, ImageDecodeError> = bytes.withUnsafeBufferPointer { buffer in
-            do throws(ImageDecodeError) { return .success(try decode(buffer, options: options)) } catch { return .failure(error) }
+            do throws(ImageDecodeError) { return .success(try decode(buffer, options: options)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
 
     /// Reads size and channels from the main header (SIZ) without decoding tiles.
     /// - Throws: `ImageDecodeError`.
-    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError) -> ImageInfo {
+    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError)
+        -> ImageInfo
+    {
         try limits.check(inputBytes: bytes.count)
         let result: Result<ImageInfo, ImageDecodeError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(ImageDecodeError) {
@@ -43,8 +49,10 @@ public enum JPEG2000Decoder {
                 let layout = try jp2Layout(buffer, format: format)
                 let siz = try readSIZ(buffer, codestream: layout.codestream, format: format, limits: limits)
                 try layout.checkConsistent(with: siz)
-                return .success(ImageInfo(format: format, width: siz.width, height: siz.height,
-                                          channels: siz.components >= 3 ? 3 : 1, orientation: .up))
+                return .success(
+                    ImageInfo(
+                        format: format, width: siz.width, height: siz.height,
+                        channels: siz.components >= 3 ? 3 : 1, orientation: .up))
             } catch { return .failure(error) }
         }
         return try result.get()
@@ -61,7 +69,9 @@ public enum JPEG2000Decoder {
 
     /// Finds the codestream: the `jp2c` box content of a JP2 (boxes walked with bounds checks), or everything
     /// for a J2K. A box running past the end, or no `jp2c` box, is `.truncated`.
-    static func codestreamRange(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws(ImageDecodeError) -> Range<Int> {
+    static func codestreamRange(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws(ImageDecodeError) -> Range<
+        Int
+    > {
         try jp2Layout(b, format: format).codestream
     }
 
@@ -88,7 +98,9 @@ public enum JPEG2000Decoder {
 
     /// Walks the top-level boxes (and `jp2h`'s children) with bounds checks.
     static func jp2Layout(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat) throws(ImageDecodeError) -> JP2Layout {
-        guard format == .jp2 else { return JP2Layout(codestream: 0..<b.count, enumeratedColourSpace: nil, hasPalette: false) }
+        guard format == .jp2 else {
+            return JP2Layout(codestream: 0..<b.count, enumeratedColourSpace: nil, hasPalette: false)
+        }
         var layout = JP2Layout(codestream: 0..<0, enumeratedColourSpace: nil, hasPalette: false)
         func type(_ at: Int, _ t: String) -> Bool {
             let u = Array(t.utf8)
@@ -127,7 +139,8 @@ public enum JPEG2000Decoder {
                 while child + 8 <= end {
                     let childLength = u32(child)
                     guard childLength >= 8, childLength <= end - child else {
-                        throw .corrupt(format: .jp2, message: "box at byte \(child) inside jp2h declares length \(childLength)")
+                        throw .corrupt(
+                            format: .jp2, message: "box at byte \(child) inside jp2h declares length \(childLength)")
                     }
                     if type(child, "colr"), childLength >= 15, b[child + 8] == 1 {
                         layout.enumeratedColourSpace = u32(child + 11)
@@ -135,10 +148,14 @@ public enum JPEG2000Decoder {
                     if type(child, "pclr") { layout.hasPalette = true }
                     if type(child, "ihdr") {
                         guard childLength >= 22 else {
-                            throw .corrupt(format: .jp2, message: "ihdr box at byte \(child) has \(childLength) bytes (22 expected)")
+                            throw .corrupt(
+                                format: .jp2,
+                                message: "ihdr box at byte \(child) has \(childLength) bytes (22 expected)")
                         }
-                        layout.imageHeader = (width: u32(child + 12), height: u32(child + 8),
-                                              components: Int(b[child + 16]) << 8 | Int(b[child + 17]))
+                        layout.imageHeader = (
+                            width: u32(child + 12), height: u32(child + 8),
+                            components: Int(b[child + 16]) << 8 | Int(b[child + 17])
+                        )
                     }
                     child += childLength
                 }
@@ -161,8 +178,10 @@ public enum JPEG2000Decoder {
 
     /// Parses SIZ by hand BEFORE OpenJPEG sees the data, so that absurd sizes or tile counts never reach its
     /// allocator. Checks the limits, the tile count and the component count.
-    static func readSIZ(_ b: UnsafeBufferPointer<UInt8>, codestream: Range<Int>, format: ImageFormat,
-                        limits: DecodeLimits) throws(ImageDecodeError) -> SIZ {
+    static func readSIZ(
+        _ b: UnsafeBufferPointer<UInt8>, codestream: Range<Int>, format: ImageFormat,
+        limits: DecodeLimits
+    ) throws(ImageDecodeError) -> SIZ {
         let s = codestream.lowerBound
         guard codestream.count >= 4 + 38 + 3 else { throw .truncated(format: format) }
         guard b[s] == 0xFF, b[s + 1] == 0x4F, b[s + 2] == 0xFF, b[s + 3] == 0x51 else {
@@ -171,8 +190,15 @@ public enum JPEG2000Decoder {
         func u16(_ at: Int) -> Int { Int(b[s + at]) << 8 | Int(b[s + at + 1]) }
         func u32(_ at: Int) -> Int { u16(at) << 16 | u16(at + 2) }
         let lsiz = u16(4)
-        let xsiz = u32(8), ysiz = u32(12), xo = u32(16), yo = u32(20)
-        let xt = u32(24), yt = u32(28), xto = u32(32), yto = u32(36), csiz = u16(40)
+        let xsiz = u32(8)
+        let ysiz = u32(12)
+        let xo = u32(16)
+        let yo = u32(20)
+        let xt = u32(24)
+        let yt = u32(28)
+        let xto = u32(32)
+        let yto = u32(36)
+        let csiz = u16(40)
         guard csiz >= 1, lsiz == 38 + 3 * csiz else {
             throw .corrupt(format: format, message: "SIZ length \(lsiz) does not match \(csiz) components")
         }
@@ -183,7 +209,8 @@ public enum JPEG2000Decoder {
         guard xt > 0, yt > 0, xto <= xo, yto <= yo, xto + xt > xo, yto + yt > yo else {
             throw .corrupt(format: format, message: "SIZ declares an invalid tile grid")
         }
-        let tilesX = (xsiz - xto + xt - 1) / xt, tilesY = (ysiz - yto + yt - 1) / yt
+        let tilesX = (xsiz - xto + xt - 1) / xt
+        let tilesY = (ysiz - yto + yt - 1) / yt
         let (tiles, overflow) = tilesX.multipliedReportingOverflow(by: tilesY)
         guard !overflow, tiles <= maxTiles else {
             throw .unsupported(format: format, detail: "\(tilesX)×\(tilesY) tiles (at most \(maxTiles))")
@@ -194,12 +221,16 @@ public enum JPEG2000Decoder {
 
     /// A complete codestream ends with EOC (`FF D9`): OpenJPEG 2.5 decodes a cut codestream partially and only
     /// warns; for us it is `.truncated`.
-    static func checkComplete(_ b: UnsafeBufferPointer<UInt8>, codestream: Range<Int>, format: ImageFormat) throws(ImageDecodeError) {
+    static func checkComplete(_ b: UnsafeBufferPointer<UInt8>, codestream: Range<Int>, format: ImageFormat)
+        throws(ImageDecodeError)
+    {
         let end = codestream.upperBound
         guard codestream.count >= 4, b[end - 2] == 0xFF, b[end - 1] == 0xD9 else { throw .truncated(format: format) }
     }
 
-    private static func decode(_ b: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodeError) -> Image {
+    private static func decode(_ b: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodeError)
+        -> Image
+    {
         let format = try formatOf(b)
         guard options.jpeg2000Reduce >= 0, options.jpeg2000Reduce < 33 else {
             throw .invalidOption(format: format, detail: "reduce level \(options.jpeg2000Reduce)")
@@ -220,8 +251,9 @@ public enum JPEG2000Decoder {
         }
         // OpenJPEG reads the bare codestream (the J2K codec); the JP2 boxes were read above. This keeps
         // OpenJPEG's JP2 box reader, and its stream seeking, out of the path.
-        let session = try DecodeSession(UnsafeBufferPointer(rebasing: b[range]), format: format,
-                                        reduce: options.jpeg2000Reduce, declaredColour: declared)
+        let session = try DecodeSession(
+            UnsafeBufferPointer(rebasing: b[range]), format: format,
+            reduce: options.jpeg2000Reduce, declaredColour: declared)
         defer { session.close() }
         let header = try session.readHeader()
         try options.limits.check(width: header.width, height: header.height, format: format)
@@ -253,8 +285,10 @@ public enum JPEG2000Decoder {
         let declaredColour: ColourHandling?
 
         /// `b` is a bare codestream (for a JP2, the content of its `jp2c` box); `format` is for messages.
-        init(_ b: UnsafeBufferPointer<UInt8>, format: ImageFormat, reduce: Int,
-             declaredColour: ColourHandling?) throws(ImageDecodeError) {
+        init(
+            _ b: UnsafeBufferPointer<UInt8>, format: ImageFormat, reduce: Int,
+            declaredColour: ColourHandling?
+        ) throws(ImageDecodeError) {
             self.format = format
             self.reduce = reduce
             self.declaredColour = declaredColour
@@ -300,18 +334,26 @@ public enum JPEG2000Decoder {
             let ok = opj_read_header(stream, codec, &img)
             image = img
             guard ok != 0, let img else { throw failure("cannot read the main header") }
-            let x0 = Int(img.pointee.x0), y0 = Int(img.pointee.y0), x1 = Int(img.pointee.x1), y1 = Int(img.pointee.y1)
+            let x0 = Int(img.pointee.x0)
+            let y0 = Int(img.pointee.y0)
+            let x1 = Int(img.pointee.x1)
+            let y1 = Int(img.pointee.y1)
             guard x1 > x0, y1 > y0 else {
                 throw .corrupt(format: format, message: "empty image area (\(x0),\(y0))–(\(x1),\(y1))")
             }
             let n = Int(img.pointee.numcomps)
-            guard n >= 1, let comps = img.pointee.comps else { throw .corrupt(format: format, message: "no components") }
+            guard n >= 1, let comps = img.pointee.comps else {
+                throw .corrupt(format: format, message: "no components")
+            }
             guard n <= 4 else { throw .unsupported(format: format, detail: "\(n) components") }
             for i in 0..<n {
                 let c = comps[i]
-                guard c.dx >= 1, c.dy >= 1 else { throw .corrupt(format: format, message: "component \(i) sub-sampling 0") }
+                guard c.dx >= 1, c.dy >= 1 else {
+                    throw .corrupt(format: format, message: "component \(i) sub-sampling 0")
+                }
                 guard (1...16).contains(c.prec) else {
-                    throw .unsupported(format: format, detail: "component \(i) has \(c.prec)-bit precision (1…16 supported)")
+                    throw .unsupported(
+                        format: format, detail: "component \(i) has \(c.prec)-bit precision (1…16 supported)")
                 }
             }
             let space = img.pointee.color_space
@@ -319,7 +361,8 @@ public enum JPEG2000Decoder {
             if let declared = declaredColour {
                 colour = n < 3 ? .grey : declared
             } else if space == OPJ_CLRSPC_CMYK || space == OPJ_CLRSPC_EYCC {
-                throw .unsupported(format: format, detail: space == OPJ_CLRSPC_CMYK ? "CMYK colour space" : "e-YCC colour space")
+                throw .unsupported(
+                    format: format, detail: space == OPJ_CLRSPC_CMYK ? "CMYK colour space" : "e-YCC colour space")
             } else if n < 3 || space == OPJ_CLRSPC_GRAY {
                 colour = .grey
             } else if space == OPJ_CLRSPC_SYCC || (space != OPJ_CLRSPC_SRGB && (comps[1].dx > 1 || comps[1].dy > 1)) {
@@ -341,16 +384,20 @@ public enum JPEG2000Decoder {
         private func failure(_ what: String) -> ImageDecodeError {
             if messages.mentionsTruncation || reader.hitEnd { return .truncated(format: format) }
             if reduce > 0 && messages.contains("resolutions to remove") {
-                return .invalidOption(format: format, detail: "reduce level \(reduce) is not below the number of resolution levels")
+                return .invalidOption(
+                    format: format, detail: "reduce level \(reduce) is not below the number of resolution levels")
             }
             return .corrupt(format: format, message: messages.summary(what))
         }
 
         /// Scales the decoded components to 8 bits and interleaves them (upsampling sub-sampled chroma).
         func convert(_ header: Header) throws(ImageDecodeError) -> Image {
-            guard let img = image, let comps = img.pointee.comps else { throw .corrupt(format: format, message: "no image") }
+            guard let img = image, let comps = img.pointee.comps else {
+                throw .corrupt(format: format, message: "no image")
+            }
             let used = header.colour == .grey ? 1 : 3
-            let w = Int(comps[0].w), h = Int(comps[0].h)
+            let w = Int(comps[0].w)
+            let h = Int(comps[0].h)
             guard w > 0, h > 0 else { throw .corrupt(format: format, message: "empty decoded component") }
             var planes: [Plane] = []
             for i in 0..<used {
@@ -384,8 +431,12 @@ public enum JPEG2000Decoder {
                 }
                 if header.colour == .sycc {
                     for i in 0..<pixelCount {
-                        let y = Float(dst[3 * i]), cb = Float(dst[3 * i + 1]) - 128, cr = Float(dst[3 * i + 2]) - 128
-                        let r = y + 1.402 * cr, g = y - 0.344136 * cb - 0.714136 * cr, b = y + 1.772 * cb
+                        let y = Float(dst[3 * i])
+                        let cb = Float(dst[3 * i + 1]) - 128
+                        let cr = Float(dst[3 * i + 2]) - 128
+                        let r = y + 1.402 * cr
+                        let g = y - 0.344136 * cb - 0.714136 * cr
+                        let b = y + 1.772 * cb
                         dst[3 * i] = UInt8(max(0, min(255, r.rounded())))
                         dst[3 * i + 1] = UInt8(max(0, min(255, g.rounded())))
                         dst[3 * i + 2] = UInt8(max(0, min(255, b.rounded())))
@@ -413,22 +464,31 @@ final class MessageLog {
 
     func install(on codec: OPJCodec) {
         let me = Unmanaged.passUnretained(self).toOpaque()
-        opj_set_info_handler(codec, { msg, client in
-            guard let msg, let client else { return }
-            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.trace, msg)
-        }, me)
-        opj_set_warning_handler(codec, { msg, client in
-            guard let msg, let client else { return }
-            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.notice, msg)  // warning
-        }, me)
-        opj_set_error_handler(codec, { msg, client in
-            guard let msg, let client else { return }
-            Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.error, msg)
-        }, me)
+        opj_set_info_handler(
+            codec,
+            { msg, client in
+                guard let msg, let client else { return }
+                Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.trace, msg)
+            }, me)
+        opj_set_warning_handler(
+            codec,
+            { msg, client in
+                guard let msg, let client else { return }
+                Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.notice, msg)  // warning
+            }, me)
+        opj_set_error_handler(
+            codec,
+            { msg, client in
+                guard let msg, let client else { return }
+                Unmanaged<MessageLog>.fromOpaque(client).takeUnretainedValue().add(.error, msg)
+            }, me)
     }
 
     private func add(_ level: Logger.Level, _ msg: UnsafePointer<CChar>) {
-        guard entries.count < 64 else { dropped += 1; return }
+        guard entries.count < 64 else {
+            dropped += 1
+            return
+        }
         var text = String(cString: msg)
         while text.last == "\n" { text.removeLast() }
         entries.append((level, text))
@@ -436,8 +496,9 @@ final class MessageLog {
 
     var mentionsTruncation: Bool {
         entries.contains { e in
-            e.0 != .trace && (e.1.contains("runcated") || e.1.contains("too short") || e.1.contains("Stream too short")
-                || e.1.contains("not enough") || e.1.contains("end of stream") || e.1.contains("Premature"))
+            e.0 != .trace
+                && (e.1.contains("runcated") || e.1.contains("too short") || e.1.contains("Stream too short")
+                    || e.1.contains("not enough") || e.1.contains("end of stream") || e.1.contains("Premature"))
         }
     }
 
@@ -457,7 +518,8 @@ final class MessageLog {
             jpeg2000Logger.log(level: level, "\(text)", metadata: ["format": "\(format.rawValue)"])
         }
         if dropped > 0 {
-            jpeg2000Logger.debug("\(dropped) further OpenJPEG messages dropped", metadata: ["format": "\(format.rawValue)"])
+            jpeg2000Logger.debug(
+                "\(dropped) further OpenJPEG messages dropped", metadata: ["format": "\(format.rawValue)"])
         }
         entries.removeAll()
         dropped = 0
@@ -482,7 +544,10 @@ final class MemoryReader {
         opj_stream_set_read_function(stream) { buffer, n, user in
             let r = Unmanaged<MemoryReader>.fromOpaque(user!).takeUnretainedValue()
             let remaining = r.count - r.position
-            guard remaining > 0, let buffer, let base = r.base else { r.hitEnd = true; return -1 }  // (OPJ_SIZE_T)-1 = end of stream; size_t imports as Int, so -1, NOT .max
+            guard remaining > 0, let buffer, let base = r.base else {
+                r.hitEnd = true
+                return -1
+            }  // (OPJ_SIZE_T)-1 = end of stream; size_t imports as Int, so -1, NOT .max
             let k = min(Int(n), remaining)
             buffer.copyMemory(from: base + r.position, byteCount: k)
             r.position += k
@@ -503,7 +568,10 @@ final class MemoryReader {
         }
         opj_stream_set_seek_function(stream) { n, user in
             let r = Unmanaged<MemoryReader>.fromOpaque(user!).takeUnretainedValue()
-            guard n >= 0, n <= Int64(r.count) else { r.hitEnd = true; return 0 }
+            guard n >= 0, n <= Int64(r.count) else {
+                r.hitEnd = true
+                return 0
+            }
             r.position = Int(n)
             return 1
         }
@@ -529,14 +597,18 @@ final class MemoryWriter {
             let target = Int64(w.position) + n
             guard target >= 0, target < 1 << 31 else { return -1 }
             w.position = Int(target)
-            if w.position > w.data.count { w.data.append(contentsOf: repeatElement(0, count: w.position - w.data.count)) }
+            if w.position > w.data.count {
+                w.data.append(contentsOf: repeatElement(0, count: w.position - w.data.count))
+            }
             return n
         }
         opj_stream_set_seek_function(stream) { n, user in
             let w = Unmanaged<MemoryWriter>.fromOpaque(user!).takeUnretainedValue()
             guard n >= 0, n < 1 << 31 else { return 0 }
             w.position = Int(n)
-            if w.position > w.data.count { w.data.append(contentsOf: repeatElement(0, count: w.position - w.data.count)) }
+            if w.position > w.data.count {
+                w.data.append(contentsOf: repeatElement(0, count: w.position - w.data.count))
+            }
             return 1
         }
     }
@@ -570,8 +642,10 @@ public enum JPEG2000Encoder {
     ///   - resolutions: wavelet resolution levels (1…10, clamped so the smallest level is at least 1 pixel).
     /// - Throws: `ImageEncodeError.invalidArgument` (empty image, budget under 64 bytes),
     ///   `.budgetUnreachable`, `.library`.
-    public static func encode(_ image: Image, format: Format = .jp2, targetBytes: Int? = nil,
-                              resolutions: Int = 6) throws(ImageEncodeError) -> [UInt8] {
+    public static func encode(
+        _ image: Image, format: Format = .jp2, targetBytes: Int? = nil,
+        resolutions: Int = 6
+    ) throws(ImageEncodeError) -> [UInt8] {
         let imageFormat: ImageFormat = format == .jp2 ? .jp2 : .j2k
         guard image.width > 0, image.height > 0, image.width < 1 << 24, image.height < 1 << 24 else {
             throw .invalidArgument(format: imageFormat, detail: "image size \(image.width)×\(image.height)")
@@ -602,21 +676,28 @@ public enum JPEG2000Encoder {
         throw .budgetUnreachable(targetBytes: target, smallest: smallest == .max ? 0 : smallest)
     }
 
-    private static func encodeOnce(_ image: Image, format: Format, rate: Float, levels: Int) throws(ImageEncodeError) -> [UInt8] {
+    private static func encodeOnce(_ image: Image, format: Format, rate: Float, levels: Int) throws(ImageEncodeError)
+        -> [UInt8]
+    {
         let imageFormat: ImageFormat = format == .jp2 ? .jp2 : .j2k
         let n = image.channels
         var parms = [opj_image_cmptparm_t](repeating: opj_image_cmptparm_t(), count: n)
         for i in 0..<n {
-            parms[i].dx = 1; parms[i].dy = 1
-            parms[i].w = UInt32(image.width); parms[i].h = UInt32(image.height)
-            parms[i].prec = 8; parms[i].sgnd = 0
+            parms[i].dx = 1
+            parms[i].dy = 1
+            parms[i].w = UInt32(image.width)
+            parms[i].h = UInt32(image.height)
+            parms[i].prec = 8
+            parms[i].sgnd = 0
         }
         guard let opjImage = opj_image_create(UInt32(n), &parms, n == 3 ? OPJ_CLRSPC_SRGB : OPJ_CLRSPC_GRAY) else {
             throw .library(format: imageFormat, message: "cannot create the image")
         }
         defer { opj_image_destroy(opjImage) }
-        opjImage.pointee.x0 = 0; opjImage.pointee.y0 = 0
-        opjImage.pointee.x1 = UInt32(image.width); opjImage.pointee.y1 = UInt32(image.height)
+        opjImage.pointee.x0 = 0
+        opjImage.pointee.y0 = 0
+        opjImage.pointee.x1 = UInt32(image.width)
+        opjImage.pointee.y1 = UInt32(image.height)
         let count = image.width * image.height
         image.pixels.withUnsafeBufferPointer { px in
             for k in 0..<n {

@@ -8,24 +8,32 @@ public enum PNGDecoder {
     /// Decodes a PNG to a 1-channel (grey sources) or 3-channel (colour and palette sources) image.
     /// - Throws: `ImageDecodeError` (`.truncated(format: .png)` when the chunks end before `IEND`, `.corrupt`,
     ///   `.tooLarge`, …).
-    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError) -> Image {
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodeError)
+        -> Image
+    {
         try options.limits.check(inputBytes: bytes.count)
         let result: Result<Image, ImageDecodeError> = bytes.withUnsafeBufferPointer { buffer in
-            do throws(ImageDecodeError) { return .success(try decode(buffer, limits: options.limits)) } catch { return .failure(error) }
+            do throws(ImageDecodeError) { return .success(try decode(buffer, limits: options.limits)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
 
     /// Reads size and channels from `IHDR` without decoding pixels.
     /// - Throws: `ImageDecodeError`.
-    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError) -> ImageInfo {
+    public static func probe(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImageDecodeError)
+        -> ImageInfo
+    {
         try limits.check(inputBytes: bytes.count)
         let result: Result<ImageInfo, ImageDecodeError> = bytes.withUnsafeBufferPointer { b in
             do throws(ImageDecodeError) {
                 let (w, h, colourType) = try readIHDR(b)
                 try limits.check(width: w, height: h, format: .png)
-                return .success(ImageInfo(format: .png, width: w, height: h,
-                                          channels: colourType & 2 != 0 ? 3 : 1, orientation: .up))
+                return .success(
+                    ImageInfo(
+                        format: .png, width: w, height: h,
+                        channels: colourType & 2 != 0 ? 3 : 1, orientation: .up))
             } catch { return .failure(error) }
         }
         return try result.get()
@@ -58,7 +66,8 @@ public enum PNGDecoder {
         }
     }
 
-    private static func decode(_ b: UnsafeBufferPointer<UInt8>, limits: DecodeLimits) throws(ImageDecodeError) -> Image {
+    private static func decode(_ b: UnsafeBufferPointer<UInt8>, limits: DecodeLimits) throws(ImageDecodeError) -> Image
+    {
         let (w, h, _) = try readIHDR(b)
         try limits.check(width: w, height: h, format: .png)
         try checkChunks(b)
@@ -71,9 +80,9 @@ public enum PNGDecoder {
         guard Int(image.width) == w, Int(image.height) == h else {
             throw .corrupt(format: .png, message: "libpng read a different size than IHDR")
         }
-        let colour = image.format & 0x02 != 0       // PNG_FORMAT_FLAG_COLOR
-        let alpha = image.format & 0x01 != 0        // PNG_FORMAT_FLAG_ALPHA
-        let sixteen = image.format & 0x04 != 0      // PNG_FORMAT_FLAG_LINEAR: the file has 16-bit samples
+        let colour = image.format & 0x02 != 0  // PNG_FORMAT_FLAG_COLOR
+        let alpha = image.format & 0x01 != 0  // PNG_FORMAT_FLAG_ALPHA
+        let sixteen = image.format & 0x04 != 0  // PNG_FORMAT_FLAG_LINEAR: the file has 16-bit samples
         let channels = colour ? 3 : 1
         let readChannels = channels + (alpha ? 1 : 0)
         // 8-bit files: 8-bit sRGB output, alpha kept (non-premultiplied) then dropped — no compositing.
@@ -93,7 +102,8 @@ public enum PNGDecoder {
             guard ok else { throw libraryError(&image) }
             samples = [UInt8](unsafeUninitializedCapacity: w * h * channels) { dst, n in
                 wide.withUnsafeBufferPointer { src in
-                    var o = 0, s = 0
+                    var o = 0
+                    var s = 0
                     for _ in 0..<(w * h) {
                         let a = alpha ? UInt32(src[s + channels]) : 65535
                         for k in 0..<channels {
@@ -101,7 +111,8 @@ public enum PNGDecoder {
                             if a != 65535 { v = a == 0 ? 0 : min(65535, (v * 65535 + a / 2) / a) }
                             dst[o + k] = UInt8((v * 255 + 32767) / 65535)
                         }
-                        o += channels; s += readChannels
+                        o += channels
+                        s += readChannels
                     }
                 }
                 n = w * h * channels
@@ -116,10 +127,12 @@ public enum PNGDecoder {
             if alpha {
                 samples = [UInt8](unsafeUninitializedCapacity: w * h * channels) { dst, n in
                     samples.withUnsafeBufferPointer { src in
-                        var o = 0, s = 0
+                        var o = 0
+                        var s = 0
                         for _ in 0..<(w * h) {
                             for k in 0..<channels { dst[o + k] = src[s + k] }
-                            o += channels; s += readChannels
+                            o += channels
+                            s += readChannels
                         }
                     }
                     n = w * h * channels
@@ -133,7 +146,9 @@ public enum PNGDecoder {
         let message = withUnsafeBytes(of: &image.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        if message.contains("Not enough image data") || message.contains("unexpected end") || message.contains("truncat") {
+        if message.contains("Not enough image data") || message.contains("unexpected end")
+            || message.contains("truncat")
+        {
             return .truncated(format: .png)
         }
         return .corrupt(format: .png, message: message.isEmpty ? "libpng failed" : message)
@@ -165,9 +180,10 @@ public enum PNGEncoder {
         var ok = false
         var written = size
         let out = [UInt8](unsafeUninitializedCapacity: size) { dst, n in
-            ok = image.pixels.withUnsafeBufferPointer { px in
-                png_image_write_to_memory(&png, dst.baseAddress, &written, 0, px.baseAddress, stride, nil)
-            } != 0
+            ok =
+                image.pixels.withUnsafeBufferPointer { px in
+                    png_image_write_to_memory(&png, dst.baseAddress, &written, 0, px.baseAddress, stride, nil)
+                } != 0
             n = ok ? min(written, size) : 0
         }
         guard ok else { throw .library(format: .png, message: PNGEncoder.message(&png)) }

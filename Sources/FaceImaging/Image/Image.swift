@@ -16,8 +16,9 @@ public struct Image: Sendable, Equatable {
     /// - Precondition: `channels` is 1 or 3 and `pixels.count == width · height · channels`.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(channels == 1 || channels == 3, "Image channels must be 1 or 3")
-        precondition(width >= 0 && height >= 0 && pixels.count == width * height * channels,
-                     "Image pixel count does not match its size")
+        precondition(
+            width >= 0 && height >= 0 && pixels.count == width * height * channels,
+            "Image pixel count does not match its size")
         self.width = width
         self.height = height
         self.channels = channels
@@ -26,8 +27,9 @@ public struct Image: Sendable, Equatable {
 
     /// A black image of the given size.
     public init(width: Int, height: Int, channels: Int) {
-        self.init(width: width, height: height, channels: channels,
-                  pixels: [UInt8](repeating: 0, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: 0, count: width * height * channels))
     }
 
     /// True for a one-channel image.

@@ -14,7 +14,10 @@ public struct PixelRect: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Creates a rectangle from inclusive corners, as `dlib.rectangle(left, top, right, bottom)`.
     public init(left: Int, top: Int, right: Int, bottom: Int) {
-        self.left = left; self.top = top; self.right = right; self.bottom = bottom
+        self.left = left
+        self.top = top
+        self.right = right
+        self.bottom = bottom
     }
 
     /// `right − left + 1`, or 0 when empty (pixels; wrapping arithmetic, so absurd boxes never trap).
@@ -28,14 +31,16 @@ public struct PixelRect: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The common part (may be empty).
     public func intersection(_ o: PixelRect) -> PixelRect {
-        PixelRect(left: max(left, o.left), top: max(top, o.top), right: min(right, o.right), bottom: min(bottom, o.bottom))
+        PixelRect(
+            left: max(left, o.left), top: max(top, o.top), right: min(right, o.right), bottom: min(bottom, o.bottom))
     }
 
     /// The smallest rectangle holding both (dlib's `a + b`).
     public func union(_ o: PixelRect) -> PixelRect {
         if isEmpty { return o }
         if o.isEmpty { return self }
-        return PixelRect(left: min(left, o.left), top: min(top, o.top), right: max(right, o.right), bottom: max(bottom, o.bottom))
+        return PixelRect(
+            left: min(left, o.left), top: min(top, o.top), right: max(right, o.right), bottom: max(bottom, o.bottom))
     }
 
     /// True when pixel (x, y) lies inside.

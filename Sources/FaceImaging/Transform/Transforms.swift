@@ -46,13 +46,15 @@ extension Image {
     public func mirrored() -> Image {
         guard width > 0, height > 0 else { return self }
         var out = [UInt8](repeating: 0, count: pixels.count)
-        let c = channels, w = width
+        let c = channels
+        let w = width
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<height {
                     let row = y * w * c
                     for x in 0..<w {
-                        let from = row + x * c, to = row + (w - 1 - x) * c
+                        let from = row + x * c
+                        let to = row + (w - 1 - x) * c
                         for k in 0..<c { dst[to + k] = src[from + k] }
                     }
                 }
@@ -70,7 +72,9 @@ extension Image {
         let out = [UInt8](unsafeUninitializedCapacity: n) { dst, count in
             pixels.withUnsafeBufferPointer { src in
                 for i in 0..<n {
-                    let r = UInt32(src[3 * i]), g = UInt32(src[3 * i + 1]), b = UInt32(src[3 * i + 2])
+                    let r = UInt32(src[3 * i])
+                    let g = UInt32(src[3 * i + 1])
+                    let b = UInt32(src[3 * i + 2])
                     dst[i] = UInt8(truncatingIfNeeded: (19595 &* r &+ 38470 &* g &+ 7471 &* b &+ 32768) >> 16)
                 }
             }
@@ -85,7 +89,12 @@ extension Image {
         let n = width * height
         let out = [UInt8](unsafeUninitializedCapacity: n * 3) { dst, count in
             pixels.withUnsafeBufferPointer { src in
-                for i in 0..<n { let v = src[i]; dst[3 * i] = v; dst[3 * i + 1] = v; dst[3 * i + 2] = v }
+                for i in 0..<n {
+                    let v = src[i]
+                    dst[3 * i] = v
+                    dst[3 * i + 1] = v
+                    dst[3 * i + 2] = v
+                }
             }
             count = n * 3
         }
@@ -95,14 +104,18 @@ extension Image {
     /// The part of the image inside the rectangle (pixels), clamped to the image bounds.
     /// - Throws: `ImageTransformError.emptyCrop` when nothing of the rectangle lies inside the image.
     public func cropped(x: Int, y: Int, width w: Int, height h: Int) throws(ImageTransformError) -> Image {
-        let x0 = max(0, x), y0 = max(0, y)
+        let x0 = max(0, x)
+        let y0 = max(0, y)
         let (xe, o1) = x.addingReportingOverflow(max(0, w))
         let (ye, o2) = y.addingReportingOverflow(max(0, h))
-        let x1 = o1 ? width : min(width, xe), y1 = o2 ? height : min(height, ye)
+        let x1 = o1 ? width : min(width, xe)
+        let y1 = o2 ? height : min(height, ye)
         guard x1 > x0, y1 > y0 else {
             throw .emptyCrop(x: x, y: y, width: w, height: h, imageWidth: width, imageHeight: height)
         }
-        let cw = x1 - x0, ch = y1 - y0, c = channels
+        let cw = x1 - x0
+        let ch = y1 - y0
+        let c = channels
         let out = [UInt8](unsafeUninitializedCapacity: cw * ch * c) { dst, count in
             pixels.withUnsafeBufferPointer { src in
                 for row in 0..<ch {
@@ -127,23 +140,31 @@ extension Image {
         if w == width && h == height { return self }
         let c = channels
         // Per-column source indices and weights, computed once.
-        var x0s = [Int](repeating: 0, count: w), x1s = [Int](repeating: 0, count: w)
+        var x0s = [Int](repeating: 0, count: w)
+        var x1s = [Int](repeating: 0, count: w)
         var fxs = [Float](repeating: 0, count: w)
-        let sx = Float(width) / Float(w), sy = Float(height) / Float(h)
+        let sx = Float(width) / Float(w)
+        let sy = Float(height) / Float(h)
         for x in 0..<w {
             let f = max(0, min(Float(width - 1), (Float(x) + 0.5) * sx - 0.5))
             let i = Int(f)
-            x0s[x] = i * c; x1s[x] = min(i + 1, width - 1) * c; fxs[x] = f - Float(i)
+            x0s[x] = i * c
+            x1s[x] = min(i + 1, width - 1) * c
+            fxs[x] = f - Float(i)
         }
         let out = [UInt8](unsafeUninitializedCapacity: w * h * c) { dst, count in
             pixels.withUnsafeBufferPointer { src in
                 for y in 0..<h {
                     let fy = max(0, min(Float(height - 1), (Float(y) + 0.5) * sy - 0.5))
-                    let iy = Int(fy), wy = fy - Float(iy)
-                    let r0 = iy * width * c, r1 = min(iy + 1, height - 1) * width * c
+                    let iy = Int(fy)
+                    let wy = fy - Float(iy)
+                    let r0 = iy * width * c
+                    let r1 = min(iy + 1, height - 1) * width * c
                     var o = y * w * c
                     for x in 0..<w {
-                        let a = x0s[x], b = x1s[x], wx = fxs[x]
+                        let a = x0s[x]
+                        let b = x1s[x]
+                        let wx = fxs[x]
                         for k in 0..<c {
                             let top = Float(src[r0 + a + k]) + (Float(src[r0 + b + k]) - Float(src[r0 + a + k])) * wx
                             let bottom = Float(src[r1 + a + k]) + (Float(src[r1 + b + k]) - Float(src[r1 + a + k])) * wx
@@ -166,7 +187,8 @@ extension Image {
         for values in [normalization.mean, normalization.scale] where values.count != 1 && values.count != channels {
             throw .channelMismatch(expected: channels, got: values.count)
         }
-        let n = width * height, c = channels
+        let n = width * height
+        let c = channels
         return [Float](unsafeUninitializedCapacity: n * c) { dst, count in
             pixels.withUnsafeBufferPointer { src in
                 for k in 0..<c {

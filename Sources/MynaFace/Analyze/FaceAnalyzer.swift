@@ -102,14 +102,17 @@ public struct FaceAnalyzer: Sendable {
     /// - Returns: the faces, largest first (possibly none).
     /// - Throws: ``FaceAnalyzerError/detection(_:)`` for an image the detector cannot take (empty, too large),
     ///   ``FaceAnalyzerError/alignment(_:)`` for landmarks whose chip geometry is out of range.
-    public func analyze(_ image: Image, options: DetectionOptions = DetectionOptions()) throws(FaceAnalyzerError) -> FaceAnalysis {
+    public func analyze(_ image: Image, options: DetectionOptions = DetectionOptions()) throws(FaceAnalyzerError)
+        -> FaceAnalysis
+    {
         let t0 = DispatchTime.now()
         let detection: DetectionResult
         do { detection = try detector.detect(in: image, options: options) } catch { throw .detection(error) }
         let t1 = DispatchTime.now()
         // Largest first (FaceDetection's face selection; a fraction of 0 keeps every other face, in order).
         let ordered = (try? detection.selectFace(secondFaceFraction: 0)).map { [$0.primary] + $0.otherFaces } ?? []
-        var landmarkNanos: UInt64 = 0, alignNanos: UInt64 = 0
+        var landmarkNanos: UInt64 = 0
+        var alignNanos: UInt64 = 0
         var faces: [DetectedFace] = []
         faces.reserveCapacity(ordered.count)
         for d in ordered {
@@ -126,11 +129,12 @@ public struct FaceAnalyzer: Sendable {
             alignNanos += c.uptimeNanoseconds - b.uptimeNanoseconds
             faces.append(DetectedFace(box: rect, score: d.score, landmarks: landmarks, chip: chip))
         }
-        return FaceAnalysis(faces: faces, levelsUsed: detection.levelsUsed,
-                            imageWidth: image.width, imageHeight: image.height,
-                            detectMilliseconds: Double(t1.uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6,
-                            landmarksMilliseconds: Double(landmarkNanos) / 1e6,
-                            alignMilliseconds: Double(alignNanos) / 1e6)
+        return FaceAnalysis(
+            faces: faces, levelsUsed: detection.levelsUsed,
+            imageWidth: image.width, imageHeight: image.height,
+            detectMilliseconds: Double(t1.uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6,
+            landmarksMilliseconds: Double(landmarkNanos) / 1e6,
+            alignMilliseconds: Double(alignNanos) / 1e6)
     }
 
     /// The 128-D descriptor of a detected face (dlib's ResNet on its chip).

@@ -5,7 +5,8 @@
 extension MatchThreshold {
     /// A single camera frame against the card portrait: cosine of mirror-averaged descriptors.
     public static let readerDefault = MatchThreshold(
-        metric: .cosine, value: DefaultOperatingPoint.singleFrameThreshold, descriptor: .mirrorAveraged, targetFMR: 1e-3,
+        metric: .cosine, value: DefaultOperatingPoint.singleFrameThreshold, descriptor: .mirrorAveraged,
+        targetFMR: 1e-3,
         source: "calibrated on tw_ntu (East-Asian), FMR 95% upper bound ≤ 1e-3; Models/operating-point-single.json")
 
     /// An attempt fusing up to three frames (their mirror-averaged descriptors averaged), compared once.

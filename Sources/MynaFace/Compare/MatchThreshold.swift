@@ -21,8 +21,10 @@ public struct MatchThreshold: Sendable, Equatable, Codable {
     /// Free-form provenance (data set, date, model) when loaded from a file.
     public var source: String?
 
-    public init(metric: ScoreMetric, value: Double, descriptor: DescriptorMode = .plain, targetFMR: Double? = nil,
-                source: String? = nil) {
+    public init(
+        metric: ScoreMetric, value: Double, descriptor: DescriptorMode = .plain, targetFMR: Double? = nil,
+        source: String? = nil
+    ) {
         self.metric = metric
         self.value = value
         self.descriptor = descriptor

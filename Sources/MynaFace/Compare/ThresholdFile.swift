@@ -39,8 +39,10 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
             case fnmrCI95 = "fnmr_ci95"
         }
 
-        public init(set: String, population: String? = nil, identities: Int, genuinePairs: Int, impostorPairs: Int,
-                    fmr: Double, fmrCI95: [Double]? = nil, fnmr: Double, fnmrCI95: [Double]? = nil, calibration: Bool) {
+        public init(
+            set: String, population: String? = nil, identities: Int, genuinePairs: Int, impostorPairs: Int,
+            fmr: Double, fmrCI95: [Double]? = nil, fnmr: Double, fnmrCI95: [Double]? = nil, calibration: Bool
+        ) {
             self.set = set
             self.population = population
             self.identities = identities
@@ -93,7 +95,7 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, version, metric, descriptor, frames, comparison, threshold, model, pipeline, created, dataset,
-             command, fta, sets
+            command, fta, sets
         case targetFMR = "target_fmr"
         case observedFMR = "observed_fmr"
         case expectedFNMR = "expected_fnmr"
@@ -102,11 +104,13 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
         case impostorPairs = "impostor_pairs"
     }
 
-    public init(metric: ScoreMetric, descriptor: DescriptorMode = .plain, frames: Int = 1, threshold: Double,
-                targetFMR: Double, observedFMR: Double, expectedFNMR: Double,
-                fnmrCI95: [Double]?, model: String, pipeline: String? = nil, created: String, dataset: String,
-                command: String? = nil, genuinePairs: Int, impostorPairs: Int, fta: Double,
-                sets: [SetPerformance]? = nil) {
+    public init(
+        metric: ScoreMetric, descriptor: DescriptorMode = .plain, frames: Int = 1, threshold: Double,
+        targetFMR: Double, observedFMR: Double, expectedFNMR: Double,
+        fnmrCI95: [Double]?, model: String, pipeline: String? = nil, created: String, dataset: String,
+        command: String? = nil, genuinePairs: Int, impostorPairs: Int, fta: Double,
+        sets: [SetPerformance]? = nil
+    ) {
         self.metric = metric
         self.descriptor = descriptor
         self.frames = frames
@@ -138,7 +142,10 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
     /// Decodes and validates a threshold file's bytes (`path` names it in errors).
     /// - Throws: ``ThresholdFileError``.
     public static func decode(_ data: Data, path: String) throws(ThresholdFileError) -> ThresholdFile {
-        struct Header: Decodable { var format: String?; var version: Int? }
+        struct Header: Decodable {
+            var format: String?
+            var version: Int?
+        }
         guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
             throw .malformed(path: path, detail: "not a JSON object")
         }
@@ -153,7 +160,8 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
         guard file.threshold.isFinite else { throw .malformed(path: path, detail: "threshold is not finite") }
         guard file.frames >= 1 else { throw .malformed(path: path, detail: "frames must be at least 1") }
         guard file.comparison == file.metric.comparison else {
-            throw .malformed(path: path, detail: "comparison '\(file.comparison)' does not fit metric \(file.metric.rawValue)")
+            throw .malformed(
+                path: path, detail: "comparison '\(file.comparison)' does not fit metric \(file.metric.rawValue)")
         }
         return file
     }
@@ -176,10 +184,12 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
     /// The operating point, for a verifier whose embedding model is `model`.
     /// - Throws: ``ThresholdFileError/wrongModel(path:file:verifier:)`` when the file was made for another model.
     public func threshold(forModel model: String, path: String = "threshold file") throws(ThresholdFileError)
-        -> MatchThreshold {
+        -> MatchThreshold
+    {
         guard self.model == model else { throw .wrongModel(path: path, file: self.model, verifier: model) }
-        return MatchThreshold(metric: metric, value: threshold, descriptor: descriptor, targetFMR: targetFMR,
-                              source: "\(dataset), \(created)")
+        return MatchThreshold(
+            metric: metric, value: threshold, descriptor: descriptor, targetFMR: targetFMR,
+            source: "\(dataset), \(created)")
     }
 }
 
@@ -200,15 +210,15 @@ public enum ThresholdFileError: Error, Equatable, Sendable, CustomStringConverti
 
     public var description: String {
         switch self {
-        case let .unreadable(path): "cannot read threshold file \(path)"
-        case let .malformed(path, detail): "threshold file \(path) is not valid: \(detail)"
-        case let .wrongFormat(path, found):
+        case .unreadable(let path): "cannot read threshold file \(path)"
+        case .malformed(let path, let detail): "threshold file \(path) is not valid: \(detail)"
+        case .wrongFormat(let path, let found):
             "\(path) is not a threshold file: format is '\(found)', expected '\(ThresholdFile.formatName)'"
-        case let .unsupportedVersion(path, found, supported):
+        case .unsupportedVersion(let path, let found, let supported):
             "threshold file \(path) has version \(found); this build reads version \(supported) (re-run mynaface eval)"
-        case let .wrongModel(path, file, verifier):
+        case .wrongModel(let path, let file, let verifier):
             "threshold file \(path) was made for model '\(file)', but the verifier uses '\(verifier)'"
-        case let .unwritable(path, detail): "cannot write threshold file \(path): \(detail)"
+        case .unwritable(let path, let detail): "cannot write threshold file \(path): \(detail)"
         }
     }
 }

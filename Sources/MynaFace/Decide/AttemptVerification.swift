@@ -61,8 +61,10 @@ extension FaceVerifier {
     /// Decodes nothing: detects, checks quality and embeds one decoded frame (in the configured probe colour).
     /// - Parameter timings: receives the detect, landmarks, align and embed times.
     /// - Returns: the acquired face, or the reason none was (with the quality when a face was found).
-    func acquire(_ probeImage: Image, template: PortraitTemplate, mode: DescriptorMode,
-                 timings: inout StageTimings) throws(VerificationError) -> FrameAcquisition {
+    func acquire(
+        _ probeImage: Image, template: PortraitTemplate, mode: DescriptorMode,
+        timings: inout StageTimings
+    ) throws(VerificationError) -> FrameAcquisition {
         let grey: Bool
         switch configuration.probeColour {
         case .asCaptured: grey = false
@@ -71,13 +73,16 @@ extension FaceVerifier {
         }
         let frame = grey && probeImage.channels == 3 ? probeImage.greyscale() : probeImage
         let analysis: FaceAnalysis
-        do { analysis = try analyzer.analyze(frame, options: configuration.probeDetection) } catch { throw .pipeline(error) }
+        do { analysis = try analyzer.analyze(frame, options: configuration.probeDetection) } catch {
+            throw .pipeline(error)
+        }
         timings.detect = analysis.detectMilliseconds
         timings.landmarks = analysis.landmarksMilliseconds
         timings.align = analysis.alignMilliseconds
         guard let face = analysis.faces.first else {
-            return .notAcquired(FrameReport(index: 0, notAcquired: .noFace, quality: nil, faceBox: nil, fused: false),
-                                landmarks: nil)
+            return .notAcquired(
+                FrameReport(index: 0, notAcquired: .noFace, quality: nil, faceBox: nil, fused: false),
+                landmarks: nil)
         }
         let points = face.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) }
         let quality = configuration.qualityGate.measure(
@@ -86,8 +91,9 @@ extension FaceVerifier {
             frameWidth: frame.width, frameHeight: frame.height,
             secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
         if let reason = configuration.qualityGate.failure(of: quality) {
-            return .notAcquired(FrameReport(index: 0, notAcquired: reason, quality: quality, faceBox: face.box, fused: false),
-                                landmarks: points)
+            return .notAcquired(
+                FrameReport(index: 0, notAcquired: reason, quality: quality, faceBox: face.box, fused: false),
+                landmarks: points)
         }
         let embedStart = DispatchTime.now()
         let descriptor: FaceEmbedding
@@ -98,9 +104,11 @@ extension FaceVerifier {
 
     /// Ranks acquired frames for fusion: the most frontal first (smallest |yaw|, then |roll|), the sharper on a tie.
     static func fusionOrder(_ a: FaceQuality, _ b: FaceQuality) -> Bool {
-        let ya = (abs(a.yaw) * 20).rounded(), yb = (abs(b.yaw) * 20).rounded()  // 0.05 eye-distance steps
+        let ya = (abs(a.yaw) * 20).rounded()
+        let yb = (abs(b.yaw) * 20).rounded()  // 0.05 eye-distance steps
         if ya != yb { return ya < yb }
-        let ra = (abs(a.rollDegrees) / 5).rounded(), rb = (abs(b.rollDegrees) / 5).rounded()
+        let ra = (abs(a.rollDegrees) / 5).rounded()
+        let rb = (abs(b.rollDegrees) / 5).rounded()
         if ra != rb { return ra < rb }
         return a.sharpness > b.sharpness
     }
@@ -120,8 +128,10 @@ extension FaceVerifier {
     /// - Returns: the attempt's decision, scores, liveness and per-frame reports.
     /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode (naming none of its
     ///   content), ``VerificationError/pipeline(_:)``.
-    public func verifyAttempt(_ template: PortraitTemplate, probes: [[UInt8]],
-                              liveness: LivenessPolicy? = nil) throws(VerificationError) -> AttemptResult {
+    public func verifyAttempt(
+        _ template: PortraitTemplate, probes: [[UInt8]],
+        liveness: LivenessPolicy? = nil
+    ) throws(VerificationError) -> AttemptResult {
         var images: [Image] = []
         images.reserveCapacity(probes.count)
         for bytes in probes {
@@ -133,8 +143,10 @@ extension FaceVerifier {
     }
 
     /// ``verifyAttempt(_:probes:liveness:)`` over decoded frames.
-    public func verifyAttempt(_ template: PortraitTemplate, probeImages: [Image],
-                              liveness: LivenessPolicy? = nil) throws(VerificationError) -> AttemptResult {
+    public func verifyAttempt(
+        _ template: PortraitTemplate, probeImages: [Image],
+        liveness: LivenessPolicy? = nil
+    ) throws(VerificationError) -> AttemptResult {
         let start = DispatchTime.now()
         let single = configuration.threshold
         let fused = configuration.fusedThreshold ?? single
@@ -150,7 +162,8 @@ extension FaceVerifier {
             case .acquired(let face):
                 acquired.append((i, face))
                 track.append(face.landmarks)
-                reports.append(FrameReport(index: i, notAcquired: nil, quality: face.quality, faceBox: face.box, fused: false))
+                reports.append(
+                    FrameReport(index: i, notAcquired: nil, quality: face.quality, faceBox: face.box, fused: false))
             case .notAcquired(var report, let landmarks):
                 report.index = i
                 if let landmarks { track.append(landmarks) }
@@ -161,10 +174,12 @@ extension FaceVerifier {
         let assessment = track.isEmpty ? nil : configuration.livenessChecker.assess(track, policy: policy)
         guard !acquired.isEmpty else {
             let reason = reports.compactMap(\.notAcquired).first ?? .noFace
-            let decision: MatchDecision = assessment?.isAttackSuspected == true ? .presentationAttackSuspected : .notAcquired(reason)
-            return AttemptResult(decision: decision, similarity: nil, distance: nil, threshold: single,
-                                 framesFused: 0, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
-                                 liveness: assessment)
+            let decision: MatchDecision =
+                assessment?.isAttackSuspected == true ? .presentationAttackSuspected : .notAcquired(reason)
+            return AttemptResult(
+                decision: decision, similarity: nil, distance: nil, threshold: single,
+                framesFused: 0, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
+                liveness: assessment)
         }
         // Fuse only when the fused operating point fits the frames' descriptors; otherwise the best frame alone
         // decides at the single-frame point (fusing at a threshold calibrated for single frames would raise FMR).
@@ -176,8 +191,9 @@ extension FaceVerifier {
         let descriptor = FaceEmbedding.mean(chosen.map(\.face.descriptor))!
         var (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
         if assessment?.isAttackSuspected == true { decision = .presentationAttackSuspected }
-        return AttemptResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
-                             framesFused: chosen.count, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
-                             liveness: assessment)
+        return AttemptResult(
+            decision: decision, similarity: similarity, distance: distance, threshold: threshold,
+            framesFused: chosen.count, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
+            liveness: assessment)
     }
 }

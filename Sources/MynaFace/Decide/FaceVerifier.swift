@@ -3,8 +3,8 @@ import FaceAlignment
 import FaceDetection
 import FaceEmbedding
 import FaceImaging
-import MynaCard
 import Foundation
+import MynaCard
 import NeuralCore
 
 /// A verification that could not be carried out because an input or the models are unusable.
@@ -102,14 +102,18 @@ public struct FaceVerifier: Sendable {
 
     /// Loads the models from `store` (default `$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
     /// - Throws: ``VerificationError/pipeline(_:)`` naming the missing model and the command that fetches it.
-    public init(store: ModelStore = ModelStore(), configuration: Configuration = Configuration()) throws(VerificationError) {
+    public init(store: ModelStore = ModelStore(), configuration: Configuration = Configuration())
+        throws(VerificationError)
+    {
         do { analyzer = try FaceAnalyzer(store: store) } catch { throw .pipeline(error) }
         self.configuration = configuration
     }
 
     /// Loads the models from `directory` (the folder `Scripts/fetch-models.sh` fills).
     /// - Throws: as ``init(store:configuration:)``.
-    public init(modelsDirectory directory: URL, configuration: Configuration = Configuration()) throws(VerificationError) {
+    public init(modelsDirectory directory: URL, configuration: Configuration = Configuration())
+        throws(VerificationError)
+    {
         try self.init(store: ModelStore(directory: directory), configuration: configuration)
     }
 
@@ -163,24 +167,31 @@ public struct FaceVerifier: Sendable {
         try enroll(image: image, info: nil, authenticity: .notApplicable(nil), cardFace: nil)
     }
 
-    private func enroll(image: Image, info: PortraitInfo?, authenticity: PortraitAuthenticity,
-                        cardFace: CardFaceFile?) throws(VerificationError) -> PortraitTemplate {
+    private func enroll(
+        image: Image, info: PortraitInfo?, authenticity: PortraitAuthenticity,
+        cardFace: CardFaceFile?
+    ) throws(VerificationError) -> PortraitTemplate {
         let analysis: FaceAnalysis
-        do { analysis = try analyzer.analyze(image, options: configuration.portraitDetection) } catch { throw .pipeline(error) }
+        do { analysis = try analyzer.analyze(image, options: configuration.portraitDetection) } catch {
+            throw .pipeline(error)
+        }
         guard let face = analysis.faces.first else { throw .portraitHasNoFace(.noFace) }
         let quality = QualityGate.permissive.measure(
             box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
             landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,
-            frameWidth: image.width, frameHeight: image.height, secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
-        let embedding: FaceEmbedding, mirrorAveraged: FaceEmbedding
+            frameWidth: image.width, frameHeight: image.height,
+            secondFaceWidth: analysis.faces.dropFirst().first?.box.width)
+        let embedding: FaceEmbedding
+        let mirrorAveraged: FaceEmbedding
         do {
             embedding = try analyzer.embedding(of: face)
             let mirror = try analyzer.embedding(ofChip: face.chip.mirrored())
             mirrorAveraged = FaceEmbedding.mean([embedding, mirror])!
         } catch { throw .pipeline(error) }
-        return PortraitTemplate(embedding: embedding, mirrorAveragedEmbedding: mirrorAveraged, quality: quality,
-                                faceBox: face.box, info: info,
-                                portraitChannels: image.channels, authenticity: authenticity, cardFace: cardFace)
+        return PortraitTemplate(
+            embedding: embedding, mirrorAveragedEmbedding: mirrorAveraged, quality: quality,
+            faceBox: face.box, info: info,
+            portraitChannels: image.channels, authenticity: authenticity, cardFace: cardFace)
     }
 
     // MARK: verification
@@ -191,7 +202,9 @@ public struct FaceVerifier: Sendable {
     public func verify(_ template: PortraitTemplate, probe: [UInt8]) throws(VerificationError) -> MatchResult {
         let start = DispatchTime.now()
         let image: Image
-        do { image = try ImageDecoder.decode(probe, options: configuration.decode) } catch { throw .probeUnreadable(error) }
+        do { image = try ImageDecoder.decode(probe, options: configuration.decode) } catch {
+            throw .probeUnreadable(error)
+        }
         let decodeMs = Self.milliseconds(since: start)
         var result = try verify(template, probeImage: image)
         result.timings.decode = decodeMs
@@ -208,24 +221,29 @@ public struct FaceVerifier: Sendable {
         switch try acquire(probeImage, template: template, mode: threshold.descriptor, timings: &timings) {
         case .notAcquired(let report, _):
             timings.total = Self.milliseconds(since: start)
-            return MatchResult(decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil, distance: nil,
-                               threshold: threshold, quality: report.quality, faceBox: report.faceBox, timings: timings)
+            return MatchResult(
+                decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil, distance: nil,
+                threshold: threshold, quality: report.quality, faceBox: report.faceBox, timings: timings)
         case .acquired(let face):
             let compareStart = DispatchTime.now()
-            let (similarity, distance, decision) = Self.compare(template.descriptor(threshold.descriptor), face.descriptor,
-                                                                threshold)
+            let (similarity, distance, decision) = Self.compare(
+                template.descriptor(threshold.descriptor), face.descriptor,
+                threshold)
             timings.compare = Self.milliseconds(since: compareStart)
             timings.total = Self.milliseconds(since: start)
-            return MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
-                               quality: face.quality, faceBox: face.box, timings: timings)
+            return MatchResult(
+                decision: decision, similarity: similarity, distance: distance, threshold: threshold,
+                quality: face.quality, faceBox: face.box, timings: timings)
         }
     }
 
     /// Enrols the portrait and checks the camera frame at the same time (on two cores), for a one-shot check.
     /// - Returns: the template and the result for the frame.
     /// - Throws: ``VerificationError`` from either side (the portrait's error first).
-    public func enrollAndVerify(portrait: [UInt8], certificate: [UInt8]? = nil, probe: [UInt8]) async throws(VerificationError)
-        -> (PortraitTemplate, MatchResult) {
+    public func enrollAndVerify(portrait: [UInt8], certificate: [UInt8]? = nil, probe: [UInt8])
+        async throws(VerificationError)
+        -> (PortraitTemplate, MatchResult)
+    {
         let start = DispatchTime.now()
         async let decodedProbe = Self.decodeTask(probe, options: configuration.decode)
         let template: PortraitTemplate
@@ -242,7 +260,9 @@ public struct FaceVerifier: Sendable {
     }
 
     @concurrent
-    private static func enrollTask(_ verifier: FaceVerifier, portrait: [UInt8], certificate: [UInt8]?) async throws -> PortraitTemplate {
+    private static func enrollTask(_ verifier: FaceVerifier, portrait: [UInt8], certificate: [UInt8]?) async throws
+        -> PortraitTemplate
+    {
         try verifier.enroll(portrait: portrait, certificate: certificate)
     }
 
@@ -261,7 +281,8 @@ public struct FaceVerifier: Sendable {
 
     /// Scores two descriptors (cosine similarity and Euclidean distance, as Float like dlib) and decides.
     static func compare(_ reference: FaceEmbedding, _ probe: FaceEmbedding, _ threshold: MatchThreshold)
-        -> (similarity: Double, distance: Double, decision: MatchDecision) {
+        -> (similarity: Double, distance: Double, decision: MatchDecision)
+    {
         let similarity = Double(reference.cosineSimilarity(to: probe))
         let distance = Double(reference.euclideanDistance(to: probe))
         let score: Double

@@ -2,8 +2,8 @@ import CardAccess
 import FaceAlignment
 import FaceEmbedding
 import FaceImaging
-import MynaCard
 import Foundation
+import MynaCard
 
 /// Whether the portrait's origin was proven.
 public enum PortraitAuthenticity: Sendable, Equatable, CustomStringConvertible {
@@ -18,7 +18,8 @@ public enum PortraitAuthenticity: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .verified(let anchor): return "verified (\(anchor))"
         case .acceptedUnverified(let f): return "UNVERIFIED, accepted by policy: \(f)"
-        case .notApplicable(let kind): return "not checked (\(kind?.rawValue ?? "decoded image") input has no card chain)"
+        case .notApplicable(let kind):
+            return "not checked (\(kind?.rawValue ?? "decoded image") input has no card chain)"
         }
     }
 }
@@ -52,7 +53,9 @@ public struct PortraitTemplate: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let source = info.map { "\($0.format) \($0.width)×\($0.height)×\($0.channels) from \($0.containerPath)" } ?? "decoded image"
+        let source =
+            info.map { "\($0.format) \($0.width)×\($0.height)×\($0.channels) from \($0.containerPath)" }
+            ?? "decoded image"
         return "PortraitTemplate(\(source), "
             + "face \(faceBox.width) px, authenticity: \(authenticity))"
     }

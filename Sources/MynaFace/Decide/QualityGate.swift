@@ -1,5 +1,5 @@
-import Foundation
 import FaceImaging
+import Foundation
 
 /// Why a camera frame (or a portrait) could not be used for a comparison: a failure to acquire.
 ///
@@ -30,15 +30,15 @@ public enum NotAcquiredReason: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noFace: return "no face found"
-        case let .faceTooSmall(w, m): return "face too small (\(w) px wide, minimum \(m) px)"
+        case .faceTooSmall(let w, let m): return "face too small (\(w) px wide, minimum \(m) px)"
         case .faceTooNearEdge: return "face too near the edge of the frame"
-        case let .tooDark(l): return "face too dark (mean luma \(Int(l.rounded())))"
-        case let .tooBright(l): return "face too bright (mean luma \(Int(l.rounded())))"
-        case let .blurred(s): return "face blurred (sharpness \(Int(s.rounded())))"
-        case let .headTurned(y): return "head turned sideways (yaw ratio \(String(format: "%.2f", y)))"
-        case let .headTilted(d): return "head tilted (\(Int(d.rounded()))°)"
-        case let .headPitched(r): return "head raised or lowered (ratio \(String(format: "%.2f", r)))"
-        case let .secondFace(r): return "another face in the frame (\(Int((r * 100).rounded()))% of the patient's face)"
+        case .tooDark(let l): return "face too dark (mean luma \(Int(l.rounded())))"
+        case .tooBright(let l): return "face too bright (mean luma \(Int(l.rounded())))"
+        case .blurred(let s): return "face blurred (sharpness \(Int(s.rounded())))"
+        case .headTurned(let y): return "head turned sideways (yaw ratio \(String(format: "%.2f", y)))"
+        case .headTilted(let d): return "head tilted (\(Int(d.rounded()))°)"
+        case .headPitched(let r): return "head raised or lowered (ratio \(String(format: "%.2f", r)))"
+        case .secondFace(let r): return "another face in the frame (\(Int((r * 100).rounded()))% of the patient's face)"
         }
     }
 
@@ -102,8 +102,13 @@ public struct QualityGate: Sendable, Equatable {
     /// A gate that accepts every detected face (for portraits and offline evaluation).
     public static let permissive: QualityGate = {
         var g = QualityGate()
-        g.minimumFaceWidth = 0; g.edgeMargin = -.infinity; g.lumaRange = 0...255; g.minimumSharpness = 0
-        g.maximumYaw = .infinity; g.maximumRollDegrees = .infinity; g.pitchRange = -.infinity...(.infinity)
+        g.minimumFaceWidth = 0
+        g.edgeMargin = -.infinity
+        g.lumaRange = 0...255
+        g.minimumSharpness = 0
+        g.maximumYaw = .infinity
+        g.maximumRollDegrees = .infinity
+        g.pitchRange = -.infinity...(.infinity)
         g.secondFaceFraction = .infinity
         return g
     }()
@@ -115,31 +120,40 @@ public struct QualityGate: Sendable, Equatable {
     ///   - chip: the aligned 150×150 chip (grey or RGB).
     ///   - frameWidth, frameHeight: the frame's size in pixels.
     ///   - secondFaceWidth: width of the next-largest face in the frame, if any.
-    public func measure(box: (left: Int, top: Int, right: Int, bottom: Int), landmarks: [(x: Double, y: Double)],
-                        chip: Image, frameWidth: Int, frameHeight: Int, secondFaceWidth: Int?) -> FaceQuality {
+    public func measure(
+        box: (left: Int, top: Int, right: Int, bottom: Int), landmarks: [(x: Double, y: Double)],
+        chip: Image, frameWidth: Int, frameHeight: Int, secondFaceWidth: Int?
+    ) -> FaceQuality {
         let width = box.right - box.left + 1
         let margin = edgeMargin.isFinite ? Int((max(edgeMargin, -1) * Double(width)).rounded(.up)) : 0
-        let inside = box.left >= margin && box.top >= margin
+        let inside =
+            box.left >= margin && box.top >= margin
             && box.right <= frameWidth - 1 - margin && box.bottom <= frameHeight - 1 - margin
         let (luma, sharp) = Self.lumaAndSharpness(chip)
-        var yaw = 0.0, roll = 0.0, pitch = 0.75
+        var yaw = 0.0
+        var roll = 0.0
+        var pitch = 0.75
         if landmarks.count == 5 {
             let right = ((landmarks[0].x + landmarks[1].x) / 2, (landmarks[0].y + landmarks[1].y) / 2)
             let left = ((landmarks[2].x + landmarks[3].x) / 2, (landmarks[2].y + landmarks[3].y) / 2)
-            let dx = right.0 - left.0, dy = right.1 - left.1
+            let dx = right.0 - left.0
+            let dy = right.1 - left.1
             let eyeDistance = max((dx * dx + dy * dy).squareRoot(), 1e-9)
             let mid = ((right.0 + left.0) / 2, (right.1 + left.1) / 2)
             let nose = landmarks[4]
             // Nose offset expressed in the eye-line frame: along (yaw) and across (pitch).
-            let ux = dx / eyeDistance, uy = dy / eyeDistance
-            let vx = nose.x - mid.0, vy = nose.y - mid.1
+            let ux = dx / eyeDistance
+            let uy = dy / eyeDistance
+            let vx = nose.x - mid.0
+            let vy = nose.y - mid.1
             yaw = (vx * ux + vy * uy) / eyeDistance
             pitch = (-vx * uy + vy * ux) / eyeDistance
             roll = atan2(dy, dx) * 180 / .pi
         }
         let ratio = secondFaceWidth.map { Double($0) / Double(max(width, 1)) }
-        return FaceQuality(faceWidth: width, meanLuma: luma, sharpness: sharp, yaw: yaw, rollDegrees: roll,
-                           pitchRatio: pitch, insideFrame: inside, secondFaceRatio: ratio)
+        return FaceQuality(
+            faceWidth: width, meanLuma: luma, sharpness: sharp, yaw: yaw, rollDegrees: roll,
+            pitchRatio: pitch, insideFrame: inside, secondFaceRatio: ratio)
     }
 
     /// The first failed check, in the order a patient can act on, or nil when the face is usable.
@@ -158,22 +172,32 @@ public struct QualityGate: Sendable, Equatable {
 
     /// Mean luma and Laplacian variance over the central half of the chip (the face proper).
     static func lumaAndSharpness(_ chip: Image) -> (Double, Double) {
-        let w = chip.width, h = chip.height, c = chip.channels
+        let w = chip.width
+        let h = chip.height
+        let c = chip.channels
         guard w >= 8, h >= 8 else { return (0, 0) }
-        let x0 = w / 4, x1 = w - w / 4, y0 = h / 4, y1 = h - h / 4
+        let x0 = w / 4
+        let x1 = w - w / 4
+        let y0 = h / 4
+        let y1 = h - h / 4
         return chip.pixels.withUnsafeBufferPointer { p -> (Double, Double) in
             @inline(__always) func luma(_ x: Int, _ y: Int) -> Double {
                 let i = (y * w + x) * c
                 if c == 1 { return Double(p[i]) }
                 return 0.299 * Double(p[i]) + 0.587 * Double(p[i + 1]) + 0.114 * Double(p[i + 2])
             }
-            var sum = 0.0, lapSum = 0.0, lapSq = 0.0, n = 0.0
+            var sum = 0.0
+            var lapSum = 0.0
+            var lapSq = 0.0
+            var n = 0.0
             for y in y0..<y1 {
                 for x in x0..<x1 {
                     let v = luma(x, y)
                     sum += v
                     let lap = luma(x - 1, y) + luma(x + 1, y) + luma(x, y - 1) + luma(x, y + 1) - 4 * v
-                    lapSum += lap; lapSq += lap * lap; n += 1
+                    lapSum += lap
+                    lapSq += lap * lap
+                    n += 1
                 }
             }
             let mean = lapSum / n

@@ -71,10 +71,12 @@ extension FaceVerifier {
     ///   - liveness: the liveness policy; nil takes the configuration's.
     /// - Returns: why it stopped, the last attempt's result, the liveness assessment and the counts.
     /// - Throws: errors of the frame sequence, and ``VerificationError/pipeline(_:)``.
-    public func verify<Frames: AsyncSequence>(_ template: PortraitTemplate, frames: Frames,
-                                              budget: AttemptBudget = AttemptBudget(),
-                                              liveness: LivenessPolicy? = nil) async throws -> StreamingOutcome
-        where Frames.Element == Image {
+    public func verify<Frames: AsyncSequence>(
+        _ template: PortraitTemplate, frames: Frames,
+        budget: AttemptBudget = AttemptBudget(),
+        liveness: LivenessPolicy? = nil
+    ) async throws -> StreamingOutcome
+    where Frames.Element == Image {
         let start = DispatchTime.now()
         var outcome = StreamingOutcome(stop: .sequenceEnded, last: nil, frames: 0, comparisons: 0, liveness: nil)
         let policy = liveness ?? configuration.liveness
@@ -82,7 +84,8 @@ extension FaceVerifier {
         /// True while a match waits for the liveness check to pass.
         var pendingMatch = false
         let mode = configuration.threshold.descriptor
-        let single = configuration.threshold, fused = configuration.fusedThreshold ?? single
+        let single = configuration.threshold
+        let fused = configuration.fusedThreshold ?? single
         // Fuse only when the fused operating point fits the frames' descriptors (as `verifyAttempt`).
         let perAttempt = fused.descriptor == mode ? max(1, configuration.framesPerAttempt) : 1
         var collected: [AcquiredFace] = []
@@ -104,8 +107,9 @@ extension FaceVerifier {
             let (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
             var timings = StageTimings()
             timings.total = Self.milliseconds(since: start)
-            outcome.last = MatchResult(decision: decision, similarity: similarity, distance: distance, threshold: threshold,
-                                       quality: best.quality, faceBox: best.box, timings: timings)
+            outcome.last = MatchResult(
+                decision: decision, similarity: similarity, distance: distance, threshold: threshold,
+                quality: best.quality, faceBox: best.box, timings: timings)
             outcome.comparisons += 1
             collected.removeAll(keepingCapacity: true)
             guard decision == .match else { return false }
@@ -131,27 +135,38 @@ extension FaceVerifier {
             case .acquired(let face):
                 track.append(face.landmarks)
                 if pendingMatch {
-                    if live() { outcome.stop = .matched; return outcome }
+                    if live() {
+                        outcome.stop = .matched
+                        return outcome
+                    }
                     break
                 }
                 collected.append(face)
                 if collected.count >= perAttempt {
-                    if decide() { outcome.stop = .matched; return outcome }
+                    if decide() {
+                        outcome.stop = .matched
+                        return outcome
+                    }
                     if outcome.comparisons >= budget.maxComparisons && !pendingMatch {
-                        outcome.stop = .comparisonsExhausted; return outcome
+                        outcome.stop = .comparisonsExhausted
+                        return outcome
                     }
                 }
             case .notAcquired(let report, let landmarks):
                 if let landmarks {
                     track.append(landmarks)
-                    if pendingMatch, live() { outcome.stop = .matched; return outcome }
+                    if pendingMatch, live() {
+                        outcome.stop = .matched
+                        return outcome
+                    }
                 }
                 if collected.isEmpty && !pendingMatch {
                     var timings = StageTimings()
                     timings.total = Self.milliseconds(since: start)
-                    outcome.last = MatchResult(decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil,
-                                               distance: nil, threshold: configuration.threshold, quality: report.quality,
-                                               faceBox: report.faceBox, timings: timings)
+                    outcome.last = MatchResult(
+                        decision: .notAcquired(report.notAcquired ?? .noFace), similarity: nil,
+                        distance: nil, threshold: configuration.threshold, quality: report.quality,
+                        faceBox: report.faceBox, timings: timings)
                 }
             }
             if outcome.frames >= budget.maxFrames {

@@ -22,7 +22,7 @@ public enum TemplateSerializationError: Error, Sendable, Equatable, CustomString
     public var description: String {
         switch self {
         case .notATemplate: return "template: not a serialised MynaFace template (no MFT1 magic)"
-        case let .truncated(e, a): return "template: truncated (\(a) bytes, \(e) expected)"
+        case .truncated(let e, let a): return "template: truncated (\(a) bytes, \(e) expected)"
         case .unsupportedVersion(let v): return "template: format version \(v) is not supported"
         case .checksumMismatch: return "template: checksum mismatch (altered or damaged bytes)"
         case .invalidField(let f): return "template: invalid \(f)"
@@ -61,8 +61,10 @@ extension PortraitTemplate {
         for v in [faceBox.left, faceBox.top, faceBox.right, faceBox.bottom] {
             Self.append(UInt32(bitPattern: Int32(clamping: v)), to: &out)
         }
-        for v in [Double(quality.faceWidth), quality.meanLuma, quality.sharpness, quality.yaw, quality.rollDegrees,
-                  quality.pitchRatio] {
+        for v in [
+            Double(quality.faceWidth), quality.meanLuma, quality.sharpness, quality.yaw, quality.rollDegrees,
+            quality.pitchRatio,
+        ] {
             Self.append(v.bitPattern, to: &out)
         }
         Self.append((quality.secondFaceRatio ?? 0).bitPattern, to: &out)
@@ -104,7 +106,8 @@ extension PortraitTemplate {
             values.append(Float(bitPattern: Self.read32(bytes, at: at)))
             at += 4
         }
-        let embedding: FaceEmbedding, mirror: FaceEmbedding
+        let embedding: FaceEmbedding
+        let mirror: FaceEmbedding
         do {
             embedding = try FaceEmbedding(values: Array(values[0..<FaceEmbedding.dimension]))
             mirror = try FaceEmbedding(values: Array(values[FaceEmbedding.dimension...]))
@@ -123,12 +126,14 @@ extension PortraitTemplate {
             at += 8
         }
         guard q.allSatisfy(\.isFinite), q[0] >= 0, q[0] <= 1e6 else { throw .invalidField("quality") }
-        let quality = FaceQuality(faceWidth: Int(q[0]), meanLuma: q[1], sharpness: q[2], yaw: q[3], rollDegrees: q[4],
-                                  pitchRatio: q[5], insideFrame: flags & 1 != 0,
-                                  secondFaceRatio: flags & 2 != 0 ? q[6] : nil)
-        self.init(embedding: embedding, mirrorAveragedEmbedding: mirror, quality: quality,
-                  faceBox: FaceRect(left: box[0], top: box[1], right: box[2], bottom: box[3]), info: nil,
-                  portraitChannels: channels, authenticity: authenticity, cardFace: nil)
+        let quality = FaceQuality(
+            faceWidth: Int(q[0]), meanLuma: q[1], sharpness: q[2], yaw: q[3], rollDegrees: q[4],
+            pitchRatio: q[5], insideFrame: flags & 1 != 0,
+            secondFaceRatio: flags & 2 != 0 ? q[6] : nil)
+        self.init(
+            embedding: embedding, mirrorAveragedEmbedding: mirror, quality: quality,
+            faceBox: FaceRect(left: box[0], top: box[1], right: box[2], bottom: box[3]), info: nil,
+            portraitChannels: channels, authenticity: authenticity, cardFace: nil)
     }
 
     private static func append<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {

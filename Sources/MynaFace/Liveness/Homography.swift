@@ -25,10 +25,13 @@ public struct Homography: Sendable, Equatable {
     public static func fit(from source: [SIMD2<Double>], to target: [SIMD2<Double>]) -> Homography? {
         guard source.count >= 4, source.count == target.count else { return nil }
         guard let ns = normalisation(source), let nt = normalisation(target) else { return nil }
-        let ts = ns.scale, tt = nt.scale
-        let a = source.map { ($0 - ns.offset) * ns.scale }, b = target.map { ($0 - nt.offset) * nt.scale }
+        let ts = ns.scale
+        let tt = nt.scale
+        let a = source.map { ($0 - ns.offset) * ns.scale }
+        let b = target.map { ($0 - nt.offset) * nt.scale }
         // Normal equations of the 2n × 8 system (h₃₃ = 1).
-        var ata = [Double](repeating: 0, count: 64), atb = [Double](repeating: 0, count: 8)
+        var ata = [Double](repeating: 0, count: 64)
+        var atb = [Double](repeating: 0, count: 8)
         for (p, q) in zip(a, b) {
             let r1: [Double] = [p.x, p.y, 1, 0, 0, 0, -p.x * q.x, -p.y * q.x]
             let r2: [Double] = [0, 0, 0, p.x, p.y, 1, -p.x * q.y, -p.y * q.y]
@@ -66,7 +69,8 @@ public struct Homography: Sendable, Equatable {
 
     /// Solves `a x = b` (n × n, row-major) by Gaussian elimination with partial pivoting; nil when singular.
     static func solve(_ a: [Double], _ b: [Double], n: Int) -> [Double]? {
-        var a = a, b = b
+        var a = a
+        var b = b
         let scale = a.reduce(0) { max($0, abs($1)) }
         guard scale > 0 else { return nil }
         for col in 0..<n {

@@ -11,7 +11,10 @@ public struct LivenessCue: Sendable, Equatable, Codable {
 
     /// A cue as measured.
     public init(name: String, value: Double, threshold: Double, passed: Bool) {
-        self.name = name; self.value = value; self.threshold = threshold; self.passed = passed
+        self.name = name
+        self.value = value
+        self.threshold = threshold
+        self.passed = passed
     }
 }
 
@@ -70,7 +73,9 @@ public struct LivenessChecker: Sendable, Equatable {
             return nil
         case .passive:
             let yaws = track.map(LivenessCues.yaw)
-            add("turn", max(LivenessCues.turn(yaws: yaws, toward: .left), LivenessCues.turn(yaws: yaws, toward: .right)),
+            add(
+                "turn",
+                max(LivenessCues.turn(yaws: yaws, toward: .left), LivenessCues.turn(yaws: yaws, toward: .right)),
                 minimumTurn)
         case .challenge(let direction):
             add("turn", LivenessCues.turn(yaws: track.map(LivenessCues.yaw), toward: direction), minimumTurn)
@@ -78,7 +83,8 @@ public struct LivenessChecker: Sendable, Equatable {
         }
         let score = cues.map { $0.threshold > 0 ? $0.value / $0.threshold : .infinity }.min() ?? 0
         let enough = track.count >= minimumFrames
-        return LivenessAssessment(policy: policy, score: enough ? score : 0, cues: cues, framesUsed: track.count,
-                                  isAttackSuspected: !enough || cues.contains { !$0.passed })
+        return LivenessAssessment(
+            policy: policy, score: enough ? score : 0, cues: cues, framesUsed: track.count,
+            isAttackSuspected: !enough || cues.contains { !$0.passed })
     }
 }

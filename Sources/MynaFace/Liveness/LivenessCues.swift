@@ -5,14 +5,16 @@
 public enum LivenessCues {
     /// Distance between the eye centres (the normaliser of every cue), pixels.
     public static func interocular(_ p: [SIMD2<Double>]) -> Double {
-        let right = (p[0] + p[1]) / 2, left = (p[2] + p[3]) / 2
+        let right = (p[0] + p[1]) / 2
+        let left = (p[2] + p[3]) / 2
         return ((right - left) * (right - left)).sum().squareRoot()
     }
 
     /// The yaw proxy of ``QualityGate``: the nose's offset from the eye midpoint along the eye line, in eye distances
     /// (0 frontal; grows when the patient turns to their own left).
     public static func yaw(_ p: [SIMD2<Double>]) -> Double {
-        let right = (p[0] + p[1]) / 2, left = (p[2] + p[3]) / 2
+        let right = (p[0] + p[1]) / 2
+        let left = (p[2] + p[3]) / 2
         let d = right - left
         let e = max((d * d).sum().squareRoot(), 1e-9)
         let v = p[4] - (right + left) / 2
@@ -26,7 +28,8 @@ public enum LivenessCues {
     /// line); only shear and strong perspective move it a little. A head turn moves it by the nose's depth.
     public static func turn(yaws: [Double], toward direction: HeadTurn) -> Double {
         let s = direction.yawSign
-        var lowest = Double.infinity, best = 0.0
+        var lowest = Double.infinity
+        var best = 0.0
         for y in yaws {
             best = max(best, s * y - lowest)
             lowest = min(lowest, s * y)
@@ -56,9 +59,12 @@ public enum LivenessCues {
             for j in (i + 1)..<track.count {
                 let (a, b) = (track[i], track[j])
                 guard let h = Homography.fit(from: Array(a[0..<4]), to: Array(b[0..<4])),
-                      let predicted = h.apply(a[4]) else { continue }
-                let right = (b[0] + b[1]) / 2, left = (b[2] + b[3]) / 2
-                let d = right - left, e = max((d * d).sum().squareRoot(), 1e-9)
+                    let predicted = h.apply(a[4])
+                else { continue }
+                let right = (b[0] + b[1]) / 2
+                let left = (b[2] + b[3]) / 2
+                let d = right - left
+                let e = max((d * d).sum().squareRoot(), 1e-9)
                 residuals.append(abs(((predicted - b[4]) * d).sum()) / (e * e))
             }
         }

@@ -27,12 +27,15 @@ package struct DlibNetworkFile: Sendable {
     package init(bytes: [UInt8]) throws(DlibFormatError) {
         var r = DlibReader(bytes: bytes)
         let top = r.offset
-        guard try r.int64() == 1 else { throw .unsupported(offset: top, detail: "not a dlib network: no loss-layer header") }
+        guard try r.int64() == 1 else {
+            throw .unsupported(offset: top, detail: "not a dlib network: no loss-layer header")
+        }
         loss = try r.layerRecord()
         guard loss.kind.hasPrefix("loss") else {
             throw .unexpectedRecord(offset: top, expected: "loss layer", found: loss.kind)
         }
-        var addLayers = 0, tags = 0
+        var addLayers = 0
+        var tags = 0
         var inputVersion = 0
         while inputVersion == 0 {
             let at = r.offset

@@ -20,19 +20,19 @@ public enum DlibFormatError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case let .truncated(offset, needed):
+        case .truncated(let offset, let needed):
             return "dlib model file is truncated: needed \(needed) more byte(s) at offset \(offset)"
-        case let .invalidInteger(offset):
+        case .invalidInteger(let offset):
             return "dlib model file has an invalid integer at offset \(offset)"
-        case let .invalidFloat(offset):
+        case .invalidFloat(let offset):
             return "dlib model file has an invalid float at offset \(offset)"
-        case let .invalidShape(offset, detail):
+        case .invalidShape(let offset, let detail):
             return "dlib model file has an invalid shape at offset \(offset): \(detail)"
-        case let .unexpectedRecord(offset, expected, found):
+        case .unexpectedRecord(let offset, let expected, let found):
             return "dlib model file has layer record '\(found)' at offset \(offset) where '\(expected)' was expected"
-        case let .unsupported(offset, detail):
+        case .unsupported(let offset, let detail):
             return "dlib model file is not supported at offset \(offset): \(detail)"
-        case let .trailingBytes(offset, count):
+        case .trailingBytes(let offset, let count):
             return "dlib model file has \(count) unexpected trailing byte(s) from offset \(offset)"
         }
     }
@@ -133,9 +133,10 @@ package struct DlibReader: Sendable {
         case 32002: return .nan
         default:
             guard let e = Int(exactly: exponent), abs(e) < 2200 else { throw .invalidFloat(offset: start) }
-            return Double(sign: mantissa < 0 ? .minus : .plus,
-                          exponent: e,
-                          significand: Double(mantissa.magnitude))
+            return Double(
+                sign: mantissa < 0 ? .minus : .plus,
+                exponent: e,
+                significand: Double(mantissa.magnitude))
         }
     }
 
@@ -173,13 +174,16 @@ package struct DlibReader: Sendable {
     /// Reads a dlib `matrix<float or double>`: int(−nr), int(−nc), then nr·nc portable floats row-major.
     package mutating func matrix() throws(DlibFormatError) -> (rows: Int, columns: Int, values: [Float]) {
         let start = offset
-        let nr = -(try int64()), nc = -(try int64())
+        let nr = -(try int64())
+        let nc = -(try int64())
         guard nr >= 0, nc >= 0, nr.multipliedReportingOverflow(by: nc).partialValue <= Int64(maxElements),
-              !nr.multipliedReportingOverflow(by: nc).overflow else {
+            !nr.multipliedReportingOverflow(by: nc).overflow
+        else {
             throw .invalidShape(offset: start, detail: "matrix \(nr)×\(nc)")
         }
         let count = Int(nr * nc)
-        var values = [Float](); values.reserveCapacity(count)
+        var values = [Float]()
+        values.reserveCapacity(count)
         for _ in 0..<count { values.append(try float()) }
         return (Int(nr), Int(nc), values)
     }
@@ -201,7 +205,9 @@ package struct DlibReader: Sendable {
         let dims = [try int64(), try int64(), try int64(), try int64()]
         var total: Int64 = 1
         for d in dims {
-            guard d >= 0, d <= Int64(maxElements) else { throw .invalidShape(offset: start, detail: "tensor dims \(dims)") }
+            guard d >= 0, d <= Int64(maxElements) else {
+                throw .invalidShape(offset: start, detail: "tensor dims \(dims)")
+            }
             total *= d
             guard total <= Int64(maxElements) else { throw .invalidShape(offset: start, detail: "tensor dims \(dims)") }
         }
@@ -210,12 +216,13 @@ package struct DlibReader: Sendable {
         let dataStart = offset
         var data = [Float](unsafeUninitializedCapacity: count) { dst, initialized in
             bytes.withUnsafeBytes { src in
-                UnsafeMutableRawBufferPointer(dst).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dataStart..<(dataStart + count * 4)]))
+                UnsafeMutableRawBufferPointer(dst).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: src[dataStart..<(dataStart + count * 4)]))
             }
             initialized = count
         }
         #if _endian(big)
-        for i in data.indices { data[i] = Float(bitPattern: data[i].bitPattern.byteSwapped) }
+            for i in data.indices { data[i] = Float(bitPattern: data[i].bitPattern.byteSwapped) }
         #endif
         offset += count * 4
         return TensorRecord(n: Int(dims[0]), k: Int(dims[1]), nr: Int(dims[2]), nc: Int(dims[3]), data: data)
@@ -227,8 +234,10 @@ package struct DlibReader: Sendable {
         let start = offset
         let version = try int64()
         guard version == 1 else { throw .unsupported(offset: start, detail: "alias_tensor version \(version)") }
-        let n = try int(in: 0...maxElements), k = try int(in: 0...maxElements)
-        let nr = try int(in: 0...maxElements), nc = try int(in: 0...maxElements)
+        let n = try int(in: 0...maxElements)
+        let k = try int(in: 0...maxElements)
+        let nr = try int(in: 0...maxElements)
+        let nc = try int(in: 0...maxElements)
         return (n, k, nr, nc)
     }
 

@@ -24,9 +24,10 @@ package struct ConvolutionRecord: Sendable, Equatable {
     /// The runnable op (the record's own bias and ReLU).
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` for inconsistent hyper-parameters.
     package func makeConvolution() throws(NeuralCoreError) -> Convolution {
-        try Convolution(inChannels: inChannels, outChannels: filters, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
-                        strideY: strideY, strideX: strideX, padY: padY, padX: padX,
-                        weights: weights, bias: bias, relu: relu)
+        try Convolution(
+            inChannels: inChannels, outChannels: filters, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+            strideY: strideY, strideX: strideX, padY: padY, padX: padX,
+            weights: weights, bias: bias, relu: relu)
     }
 }
 
@@ -55,8 +56,10 @@ package struct BatchNormRecord: Sendable, Equatable {
 
     /// The equivalent affine: `scale = γ/√(var+ε)`, `shift = β − scale·mean` (computed in Double).
     package func foldedAffine() -> (scale: [Float], shift: [Float]) {
-        var scale = [Float](), shift = [Float]()
-        scale.reserveCapacity(gamma.count); shift.reserveCapacity(gamma.count)
+        var scale = [Float]()
+        var shift = [Float]()
+        scale.reserveCapacity(gamma.count)
+        shift.reserveCapacity(gamma.count)
         for i in gamma.indices {
             let g = Double(gamma[i]) / (Double(runningVariances[i]) + epsilon).squareRoot()
             scale.append(Float(g))
@@ -78,8 +81,9 @@ package struct PoolRecord: Sendable, Equatable {
     /// The runnable op.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` for inconsistent hyper-parameters.
     package func makePooling(_ kind: Pooling.Kind) throws(NeuralCoreError) -> Pooling {
-        try Pooling(kind: kind, windowHeight: windowHeight, windowWidth: windowWidth,
-                    strideY: strideY, strideX: strideX, padY: padY, padX: padX)
+        try Pooling(
+            kind: kind, windowHeight: windowHeight, windowWidth: windowWidth,
+            strideY: strideY, strideX: strideX, padY: padY, padX: padX)
     }
 }
 
@@ -179,74 +183,102 @@ extension DlibReader {
         switch name {
         case "input_rgb_image_sized":
             let means = [try float(), try float(), try float()]
-            let nr = try int(in: 1...65536), nc = try int(in: 1...65536)
+            let nr = try int(in: 1...65536)
+            let nc = try int(in: 1...65536)
             return .inputRGBImageSized(means: means, rows: nr, columns: nc)
         case "input_rgb_image_pyramid", "input_rgb_image_pyramid2":
             let means = [try float(), try float(), try float()]
-            var pad = 10, outer = 11
-            if name.hasSuffix("2") { pad = try int(in: 0...65536); outer = try int(in: 0...65536) }
+            var pad = 10
+            var outer = 11
+            if name.hasSuffix("2") {
+                pad = try int(in: 0...65536)
+                outer = try int(in: 0...65536)
+            }
             return .inputRGBImagePyramid(means: means, padding: pad, outerPadding: outer)
         case "con_4", "con_5", "con_6":
             let params = try tensor()
             let filters = try int(in: 1...65536)
-            let nr = try int(in: 1...4096), nc = try int(in: 1...4096)
-            let sy = try int(in: 1...4096), sx = try int(in: 1...4096)
-            let py = try int(in: 0...4096), px = try int(in: 0...4096)
-            let fa = try aliasTensor(), ba = try aliasTensor()
+            let nr = try int(in: 1...4096)
+            let nc = try int(in: 1...4096)
+            let sy = try int(in: 1...4096)
+            let sx = try int(in: 1...4096)
+            let py = try int(in: 0...4096)
+            let px = try int(in: 0...4096)
+            let fa = try aliasTensor()
+            let ba = try aliasTensor()
             for _ in 0..<4 { _ = try double() }
-            var useBias = true, relu = false
+            var useBias = true
+            var relu = false
             if name != "con_4" { useBias = try bool() }
             if name == "con_6" { relu = try bool() }
-            let fCount = fa.n * fa.k * fa.nr * fa.nc, bCount = ba.n * ba.k * ba.nr * ba.nc
+            let fCount = fa.n * fa.k * fa.nr * fa.nc
+            let bCount = ba.n * ba.k * ba.nr * ba.nc
             guard fa.n == filters, fa.nr == nr, fa.nc == nc, fa.k > 0,
-                  params.count == fCount + (useBias ? bCount : 0) || params.count == fCount + bCount,
-                  !useBias || bCount == filters else {
-                throw .invalidShape(offset: start, detail: "\(name) params \(params.count) vs filters \(fa) biases \(ba)")
+                params.count == fCount + (useBias ? bCount : 0) || params.count == fCount + bCount,
+                !useBias || bCount == filters
+            else {
+                throw .invalidShape(
+                    offset: start, detail: "\(name) params \(params.count) vs filters \(fa) biases \(ba)")
             }
-            return .convolution(ConvolutionRecord(
-                filters: filters, inChannels: fa.k, kernelHeight: nr, kernelWidth: nc,
-                strideY: sy, strideX: sx, padY: py, padX: px,
-                weights: Array(params.data[0..<fCount]),
-                bias: useBias ? Array(params.data[fCount..<(fCount + bCount)]) : nil, relu: relu))
+            return .convolution(
+                ConvolutionRecord(
+                    filters: filters, inChannels: fa.k, kernelHeight: nr, kernelWidth: nc,
+                    strideY: sy, strideX: sx, padY: py, padX: px,
+                    weights: Array(params.data[0..<fCount]),
+                    bias: useBias ? Array(params.data[fCount..<(fCount + bCount)]) : nil, relu: relu))
         case "affine_", "affine_2":
             let params = try tensor()
-            let ga = try aliasTensor(), be = try aliasTensor()
+            let ga = try aliasTensor()
+            let be = try aliasTensor()
             let mode = try int(in: 0...1)
             let disabled = name == "affine_2" ? try bool() : false
-            let g = ga.n * ga.k * ga.nr * ga.nc, b = be.n * be.k * be.nr * be.nc
+            let g = ga.n * ga.k * ga.nr * ga.nc
+            let b = be.n * be.k * be.nr * be.nc
             guard g == b, params.count == g + b else {
                 throw .invalidShape(offset: start, detail: "\(name) params \(params.count) vs γ \(g) β \(b)")
             }
-            return .affine(AffineRecord(gamma: Array(params.data[0..<g]), beta: Array(params.data[g..<(2 * g)]),
-                                        mode: mode, disabled: disabled))
+            return .affine(
+                AffineRecord(
+                    gamma: Array(params.data[0..<g]), beta: Array(params.data[g..<(2 * g)]),
+                    mode: mode, disabled: disabled))
         case "bn_con2", "bn_fc2":
             let params = try tensor()
-            let ga = try aliasTensor(); _ = try aliasTensor()
-            _ = try tensor(); _ = try tensor()  // means, invstds (training statistics)
-            let rm = try tensor(), rv = try tensor()
-            _ = try int64(); _ = try int64()    // num_updates, running_stats_window_size
+            let ga = try aliasTensor()
+            _ = try aliasTensor()
+            _ = try tensor()
+            _ = try tensor()  // means, invstds (training statistics)
+            let rm = try tensor()
+            let rv = try tensor()
+            _ = try int64()
+            _ = try int64()  // num_updates, running_stats_window_size
             for _ in 0..<4 { _ = try double() }
             let eps = try double()
             let g = ga.n * ga.k * ga.nr * ga.nc
             guard params.count == 2 * g, rm.count == g, rv.count == g, eps >= 0 else {
-                throw .invalidShape(offset: start, detail: "\(name) params \(params.count), γ \(g), running \(rm.count)/\(rv.count)")
+                throw .invalidShape(
+                    offset: start, detail: "\(name) params \(params.count), γ \(g), running \(rm.count)/\(rv.count)")
             }
-            return .batchNorm(BatchNormRecord(gamma: Array(params.data[0..<g]), beta: Array(params.data[g..<(2 * g)]),
-                                              runningMeans: rm.data, runningVariances: rv.data,
-                                              epsilon: eps, fcMode: name == "bn_fc2"))
+            return .batchNorm(
+                BatchNormRecord(
+                    gamma: Array(params.data[0..<g]), beta: Array(params.data[g..<(2 * g)]),
+                    runningMeans: rm.data, runningVariances: rv.data,
+                    epsilon: eps, fcMode: name == "bn_fc2"))
         case "relu_": return .relu(disabled: false)
         case "relu_2": return .relu(disabled: try bool())
         case "max_pool_2", "avg_pool_2":
-            let rec = PoolRecord(windowHeight: try int(in: 0...4096), windowWidth: try int(in: 0...4096),
-                                 strideY: try int(in: 1...4096), strideX: try int(in: 1...4096),
-                                 padY: try int(in: 0...4096), padX: try int(in: 0...4096))
+            let rec = PoolRecord(
+                windowHeight: try int(in: 0...4096), windowWidth: try int(in: 0...4096),
+                strideY: try int(in: 1...4096), strideX: try int(in: 1...4096),
+                padY: try int(in: 0...4096), padX: try int(in: 0...4096))
             return name == "max_pool_2" ? .maxPool(rec) : .avgPool(rec)
         case "add_prev_":
             return .addPrev
         case "fc_2", "fc_3":
-            let nout = try int(in: 1...(1 << 24)), nin = try int(in: 1...(1 << 24))
+            let nout = try int(in: 1...(1 << 24))
+            let nin = try int(in: 1...(1 << 24))
             let params = try tensor()
-            _ = try aliasTensor(); _ = try aliasTensor()
+            _ = try aliasTensor()
+            _ = try aliasTensor()
             let biasMode = try int(in: 0...1)
             for _ in 0..<4 { _ = try double() }
             if name == "fc_3" { _ = try bool() }
@@ -255,8 +287,10 @@ extension DlibReader {
             guard params.count == w + (hasBias ? nout : 0) else {
                 throw .invalidShape(offset: start, detail: "\(name) params \(params.count) for \(nin)→\(nout)")
             }
-            return .fullyConnected(FullyConnectedRecord(inputs: nin, outputs: nout, weights: Array(params.data[0..<w]),
-                                                        bias: hasBias ? Array(params.data[w...]) : nil))
+            return .fullyConnected(
+                FullyConnectedRecord(
+                    inputs: nin, outputs: nout, weights: Array(params.data[0..<w]),
+                    bias: hasBias ? Array(params.data[w...]) : nil))
         case "loss_metric_":
             return .lossMetric(margin: 0.04, distanceThreshold: 0.6)
         case "loss_metric_2":
@@ -270,16 +304,21 @@ extension DlibReader {
                 let count = try int(in: 0...1024)
                 for _ in 0..<count {
                     let wv = try int(in: 1...2)
-                    let w = try int(in: 1...65536), h = try int(in: 1...65536)
+                    let w = try int(in: 1...65536)
+                    let h = try int(in: 1...65536)
                     windows.append(.init(width: w, height: h, label: wv == 2 ? try string() : ""))
                 }
             }
-            var rec = MMODLossRecord(version: version, windows: windows,
-                                     lossPerFalseAlarm: try double(), lossPerMissedTarget: try double(),
-                                     truthMatchIOU: try double(), nmsIOU: try double(), nmsPercentCovered: try double(),
-                                     ignoreIOU: try double(), ignorePercentCovered: try double())
+            var rec = MMODLossRecord(
+                version: version, windows: windows,
+                lossPerFalseAlarm: try double(), lossPerMissedTarget: try double(),
+                truthMatchIOU: try double(), nmsIOU: try double(), nmsPercentCovered: try double(),
+                ignoreIOU: try double(), ignorePercentCovered: try double())
             if version >= 3 { rec.assumeImagePyramid = try int(in: 0...255) }
-            if version >= 4 { rec.boundingBoxRegression = try bool(); rec.boundingBoxRegressionLambda = try double() }
+            if version >= 4 {
+                rec.boundingBoxRegression = try bool()
+                rec.boundingBoxRegressionLambda = try double()
+            }
             return .lossMMOD(rec)
         default:
             throw .unsupported(offset: start, detail: "unknown layer record '\(name)'")

@@ -56,15 +56,18 @@ package struct ModelCache: Sendable {
 
     /// The cache file for a model name and key.
     package func fileURL(name: String, key: String) -> URL {
-        directory.appendingPathComponent("\(name)-\(String(Self.fnv1a64(Data(key.utf8), seed: Self.fnvBasis), radix: 16)).f32w")
+        directory.appendingPathComponent(
+            "\(name)-\(String(Self.fnv1a64(Data(key.utf8), seed: Self.fnvBasis), radix: 16)).f32w")
     }
 
     /// Hands `body` the cached floats straight from the memory-mapped file (no copy, no page of anonymous
     /// memory), or returns nil when the cache is absent, stale or corrupted (a corrupted file is removed).
     /// The buffer is valid only inside `body`. Caches are replaced by rename, never rewritten in place, so a
     /// mapping stays valid while another process rebuilds the file.
-    package func withLoaded<R>(name: String, key: String, expectedCount: Int,
-                              _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
+    package func withLoaded<R>(
+        name: String, key: String, expectedCount: Int,
+        _ body: (UnsafeBufferPointer<Float>) throws -> R
+    ) rethrows -> R? {
         let url = fileURL(name: name, key: key)
         guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return nil }
         guard let payload = Self.validatedPayload(data, key: key, expectedCount: expectedCount) else {
@@ -72,16 +75,18 @@ package struct ModelCache: Sendable {
             return nil
         }
         #if _endian(big)
-        guard let floats = Self.decode(data, key: key, expectedCount: expectedCount) else { return nil }
-        return try floats.withUnsafeBufferPointer(body)
+            guard let floats = Self.decode(data, key: key, expectedCount: expectedCount) else { return nil }
+            return try floats.withUnsafeBufferPointer(body)
         #else
-        return try data.withUnsafeBytes { raw in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[payload])
-            if Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 {
-                return try body(bytes.bindMemory(to: Float.self))
+            return try data.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[payload])
+                if Int(bitPattern: bytes.baseAddress) % MemoryLayout<Float>.alignment == 0 {
+                    return try body(bytes.bindMemory(to: Float.self))
+                }
+                return try Array(bytes.bindMemory(to: UInt8.self)).withUnsafeBytes {
+                    try body($0.bindMemory(to: Float.self))
+                }
             }
-            return try Array(bytes.bindMemory(to: UInt8.self)).withUnsafeBytes { try body($0.bindMemory(to: Float.self)) }
-        }
         #endif
     }
 
@@ -114,8 +119,8 @@ package struct ModelCache: Sendable {
             floats.withUnsafeBytes { src in dst.copyMemory(from: src) }
         }
         #if _endian(big)
-        // Stored little-endian.
-        payload = Data(floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+            // Stored little-endian.
+            payload = Data(floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
         #endif
         appendLE(&d, payload.withUnsafeBytes { checksum($0) })
         d.append(payload)
@@ -131,7 +136,7 @@ package struct ModelCache: Sendable {
             initialized = expectedCount
         }
         #if _endian(big)
-        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
+            for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
         #endif
         return floats
     }
@@ -140,8 +145,12 @@ package struct ModelCache: Sendable {
     /// anything (magic, version, key, count, size, checksum) is wrong.
     static func validatedPayload(_ data: Data, key: String, expectedCount: Int) -> Range<Int>? {
         guard data.count >= headerSize, Array(data.prefix(8)) == magic else { return nil }
-        func u32(_ at: Int) -> UInt32 { data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) } }
-        func u64(_ at: Int) -> UInt64 { data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
+        func u32(_ at: Int) -> UInt32 {
+            data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        }
+        func u64(_ at: Int) -> UInt64 {
+            data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        }
         guard u32(8) == formatVersion else { return nil }
         let kl = Int(u32(12))
         let k = Array(key.utf8.prefix(128))
@@ -160,9 +169,15 @@ package struct ModelCache: Sendable {
     /// 8-byte little-endian words, word `i` into chain `i mod 4` (independent chains, so the multiplies
     /// overlap), the tail bytes into chain 0, then the four chain values folded into one more FNV-1a-64 chain.
     package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h0 = fnvBasis, h1 = fnvBasis &+ 1, h2 = fnvBasis &+ 2, h3 = fnvBasis &+ 3
-        let words = bytes.count / 8, groups = words / 4
-        func word(_ i: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+        var h0 = fnvBasis
+        var h1 = fnvBasis &+ 1
+        var h2 = fnvBasis &+ 2
+        var h3 = fnvBasis &+ 3
+        let words = bytes.count / 8
+        let groups = words / 4
+        func word(_ i: Int) -> UInt64 {
+            UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+        }
         for g in 0..<groups {
             h0 = (h0 ^ word(4 * g)) &* fnvPrime
             h1 = (h1 ^ word(4 * g + 1)) &* fnvPrime

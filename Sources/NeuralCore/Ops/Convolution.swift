@@ -32,22 +32,34 @@ package struct Convolution: Sendable {
     /// Creates a convolution.
     /// - Throws: ``NeuralCoreError/invalidLayer(_:)`` when a size is non-positive, padding is not smaller
     ///   than the kernel, or the weight/bias counts do not match.
-    package init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
-                strideY: Int = 1, strideX: Int = 1, padY: Int = 0, padX: Int = 0,
-                weights: [Float], bias: [Float]? = nil, relu: Bool = false) throws(NeuralCoreError) {
+    package init(
+        inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+        strideY: Int = 1, strideX: Int = 1, padY: Int = 0, padX: Int = 0,
+        weights: [Float], bias: [Float]? = nil, relu: Bool = false
+    ) throws(NeuralCoreError) {
         guard inChannels > 0, outChannels > 0, kernelHeight > 0, kernelWidth > 0, strideY > 0, strideX > 0,
-              padY >= 0, padX >= 0, padY < kernelHeight, padX < kernelWidth else {
-            throw .invalidLayer("convolution \(outChannels)×\(inChannels)×\(kernelHeight)×\(kernelWidth) stride \(strideY),\(strideX) pad \(padY),\(padX)")
+            padY >= 0, padX >= 0, padY < kernelHeight, padX < kernelWidth
+        else {
+            throw .invalidLayer(
+                "convolution \(outChannels)×\(inChannels)×\(kernelHeight)×\(kernelWidth) stride \(strideY),\(strideX) pad \(padY),\(padX)"
+            )
         }
         guard weights.count == outChannels * inChannels * kernelHeight * kernelWidth else {
-            throw .invalidLayer("convolution expects \(outChannels * inChannels * kernelHeight * kernelWidth) weights, got \(weights.count)")
+            throw .invalidLayer(
+                "convolution expects \(outChannels * inChannels * kernelHeight * kernelWidth) weights, got \(weights.count)"
+            )
         }
         if let bias, bias.count != outChannels {
             throw .invalidLayer("convolution expects \(outChannels) biases, got \(bias.count)")
         }
-        self.inChannels = inChannels; self.outChannels = outChannels
-        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
-        self.strideY = strideY; self.strideX = strideX; self.padY = padY; self.padX = padX
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideY = strideY
+        self.strideX = strideX
+        self.padY = padY
+        self.padX = padX
         self.weights = weights
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
         self.relu = relu
@@ -58,7 +70,8 @@ package struct Convolution: Sendable {
 
     /// The output shape for an input shape, or nil when the input is smaller than the kernel allows.
     package func outputShape(for input: TensorShape) -> TensorShape? {
-        let hh = input.h + 2 * padY - kernelHeight, ww = input.w + 2 * padX - kernelWidth
+        let hh = input.h + 2 * padY - kernelHeight
+        let ww = input.w + 2 * padX - kernelWidth
         guard input.c == inChannels, hh >= 0, ww >= 0 else { return nil }
         return TensorShape(n: input.n, c: outChannels, h: 1 + hh / strideY, w: 1 + ww / strideX)
     }
@@ -80,7 +93,8 @@ package struct Convolution: Sendable {
         guard scale.count == outChannels, shift.count == outChannels else {
             throw .invalidLayer("affine expects \(outChannels) channels, got \(scale.count)/\(shift.count)")
         }
-        self.scale = scale; self.shift = shift
+        self.scale = scale
+        self.shift = shift
     }
 
     /// Folds a following per-channel affine `y = scale·x + shift` into the weights and bias.
@@ -108,14 +122,19 @@ package struct Convolution: Sendable {
     /// narrower GEMM differently).
     ///
     /// - Precondition: `shape.c == inChannels`, the input is large enough, and the buffers are big enough.
-    package func forward(_ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
-                        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
-                        context: TeamContext = .serial) {
+    package func forward(
+        _ input: UnsafeBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
+        output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>,
+        context: TeamContext = .serial
+    ) {
         guard let out = outputShape(for: shape) else { preconditionFailure("convolution: bad input shape \(shape)") }
         precondition(input.count >= shape.count && output.count >= out.count)
         precondition(scratch.count >= scratchCount(for: shape, layout: layout))
-        let k = patchSize, p = out.planeSize
-        let src = input.baseAddress!, dst = output.baseAddress!, tmp = scratch.baseAddress!
+        let k = patchSize
+        let p = out.planeSize
+        let src = input.baseAddress!
+        let dst = output.baseAddress!
+        let tmp = scratch.baseAddress!
         if layout == .nchw && shape.n > 1 {
             // Sample-major batches (the Tensor convenience API): one GEMM per sample, on the first thread.
             if context.isFirst {
@@ -123,15 +142,21 @@ package struct Convolution: Sendable {
                     for s in 0..<shape.n {
                         let x = src + s * shape.sampleSize
                         let b: UnsafePointer<Float>
-                        if isPointwise { b = x } else {
-                            im2col(x, shape: shape, planeStride: shape.planeSize, into: tmp, rowStride: p, out: out, rows: 0..<k)
+                        if isPointwise {
+                            b = x
+                        } else {
+                            im2col(
+                                x, shape: shape, planeStride: shape.planeSize, into: tmp, rowStride: p, out: out,
+                                rows: 0..<k)
                             b = UnsafePointer(tmp)
                         }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
-                                    1, w.baseAddress!, Int32(k), b, Int32(p), 0, dst + s * out.sampleSize, Int32(p))
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(p), Int32(k),
+                            1, w.baseAddress!, Int32(k), b, Int32(p), 0, dst + s * out.sampleSize, Int32(p))
                     }
                 }
-                Elementwise.biasAffineRelu(dst, shape: out, layout: layout, bias: bias, scale: scale, shift: shift, relu: relu)
+                Elementwise.biasAffineRelu(
+                    dst, shape: out, layout: layout, bias: bias, scale: scale, shift: shift, relu: relu)
             }
             context.sync()
             return
@@ -139,20 +164,27 @@ package struct Convolution: Sendable {
         // Channel-major (for n = 1 the same as sample-major): output rows are channels of n·p columns.
         let np = p * shape.n
         if !isPointwise && (shape.n == 1 || Self.gemmPerSample(out)),
-           let width = Self.fusedBlockColumns(columns: p, rows: outChannels, depth: k, parts: context.part.count) {
+            let width = Self.fusedBlockColumns(columns: p, rows: outChannels, depth: k, parts: context.part.count)
+        {
             // Wide maps, sample by sample: each part unfolds and multiplies its own columns of the sample a block
             // at a time, the block's im2col rows (k × width) staying in the core's cache between the two; the
             // parts never wait for each other inside the layer.
-            let part = context.part, columns = part.range(p)
+            let part = context.part
+            let columns = part.range(p)
             let block = tmp + part.index * k * width
             weights.withUnsafeBufferPointer { w in
                 for s in 0..<shape.n {
-                    let x = src + s * shape.planeSize, y = dst + s * p
-                    for (_, cc) in GEMMShape.Blocks(rows: 0..<outChannels, columns: columns, step: width, byColumns: true) {
-                        im2col(x, shape: shape, planeStride: shape.planeSize * shape.n, into: block, rowStride: cc.count,
-                               out: out, rows: 0..<k, columns: cc)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(cc.count), Int32(k),
-                                    1, w.baseAddress!, Int32(k), block, Int32(cc.count), 0, y + cc.lowerBound, Int32(np))
+                    let x = src + s * shape.planeSize
+                    let y = dst + s * p
+                    for (_, cc) in GEMMShape.Blocks(
+                        rows: 0..<outChannels, columns: columns, step: width, byColumns: true)
+                    {
+                        im2col(
+                            x, shape: shape, planeStride: shape.planeSize * shape.n, into: block, rowStride: cc.count,
+                            out: out, rows: 0..<k, columns: cc)
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(cc.count), Int32(k),
+                            1, w.baseAddress!, Int32(k), block, Int32(cc.count), 0, y + cc.lowerBound, Int32(np))
                     }
                     epilogue(y, ldc: np, rows: 0..<outChannels, columns: columns)
                 }
@@ -164,10 +196,13 @@ package struct Convolution: Sendable {
             // Large maps: one GEMM per sample (already large), writing its columns of the [c][n·p] output
             // with leading dimension n·p; the im2col buffer holds one sample only.
             for s in 0..<shape.n {
-                im2col(src + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
-                       into: tmp, rowStride: p, out: out, rows: context.range(k))
+                im2col(
+                    src + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
+                    into: tmp, rowStride: p, out: out, rows: context.range(k))
                 context.sync()
-                gemm(UnsafePointer(tmp), ldb: p, columns: p, into: dst + s * p, ldc: np, part: context.part, epilogue: false)
+                gemm(
+                    UnsafePointer(tmp), ldb: p, columns: p, into: dst + s * p, ldc: np, part: context.part,
+                    epilogue: false)
                 context.sync()
             }
             epilogue(dst, ldc: np, rows: context.range(outChannels), columns: 0..<np)
@@ -175,10 +210,13 @@ package struct Convolution: Sendable {
             return
         }
         let b: UnsafePointer<Float>
-        if isPointwise { b = src } else {
+        if isPointwise {
+            b = src
+        } else {
             for s in 0..<shape.n {
-                im2col(src + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
-                       into: tmp + s * p, rowStride: np, out: out, rows: context.range(k))
+                im2col(
+                    src + s * shape.planeSize, shape: shape, planeStride: shape.planeSize * shape.n,
+                    into: tmp + s * p, rowStride: np, out: out, rows: context.range(k))
             }
             context.sync()
             b = UnsafePointer(tmp)
@@ -190,8 +228,10 @@ package struct Convolution: Sendable {
     /// This part's share of `C = W · B` (`outChannels × columns`, B is `patchSize × columns`): its columns
     /// when there are many (each part packs only its own columns), else its output channels. With
     /// `epilogue`, the part also applies bias, affine and ReLU to what it wrote.
-    private func gemm(_ b: UnsafePointer<Float>, ldb: Int, columns: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
-                      part: WorkPart, epilogue applyEpilogue: Bool) {
+    private func gemm(
+        _ b: UnsafePointer<Float>, ldb: Int, columns: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+        part: WorkPart, epilogue applyEpilogue: Bool
+    ) {
         let k = patchSize
         let byColumns = columns >= 256 * part.count
         let rows = byColumns ? 0..<outChannels : part.range(outChannels)
@@ -201,14 +241,17 @@ package struct Convolution: Sendable {
             if cols.count == 1 {
                 // One column (a 1×1 map): a matrix–vector product. OpenBLAS's small-matrix GEMM would `malloc`
                 // a buffer for a single column on every call.
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(k), 1, w.baseAddress! + rows.lowerBound * k,
-                            Int32(k), b + cols.lowerBound, Int32(ldb), 0, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
+                cblas_sgemv(
+                    CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(k), 1, w.baseAddress! + rows.lowerBound * k,
+                    Int32(k), b + cols.lowerBound, Int32(ldb), 0, c + rows.lowerBound * ldc + cols.lowerBound,
+                    Int32(ldc))
             } else {
                 // In blocks of OpenBLAS's small-matrix kernel: no packing copy of the weights or the im2col rows.
                 for (r, cc) in GEMMShape.blocks(rows: rows, columns: cols, depth: k, byColumns: byColumns) {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(cc.count), Int32(k),
-                                1, w.baseAddress! + r.lowerBound * k, Int32(k), b + cc.lowerBound, Int32(ldb), 0,
-                                c + r.lowerBound * ldc + cc.lowerBound, Int32(ldc))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(cc.count), Int32(k),
+                        1, w.baseAddress! + r.lowerBound * k, Int32(k), b + cc.lowerBound, Int32(ldb), 0,
+                        c + r.lowerBound * ldc + cc.lowerBound, Int32(ldc))
                 }
             }
         }
@@ -218,8 +261,12 @@ package struct Convolution: Sendable {
     /// Bias, affine and ReLU over `rows × columns` of a channel-major output (row = output channel).
     private func epilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, columns: Range<Int>) {
         for o in rows {
-            var g: Float = 1, sh = bias[o]
-            if let scale, let shift { g = scale[o]; sh = sh * g + shift[o] }
+            var g: Float = 1
+            var sh = bias[o]
+            if let scale, let shift {
+                g = scale[o]
+                sh = sh * g + shift[o]
+            }
             Elementwise.apply(c + o * ldc + columns.lowerBound, count: columns.count, scale: g, shift: sh, relu: relu)
         }
     }
@@ -231,7 +278,9 @@ package struct Convolution: Sendable {
     /// (``GEMMShape/smallBlockColumns(rows:depth:)``). At most a part's share, so that `parts` blocks fit in the
     /// one-sample im2col buffer ``scratchCount(for:layout:)`` provides.
     static func fusedBlockColumns(columns: Int, rows: Int, depth: Int, parts: Int) -> Int? {
-        guard columns >= 256 * parts, let width = GEMMShape.smallBlockColumns(rows: rows, depth: depth) else { return nil }
+        guard columns >= 256 * parts, let width = GEMMShape.smallBlockColumns(rows: rows, depth: depth) else {
+            return nil
+        }
         let share = (columns / parts) & ~15
         return min(width, share)
     }
@@ -244,7 +293,9 @@ package struct Convolution: Sendable {
     /// - Throws: ``NeuralCoreError/shapeMismatch(_:)`` when the input does not fit the layer.
     package func callAsFunction(_ input: Tensor) throws(NeuralCoreError) -> Tensor {
         guard let out = outputShape(for: input.shape) else {
-            throw .shapeMismatch("convolution \(inChannels)→\(outChannels) k\(kernelHeight)×\(kernelWidth) cannot take input \(input.shape)")
+            throw .shapeMismatch(
+                "convolution \(inChannels)→\(outChannels) k\(kernelHeight)×\(kernelWidth) cannot take input \(input.shape)"
+            )
         }
         var result = Tensor(shape: out)
         var scratch = [Float](repeating: 0, count: max(1, scratchCount(for: input.shape)))
@@ -262,15 +313,24 @@ package struct Convolution: Sendable {
     /// `columns` of `0 ..< oh·ow` only (column `j` at `dst + row·rowStride + j − columns.lowerBound`).
     /// `src` points at channel 0's plane; channel `ci`'s plane is at `src + ci·planeStride`.
     @inline(__always)
-    private func im2col(_ src: UnsafePointer<Float>, shape: TensorShape, planeStride: Int,
-                        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape, rows: Range<Int>,
-                        columns: Range<Int>? = nil) {
-        let ih = shape.h, iw = shape.w, oh = out.h, ow = out.w, taps = kernelHeight * kernelWidth
+    private func im2col(
+        _ src: UnsafePointer<Float>, shape: TensorShape, planeStride: Int,
+        into dst: UnsafeMutablePointer<Float>, rowStride: Int, out: TensorShape, rows: Range<Int>,
+        columns: Range<Int>? = nil
+    ) {
+        let ih = shape.h
+        let iw = shape.w
+        let oh = out.h
+        let ow = out.w
+        let taps = kernelHeight * kernelWidth
         let columns = columns ?? 0..<(oh * ow)
         guard !columns.isEmpty else { return }
-        let firstRow = columns.lowerBound / ow, lastRow = (columns.upperBound - 1) / ow
+        let firstRow = columns.lowerBound / ow
+        let lastRow = (columns.upperBound - 1) / ow
         for row in rows {
-            let ci = row / taps, ky = (row % taps) / kernelWidth, kx = row % kernelWidth
+            let ci = row / taps
+            let ky = (row % taps) / kernelWidth
+            let kx = row % kernelWidth
             let plane = src + ci * planeStride
             let d = dst + row * rowStride - columns.lowerBound
             // Valid output columns: 0 ≤ ox·sx − px + kx < iw.
@@ -278,10 +338,12 @@ package struct Convolution: Sendable {
             let valid1 = min(ow, max(0, (iw + padX - kx + strideX - 1) / strideX))
             for oy in firstRow...lastRow {
                 // This output row's share of `columns`: ox in lo ..< hi.
-                let lo = max(0, columns.lowerBound - oy * ow), hi = min(ow, columns.upperBound - oy * ow)
+                let lo = max(0, columns.lowerBound - oy * ow)
+                let hi = min(ow, columns.upperBound - oy * ow)
                 let iy = oy * strideY - padY + ky
                 let drow = d + oy * ow
-                let x0 = min(max(valid0, lo), hi), x1 = max(min(valid1, hi), x0)
+                let x0 = min(max(valid0, lo), hi)
+                let x1 = max(min(valid1, hi), x0)
                 if iy < 0 || iy >= ih || x1 <= x0 {
                     (drow + lo).update(repeating: 0, count: hi - lo)
                     continue
@@ -298,10 +360,16 @@ package struct Convolution: Sendable {
                         UnsafeMutableRawPointer(drow + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
                         ox += 8
                     }
-                    while ox < x1 { drow[ox] = srow[2 * ox]; ox += 1 }
+                    while ox < x1 {
+                        drow[ox] = srow[2 * ox]
+                        ox += 1
+                    }
                 } else {
                     var ox = x0
-                    while ox < x1 { drow[ox] = srow[ox * strideX]; ox += 1 }
+                    while ox < x1 {
+                        drow[ox] = srow[ox * strideX]
+                        ox += 1
+                    }
                 }
                 if x1 < hi { (drow + x1).update(repeating: 0, count: hi - x1) }
             }

@@ -2,20 +2,29 @@
 /// zero-extending residual add. All work in place or into caller storage and never allocate.
 package enum Elementwise {
     /// `x = relu?(scale[ch]·(x + bias[ch]) + shift[ch])` over every plane (scale/shift optional).
-    package static func biasAffineRelu(_ x: UnsafeMutablePointer<Float>, shape: TensorShape, layout: TensorLayout,
-                                      bias: [Float], scale: [Float]?, shift: [Float]?, relu: Bool) {
-        let planes = shape.n * shape.c, p = shape.planeSize
+    package static func biasAffineRelu(
+        _ x: UnsafeMutablePointer<Float>, shape: TensorShape, layout: TensorLayout,
+        bias: [Float], scale: [Float]?, shift: [Float]?, relu: Bool
+    ) {
+        let planes = shape.n * shape.c
+        let p = shape.planeSize
         for plane in 0..<planes {
             let ch = layout.channel(ofPlane: plane, shape: shape)
-            var g: Float = 1, b = bias[ch]
-            if let scale, let shift { g = scale[ch]; b = b * g + shift[ch] }
+            var g: Float = 1
+            var b = bias[ch]
+            if let scale, let shift {
+                g = scale[ch]
+                b = b * g + shift[ch]
+            }
             apply(x + plane * p, count: p, scale: g, shift: b, relu: relu)
         }
     }
 
     /// Per-channel affine `x = scale[ch]·x + shift[ch]` (dlib's `affine_` in conv mode), optional ReLU, in place.
-    package static func affine(_ x: UnsafeMutableBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
-                              scale: [Float], shift: [Float], relu: Bool = false) {
+    package static func affine(
+        _ x: UnsafeMutableBufferPointer<Float>, shape: TensorShape, layout: TensorLayout = .nchw,
+        scale: [Float], shift: [Float], relu: Bool = false
+    ) {
         precondition(scale.count == shape.c && shift.count == shape.c && x.count >= shape.count)
         let p = shape.planeSize
         for plane in 0..<(shape.n * shape.c) {
@@ -33,7 +42,8 @@ package enum Elementwise {
     @inline(__always)
     static func apply(_ x: UnsafeMutablePointer<Float>, count: Int, scale g: Float, shift b: Float, relu: Bool) {
         var i = 0
-        let gv = SIMD8<Float>(repeating: g), bv = SIMD8<Float>(repeating: b)
+        let gv = SIMD8<Float>(repeating: g)
+        let bv = SIMD8<Float>(repeating: b)
         let raw = UnsafeMutableRawPointer(x)
         if relu {
             while i + 8 <= count {
@@ -41,7 +51,10 @@ package enum Elementwise {
                 raw.storeBytes(of: relu8(v * gv + bv), toByteOffset: i * 4, as: SIMD8<Float>.self)
                 i += 8
             }
-            while i < count { x[i] = max(x[i] * g + b, 0); i += 1 }
+            while i < count {
+                x[i] = max(x[i] * g + b, 0)
+                i += 1
+            }
         } else {
             if g == 1 && b == 0 { return }
             while i + 8 <= count {
@@ -49,7 +62,10 @@ package enum Elementwise {
                 raw.storeBytes(of: v * gv + bv, toByteOffset: i * 4, as: SIMD8<Float>.self)
                 i += 8
             }
-            while i < count { x[i] = x[i] * g + b; i += 1 }
+            while i < count {
+                x[i] = x[i] * g + b
+                i += 1
+            }
         }
     }
 
@@ -64,10 +80,12 @@ package enum Elementwise {
     /// that operand (then the add is in place). `channels` limits the work to those output channels (a
     /// parallel part's share; default all).
     /// - Precondition: both operands have the same batch size `n`.
-    package static func addZeroExtended(_ a: UnsafeBufferPointer<Float>, shape sa: TensorShape,
-                                       _ b: UnsafeBufferPointer<Float>, shape sb: TensorShape,
-                                       into out: UnsafeMutableBufferPointer<Float>, layout: TensorLayout = .nchw,
-                                       relu: Bool = false, channels: Range<Int>? = nil) {
+    package static func addZeroExtended(
+        _ a: UnsafeBufferPointer<Float>, shape sa: TensorShape,
+        _ b: UnsafeBufferPointer<Float>, shape sb: TensorShape,
+        into out: UnsafeMutableBufferPointer<Float>, layout: TensorLayout = .nchw,
+        relu: Bool = false, channels: Range<Int>? = nil
+    ) {
         precondition(sa.n == sb.n)
         let so = zeroExtendedShape(sa, sb)
         precondition(out.count >= so.count && a.count >= sa.count && b.count >= sb.count)
@@ -75,8 +93,12 @@ package enum Elementwise {
         for s in 0..<so.n {
             for ch in channels ?? 0..<so.c {
                 let po = out.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: so) * so.planeSize
-                let pa: UnsafePointer<Float>? = ch < sa.c ? a.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: sa) * sa.planeSize : nil
-                let pb: UnsafePointer<Float>? = ch < sb.c ? b.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: sb) * sb.planeSize : nil
+                let pa: UnsafePointer<Float>? =
+                    ch < sa.c
+                    ? a.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: sa) * sa.planeSize : nil
+                let pb: UnsafePointer<Float>? =
+                    ch < sb.c
+                    ? b.baseAddress! + layout.planeIndex(sample: s, channel: ch, shape: sb) * sb.planeSize : nil
                 if sameAB, sa == so, let pa, let pb {
                     addPlane(pa, pb, po, count: so.planeSize, relu: relu)
                     continue
@@ -94,17 +116,26 @@ package enum Elementwise {
     }
 
     @inline(__always)
-    static func addPlane(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
-                         count: Int, relu: Bool) {
+    static func addPlane(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
+        count: Int, relu: Bool
+    ) {
         var i = 0
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), ro = UnsafeMutableRawPointer(o)
+        let ra = UnsafeRawPointer(a)
+        let rb = UnsafeRawPointer(b)
+        let ro = UnsafeMutableRawPointer(o)
         while i + 8 <= count {
-            var v = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            var v =
+                ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 + rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             if relu { v = relu8(v) }
             ro.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
-        while i < count { let v = a[i] + b[i]; o[i] = relu ? max(v, 0) : v; i += 1 }
+        while i < count {
+            let v = a[i] + b[i]
+            o[i] = relu ? max(v, 0) : v
+            i += 1
+        }
     }
 }

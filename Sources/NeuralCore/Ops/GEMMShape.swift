@@ -87,20 +87,30 @@ package enum GEMMShape {
         private var done = false
 
         init(rows: Range<Int>, columns: Range<Int>, step: Int, byColumns: Bool) {
-            self.rows = rows; self.columns = columns; self.step = step; self.byColumns = byColumns
+            self.rows = rows
+            self.columns = columns
+            self.step = step
+            self.byColumns = byColumns
             start = byColumns ? columns.lowerBound : rows.lowerBound
         }
 
         package mutating func next() -> (rows: Range<Int>, columns: Range<Int>)? {
             if done { return nil }
-            if step == 0 { done = true; return (rows, columns) }
+            if step == 0 {
+                done = true
+                return (rows, columns)
+            }
             if byColumns {
                 var lo = start
-                if lo + step >= columns.upperBound { lo = columns.upperBound - step; done = true }
+                if lo + step >= columns.upperBound {
+                    lo = columns.upperBound - step
+                    done = true
+                }
                 start = lo + step
                 return (rows, lo..<(lo + step))
             }
-            let lo = start, hi = Swift.min(rows.upperBound, lo + step)
+            let lo = start
+            let hi = Swift.min(rows.upperBound, lo + step)
             if hi == rows.upperBound { done = true }
             start = hi
             return (lo..<hi, columns)

@@ -17,7 +17,10 @@ package struct Linear: Sendable {
         guard inputs > 0, outputs > 0, weights.count == inputs * outputs, bias == nil || bias!.count == outputs else {
             throw .invalidLayer("fc \(inputs)→\(outputs) with \(weights.count) weights and \(bias?.count ?? 0) biases")
         }
-        self.inputs = inputs; self.outputs = outputs; self.weights = weights; self.bias = bias
+        self.inputs = inputs
+        self.outputs = outputs
+        self.weights = weights
+        self.bias = bias
     }
 
     /// Maps `rows` input vectors (`rows × inputs`, row-major) to `rows × outputs`.
@@ -25,8 +28,10 @@ package struct Linear: Sendable {
         precondition(x.count >= rows * inputs && output.count >= rows * outputs)
         guard rows > 0 else { return }
         weights.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outputs), Int32(inputs),
-                        1, x.baseAddress!, Int32(inputs), w.baseAddress!, Int32(outputs), 0, output.baseAddress!, Int32(outputs))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                1, x.baseAddress!, Int32(inputs), w.baseAddress!, Int32(outputs), 0, output.baseAddress!, Int32(outputs)
+            )
         }
         if let bias {
             for r in 0..<rows { for j in 0..<outputs { output[r * outputs + j] += bias[j] } }

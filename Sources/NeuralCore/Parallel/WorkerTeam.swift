@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Work a ``WorkerTeam`` runs on every one of its threads at once (one parallel region).
 ///
@@ -24,7 +25,9 @@ package struct TeamContext: Sendable {
     let queue: TeamQueue?
 
     init(part: WorkPart, barrier: TeamBarrier?, queue: TeamQueue? = nil) {
-        self.part = part; self.barrier = barrier; self.queue = queue
+        self.part = part
+        self.barrier = barrier
+        self.queue = queue
     }
 
     /// The context of code that runs alone (one part, `sync()` does nothing).
@@ -159,7 +162,8 @@ package final class WorkerTeam: @unchecked Sendable {
                     if stopped.load(ordering: .acquiring) { return }
                     spins += 1
                     if spins & 255 == 0,
-                       Double(DispatchTime.now().uptimeNanoseconds - idleSince) / 1e9 > WorkerTeam.idleSpin {
+                        Double(DispatchTime.now().uptimeNanoseconds - idleSince) / 1e9 > WorkerTeam.idleSpin
+                    {
                         parked.bitwiseOr(1 << index, ordering: .sequentiallyConsistent)
                         // Re-check after announcing: a region published in between is not missed (its caller
                         // saw our bit and signals, or we see its counter here). A signal that arrives after we
@@ -173,7 +177,8 @@ package final class WorkerTeam: @unchecked Sendable {
                 }
                 seen = job.load(ordering: .acquiring)
                 if let pointer = work, let kind {
-                    Self.invoke(kind, pointer, TeamContext(part: WorkPart(index, of: size), barrier: barrier, queue: queue))
+                    Self.invoke(
+                        kind, pointer, TeamContext(part: WorkPart(index, of: size), barrier: barrier, queue: queue))
                 }
                 finished.add(1, ordering: .releasing)
             }
@@ -256,8 +261,9 @@ final class TeamQueue: @unchecked Sendable {
             if owner > loop { return nil }
             let item = owner < loop ? 0 : current & 0xFFFF_FFFF
             if item >= count { return nil }
-            let (done, seen) = word.compareExchange(expected: current, desired: loop << 32 | (item + 1),
-                                                    ordering: .relaxed)
+            let (done, seen) = word.compareExchange(
+                expected: current, desired: loop << 32 | (item + 1),
+                ordering: .relaxed)
             if done { return item }
             current = seen
         }
@@ -295,7 +301,8 @@ package struct WorkPart: Sendable, Equatable {
     /// Part `index` of `count`.
     package init(_ index: Int, of count: Int) {
         precondition(count >= 1 && index >= 0 && index < count)
-        self.index = index; self.count = count
+        self.index = index
+        self.count = count
     }
 
     /// The whole work as one part.

@@ -14,7 +14,10 @@ package struct TensorShape: Sendable, Hashable, CustomStringConvertible {
     /// Creates a shape; every dimension must be ≥ 0.
     package init(n: Int, c: Int, h: Int, w: Int) {
         precondition(n >= 0 && c >= 0 && h >= 0 && w >= 0, "TensorShape dimensions must be ≥ 0")
-        self.n = n; self.c = c; self.h = h; self.w = w
+        self.n = n
+        self.c = c
+        self.h = h
+        self.w = w
     }
 
     /// Elements in one plane (h·w).
