@@ -8,7 +8,8 @@ import NIOCore
 /// The local verification service behind `mynaface serve`: models loaded once, JSON over HTTP.
 ///
 /// Routes (described by `docs/openapi.yaml`): `POST /v1/templates` (enrol), `DELETE /v1/templates/{id}`,
-/// `POST /v1/verify` (one frame or one attempt of several), `GET /health`, `GET /ready`, `GET /metrics`.
+/// `POST /v1/verify` (one frame or one attempt of several), `GET /health`, `GET /ready`, `GET /metrics`; with a
+/// ``KioskConfiguration``, the kiosk page (`GET /kiosk`, `GET /kiosk/{file}`, `POST /v1/kiosk/card`, `POST /v1/kiosk/pin`).
 /// Templates live in memory only and expire; logs carry routes, statuses and durations, never images, descriptors
 /// or scores.
 public struct VerificationService: Sendable {
@@ -17,6 +18,7 @@ public struct VerificationService: Sendable {
     let templates: TemplateStore
     let metrics = ServiceMetrics()
     let gate: ConcurrencyGate
+    let kioskPins = KioskPinAttempts()
 
     /// A service over a loaded verifier.
     /// - Throws: ``ServiceConfigurationError`` for an unsafe or invalid configuration.
@@ -46,6 +48,7 @@ public struct VerificationService: Sendable {
             return Response(status: .noContent)
         }
         router.post("v1/verify") { request, context in try await verify(request, context) }
+        if let kiosk = configuration.kiosk { addKioskRoutes(router, kiosk) }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "mynaface"),
@@ -57,6 +60,11 @@ public struct VerificationService: Sendable {
         let body = try await Self.decode(EnrolRequest.self, request, context, limit: configuration.maxRequestBytes)
         let portrait = try Self.base64(body.portrait, field: "portrait")
         let certificate = try body.certificate.map { try Self.base64($0, field: "certificate") }
+        return try await enrolPortrait(portrait, certificate: certificate)
+    }
+
+    /// Enrols a portrait into the store: `201` with its id.
+    func enrolPortrait(_ portrait: [UInt8], certificate: [UInt8]?) async throws -> Response {
         let template = try await guarded { () throws(VerificationError) in
             try verifier.enroll(portrait: portrait, certificate: certificate)
         }
