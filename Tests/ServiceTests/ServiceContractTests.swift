@@ -103,8 +103,14 @@ struct ServiceContractTests {
         let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-token-\(UUID())")
         try Data(Self.token.utf8).write(to: tokenFile)
         defer { try? FileManager.default.removeItem(at: tokenFile) }
+        let pinFile = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-pin-\(UUID())")
+        try Data("4321\n".utf8).write(to: pinFile)
+        defer { try? FileManager.default.removeItem(at: pinFile) }
         let server = try Server(["--token-file", tokenFile.path, "--max-request-bytes", "2000000", "--max-templates", "2",
-                                 "--max-concurrent", "1", "--max-queued", "0"])
+                                 "--max-concurrent", "1", "--max-queued", "0",
+                                 "--kiosk", TestEnvironment.repositoryRoot.appendingPathComponent("Kiosk").path,
+                                 "--kiosk-portrait", try #require(TestEnvironment.sample("obama.jpg")).path,
+                                 "--kiosk-pin-file", pinFile.path])
         try #require(server.port > 0, "the server did not start")
         let documented = try Self.documented()
         var seen: [String: Int] = [:]
@@ -136,9 +142,34 @@ struct ServiceContractTests {
         check("POST /v1/templates 201", second)
         check("POST /v1/templates 503", try await r(server, "POST", "/v1/templates",
                                                     Self.json(["portrait": try base64("obama.jpg")]), Self.token))
+        check("POST /v1/kiosk/card 503", try await r(server, "POST", "/v1/kiosk/card", nil, Self.token))
         let secondID = try #require(second.json?["templateId"] as? String)
         check("DELETE /v1/templates/{id} 204", try await r(server, "DELETE", "/v1/templates/\(secondID)", nil, Self.token))
         check("DELETE /v1/templates/{id} 404", try await r(server, "DELETE", "/v1/templates/\(secondID)", nil, Self.token))
+
+        // The kiosk page, its demo card and its demo PIN (three wrong PINs lock the visit).
+        let page = try await r(server, "GET", "/kiosk", nil, Self.token)
+        check("GET /kiosk 200", page)
+        #expect(String(decoding: page.body, as: UTF8.self).contains("マイナンバーカードを置いてください"))
+        check("GET /kiosk/{file} 200", try await r(server, "GET", "/kiosk/kiosk.js", nil, Self.token))
+        check("GET /kiosk/{file} 404", try await r(server, "GET", "/kiosk/ServeCommand.swift", nil, Self.token))
+        let card = try await r(server, "POST", "/v1/kiosk/card", nil, Self.token)
+        check("POST /v1/kiosk/card 201", card)
+        let visit = try #require(card.json?["templateId"] as? String)
+        func pin(_ digits: String, _ template: String = visit) async throws -> Reply {
+            try await r(server, "POST", "/v1/kiosk/pin", Self.json(["templateId": template, "pin": digits]), Self.token)
+        }
+        let wrong = try await pin("1111")
+        check("POST /v1/kiosk/pin 200", wrong)
+        #expect(wrong.json?["accepted"] as? Bool == false && wrong.json?["triesLeft"] as? Int == 2)
+        let right = try await pin("4321")
+        check("POST /v1/kiosk/pin 200", right)
+        #expect(right.json?["accepted"] as? Bool == true)
+        check("POST /v1/kiosk/pin 400", try await pin("12a4"))
+        check("POST /v1/kiosk/pin 404", try await pin("4321", "nope"))
+        _ = try await pin("2222")
+        #expect(try await pin("3333").json?["triesLeft"] as? Int == 0)
+        #expect(try await pin("4321").json?["accepted"] as? Bool == false, "a locked visit accepts no PIN")
 
         let genuine = try await r(server, "POST", "/v1/verify", Self.json(["templateId": id, "frames": [
             try base64("obama2.jpg"), try base64("obama3.jpg")]]), Self.token)
