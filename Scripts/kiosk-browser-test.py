@@ -6,6 +6,8 @@ driven over the DevTools protocol through three visits against a real `mynaface 
   impostor  place the card → face → (biden video) no match → PIN pad → wrong PIN (2 tries left) → demo PIN
             → disagree, agree → "受付が完了しました", identity: PIN
   cancelled place the card → face → camera → cancel → "受付を中止しました" → back to the start screen
+  no face   place the card → face → (empty video) the patient message "カメラに顔を向けてください" on the camera
+            screen, three times → PIN pad → cancel → "受付を中止しました"
 
 Each visit asserts on the page's text, that the page logged nothing to the console, and that the visit's template was
 wiped; a screenshot of each final screen is saved as OUT/<visit>.png (and of the PIN pad and the camera screen on
@@ -190,6 +192,25 @@ def cancelled(browser, server, out):
     check("マイナンバーカードを置いてください" in browser.text("screen-start"), "back at 'マイナンバーカードを置いてください'")
 
 
+def no_face(browser, server, out):
+    print("no-face visit")
+    browser.click("place-card")
+    browser.screen("choose")
+    browser.click("choose-face")
+    browser.screen("camera")
+    shown = browser.page.wait_for("document.getElementById('camera-message').innerText.includes('カメラに顔を向けてください')", 90)
+    check(shown, f"the patient message on the camera screen: {browser.text('camera-message')!r}")
+    check("Please face the camera" in browser.text("camera-message") or not shown, "… in English too")
+    browser.screenshot(os.path.join(out, "noface-camera.png"))
+    if browser.screen("pin", timeout=120):
+        message = browser.text("pin-message")
+        check("顔が確認できませんでした" in message, f"after three attempts without a face, the PIN pad: {message!r}")
+        browser.click("cancel")
+        browser.screen("result")
+    check("受付を中止しました" in browser.text(), "result: 受付を中止しました")
+    browser.screenshot(os.path.join(out, "noface.png"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mynaface", required=True)
@@ -205,13 +226,15 @@ def main():
         maker = [sys.executable, os.path.join(ROOT, "Scripts", "make-kiosk-video.py"), args.mynaface]
         subprocess.run(maker + [videos["genuine"], sample("obama2.jpg"), sample("obama3.jpg")], check=True)
         subprocess.run(maker + [videos["impostor"], sample("biden.jpg:1")], check=True)
+        videos["empty"] = os.path.join(work, "empty.y4m")
+        subprocess.run(maker + [videos["empty"], "empty:1"], check=True)
         pin_file = os.path.join(work, "pin")
         with open(pin_file, "w") as f:
             f.write(DEMO_PIN + "\n")
         with open(os.path.join(args.out, "serve.log"), "w") as log:
             server = Server(args.mynaface, sample("obama.jpg"), pin_file, log)
             try:
-                for visit, video in ((genuine, "genuine"), (impostor, "impostor"), (cancelled, "genuine")):
+                for visit, video in ((genuine, "genuine"), (impostor, "impostor"), (cancelled, "genuine"), (no_face, "empty")):
                     browser = Browser(args.chromium, videos[video], work)
                     try:
                         browser.open(server.url + "/kiosk")
@@ -228,7 +251,7 @@ def main():
     if failures:
         print(f"kiosk-browser-test: {len(failures)} check(s) failed")
         sys.exit(1)
-    print(f"kiosk-browser-test: 3 visits passed; screenshots in {args.out}")
+    print(f"kiosk-browser-test: 4 visits passed; screenshots in {args.out}")
 
 
 if __name__ == "__main__":

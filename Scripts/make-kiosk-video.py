@@ -5,6 +5,7 @@
 
 Each photo is cropped to a 4:3 camera view around its face (found with `MYNAFACE detect`, the project's own detector),
 scaled to 640×480 and shown for SECONDS (default 0.5) at 6 frames per second; Chromium loops the file.
+PHOTO `empty` is an empty grey view (nobody in front of the camera).
 Needs numpy and Pillow.
 """
 import re
@@ -56,7 +57,8 @@ def main():
         f.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
         for spec in sys.argv[3:]:
             path, _, seconds = spec.partition(":")
-            frame = i420(camera_view(mynaface, path))
+            view = Image.new("RGB", (WIDTH, HEIGHT), (128, 128, 128)) if path == "empty" else camera_view(mynaface, path)
+            frame = i420(view)
             for _ in range(max(1, round(float(seconds or 0.5) * FPS))):
                 f.write(b"FRAME\n" + frame)
 
