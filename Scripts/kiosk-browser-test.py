@@ -65,7 +65,7 @@ class Browser:
             [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
              "--disable-dev-shm-usage", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
              f"--use-file-for-fake-video-capture={video}", "--remote-debugging-port=0", f"--user-data-dir={self.profile}",
-             "--window-size=1024,900", "--lang=ja", "about:blank"],
+             "--window-size=1024,1000", "--lang=ja", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = os.path.join(self.profile, "DevToolsActivePort")
         deadline = time.monotonic() + 60
