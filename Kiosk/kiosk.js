@@ -12,13 +12,29 @@ const visit = { templateId: null, method: null, consents: {}, faceAttempts: 0, p
 const $ = (id) => document.getElementById(id);
 const bilingual = (ja, en) => `<span class="ja">${ja}</span><span class="en">${en}</span>`;
 
+const RESULT_SECONDS = 60;         // the result screen returns to the start by itself
+let resultTimer = null;
+
 function show(name) {
+  clearTimeout(resultTimer);
+  if (name === "result") resultTimer = setTimeout(restart, RESULT_SECONDS * 1000);
   for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== `screen-${name}`;
   document.body.dataset.screen = name;
   $("cancel").hidden = name === "start" || name === "result";
 }
 
-function say(id, ja, en) { $(id).innerHTML = ja ? bilingual(ja, en) : ""; }
+// Messages are set as text (the service's patient messages included), never as markup.
+function say(id, ja, en) {
+  const element = $(id);
+  element.textContent = "";
+  if (!ja) return;
+  for (const [lang, text] of [["ja", ja], ["en", en]]) {
+    const span = document.createElement("span");
+    span.className = lang;
+    span.textContent = text;
+    element.append(span);
+  }
+}
 
 // The service's patient messages read "日本語 / English".
 function sayServer(id, text) {

@@ -51,8 +51,11 @@ extension VerificationService {
         guard let bytes = kiosk.files[name] else {
             throw ServiceError(status: .notFound, code: "notFound", message: "no such kiosk file")
         }
-        return Response(status: .ok,
-                        headers: [.contentType: KioskConfiguration.contentType(name), .cacheControl: "no-store"],
+        var headers: HTTPFields = [.contentType: KioskConfiguration.contentType(name), .cacheControl: "no-store"]
+        // The page loads only its own files and talks only to this service.
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
