@@ -9,7 +9,9 @@
 #   5. the unit, parity and end-to-end tests (swift test, on the build of step 3) — among them the C interface
 #      (CLibraryTests: installs the build's libmynaface-c.so with Scripts/install-clib.sh into a temporary prefix,
 #      compiles with cc and pkg-config, runs python3 ctypes; needs cc, pkg-config, python3 and djpeg, which the set-up
-#      provides) and `mynaface serve` on 127.0.0.1 against docs/openapi.yaml (ServiceTests).
+#      provides) and `mynaface serve` on 127.0.0.1 against docs/openapi.yaml (ServiceTests);
+#   6. the kiosk page in headless Chromium: a genuine, an impostor and a cancelled visit (Scripts/kiosk-test.sh;
+#      installs Debian's chromium when missing, skips with a message when it cannot; MYNAFACE_SKIP_KIOSK=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
@@ -32,3 +34,6 @@ fi
 # One test at a time: the suite mixes CPU-heavy model tests with tests that wait on a responder task or a child
 # process, and on a 2-core machine parallel heavy tests can starve those waits past their time-outs.
 swift test "${flags[@]}" --skip-build --no-parallel
+if [ "${MYNAFACE_SKIP_KIOSK:-0}" != 1 ]; then
+  bash Scripts/kiosk-test.sh
+fi

@@ -25,6 +25,8 @@ public struct ServiceConfiguration: Sendable {
     public var templateLifetime: Double = 300
     /// Templates held at once at most (default 1000); beyond, 503.
     public var maxTemplates = 1000
+    /// The reception kiosk page and its demo card and PIN (default: none, no kiosk routes).
+    public var kiosk: KioskConfiguration?
 
     /// The defaults: loopback, port 8321, no token, the limits above.
     public init() {}
@@ -43,7 +45,11 @@ public struct ServiceConfiguration: Sendable {
         }
         guard (0...65535).contains(port) else { throw .invalidLimit("port \(port)") }
         guard maxRequestBytes > 0, maxConcurrent > 0, maxQueued >= 0, maxFramesPerAttempt > 0, templateLifetime > 0,
-              maxTemplates > 0 else { throw .invalidLimit("limits must be positive") }
+            maxTemplates > 0
+        else { throw .invalidLimit("limits must be positive") }
+        if let pin = kiosk?.pin, pin.count != 4 || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw .invalidLimit("the kiosk PIN must be four digits")
+        }
     }
 }
 

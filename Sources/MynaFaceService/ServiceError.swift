@@ -1,6 +1,6 @@
+import FaceImaging
 import HTTPTypes
 import MynaFace
-import FaceImaging
 
 /// A request the service answers with an error status and an ``ErrorBody``.
 struct ServiceError: Error {
@@ -8,7 +8,9 @@ struct ServiceError: Error {
     var code: String
     var message: String
 
-    static func badRequest(_ message: String) -> ServiceError { ServiceError(status: .badRequest, code: "badRequest", message: message) }
+    static func badRequest(_ message: String) -> ServiceError {
+        ServiceError(status: .badRequest, code: "badRequest", message: message)
+    }
 
     /// The status and code of each ``VerificationError``.
     init(_ error: VerificationError) {
@@ -18,10 +20,13 @@ struct ServiceError: Error {
         case .portraitUntrusted: (status, code) = (.unprocessableContent, "portraitUntrusted")
         case .portraitHasNoFace: (status, code) = (.unprocessableContent, "portraitHasNoFace")
         case .probeUnreadable(let e):
-            if case .truncated = e { (status, code) = (.unprocessableContent, "imageTruncated") } else {
+            if case .truncated = e {
+                (status, code) = (.unprocessableContent, "imageTruncated")
+            } else {
                 (status, code) = (.unprocessableContent, "imageUnreadable")
             }
-        case .pipeline(let e): (status, code) = e.isModelFailure ? (.serviceUnavailable, "models") : (.unprocessableContent, "pipeline")
+        case .pipeline(let e):
+            (status, code) = e.isModelFailure ? (.serviceUnavailable, "models") : (.unprocessableContent, "pipeline")
         case .unexpected: (status, code) = (.internalServerError, "internal")
         }
     }

@@ -39,7 +39,8 @@ final class ServiceMetrics: Sendable {
     /// The exposition text.
     func render(templates: Int) -> String {
         let s = state.withLock { $0 }
-        var out = "# HELP mynaface_requests_total HTTP requests by route and status.\n# TYPE mynaface_requests_total counter\n"
+        var out =
+            "# HELP mynaface_requests_total HTTP requests by route and status.\n# TYPE mynaface_requests_total counter\n"
         for key in s.requests.keys.sorted() {
             let parts = key.split(separator: "|", maxSplits: 1)
             out += "mynaface_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(s.requests[key]!)\n"
@@ -56,9 +57,13 @@ final class ServiceMetrics: Sendable {
             out += "mynaface_request_duration_seconds_count{route=\"\(route)\"} \(h.count)\n"
         }
         out += "# HELP mynaface_decisions_total Face decisions by kind.\n# TYPE mynaface_decisions_total counter\n"
-        for kind in s.decisions.keys.sorted() { out += "mynaface_decisions_total{decision=\"\(kind)\"} \(s.decisions[kind]!)\n" }
+        for kind in s.decisions.keys.sorted() {
+            out += "mynaface_decisions_total{decision=\"\(kind)\"} \(s.decisions[kind]!)\n"
+        }
         out += "# HELP mynaface_rejected_total Requests refused by a limit.\n# TYPE mynaface_rejected_total counter\n"
-        for reason in s.rejected.keys.sorted() { out += "mynaface_rejected_total{reason=\"\(reason)\"} \(s.rejected[reason]!)\n" }
+        for reason in s.rejected.keys.sorted() {
+            out += "mynaface_rejected_total{reason=\"\(reason)\"} \(s.rejected[reason]!)\n"
+        }
         out += "# HELP mynaface_templates Templates held in memory.\n# TYPE mynaface_templates gauge\n"
         out += "mynaface_templates \(templates)\n"
         return out

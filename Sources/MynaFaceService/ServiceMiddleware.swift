@@ -20,7 +20,9 @@ struct ServiceMiddleware: RouterMiddleware {
     let token: String?
     let metrics: ServiceMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         let response: Response
         do {
@@ -29,15 +31,18 @@ struct ServiceMiddleware: RouterMiddleware {
         } catch let error as ServiceError {
             response = Self.errorResponse(error.status, error.code, error.message)
         } catch let error as HTTPError {
-            response = Self.errorResponse(error.status, error.status == .notFound ? "notFound" : "http", error.body ?? "\(error.status)")
+            response = Self.errorResponse(
+                error.status, error.status == .notFound ? "notFound" : "http", error.body ?? "\(error.status)")
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics.record(route: context.endpointPath ?? "unmatched", status: Int(response.status.code), seconds: seconds)
-        context.logger.info("request", metadata: [
-            "route": "\(context.endpointPath ?? "unmatched")", "status": "\(response.status.code)",
-            "ms": "\(Int(seconds * 1000))",
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "route": "\(context.endpointPath ?? "unmatched")", "status": "\(response.status.code)",
+                "ms": "\(Int(seconds * 1000))",
+            ])
         return response
     }
 
@@ -46,7 +51,8 @@ struct ServiceMiddleware: RouterMiddleware {
         let presented = request.headers[.authorization] ?? ""
         let expected = "Bearer \(token)"
         // Constant-time comparison of equal-length byte strings.
-        let a = Array(presented.utf8), b = Array(expected.utf8)
+        let a = Array(presented.utf8)
+        let b = Array(expected.utf8)
         var diff = a.count ^ b.count
         for i in 0..<min(a.count, b.count) { diff |= Int(a[i] ^ b[i]) }
         guard diff == 0 else {
@@ -56,6 +62,8 @@ struct ServiceMiddleware: RouterMiddleware {
 
     static func errorResponse(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
         let data = (try? JSONEncoder().encode(ErrorBody(error: code, message: message))) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -28,6 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
     var maxTemplates = 1000
     @Option(help: "Seconds a template lives.")
     var templateLifetime = 300.0
+    @Option(help: "Serve the reception kiosk page at /kiosk from this folder (the repository's Kiosk/).")
+    var kiosk: String?
+    @Option(
+        help: "With --kiosk: the portrait the page's \"place the card\" button enrols (image, DG2 or card-face file).")
+    var kioskPortrait: String?
+    @Option(help: "With --kiosk: file holding the demo PIN (4 digits) the page's PIN pad is checked against.")
+    var kioskPinFile: String?
 
     func run() async throws {
         var config = ServiceConfiguration()
@@ -42,6 +49,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let tokenFile {
             let bytes = CLI.readFile(tokenFile, what: "token file", command: "mynaface serve")
             config.token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let kiosk {
+            let portrait = kioskPortrait.map { CLI.readFile($0, what: "kiosk portrait", command: "mynaface serve") }
+            let pin = kioskPinFile.map {
+                String(decoding: CLI.readFile($0, what: "kiosk PIN file", command: "mynaface serve"), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            do {
+                config.kiosk = try KioskConfiguration(folder: URL(fileURLWithPath: kiosk), portrait: portrait, pin: pin)
+            } catch {
+                CLI.fail(
+                    "mynaface serve: the kiosk folder \(kiosk) lacks a page file: \(error)", status: .unreadableInput)
+            }
         }
         do { try config.validate() } catch { CLI.fail("mynaface serve: \(error)", status: .unreadableInput) }
         let verifier: FaceVerifier
