@@ -145,7 +145,7 @@ let package = Package(
             name: "MynaFaceTesting",
             dependencies: [
                 "CardAccess", "MynaCard", "FaceImaging", "Eligibility", crypto,
-                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
 
@@ -181,10 +181,10 @@ let package = Package(
         .testTarget(
             name: "NeuralCoreTests", dependencies: ["NeuralCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "TestSupport"],
+            name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "CBLAS", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "NeuralCore", "TestSupport"],
+            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],
@@ -192,24 +192,28 @@ let package = Package(
         .testTarget(
             name: "MynaFaceTests",
             dependencies: [
-                "MynaFace", "MynaCard", "FaceImaging", "FaceEmbedding", "CardAccess", "Evaluation",
+                "MynaFace", "MynaCard", "FaceImaging", "FaceAlignment", "FaceEmbedding", "CardAccess", "Evaluation",
                 "MynaFaceTesting", "TestSupport",
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardAccessTests", dependencies: ["CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
+            name: "CardAccessTests",
+            dependencies: [
+                "CardAccess", "MynaCard", "FaceImaging", "MynaFaceTesting", crypto,
+                .product(name: "_CryptoExtras", package: "swift-crypto"), log,
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReceptionTests",
-            dependencies: ["Reception", "FaceReception", "CardAccess", "MynaCard", "MynaFaceTesting", "TestSupport"],
+            dependencies: ["Reception", "CardAccess", "MynaCard", "FaceImaging", "MynaFaceTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EligibilityTests",
-            dependencies: ["Eligibility", "Reception", "MynaCard", "MynaFaceTesting", "TestSupport"],
+            dependencies: ["Eligibility", "Reception", "MynaCard", "MynaFaceTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "MynaFace", "MynaCard", "FaceImaging", "TestSupport"],
+            dependencies: ["Evaluation", "MynaFace", "FaceImaging", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["MynaFace", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
