@@ -32,7 +32,7 @@ public struct EvaluationSummary: Sendable, Codable, Equatable {
     public var observedFMRAtThreshold: [String: Double?]
     /// Whether each target is resolvable (≥ 1/target impostor comparisons).
     public var resolvable: [String: Bool]
-    /// The score used (`cosine`, `cosine-normalised`, `euclidean`) and its decision rule.
+    /// The score used (`euclidean`, `cosine`, `dot-product`: ``MynaFace/ScoreMetric``) and its decision rule.
     public var score: String
     public var decisionRule: String
     /// The run's options.

@@ -102,6 +102,26 @@ extension FaceVerifier {
         return .acquired(AcquiredFace(descriptor: descriptor, quality: quality, box: face.box, landmarks: points))
     }
 
+    /// The most frames one comparison fuses: ``Configuration/framesPerAttempt`` when the fused operating point is made
+    /// for the same descriptors as the single-frame one, else 1 (fusing at a threshold calibrated for single frames
+    /// would raise the false-match rate).
+    var framesPerComparison: Int {
+        let single = configuration.threshold
+        return (configuration.fusedThreshold ?? single).descriptor == single.descriptor
+            ? max(1, configuration.framesPerAttempt) : 1
+    }
+
+    /// Compares faces (at most ``framesPerComparison``) with the portrait once: their mean descriptor, at the fused
+    /// operating point when there are several, else at the single-frame one.
+    func compareFused(_ faces: [AcquiredFace], with template: PortraitTemplate)
+        -> (threshold: MatchThreshold, similarity: Double, distance: Double, decision: MatchDecision) {
+        let single = configuration.threshold
+        let threshold = faces.count > 1 ? configuration.fusedThreshold ?? single : single
+        let descriptor = FaceEmbedding.mean(faces.map(\.descriptor))!
+        let (similarity, distance, decision) = Self.compare(template.descriptor(single.descriptor), descriptor, threshold)
+        return (threshold, similarity, distance, decision)
+    }
+
     /// Ranks acquired frames for fusion: the most frontal first (smallest |yaw|, then |roll|), the sharper on a tie.
     static func fusionOrder(_ a: FaceQuality, _ b: FaceQuality) -> Bool {
         let ya = (abs(a.yaw) * 20).rounded()
@@ -149,9 +169,8 @@ extension FaceVerifier {
     ) throws(VerificationError) -> AttemptResult {
         let start = DispatchTime.now()
         let single = configuration.threshold
-        let fused = configuration.fusedThreshold ?? single
-        // Frames are embedded in the descriptor mode of the threshold that will decide; both operating points
-        // of a configuration use the same mode (checked by `mode(of:)`).
+        // Frames are embedded in the single-frame point's descriptor mode; a fused point of another mode is not used
+        // (``framesPerComparison``).
         let mode = single.descriptor
         var reports: [FrameReport] = []
         var acquired: [(index: Int, face: AcquiredFace)] = []
@@ -181,15 +200,9 @@ extension FaceVerifier {
                 framesFused: 0, frames: reports, totalMilliseconds: Self.milliseconds(since: start),
                 liveness: assessment)
         }
-        // Fuse only when the fused operating point fits the frames' descriptors; otherwise the best frame alone
-        // decides at the single-frame point (fusing at a threshold calibrated for single frames would raise FMR).
-        let canFuse = fused.descriptor == mode
-        let chosen = acquired.sorted { Self.fusionOrder($0.face.quality, $1.face.quality) }
-            .prefix(canFuse ? max(1, configuration.framesPerAttempt) : 1)
+        let chosen = acquired.sorted { Self.fusionOrder($0.face.quality, $1.face.quality) }.prefix(framesPerComparison)
         for c in chosen { reports[c.index].fused = true }
-        let threshold = chosen.count > 1 ? fused : single
-        let descriptor = FaceEmbedding.mean(chosen.map(\.face.descriptor))!
-        var (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
+        var (threshold, similarity, distance, decision) = compareFused(chosen.map(\.face), with: template)
         if assessment?.isAttackSuspected == true { decision = .presentationAttackSuspected }
         return AttemptResult(
             decision: decision, similarity: similarity, distance: distance, threshold: threshold,

@@ -84,10 +84,7 @@ extension FaceVerifier {
         /// True while a match waits for the liveness check to pass.
         var pendingMatch = false
         let mode = configuration.threshold.descriptor
-        let single = configuration.threshold
-        let fused = configuration.fusedThreshold ?? single
-        // Fuse only when the fused operating point fits the frames' descriptors (as `verifyAttempt`).
-        let perAttempt = fused.descriptor == mode ? max(1, configuration.framesPerAttempt) : 1
+        let perAttempt = framesPerComparison
         var collected: [AcquiredFace] = []
 
         /// Assesses the track; true when live (or the policy is off). A failure leaves a match pending.
@@ -101,10 +98,8 @@ extension FaceVerifier {
 
         /// Compares the collected frames as one attempt; true when it matched.
         func decide() -> Bool {
-            let threshold = collected.count > 1 ? fused : single
             let best = collected.min { Self.fusionOrder($0.quality, $1.quality) }!
-            let descriptor = FaceEmbedding.mean(collected.map(\.descriptor))!
-            let (similarity, distance, decision) = Self.compare(template.descriptor(mode), descriptor, threshold)
+            let (threshold, similarity, distance, decision) = compareFused(collected, with: template)
             var timings = StageTimings()
             timings.total = Self.milliseconds(since: start)
             outcome.last = MatchResult(
