@@ -88,7 +88,7 @@ let package = Package(
             name: "MynaFace",
             dependencies: [
                 "FaceImaging", "MynaCard", "NeuralCore", "FaceDetection", "FaceAlignment", "FaceEmbedding",
-                "CardAccess",
+                "CardAccess", crypto,
             ],
             swiftSettings: swiftSettings),
 
@@ -193,7 +193,7 @@ let package = Package(
             name: "MynaFaceTests",
             dependencies: [
                 "MynaFace", "MynaCard", "FaceImaging", "FaceAlignment", "FaceEmbedding", "CardAccess", "Evaluation",
-                "MynaFaceTesting", "TestSupport",
+                "MynaFaceTesting", "NeuralCore", "TestSupport",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -5,7 +5,8 @@ import FaceImaging
 import Foundation
 import NeuralCore
 
-/// One face found in an image: where it is, how sure the detector is, its 5 landmarks and its aligned chip.
+/// One face found in an image: where it is, how sure the detector is, its 5 landmarks and its aligned chip (and, for
+/// an external embedding model, the face aligned to that model's input).
 public struct DetectedFace: Sendable, Equatable {
     /// The detector's box (inclusive pixel coordinates, dlib's `rectangle`).
     public var box: FaceRect
@@ -15,6 +16,12 @@ public struct DetectedFace: Sendable, Equatable {
     public var landmarks: FaceLandmarks
     /// The 150×150 chip aligned as dlib's `get_face_chip(size 150, padding 0.25)` (grey or RGB as the image).
     public var chip: Image
+    /// The face aligned for an external model: the ArcFace five-point template at the manifest's input size (from
+    /// the 68-point landmarks); nil with dlib's ResNet.
+    public var alignedFace: Image? = nil
+
+    /// What the analyzer's embedding model takes: ``alignedFace`` for an external model, else the dlib ``chip``.
+    public var embeddingInput: Image { alignedFace ?? chip }
 }
 
 /// The faces in one image, largest first, with what the detector did.
@@ -38,6 +45,8 @@ public enum FaceAnalyzerError: Error, Sendable, Equatable, CustomStringConvertib
     case landmarkModel(AlignmentError)
     /// The embedding (ResNet) model could not be loaded.
     case embeddingModel(FaceEmbeddingError)
+    /// The external embedding model could not be loaded (manifest, file, SHA-256, network or threshold file).
+    case externalModel(ModelManifestError)
     /// The detector refused the image (empty, too large, invalid options).
     case detection(FaceDetectionError)
     /// The face could not be aligned (landmarks or chip geometry out of range).
@@ -48,7 +57,7 @@ public enum FaceAnalyzerError: Error, Sendable, Equatable, CustomStringConvertib
     /// True for a model that could not be loaded (as opposed to an input a stage refused).
     public var isModelFailure: Bool {
         switch self {
-        case .detectorModel, .landmarkModel, .embeddingModel: true
+        case .detectorModel, .landmarkModel, .embeddingModel, .externalModel: true
         case .detection, .alignment, .embedding: false
         }
     }
@@ -58,6 +67,7 @@ public enum FaceAnalyzerError: Error, Sendable, Equatable, CustomStringConvertib
         case .detectorModel(let e): "face models: \(e)"
         case .landmarkModel(let e): "face models: \(e)"
         case .embeddingModel(let e): "face models: \(e)"
+        case .externalModel(let e): "face models: \(e)"
         case .detection(let e): "\(e)"
         case .alignment(let e): "\(e)"
         case .embedding(let e): "\(e)"
@@ -65,7 +75,13 @@ public enum FaceAnalyzerError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// detect → landmarks → align → embed, with dlib's three models loaded once.
+/// detect → landmarks → align → embed, with the models loaded once: dlib's three (MMOD detector, 5-point landmarks,
+/// ResNet), and for an external embedding model also dlib's 68-point landmarks and the model's network.
+///
+/// With dlib's ResNet (the default) faces are aligned as dlib's 150×150 chips and embedded to 128-D descriptors. With
+/// an external model (``init(store:model:)``), each face is also aligned to the ArcFace template at the model's input
+/// size (``DetectedFace/alignedFace``) and embedded by the model into its L2-normalised embedding; the dlib chip is
+/// still made, for the quality gate.
 ///
 /// `FaceAnalyzer` is `Sendable`: one instance serves concurrent callers.
 public struct FaceAnalyzer: Sendable {
@@ -75,6 +91,10 @@ public struct FaceAnalyzer: Sendable {
     package let predictor: ShapePredictor
     /// The ResNet embedder (settable, e.g. to change its thread count).
     package var embedder: FaceEmbedder
+    /// The external embedding model, when one was chosen.
+    package let external: ExternalModel?
+    /// The 68-point shape predictor (loaded for an external model: its five ArcFace points come from it).
+    package let predictor68: ShapePredictor?
 
     /// Loads the three models from `store` (default: ``ModelStore/init()``, `$MYNAFACE_MODELS` or the cache root's `models`).
     /// - Throws: ``FaceAnalyzerError/detectorModel(_:)``, ``FaceAnalyzerError/landmarkModel(_:)`` or
@@ -83,7 +103,44 @@ public struct FaceAnalyzer: Sendable {
         do { detector = try FaceDetector(store: store) } catch { throw .detectorModel(error) }
         do { predictor = try ShapePredictor(store: store) } catch { throw .landmarkModel(error) }
         do { embedder = try FaceEmbedder(store: store) } catch { throw .embeddingModel(error) }
+        external = nil
+        predictor68 = nil
     }
+
+    /// Loads dlib's models from `store` and the chosen embedding model.
+    /// - Parameters:
+    ///   - store: dlib's models folder.
+    ///   - model: dlib's ResNet, or an external model directory (`manifest.json` + `.onnx`, `docs/models.md`).
+    /// - Throws: as ``init(store:)``; ``FaceAnalyzerError/externalModel(_:)`` for an external model that cannot be
+    ///   loaded; ``FaceAnalyzerError/landmarkModel(_:)`` when the 68-point predictor is missing.
+    public init(store: ModelStore = ModelStore(), model: EmbeddingModelChoice) throws(FaceAnalyzerError) {
+        switch model {
+        case .dlibResNet: try self.init(store: store)
+        case .external(let directory):
+            let loaded: ExternalModel
+            do { loaded = try ExternalModel.load(directory: directory) } catch { throw .externalModel(error) }
+            try self.init(store: store, externalModel: loaded)
+        }
+    }
+
+    /// Loads dlib's models from `store` (with the 68-point predictor) and uses an already loaded external model.
+    /// - Throws: as ``init(store:)``.
+    public init(store: ModelStore = ModelStore(), externalModel: ExternalModel) throws(FaceAnalyzerError) {
+        let base = try FaceAnalyzer(store: store)
+        self.init(base: base, externalModel: externalModel, predictor68: try Self.loadPredictor68(store: store))
+    }
+
+    /// `base` with an external model and the 68-point predictor added.
+    package init(base: FaceAnalyzer, externalModel: ExternalModel, predictor68: ShapePredictor?) {
+        detector = base.detector
+        predictor = base.predictor
+        embedder = base.embedder
+        external = externalModel
+        self.predictor68 = predictor68
+    }
+
+    /// The embedding model the descriptors come from.
+    public var embeddingModel: EmbeddingModelIdentity { external?.identity ?? .dlibResNet }
 
     /// Loads the models from `directory` (the folder `Scripts/fetch-models.sh` fills).
     /// - Throws: as ``init(store:)``.
@@ -127,7 +184,20 @@ public struct FaceAnalyzer: Sendable {
             let c = DispatchTime.now()
             landmarkNanos += b.uptimeNanoseconds - a.uptimeNanoseconds
             alignNanos += c.uptimeNanoseconds - b.uptimeNanoseconds
-            faces.append(DetectedFace(box: rect, score: d.score, landmarks: landmarks, chip: chip))
+            var aligned: Image?
+            if let external {
+                let input = external.manifest.input
+                let shape = fullShape(in: image, face: rect)
+                let shaped = DispatchTime.now()
+                do {
+                    aligned = try ArcFaceAlignment.align(image, shape: shape, width: input.width, height: input.height)
+                } catch { throw .alignment(error) }
+                let warped = DispatchTime.now()
+                landmarkNanos += shaped.uptimeNanoseconds - c.uptimeNanoseconds
+                alignNanos += warped.uptimeNanoseconds - shaped.uptimeNanoseconds
+            }
+            faces.append(
+                DetectedFace(box: rect, score: d.score, landmarks: landmarks, chip: chip, alignedFace: aligned))
         }
         return FaceAnalysis(
             faces: faces, levelsUsed: detection.levelsUsed,
@@ -137,17 +207,17 @@ public struct FaceAnalyzer: Sendable {
             alignMilliseconds: Double(alignNanos) / 1e6)
     }
 
-    /// The 128-D descriptor of a detected face (dlib's ResNet on its chip).
-    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
+    /// The descriptor of a detected face: dlib's ResNet on its chip, or the external model on its aligned face.
+    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip or aligned face is not the model's input size.
     public func embedding(of face: DetectedFace) throws(FaceAnalyzerError) -> FaceEmbedding {
-        do { return try embedder.embedding(ofChip: face.chip) } catch { throw .embedding(error) }
+        try embedding(ofChip: external == nil ? face.chip : face.embeddingInput)
     }
 
     /// The descriptor of a detected face in `mode`: dlib's descriptor of its chip, or the mean of the chip's and
     /// its mirror image's descriptors.
     /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
     public func descriptor(of face: DetectedFace, mode: DescriptorMode) throws(FaceAnalyzerError) -> FaceEmbedding {
-        try descriptor(ofChip: face.chip, mode: mode)
+        try descriptor(ofChip: external == nil ? face.chip : face.embeddingInput, mode: mode)
     }
 
     /// The descriptor of an aligned 150×150 chip in `mode` (see ``descriptor(of:mode:)``).
@@ -159,9 +229,25 @@ public struct FaceAnalyzer: Sendable {
         return FaceEmbedding.mean([plain, mirror])!
     }
 
-    /// The 128-D descriptor of an aligned 150×150 chip (grey chips are expanded to RGB).
-    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
+    /// The descriptor of an aligned face (grey is expanded to RGB): dlib's 128-D descriptor of a 150×150 chip, or the
+    /// external model's L2-normalised embedding of a face aligned to its input size.
+    /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not the model's input size.
     public func embedding(ofChip chip: Image) throws(FaceAnalyzerError) -> FaceEmbedding {
+        if let external {
+            do { return try external.embedder.embedding(ofAlignedFace: chip) } catch { throw .embedding(error) }
+        }
         do { return try embedder.embedding(ofChip: chip) } catch { throw .embedding(error) }
+    }
+
+    /// The 68 landmarks of a face, for the ArcFace alignment.
+    private func fullShape(in image: Image, face: FaceRect) -> [LandmarkPoint] {
+        // Filled in with the 68-point predictor (`ShapePredictor.shape(in:face:)`) when that lands on main.
+        []
+    }
+
+    /// Loads dlib's 68-point shape predictor from `store`.
+    /// - Throws: ``FaceAnalyzerError/landmarkModel(_:)``.
+    private static func loadPredictor68(store: ModelStore) throws(FaceAnalyzerError) -> ShapePredictor? {
+        nil
     }
 }

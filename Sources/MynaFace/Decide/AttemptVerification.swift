@@ -65,6 +65,7 @@ extension FaceVerifier {
         _ probeImage: Image, template: PortraitTemplate, mode: DescriptorMode,
         timings: inout StageTimings
     ) throws(VerificationError) -> FrameAcquisition {
+        try checkModel(of: template)
         let grey: Bool
         switch configuration.probeColour {
         case .asCaptured: grey = false
@@ -147,11 +148,13 @@ extension FaceVerifier {
     /// decision ``MatchDecision/presentationAttackSuspected`` whatever the comparison said.
     /// - Returns: the attempt's decision, scores, liveness and per-frame reports.
     /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode (naming none of its
-    ///   content), ``VerificationError/pipeline(_:)``.
+    ///   content), ``VerificationError/pipeline(_:)``, ``VerificationError/modelMismatch(template:verifier:)`` for a
+    ///   template of another embedding model.
     public func verifyAttempt(
         _ template: PortraitTemplate, probes: [[UInt8]],
         liveness: LivenessPolicy? = nil
     ) throws(VerificationError) -> AttemptResult {
+        try checkModel(of: template)
         var images: [Image] = []
         images.reserveCapacity(probes.count)
         for bytes in probes {
