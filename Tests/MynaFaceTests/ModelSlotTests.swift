@@ -292,7 +292,7 @@ struct ModelSlotTests {
         // The same refusal the other way round: a verifier of the test-double model and a dlib template.
         let external = try ExternalModel(
             manifest: Self.manifest(), directory: URL(fileURLWithPath: "/x"), network: PlaneMeanNetwork())
-        let analyzer = FaceAnalyzer(base: verifier.analyzer, externalModel: external, predictor68: nil)
+        let analyzer = FaceAnalyzer(base: verifier.analyzer, externalModel: external)
         #expect(throws: VerificationError.uncalibratedModel(external.identity)) {
             try FaceVerifier(analyzer: analyzer)
         }

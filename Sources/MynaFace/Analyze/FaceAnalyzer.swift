@@ -14,6 +14,8 @@ public struct DetectedFace: Sendable, Equatable {
     public var score: Double
     /// dlib's 5 landmarks, in image pixels.
     public var landmarks: FaceLandmarks
+    /// dlib's 68 landmarks, in image pixels, when the analyzer was made with `fullShape` (else nil).
+    public var shape: FaceShape? = nil
     /// The 150×150 chip aligned as dlib's `get_face_chip(size 150, padding 0.25)` (grey or RGB as the image).
     public var chip: Image
     /// The face aligned for an external model: the ArcFace five-point template at the manifest's input size (from
@@ -89,22 +91,32 @@ public struct FaceAnalyzer: Sendable {
     package let detector: FaceDetector
     /// The 5-point shape predictor.
     package let predictor: ShapePredictor
+    /// The 68-point shape predictor, when the analyzer was made with `fullShape`.
+    package let fullShapePredictor: ShapePredictor?
     /// The ResNet embedder (settable, e.g. to change its thread count).
     package var embedder: FaceEmbedder
     /// The external embedding model, when one was chosen.
     package let external: ExternalModel?
-    /// The 68-point shape predictor (loaded for an external model: its five ArcFace points come from it).
-    package let predictor68: ShapePredictor?
 
     /// Loads the three models from `store` (default: ``ModelStore/init()``, `$MYNAFACE_MODELS` or the cache root's `models`).
+    /// - Parameters:
+    ///   - store: the models folder.
+    ///   - fullShape: also load dlib's 68-point predictor and give every face its ``DetectedFace/shape``
+    ///     (liveness cues and the alignment of external models use it; about 1 ms more per face).
     /// - Throws: ``FaceAnalyzerError/detectorModel(_:)``, ``FaceAnalyzerError/landmarkModel(_:)`` or
     ///   ``FaceAnalyzerError/embeddingModel(_:)`` naming the missing or corrupt file and the command that fixes it.
-    public init(store: ModelStore = ModelStore()) throws(FaceAnalyzerError) {
+    public init(store: ModelStore = ModelStore(), fullShape: Bool = false) throws(FaceAnalyzerError) {
         do { detector = try FaceDetector(store: store) } catch { throw .detectorModel(error) }
         do { predictor = try ShapePredictor(store: store) } catch { throw .landmarkModel(error) }
+        if fullShape {
+            do { fullShapePredictor = try ShapePredictor(store: store, model: .sixtyEightPoint) } catch {
+                throw .landmarkModel(error)
+            }
+        } else {
+            fullShapePredictor = nil
+        }
         do { embedder = try FaceEmbedder(store: store) } catch { throw .embeddingModel(error) }
         external = nil
-        predictor68 = nil
     }
 
     /// Loads dlib's models from `store` and the chosen embedding model.
@@ -115,7 +127,7 @@ public struct FaceAnalyzer: Sendable {
     ///   loaded; ``FaceAnalyzerError/landmarkModel(_:)`` when the 68-point predictor is missing.
     public init(store: ModelStore = ModelStore(), model: EmbeddingModelChoice) throws(FaceAnalyzerError) {
         switch model {
-        case .dlibResNet: try self.init(store: store)
+        case .dlibResNet: try self.init(store: store, fullShape: false)
         case .external(let directory):
             let loaded: ExternalModel
             do { loaded = try ExternalModel.load(directory: directory) } catch { throw .externalModel(error) }
@@ -123,20 +135,21 @@ public struct FaceAnalyzer: Sendable {
         }
     }
 
-    /// Loads dlib's models from `store` (with the 68-point predictor) and uses an already loaded external model.
-    /// - Throws: as ``init(store:)``.
+    /// Loads dlib's models from `store` (with the 68-point predictor: the ArcFace points come from it) and uses an
+    /// already loaded external model.
+    /// - Throws: as ``init(store:fullShape:)``.
     public init(store: ModelStore = ModelStore(), externalModel: ExternalModel) throws(FaceAnalyzerError) {
-        let base = try FaceAnalyzer(store: store)
-        self.init(base: base, externalModel: externalModel, predictor68: try Self.loadPredictor68(store: store))
+        self.init(base: try FaceAnalyzer(store: store, fullShape: true), externalModel: externalModel)
     }
 
-    /// `base` with an external model and the 68-point predictor added.
-    package init(base: FaceAnalyzer, externalModel: ExternalModel, predictor68: ShapePredictor?) {
+    /// `base` (whose ``fullShapePredictor`` the external model's alignment needs: without it faces get no
+    /// ``DetectedFace/alignedFace`` and cannot be embedded) with an external model.
+    package init(base: FaceAnalyzer, externalModel: ExternalModel) {
         detector = base.detector
         predictor = base.predictor
+        fullShapePredictor = base.fullShapePredictor
         embedder = base.embedder
         external = externalModel
-        self.predictor68 = predictor68
     }
 
     /// The embedding model the descriptors come from.
@@ -176,6 +189,7 @@ public struct FaceAnalyzer: Sendable {
             let rect = d.box
             let a = DispatchTime.now()
             let landmarks = predictor.landmarks(in: image, face: rect)
+            let shape = fullShapePredictor?.shape(in: image, face: rect)
             let b = DispatchTime.now()
             let chip: Image
             do {
@@ -185,19 +199,17 @@ public struct FaceAnalyzer: Sendable {
             landmarkNanos += b.uptimeNanoseconds - a.uptimeNanoseconds
             alignNanos += c.uptimeNanoseconds - b.uptimeNanoseconds
             var aligned: Image?
-            if let external {
+            if let external, let shape {
                 let input = external.manifest.input
-                let shape = fullShape(in: image, face: rect)
-                let shaped = DispatchTime.now()
                 do {
-                    aligned = try ArcFaceAlignment.align(image, shape: shape, width: input.width, height: input.height)
+                    aligned = try ArcFaceAlignment.align(
+                        image, shape: shape.points, width: input.width, height: input.height)
                 } catch { throw .alignment(error) }
-                let warped = DispatchTime.now()
-                landmarkNanos += shaped.uptimeNanoseconds - c.uptimeNanoseconds
-                alignNanos += warped.uptimeNanoseconds - shaped.uptimeNanoseconds
+                alignNanos += DispatchTime.now().uptimeNanoseconds - c.uptimeNanoseconds
             }
             faces.append(
-                DetectedFace(box: rect, score: d.score, landmarks: landmarks, chip: chip, alignedFace: aligned))
+                DetectedFace(
+                    box: rect, score: d.score, landmarks: landmarks, shape: shape, chip: chip, alignedFace: aligned))
         }
         return FaceAnalysis(
             faces: faces, levelsUsed: detection.levelsUsed,
@@ -239,15 +251,4 @@ public struct FaceAnalyzer: Sendable {
         do { return try embedder.embedding(ofChip: chip) } catch { throw .embedding(error) }
     }
 
-    /// The 68 landmarks of a face, for the ArcFace alignment.
-    private func fullShape(in image: Image, face: FaceRect) -> [LandmarkPoint] {
-        // Filled in with the 68-point predictor (`ShapePredictor.shape(in:face:)`) when that lands on main.
-        []
-    }
-
-    /// Loads dlib's 68-point shape predictor from `store`.
-    /// - Throws: ``FaceAnalyzerError/landmarkModel(_:)``.
-    private static func loadPredictor68(store: ModelStore) throws(FaceAnalyzerError) -> ShapePredictor? {
-        nil
-    }
 }
