@@ -1,3 +1,4 @@
+import FaceAlignment
 import FaceEmbedding
 import FaceImaging
 import Foundation
@@ -78,7 +79,7 @@ struct ModelSlotTests {
                 _ = try Self.decode(edit)
                 Issue.record("\(name): accepted")
             } catch {
-                switch error {
+                switch error as? ModelManifestError {
                 case .invalidField(_, let f, _), .unsupported(_, let f, _):
                     #expect(f == name, "\(error)")
                 default: Issue.record("\(name): \(error)")
@@ -195,7 +196,8 @@ struct ModelSlotTests {
             portraitChannels: 1, model: model)
         let bytes = try t.serialized()
         #expect(bytes.count == PortraitTemplate.serializedByteCount(model: model, dimension: 512))
-        #expect(bytes.count == 8 + 1 + 14 + 12 + 2 + 2 * 512 * 4 + 16 + 48 + 8 + 4)
+        let layout: Int = 8 + 1 + 14 + 12 + 2 + 2 * 512 * 4 + 16 + 48 + 8 + 4
+        #expect(bytes.count == layout)
         #expect(Array(bytes.prefix(5)) == [0x4D, 0x46, 0x54, 0x31, 2])
         let copy = try PortraitTemplate(serialized: bytes)
         #expect(copy.model == model && copy.embedding == e && copy.faceBox == t.faceBox)
@@ -261,7 +263,7 @@ struct ModelSlotTests {
         let image = try ImageDecoder.decode([UInt8](try Data(contentsOf: try #require(TestEnvironment.sample("obama.jpg")))))
         let analysis = try analyzer.analyze(image, options: .init(minimumFaceSize: .none))
         let face = try #require(analysis.faces.first)
-        #expect([face.box.left, face.box.top, face.box.right, face.box.bottom] == [375, 154, 611, 390])
+        #expect(face.box == FaceRect(left: 375, top: 154, right: 611, bottom: 390))
         #expect(face.alignedFace == nil)
         let values = try analyzer.embedding(of: face).values
         // From `mynaface embed obama.jpg --json` built from main at 8857877 (before the model slot), 2 threads:

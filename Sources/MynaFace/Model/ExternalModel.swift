@@ -20,12 +20,10 @@ public struct ExternalModel: Sendable {
     package let embedder: ExternalEmbedder
 
     /// Loads the model in `directory`.
-    /// - Parameter threads: threads one network pass is shared out over.
+    /// - Parameter threads: threads one network pass is shared out over (nil: every active core, at most 8).
     /// - Throws: ``ModelManifestError`` naming the file and field: manifest unreadable or invalid, `.onnx` missing or
     ///   of another SHA-256, network unloadable or not of the manifest's embedding size, threshold file invalid.
-    public static func load(directory: URL, threads: Int = min(8, WorkerTeam.processorCount))
-        throws(ModelManifestError) -> ExternalModel
-    {
+    public static func load(directory: URL, threads: Int? = nil) throws(ModelManifestError) -> ExternalModel {
         let manifestURL = directory.appendingPathComponent(ModelManifest.fileName)
         let manifest = try ModelManifest.load(from: manifestURL)
         let onnx = directory.appendingPathComponent(manifest.file)
@@ -35,7 +33,8 @@ public struct ExternalModel: Sendable {
             throw .checksumMismatch(path: onnx.path, expected: manifest.sha256.lowercased(), actual: digest)
         }
         let network = try ONNXNetworkLoader.network(
-            contentsOf: onnx, width: manifest.input.width, height: manifest.input.height, threads: max(1, threads))
+            contentsOf: onnx, width: manifest.input.width, height: manifest.input.height,
+            threads: max(1, threads ?? min(8, WorkerTeam.processorCount)))
         return try ExternalModel(manifest: manifest, directory: directory, network: network)
     }
 
