@@ -4,7 +4,10 @@ import NeuralCore
 /// Loads an external model's `.onnx` file into a ``TensorNetwork`` planned for its input size.
 ///
 /// The one place the ONNX reader (`ONNXFormat`) and the graph executor (`GraphNetwork`) are called from the pipeline.
-enum ONNXNetworkLoader {
+package enum ONNXNetworkLoader {
+    /// Whether this build can run ONNX models (false until the ONNX reader and executor are merged).
+    package static let isAvailable = false
+
     /// The network in `url`, planned for a 1×3×`height`×`width` input on `threads` threads.
     /// - Throws: ``ModelManifestError/network(path:detail:)`` with the reader's or executor's error.
     static func network(contentsOf url: URL, width: Int, height: Int, threads: Int) throws(ModelManifestError)
