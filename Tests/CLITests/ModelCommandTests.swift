@@ -89,11 +89,13 @@ struct ModelCommandTests {
         let data = try #require(TestEnvironment.faceData)
         // The first 4 photos of each of the first 6 lfw identities of labels.csv.
         let lines = try String(contentsOf: data.appendingPathComponent("labels.csv"), encoding: .utf8)
-            .split(separator: "\n").dropFirst()
+            .split(whereSeparator: \.isNewline).dropFirst()
         var perIdentity: [String: Int] = [:]
         var rows = ["path,identity,set"]
         for line in lines {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard f.count >= 3, f[0] == "lfw" else { continue }
             let n = perIdentity[f[2], default: 0]
             guard n < 4, perIdentity.count < 6 || perIdentity[f[2]] != nil else { continue }

@@ -65,13 +65,14 @@ struct ExternalModelEndToEndTests {
         let points = try ArcFaceAlignment.fivePoints(from: shape.points)
         let t = try ArcFaceAlignment.transform(points: points, width: 112, height: 112)
         #expect(aligned == (try ArcFaceAlignment.warp(image, transform: t, width: 112, height: 112)))
-        // A frontal face fits the template to a few pixels (the similarity cannot absorb expression and pose).
-        var worst = 0.0
-        for (p, q) in zip(points, ArcFaceAlignment.template112) {
+        // A frontal face fits the template to a few pixels: the similarity cannot absorb expression and pose, so the
+        // mouth corners of a smiling face land furthest off; the eyes fit closest.
+        let distances = zip(points, ArcFaceAlignment.template112).map { p, q in
             let (x, y) = t.apply(p.x, p.y)
-            worst = max(worst, ((x - q.x) * (x - q.x) + (y - q.y) * (y - q.y)).squareRoot())
+            return ((x - q.x) * (x - q.x) + (y - q.y) * (y - q.y)).squareRoot()
         }
-        #expect(worst < 6, "largest distance from the template: \(worst) px")
+        #expect(distances[0] < 5 && distances[1] < 5, "eye centres off the template by \(distances) px")
+        #expect(distances.allSatisfy { $0 < 10 }, "points off the template by \(distances) px")
         // The face is upright and fills the crop: the scale maps the eye distance (~35 px in the template) from the
         // photo's (~70 px on this 236-px face) and the rotation is small.
         #expect(t.scale > 0.2 && t.scale < 1.0 && abs(atan2(t.b, t.a)) < 0.2)
