@@ -95,7 +95,7 @@ let package = Package(
             name: "MynaFace",
             dependencies: [
                 "FaceImaging", "MynaCard", "NeuralCore", "FaceDetection", "FaceAlignment", "FaceEmbedding",
-                "CardAccess", crypto,
+                "CardAccess", "ONNXFormat", crypto,
             ],
             swiftSettings: swiftSettings),
 
