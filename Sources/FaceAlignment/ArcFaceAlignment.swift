@@ -40,14 +40,17 @@ package struct SimilarityTransform2D: Sendable, Equatable {
     package static func estimate(from source: [SIMD2<Double>], to target: [SIMD2<Double>]) -> SimilarityTransform2D? {
         let n = source.count
         guard n >= 2, target.count == n else { return nil }
-        var ms = SIMD2<Double>(), mt = SIMD2<Double>()
+        var ms = SIMD2<Double>()
+        var mt = SIMD2<Double>()
         for i in 0..<n {
             ms += source[i]
             mt += target[i]
         }
         ms /= Double(n)
         mt /= Double(n)
-        var p = 0.0, q = 0.0, v = 0.0
+        var p = 0.0
+        var q = 0.0
+        var v = 0.0
         for i in 0..<n {
             let s = source[i] - ms
             let t = target[i] - mt
@@ -58,7 +61,8 @@ package struct SimilarityTransform2D: Sendable, Equatable {
         guard v.isFinite, v > 0 else { return nil }
         let a = p / v
         let b = q / v
-        let result = SimilarityTransform2D(a: a, b: b, tx: mt.x - (a * ms.x - b * ms.y), ty: mt.y - (b * ms.x + a * ms.y))
+        let result = SimilarityTransform2D(
+            a: a, b: b, tx: mt.x - (a * ms.x - b * ms.y), ty: mt.y - (b * ms.x + a * ms.y))
         guard result.matrix.allSatisfy(\.isFinite) else { return nil }
         return result
     }

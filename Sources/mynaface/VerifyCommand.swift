@@ -194,7 +194,9 @@ struct VerifyCommand: AsyncParsableCommand {
             )
             if let s = report.similarity, let d = report.distance {
                 print("similarity:   \(s) (cosine of normalised descriptors)")
-                print("distance:     \(d) (Euclidean\(report.model == EmbeddingModelIdentity.dlibResNet.description ? ", dlib" : ""))")
+                print(
+                    "distance:     \(d) (Euclidean\(report.model == EmbeddingModelIdentity.dlibResNet.description ? ", dlib" : ""))"
+                )
             }
             print(
                 "threshold:    \(report.threshold.metric) \(report.threshold.value) (\(report.threshold.descriptor) descriptors)"

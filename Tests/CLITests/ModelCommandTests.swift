@@ -26,12 +26,14 @@ struct ModelCommandTests {
         return EmbeddingModelIdentity(id: m.id, sha256: m.sha256)
     }
 
-    @Test("verify --model without a calibrated threshold: exit 4 and the message that says how to calibrate",
+    @Test(
+        "verify --model without a calibrated threshold: exit 4 and the message that says how to calibrate",
         .enabled(if: ready, note))
     func uncalibrated() throws {
         let dir = try #require(Self.directory).path
         let out = try Self.run([
-            "verify", "--model", dir, "--portrait", try Self.sample("obama.jpg"), "--probe", try Self.sample("obama2.jpg"),
+            "verify", "--model", dir, "--portrait", try Self.sample("obama.jpg"), "--probe",
+            try Self.sample("obama2.jpg"),
         ])
         #expect(out.status == 4)
         #expect(out.stderr.contains("has no calibrated threshold") && out.stderr.contains("mynaface eval --model"))

@@ -31,11 +31,13 @@ struct ExternalModelEndToEndTests {
         [UInt8](try Data(contentsOf: try #require(TestEnvironment.sample(name))))
     }
 
-    @Test("enrol and verify with the generated model: its identity, 128 unit-norm values, 112×112 aligned faces",
+    @Test(
+        "enrol and verify with the generated model: its identity, 128 unit-norm values, 112×112 aligned faces",
         .enabled(if: ready, note))
     func plumbing() throws {
         let verifier = try #require(Self.verifier)
-        let manifest = try ModelManifest.load(from: try #require(Self.directory).appendingPathComponent("manifest.json"))
+        let manifest = try ModelManifest.load(
+            from: try #require(Self.directory).appendingPathComponent("manifest.json"))
         #expect(verifier.model == EmbeddingModelIdentity(id: manifest.id, sha256: manifest.sha256))
         #expect(verifier.configuration.threshold.value == 0.5 && verifier.configuration.fusedThreshold == nil)
         let template = try verifier.enroll(portrait: try sample("obama.jpg"))
@@ -50,7 +52,8 @@ struct ExternalModelEndToEndTests {
         let copy = try PortraitTemplate(serialized: try template.serialized())
         #expect(copy.model == template.model)
         #expect(try verifier.verify(copy, probe: try sample("obama2.jpg")).similarity == similarity)
-        let attempt = try verifier.verifyAttempt(template, probes: [try sample("obama2.jpg"), try sample("obama3.jpg")])
+        let attempt = try verifier.verifyAttempt(
+            template, probes: [try sample("obama2.jpg"), try sample("obama3.jpg")])
         #expect(attempt.framesFused >= 1 && attempt.similarity != nil)
     }
 
@@ -96,7 +99,8 @@ struct ExternalModelEndToEndTests {
         }
     }
 
-    @Test("operating points: uncalibrated refused, a threshold file naming the model used, another model's refused",
+    @Test(
+        "operating points: uncalibrated refused, a threshold file naming the model used, another model's refused",
         .enabled(if: ready, note))
     func thresholds() throws {
         let source = try #require(Self.directory)

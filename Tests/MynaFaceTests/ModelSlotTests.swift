@@ -260,7 +260,8 @@ struct ModelSlotTests {
         var analyzer = try #require(FaceVerifierTests.shared).analyzer
         analyzer.embeddingThreads = 2
         #expect(analyzer.embeddingModel == .dlibResNet)
-        let image = try ImageDecoder.decode([UInt8](try Data(contentsOf: try #require(TestEnvironment.sample("obama.jpg")))))
+        let image = try ImageDecoder.decode(
+            [UInt8](try Data(contentsOf: try #require(TestEnvironment.sample("obama.jpg")))))
         let analysis = try analyzer.analyze(image, options: .init(minimumFaceSize: .none))
         let face = try #require(analysis.faces.first)
         #expect(face.box == FaceRect(left: 375, top: 154, right: 611, bottom: 390))
@@ -270,7 +271,9 @@ struct ModelSlotTests {
         // the first four values' bit patterns and the FNV-1a 32 hash of all 128 little-endian float32s.
         #expect(values.prefix(4).map(\.bitPattern) == [0xbdaf_4692, 0x3dfb_64de, 0x3b9a_0106, 0xbd52_bee1])
         var h: UInt32 = 0x811c_9dc5
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { for b in $0 { h = (h ^ UInt32(b)) &* 0x0100_0193 } } }
+        for v in values {
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { for b in $0 { h = (h ^ UInt32(b)) &* 0x0100_0193 } }
+        }
         #expect(h == 0x0293_2d6e)
     }
 

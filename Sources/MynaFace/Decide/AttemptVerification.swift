@@ -115,11 +115,13 @@ extension FaceVerifier {
     /// Compares faces (at most ``framesPerComparison``) with the portrait once: their mean descriptor, at the fused
     /// operating point when there are several, else at the single-frame one.
     func compareFused(_ faces: [AcquiredFace], with template: PortraitTemplate)
-        -> (threshold: MatchThreshold, similarity: Double, distance: Double, decision: MatchDecision) {
+        -> (threshold: MatchThreshold, similarity: Double, distance: Double, decision: MatchDecision)
+    {
         let single = configuration.threshold
         let threshold = faces.count > 1 ? configuration.fusedThreshold ?? single : single
         let descriptor = FaceEmbedding.mean(faces.map(\.descriptor))!
-        let (similarity, distance, decision) = Self.compare(template.descriptor(single.descriptor), descriptor, threshold)
+        let (similarity, distance, decision) = Self.compare(
+            template.descriptor(single.descriptor), descriptor, threshold)
         return (threshold, similarity, distance, decision)
     }
 

@@ -43,7 +43,8 @@ public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertib
         case .modelMismatch(let t, let v):
             return "template was made by model \(t), but the verifier uses \(v): re-enrol the portrait"
         case .uncalibratedModel(let m):
-            return "model \(m) has no calibrated threshold: run `mynaface eval --model DIR` on your population and name "
+            return
+                "model \(m) has no calibrated threshold: run `mynaface eval --model DIR` on your population and name "
                 + "its threshold.json in the manifest's threshold_file, or give an explicit threshold (--threshold)"
         case .modelThreshold(let e): return "model threshold: \(e)"
         case .unexpected(let m): return "unexpected failure: \(m)"
@@ -255,7 +256,8 @@ public struct FaceVerifier: Sendable {
         let mirrorAveraged: FaceEmbedding
         do {
             embedding = try analyzer.embedding(of: face)
-            let mirror = try analyzer.embedding(ofChip: analyzer.external == nil ? face.chip.mirrored() : face.embeddingInput.mirrored())
+            let mirror = try analyzer.embedding(
+                ofChip: analyzer.external == nil ? face.chip.mirrored() : face.embeddingInput.mirrored())
             mirrorAveraged = FaceEmbedding.mean([embedding, mirror])!
         } catch { throw .pipeline(error) }
         return PortraitTemplate(

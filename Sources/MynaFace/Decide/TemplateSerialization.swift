@@ -39,11 +39,13 @@ extension PortraitTemplate {
     public static let serializedByteCount = serializedByteCount(model: .dlibResNet, dimension: FaceEmbedding.dimension)
 
     /// The size of a format-1 template (dlib's 128-D descriptors, no model recorded), in bytes.
-    public static let serializedByteCountVersion1 = 4 + 1 + 1 + 1 + 1 + 2 * FaceEmbedding.dimension * 4 + 4 * 4 + 6 * 8 + 8 + 4
+    public static let serializedByteCountVersion1 =
+        4 + 1 + 1 + 1 + 1 + 2 * FaceEmbedding.dimension * 4 + 4 * 4 + 6 * 8 + 8 + 4
 
     /// The serialised size (format 2) of a template of `model` whose descriptors have `dimension` values, in bytes.
     public static func serializedByteCount(model: EmbeddingModelIdentity, dimension: Int) -> Int {
-        8 + 1 + model.id.utf8.count + EmbeddingModelIdentity.prefixLength + 2 + 2 * dimension * 4 + 4 * 4 + 6 * 8 + 8 + 4
+        8 + 1 + model.id.utf8.count + EmbeddingModelIdentity.prefixLength + 2 + 2 * dimension * 4 + 4 * 4 + 6 * 8 + 8
+            + 4
     }
 
     /// The template as bytes (format 2): magic `MFT1`, version, channels, authenticity, flags, the model (id length,

@@ -167,7 +167,9 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         guard sha256.count == 64, sha256.allSatisfy(hex.contains) else {
             throw bad("sha256", "must be 64 hexadecimal digits")
         }
-        guard (16...1024).contains(input.width) else { throw bad("input.width", "\(input.width) is not 16…1024 pixels") }
+        guard (16...1024).contains(input.width) else {
+            throw bad("input.width", "\(input.width) is not 16…1024 pixels")
+        }
         guard (16...1024).contains(input.height) else {
             throw bad("input.height", "\(input.height) is not 16…1024 pixels")
         }
@@ -260,7 +262,8 @@ public struct ModelManifest: Sendable, Codable, Equatable {
         guard let e = error as? DecodingError else { return String(describing: error) }
         func path(_ c: [any CodingKey]) -> String { c.map(\.stringValue).joined(separator: ".") }
         switch e {
-        case .keyNotFound(let key, let ctx): return "missing field \((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case .keyNotFound(let key, let ctx):
+            return "missing field \((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
         case .typeMismatch(_, let ctx): return "field \(path(ctx.codingPath)) has the wrong type"
         case .valueNotFound(_, let ctx): return "field \(path(ctx.codingPath)) is null"
         case .dataCorrupted(let ctx): return "field \(path(ctx.codingPath)): \(ctx.debugDescription)"

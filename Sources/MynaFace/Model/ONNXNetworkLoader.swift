@@ -19,7 +19,8 @@ package enum ONNXNetworkLoader {
         do { model = try ONNXModelReader.read(contentsOf: url) } catch {
             throw .network(path: url.path, detail: error.description)
         }
-        do { return try GraphNetwork(model: model, channels: 3, height: height, width: width, threads: threads) } catch {
+        do { return try GraphNetwork(model: model, channels: 3, height: height, width: width, threads: threads) } catch
+        {
             throw .network(path: url.path, detail: error.description)
         }
     }
