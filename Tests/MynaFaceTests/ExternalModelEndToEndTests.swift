@@ -125,7 +125,18 @@ struct ExternalModelEndToEndTests {
         let calibrated = try FaceVerifier(model: .external(directory: dir))
         #expect(calibrated.configuration.threshold.metric == .cosine)
         #expect(calibrated.configuration.threshold.value == 0.42 && calibrated.configuration.fusedThreshold == nil)
+        // An explicit fused point (a `--fuse 3` calibration given with --threshold-file) is kept beside it.
+        var withFused = FaceVerifier.Configuration()
+        let fused = MatchThreshold(metric: .cosine, value: 0.45, descriptor: .plain, source: "fused calibration")
+        withFused.fusedThreshold = fused
+        let both = try FaceVerifier(model: .external(directory: dir), configuration: withFused)
+        #expect(both.configuration.threshold.value == 0.42 && both.configuration.fusedThreshold == fused)
+        // A threshold file made for dlib's model, or a fused one, is not the manifest's single-frame point.
         try file(model: FaceVerifier.embeddingModel).save(to: dir.appendingPathComponent("threshold.json"))
+        #expect(throws: VerificationError.self) { try FaceVerifier(model: .external(directory: dir)) }
+        var fusedFile = file(model: identity.thresholdName)
+        fusedFile.frames = 3
+        try fusedFile.save(to: dir.appendingPathComponent("threshold.json"))
         #expect(throws: VerificationError.self) { try FaceVerifier(model: .external(directory: dir)) }
     }
 }

@@ -190,7 +190,8 @@ public struct FaceVerifier: Sendable {
         do { calibrated = try external.calibratedThreshold() } catch { throw .modelThreshold(error) }
         guard let calibrated else { throw .uncalibratedModel(external.identity) }
         config.threshold = calibrated
-        config.fusedThreshold = nil
+        // An explicit fused point (e.g. `--threshold-file` of a `--fuse 3` calibration) is kept; dlib's is dropped.
+        if let fused = config.fusedThreshold, dlibPoints.contains(fused) { config.fusedThreshold = nil }
         return config
     }
 

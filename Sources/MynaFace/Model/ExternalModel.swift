@@ -69,11 +69,18 @@ public struct ExternalModel: Sendable {
 
     /// The calibrated operating point: the threshold file's, after checking it names this model.
     /// - Returns: nil when the manifest names no threshold file.
-    /// - Throws: ``ThresholdFileError/wrongModel(path:file:verifier:)`` when the file was made for another model.
+    /// - Throws: ``ThresholdFileError/wrongModel(path:file:verifier:)`` when the file was made for another model,
+    ///   ``ThresholdFileError/malformed(path:detail:)`` when it is a fused (several-frame) operating point.
     public func calibratedThreshold() throws(ThresholdFileError) -> MatchThreshold? {
         guard let file = thresholdFile else { return nil }
-        return try file.threshold(
-            forModel: identity.thresholdName, path: directory.appendingPathComponent(manifest.thresholdFile ?? "").path)
+        let path = directory.appendingPathComponent(manifest.thresholdFile ?? "").path
+        guard file.frames == 1 else {
+            throw .malformed(
+                path: path,
+                detail: "the manifest's threshold_file must be the single-frame operating point (frames 1), not "
+                    + "\(file.frames) fused frames (give a fused point with --threshold-file)")
+        }
+        return try file.threshold(forModel: identity.thresholdName, path: path)
     }
 
     /// The lower-case hex SHA-256 of a file, read in 1 MiB pieces.
