@@ -3,6 +3,7 @@ import FaceEmbedding
 import FaceImaging
 import Foundation
 import MynaFace
+import NeuralCore
 import TestSupport
 import Testing
 
@@ -55,6 +56,43 @@ struct ExternalModelEndToEndTests {
         let attempt = try verifier.verifyAttempt(
             template, probes: [try sample("obama2.jpg"), try sample("obama3.jpg")])
         #expect(attempt.framesFused >= 1 && attempt.similarity != nil)
+    }
+
+    /// `Scripts/make-onnx-nets.py`'s output folder (`$MYNAFACE_ONNX_FIXTURES`, else `<cache root>/onnx-fixtures`).
+    static let onnxFixtures: URL? = {
+        let env = ProcessInfo.processInfo.environment["MYNAFACE_ONNX_FIXTURES"].flatMap { $0.isEmpty ? nil : $0 }
+        let dir =
+            env.map { URL(fileURLWithPath: $0) }
+            ?? MynaFacePaths.current.cacheRoot.appendingPathComponent("onnx-fixtures")
+        return FileManager.default.fileExists(atPath: dir.appendingPathComponent("iresnet50.onnx").path) ? dir : nil
+    }()
+
+    @Test(
+        "the MobileFaceNet- and ResNet-50-shaped nets of make-onnx-nets.py run in the pipeline: 128-D and 512-D",
+        .enabled(if: FaceVerifierTests.ready && onnxFixtures != nil && ONNXNetworkLoader.isAvailable),
+        arguments: [("mobilefacenet", 128), ("iresnet50", 512)])
+    func generatedNets(name: String, size: Int) throws {
+        let source = try #require(Self.onnxFixtures).appendingPathComponent("\(name).onnx")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mynaface-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: source, to: dir.appendingPathComponent("model.onnx"))
+        let manifest = ModelManifest(
+            id: "generated-\(name)", file: "model.onnx",
+            sha256: try ExternalModel.sha256(of: dir.appendingPathComponent("model.onnx")),
+            input: .init(width: 112, height: 112), normalization: .init(mean: [127.5], std: [127.5]),
+            embeddingSize: size)
+        try manifest.save(to: dir.appendingPathComponent("manifest.json"))
+        var c = FaceVerifier.Configuration()
+        c.threshold = MatchThreshold(metric: .cosine, value: 0.5, descriptor: .mirrorAveraged, source: "test")
+        let verifier = try FaceVerifier(model: .external(directory: dir), configuration: c)
+        let template = try verifier.enroll(portrait: try sample("obama.jpg"))
+        #expect(template.embedding.count == size && abs(template.embedding.norm - 1) < 1e-5)
+        #expect(template.mirrorAveragedEmbedding.count == size)
+        let copy = try PortraitTemplate(serialized: try template.serialized())
+        #expect(copy.model == verifier.model && copy.embedding == template.embedding)
+        let result = try verifier.verify(copy, probe: try sample("obama2.jpg"))
+        #expect(result.similarity.map { $0.isFinite && abs($0) <= 1 } == true)
     }
 
     @Test("the aligned face puts the photo's five points on the ArcFace template", .enabled(if: ready, note))
