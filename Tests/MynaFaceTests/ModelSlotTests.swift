@@ -138,7 +138,7 @@ struct ModelSlotTests {
             _ = try ExternalModel.load(directory: dir)
             Issue.record("garbage bytes loaded as a network")
         } catch {
-            guard case .network(let path, _) = error else {
+            guard case .onnx(let path, _) = error else {
                 Issue.record("\(error)")
                 return
             }

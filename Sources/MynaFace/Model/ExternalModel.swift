@@ -54,7 +54,7 @@ public struct ExternalModel: Sendable {
             embedder = try ExternalEmbedder(
                 network: network, preprocessing: preprocessing, embeddingSize: manifest.embeddingSize)
         } catch {
-            throw .network(path: directory.appendingPathComponent(manifest.file).path, detail: error.description)
+            throw .embedder(path: directory.appendingPathComponent(manifest.file).path, error)
         }
         self.directory = directory
         self.manifest = manifest

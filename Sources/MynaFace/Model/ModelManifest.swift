@@ -1,4 +1,7 @@
+import FaceEmbedding
 import Foundation
+import NeuralCore
+import ONNXFormat
 
 /// The manifest of an external face-embedding model (`manifest.json` next to its `.onnx` in a model directory): what
 /// the file is (name, SHA-256), what its input must be (size, layout, colour order, normalisation), how faces are
@@ -290,8 +293,13 @@ public enum ModelManifestError: Error, Sendable, Equatable, CustomStringConverti
     case modelFileMissing(path: String)
     /// The `.onnx` file's SHA-256 is not the manifest's.
     case checksumMismatch(path: String, expected: String, actual: String)
-    /// The network could not be loaded or does not fit the manifest (the loader's message).
-    case network(path: String, detail: String)
+    /// The `.onnx` file was refused by the ONNX reader (malformed, hostile sizes, an unsupported operator or
+    /// attribute — the cause names the node).
+    case onnx(path: String, ONNXModelError)
+    /// The graph could not be planned for the manifest's input size (the cause names the node).
+    case plan(path: String, GraphError)
+    /// The network does not fit the manifest (e.g. its output is not `embedding_size` floats).
+    case embedder(path: String, FaceEmbeddingError)
     /// The threshold file the manifest names cannot be read or is invalid.
     case thresholdFile(ThresholdFileError)
     /// The manifest could not be written.
@@ -311,7 +319,9 @@ public enum ModelManifestError: Error, Sendable, Equatable, CustomStringConverti
         case .modelFileMissing(let path): "model file \(path) is missing"
         case .checksumMismatch(let path, let expected, let actual):
             "model file \(path) has SHA-256 \(actual), but its manifest says \(expected) (wrong or damaged file)"
-        case .network(let path, let detail): "model \(path): \(detail)"
+        case .onnx(let path, let e): "model \(path): \(e)"
+        case .plan(let path, let e): "model \(path): \(e)"
+        case .embedder(let path, let e): "model \(path): \(e)"
         case .thresholdFile(let e): "model threshold: \(e)"
         case .unwritable(let path, let detail): "cannot write model manifest \(path): \(detail)"
         }

@@ -10,18 +10,15 @@ package enum ONNXNetworkLoader {
     package static let isAvailable = true
 
     /// The network in `url`, planned for a 1×3×`height`×`width` input on `threads` threads.
-    /// - Throws: ``ModelManifestError/network(path:detail:)`` with the reader's or executor's error (which names the
-    ///   node, operator or attribute).
+    /// - Throws: ``ModelManifestError/onnx(path:_:)`` with the reader's error or ``ModelManifestError/plan(path:_:)``
+    ///   with the executor's (each names the node, operator or attribute).
     static func network(contentsOf url: URL, width: Int, height: Int, threads: Int) throws(ModelManifestError)
         -> any TensorNetwork
     {
         let model: GraphModel
-        do { model = try ONNXModelReader.read(contentsOf: url) } catch {
-            throw .network(path: url.path, detail: error.description)
-        }
-        do { return try GraphNetwork(model: model, channels: 3, height: height, width: width, threads: threads) } catch
-        {
-            throw .network(path: url.path, detail: error.description)
-        }
+        do { model = try ONNXModelReader.read(contentsOf: url) } catch { throw .onnx(path: url.path, error) }
+        do {
+            return try GraphNetwork(model: model, channels: 3, height: height, width: width, threads: threads)
+        } catch { throw .plan(path: url.path, error) }
     }
 }
