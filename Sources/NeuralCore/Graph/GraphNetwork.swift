@@ -151,7 +151,11 @@ package struct GraphNetwork: TensorNetwork {
                 }
             case .depthwise(let conv, let input, let output):
                 GraphKernels.depthwise(
-                    conv, input: arena + input, output: arena + output, channels: context.range(conv.outChannels))
+                    conv, input: arena + input, output: arena + output, channels: context.range(conv.outChannels),
+                    scratch: scratch + context.part.index * GraphKernels.depthwiseScratch(conv))
+            case .blocked(let conv, let input, let output):
+                GraphBlockedConvolution.forward(
+                    conv, input: arena + input, output: arena + output, scratch: scratch, context: context)
             case .grouped(let conv, let input, let output):
                 let per = (GraphKernels.groupScratch(conv) + 15) & ~15
                 for g in context.shared(conv.groups) {
@@ -210,3 +214,4 @@ package struct GraphNetwork: TensorNetwork {
         }
     }
 }
+
