@@ -47,8 +47,10 @@ struct BenchONNXCommand: ParsableCommand {
             let x = input.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             for t in threads.split(separator: ",").compactMap({ Int($0) }) {
                 let net: GraphNetwork
-                do { net = try GraphNetwork(model: model, channels: shape[1], height: shape[2], width: shape[3], threads: t) }
-                catch { CLI.fail("mynaface bench-onnx: \(name): \(error)", status: .modelsOrPipeline) }
+                do {
+                    net = try GraphNetwork(
+                        model: model, channels: shape[1], height: shape[2], width: shape[3], threads: t)
+                } catch { CLI.fail("mynaface bench-onnx: \(name): \(error)", status: .modelsOrPipeline) }
                 var y = [Float](repeating: 0, count: net.outputCount)
                 var times: [Double] = []
                 for i in 0..<(runs + 3) {
@@ -59,7 +61,8 @@ struct BenchONNXCommand: ParsableCommand {
                 }
                 times.sort()
                 timings.append(
-                    Timing(model: name, threads: t, medianMs: times[times.count / 2], minMs: times[0], runs: times.count))
+                    Timing(
+                        model: name, threads: t, medianMs: times[times.count / 2], minMs: times[0], runs: times.count))
             }
         }
         let encoder = JSONEncoder()

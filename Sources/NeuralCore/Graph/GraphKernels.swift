@@ -63,7 +63,8 @@ enum GraphKernels {
                             for ky in 0..<kh {
                                 let r = top + ky * dy * pw + ox
                                 for kx in 0..<kw {
-                                    acc += SIMD8(repeating: w[ky * kw + kx])
+                                    acc +=
+                                        SIMD8(repeating: w[ky * kw + kx])
                                         * UnsafeRawPointer(r + kx * dx).loadUnaligned(as: SIMD8<Float>.self)
                                 }
                             }
@@ -77,7 +78,8 @@ enum GraphKernels {
                             for ky in 0..<kh {
                                 let r = top + ky * dy * pw + 2 * ox
                                 for kx in 0..<kw {
-                                    acc += SIMD8(repeating: w[ky * kw + kx])
+                                    acc +=
+                                        SIMD8(repeating: w[ky * kw + kx])
                                         * UnsafeRawPointer(r + kx * dx).loadUnaligned(as: SIMD16<Float>.self).evenHalf
                                 }
                             }
@@ -157,7 +159,9 @@ enum GraphKernels {
 
     /// Applies a fused activation to one channel's plane.
     @inline(__always)
-    static func activate(_ activation: LoweredConv.Activation, _ x: UnsafeMutablePointer<Float>, count: Int, channel: Int) {
+    static func activate(
+        _ activation: LoweredConv.Activation, _ x: UnsafeMutablePointer<Float>, count: Int, channel: Int
+    ) {
         switch activation {
         case .none: break
         case .relu: Elementwise.apply(x, count: count, scale: 1, shift: 0, relu: true)
@@ -336,7 +340,9 @@ enum GraphKernels {
     }
 
     /// Constant padding of `x` (shape `shape`) by `pads` (all begins, then all ends) into `y`.
-    static func pad(_ x: UnsafePointer<Float>, shape: [Int], pads: [Int], value: Float, into y: UnsafeMutablePointer<Float>) {
+    static func pad(
+        _ x: UnsafePointer<Float>, shape: [Int], pads: [Int], value: Float, into y: UnsafeMutablePointer<Float>
+    ) {
         let r = shape.count
         let out = shape.indices.map { shape[$0] + pads[$0] + pads[$0 + r] }
         y.update(repeating: value, count: out.reduce(1, *))

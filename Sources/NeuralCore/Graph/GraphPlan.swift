@@ -8,7 +8,8 @@ struct GraphPlan: Sendable {
     }
 
     enum Step: @unchecked Sendable {
-        case convolution(Convolution, winograd: Winograd3x3?, shape: TensorShape, prelu: [Float]?, input: Int, output: Int)
+        case convolution(
+            Convolution, winograd: Winograd3x3?, shape: TensorShape, prelu: [Float]?, input: Int, output: Int)
         case depthwise(LoweredConv, input: Int, output: Int)
         case grouped(LoweredConv, input: Int, output: Int)
         case blocked(LoweredConv, input: Int, output: Int)
@@ -16,8 +17,11 @@ struct GraphPlan: Sendable {
         case prelu(slope: [Float], spatial: Int, input: Int, output: Int)
         case relu(count: Int, input: Int, output: Int)
         case sigmoid(count: Int, input: Int, output: Int)
-        case binary(add: Bool, a: Operand, b: Operand, kind: GraphKernels.Broadcast, spatial: Int, count: Int, output: Int)
-        case pool(max: Bool, countIncludePad: Bool, window: GraphWindow, inSize: (Int, Int), outSize: (Int, Int), channels: Int, input: Int, output: Int)
+        case binary(
+            add: Bool, a: Operand, b: Operand, kind: GraphKernels.Broadcast, spatial: Int, count: Int, output: Int)
+        case pool(
+            max: Bool, countIncludePad: Bool, window: GraphWindow, inSize: (Int, Int), outSize: (Int, Int),
+            channels: Int, input: Int, output: Int)
         case globalAverage(plane: Int, channels: Int, input: Int, output: Int)
         case dense(weights: [Float], bias: [Float], m: Int, n: Int, k: Int, input: Int, output: Int)
         case concat(inputs: [Operand], inners: [Int], outer: Int, output: Int)
@@ -158,18 +162,24 @@ struct GraphPlan: Sendable {
                     let shape = TensorShape(n: 1, c: x[1], h: x[2], w: x[3])
                     let winograd = Self.isPointwise(conv) ? nil : Winograd3x3(c)
                     scratchCount = max(scratchCount, c.scratchCount(for: shape, layout: .cnhw))
-                    if let winograd { scratchCount = max(scratchCount, winograd.scratchCount(for: shape, parts: threads)) }
+                    if let winograd {
+                        scratchCount = max(scratchCount, winograd.scratchCount(for: shape, parts: threads))
+                    }
                     steps.append(
-                        .convolution(c, winograd: winograd, shape: shape, prelu: prelu, input: at(input), output: at(node.output)))
+                        .convolution(
+                            c, winograd: winograd, shape: shape, prelu: prelu, input: at(input), output: at(node.output)
+                        ))
                 } else if conv.groups == 1 {
-                    scratchCount = max(scratchCount, threads * GraphBlockedConvolution.scratchPerPart(conv, parts: threads))
+                    scratchCount = max(
+                        scratchCount, threads * GraphBlockedConvolution.scratchPerPart(conv, parts: threads))
                     steps.append(.blocked(conv, input: at(input), output: at(node.output)))
                 } else {
                     scratchCount = max(scratchCount, threads * ((GraphKernels.groupScratch(conv) + 15) & ~15))
                     steps.append(.grouped(conv, input: at(input), output: at(node.output)))
                 }
             case .affine(let scale, let shift):
-                steps.append(.affine(scale: scale, shift: shift, spatial: spatial, input: at(input), output: at(node.output)))
+                steps.append(
+                    .affine(scale: scale, shift: shift, spatial: spatial, input: at(input), output: at(node.output)))
             case .prelu(let slope):
                 steps.append(.prelu(slope: slope, spatial: spatial, input: at(input), output: at(node.output)))
             case .relu:
@@ -184,7 +194,8 @@ struct GraphPlan: Sendable {
                     if n == total { return .full }
                     if n == 1 { return .scalar }
                     if y.count >= 2, y[0] == 1, n == y[1],
-                        (try? GraphLowering.perChannel(GraphConstant(shape: s, floats: []), x: y, node: "", what: "")) != nil
+                        (try? GraphLowering.perChannel(GraphConstant(shape: s, floats: []), x: y, node: "", what: ""))
+                            != nil
                     {
                         return .channel
                     }
@@ -212,15 +223,18 @@ struct GraphPlan: Sendable {
                         max: false, countIncludePad: include, window: window, inSize: (x[2], x[3]),
                         outSize: (y[2], y[3]), channels: x[1], input: at(input), output: at(node.output)))
             case .globalAveragePool:
-                steps.append(.globalAverage(plane: x[2] * x[3], channels: x[1], input: at(input), output: at(node.output)))
+                steps.append(
+                    .globalAverage(plane: x[2] * x[3], channels: x[1], input: at(input), output: at(node.output)))
             case .dense(let weights, let bias, let m, let n, let k):
-                steps.append(.dense(weights: weights, bias: bias, m: m, n: n, k: k, input: at(input), output: at(node.output)))
+                steps.append(
+                    .dense(weights: weights, bias: bias, m: m, n: n, k: k, input: at(input), output: at(node.output)))
             case .concat(let axis):
                 let inputs = node.inputs.map(operand)
                 let inners = node.inputs.map { v in
                     (lowering.shapes[v] ?? lowering.constants[v]!.shape)[axis...].reduce(1, *)
                 }
-                steps.append(.concat(inputs: inputs, inners: inners, outer: y[..<axis].reduce(1, *), output: at(node.output)))
+                steps.append(
+                    .concat(inputs: inputs, inners: inners, outer: y[..<axis].reduce(1, *), output: at(node.output)))
             case .transpose(let perm):
                 steps.append(.transpose(shape: x, perm: perm, input: at(input), output: at(node.output)))
             case .pad(let pads, let value):
