@@ -196,7 +196,7 @@ let package = Package(
             name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "CBLAS", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "TestSupport"],
+            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "NeuralCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],

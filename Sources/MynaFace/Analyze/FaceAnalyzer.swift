@@ -13,6 +13,8 @@ public struct DetectedFace: Sendable, Equatable {
     public var score: Double
     /// dlib's 5 landmarks, in image pixels.
     public var landmarks: FaceLandmarks
+    /// dlib's 68 landmarks, in image pixels, when the analyzer was made with `fullShape` (else nil).
+    public var shape: FaceShape? = nil
     /// The 150×150 chip aligned as dlib's `get_face_chip(size 150, padding 0.25)` (grey or RGB as the image).
     public var chip: Image
 }
@@ -73,15 +75,28 @@ public struct FaceAnalyzer: Sendable {
     package let detector: FaceDetector
     /// The 5-point shape predictor.
     package let predictor: ShapePredictor
+    /// The 68-point shape predictor, when the analyzer was made with `fullShape`.
+    package let fullShapePredictor: ShapePredictor?
     /// The ResNet embedder (settable, e.g. to change its thread count).
     package var embedder: FaceEmbedder
 
     /// Loads the three models from `store` (default: ``ModelStore/init()``, `$MYNAFACE_MODELS` or the cache root's `models`).
+    /// - Parameters:
+    ///   - store: the models folder.
+    ///   - fullShape: also load dlib's 68-point predictor and give every face its ``DetectedFace/shape``
+    ///     (liveness cues and the alignment of external models use it; about 1 ms more per face).
     /// - Throws: ``FaceAnalyzerError/detectorModel(_:)``, ``FaceAnalyzerError/landmarkModel(_:)`` or
     ///   ``FaceAnalyzerError/embeddingModel(_:)`` naming the missing or corrupt file and the command that fixes it.
-    public init(store: ModelStore = ModelStore()) throws(FaceAnalyzerError) {
+    public init(store: ModelStore = ModelStore(), fullShape: Bool = false) throws(FaceAnalyzerError) {
         do { detector = try FaceDetector(store: store) } catch { throw .detectorModel(error) }
         do { predictor = try ShapePredictor(store: store) } catch { throw .landmarkModel(error) }
+        if fullShape {
+            do { fullShapePredictor = try ShapePredictor(store: store, model: .sixtyEightPoint) } catch {
+                throw .landmarkModel(error)
+            }
+        } else {
+            fullShapePredictor = nil
+        }
         do { embedder = try FaceEmbedder(store: store) } catch { throw .embeddingModel(error) }
     }
 
@@ -119,6 +134,7 @@ public struct FaceAnalyzer: Sendable {
             let rect = d.box
             let a = DispatchTime.now()
             let landmarks = predictor.landmarks(in: image, face: rect)
+            let shape = fullShapePredictor?.shape(in: image, face: rect)
             let b = DispatchTime.now()
             let chip: Image
             do {
@@ -127,7 +143,7 @@ public struct FaceAnalyzer: Sendable {
             let c = DispatchTime.now()
             landmarkNanos += b.uptimeNanoseconds - a.uptimeNanoseconds
             alignNanos += c.uptimeNanoseconds - b.uptimeNanoseconds
-            faces.append(DetectedFace(box: rect, score: d.score, landmarks: landmarks, chip: chip))
+            faces.append(DetectedFace(box: rect, score: d.score, landmarks: landmarks, shape: shape, chip: chip))
         }
         return FaceAnalysis(
             faces: faces, levelsUsed: detection.levelsUsed,
