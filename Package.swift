@@ -162,12 +162,13 @@ let package = Package(
             dependencies: [
                 "MynaFace", "MynaCard", "FaceImaging", "CardAccess", "Reception", "FaceReception",
                 "Eligibility", "Evaluation", "BenchmarkSupport", "MynaFaceTesting", "MynaFaceService",
-                "FaceDetection", "FaceAlignment", "NeuralCore",
+                "FaceDetection", "FaceAlignment", "NeuralCore", "ONNXFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging", log], swiftSettings: swiftSettings),
+            name: "MynaFaceFuzz", dependencies: ["MynaCard", "FaceImaging", "ONNXFormat", log],
+            swiftSettings: swiftSettings),
 
         // MARK: C libraries (Debian packages), wrapped once each in FaceImaging / NeuralCore
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),

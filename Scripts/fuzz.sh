@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the portrait container parsers and image decoders with libFuzzer + AddressSanitizer.
+# Fuzz the portrait container parsers, image decoders and the ONNX model reader with libFuzzer + AddressSanitizer.
 #
 #   Scripts/fuzz.sh [seconds] [extra libFuzzer flags…]     (default 60 s; CI runs the default)
 #
@@ -28,7 +28,7 @@ CORPUS="$SCRATCH/corpus"
 ARTIFACTS="$SCRATCH/artifacts"
 mkdir -p "$CORPUS" "$ARTIFACTS"
 # Seed with every small fixture (containers, images); libFuzzer dedups by content.
-find Fixtures -type f \( -name '*.bin' -o -name '*.jp2' -o -name '*.j2k' -o -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' \) \
+find Fixtures -type f \( -name '*.bin' -o -name '*.jp2' -o -name '*.j2k' -o -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' -o -name '*.onnx' \) \
     -size -256k -print0 | while IFS= read -r -d '' f; do cp -f "$f" "$CORPUS/seed-$(echo "$f" | tr '/' '_')"; done
 
 exec "$BIN" "$CORPUS" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \

@@ -1,4 +1,4 @@
-// libFuzzer target over the portrait container parsers and the image decoders.
+// libFuzzer target over the portrait container parsers, the image decoders and the ONNX model reader.
 //
 // Fuzzing build (see Scripts/fuzz.sh):
 //   swift build -c debug --product mynaface-fuzz --scratch-path .build-fuzz \
@@ -12,6 +12,7 @@
 import FaceImaging
 import Logging
 import MynaCard
+import ONNXFormat
 
 #if canImport(Glibc)
     import Glibc
@@ -38,6 +39,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     _ = try? CardFaceFile.parse(bytes, limits: fuzzContainerLimits)
     _ = try? CardVerifiableCertificate.parse(bytes, limits: fuzzContainerLimits)
     _ = try? DG2.parse(bytes, limits: fuzzContainerLimits)
+    _ = try? ONNXModelReader.read(bytes)
     if FuzzConfig.skipDecode {
         _ = try? PortraitContainer.locatePortraits(bytes, limits: fuzzContainerLimits)
         return

@@ -50,7 +50,8 @@ public enum ONNXModelError: Error, Sendable, Equatable, CustomStringConvertible 
         case .missingGraph: return "ONNX model: no graph"
         case .unsupportedOpset(let domain, let version):
             return "ONNX model: operator set \(domain.isEmpty ? "ai.onnx" : domain) version \(version) not supported"
-        case .tooManyNodes(let count, let limit): return "ONNX model: \(count) nodes/tensors, above the limit of \(limit)"
+        case .tooManyNodes(let count, let limit):
+            return "ONNX model: \(count) nodes/tensors, above the limit of \(limit)"
         case .unsupportedOperator(let op, let node): return "ONNX node \(node): operator \(op) not supported"
         case .unsupportedAttribute(let name, let op, let node):
             return "ONNX node \(node): attribute \(name) of \(op) not supported (or its value)"

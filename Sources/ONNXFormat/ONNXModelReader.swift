@@ -95,7 +95,9 @@ private struct GraphBuilder {
         let graph = model.graph
         let limit = ONNXModelReader.maximumNodes
         guard graph.node.count <= limit else { throw .tooManyNodes(count: graph.node.count, limit: limit) }
-        guard graph.initializer.count <= limit else { throw .tooManyNodes(count: graph.initializer.count, limit: limit) }
+        guard graph.initializer.count <= limit else {
+            throw .tooManyNodes(count: graph.initializer.count, limit: limit)
+        }
         guard graph.sparseInitializer.isEmpty else {
             throw .invalidTensor(name: graph.sparseInitializer[0].values.name, reason: "sparse initializers")
         }

@@ -33,8 +33,8 @@ struct ONNXNodeTranslator {
     ]
 
     /// The node's operation. `constant` looks up a constant input by its name (Pad's pads and value).
-    /// - Throws: ``ONNXModelError/unsupportedOperator(op:node:)``, ``ONNXModelError/unsupportedAttribute(name:op:node:)``,
-    ///   ``ONNXModelError/invalidNode(node:reason:)``.
+    /// - Throws: ``ONNXModelError/unsupportedOperator(op:node:)``,
+    ///   ``ONNXModelError/unsupportedAttribute(name:op:node:)``, ``ONNXModelError/invalidNode(node:reason:)``.
     func translate(constant: (String) -> GraphConstant?) throws(ONNXModelError) -> GraphOp {
         let op = node.opType
         guard node.domain.isEmpty || node.domain == "ai.onnx", Self.supported.contains(op) else {
@@ -71,8 +71,11 @@ struct ONNXNodeTranslator {
             return op == "Add" ? .add : .mul
         case "MaxPool":
             try expect(
-                inputs: 1...1, allowed: ["kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "dilations",
-                    "storage_order"])
+                inputs: 1...1,
+                allowed: [
+                    "kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "dilations",
+                    "storage_order",
+                ])
             if node.output.dropFirst().contains(where: { !$0.isEmpty }) {
                 throw .invalidNode(node: name, reason: "MaxPool's Indices output is not supported")
             }
@@ -81,8 +84,11 @@ struct ONNXNodeTranslator {
             return .maxPool(try window(kernelRequired: true, dilations: false))
         case "AveragePool":
             try expect(
-                inputs: 1...1, allowed: ["kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "dilations",
-                    "count_include_pad"])
+                inputs: 1...1,
+                allowed: [
+                    "kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "dilations",
+                    "count_include_pad",
+                ])
             if let ceil = try int("ceil_mode"), ceil != 0 { throw unsupported("ceil_mode") }
             let include = try int("count_include_pad") ?? 0
             guard include == 0 || include == 1 else { throw unsupported("count_include_pad") }

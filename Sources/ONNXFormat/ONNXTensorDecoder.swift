@@ -35,7 +35,8 @@ enum ONNXTensorDecoder {
             if tensor.hasRawData {
                 let raw = tensor.rawData
                 guard raw.count == count * 4 else {
-                    throw .invalidTensor(name: name, reason: "raw_data holds \(raw.count) bytes, dims need \(count * 4)")
+                    throw .invalidTensor(
+                        name: name, reason: "raw_data holds \(raw.count) bytes, dims need \(count * 4)")
                 }
                 var values = [Float](repeating: 0, count: count)
                 values.withUnsafeMutableBytes { dst in
@@ -56,7 +57,8 @@ enum ONNXTensorDecoder {
             if tensor.hasRawData {
                 let raw = tensor.rawData
                 guard raw.count == count * 8 else {
-                    throw .invalidTensor(name: name, reason: "raw_data holds \(raw.count) bytes, dims need \(count * 8)")
+                    throw .invalidTensor(
+                        name: name, reason: "raw_data holds \(raw.count) bytes, dims need \(count * 8)")
                 }
                 values = [Int64](repeating: 0, count: count)
                 values.withUnsafeMutableBytes { dst in

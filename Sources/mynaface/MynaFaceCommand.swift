@@ -16,7 +16,8 @@ struct MynaFaceCommand: AsyncParsableCommand {
             "Log messages go to stderr at level warning; set MYNAFACE_LOG_LEVEL (trace … critical) to change it.",
         subcommands: [
             InspectCommand.self, DetectCommand.self, EmbedCommand.self, VerifyCommand.self,
-            SessionCommand.self, EvalCommand.self, EligibilityCommand.self, BenchCommand.self, ServeCommand.self,
+            SessionCommand.self, EvalCommand.self, EligibilityCommand.self, BenchCommand.self, BenchONNXCommand.self,
+            ServeCommand.self,
         ])
 
     static func main() async {

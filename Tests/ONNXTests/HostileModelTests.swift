@@ -32,7 +32,9 @@ struct HostileModelTests {
     }
 
     @Test func bytesThatAreNotProtobufAreRefused() {
-        #expect(B.readError([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]).map { if case .notProtobuf = $0 { true } else { false } } == true)
+        #expect(
+            B.readError([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]).map { if case .notProtobuf = $0 { true } else { false } }
+                == true)
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
         #expect(B.readError(png) != nil)
         #expect(B.readError([]) == .missingGraph || B.readError([]) == .unsupportedOpset(domain: "", version: 0))
@@ -118,8 +120,10 @@ struct HostileModelTests {
 
     @Test func aCycleIsRefused() throws {
         let m = B.model(
-            [B.node("Add", ["x", "b"], "a", name: "first"), B.node("Relu", ["a"], "b", name: "second"),
-             B.node("Relu", ["a"], "y", name: "out")])
+            [
+                B.node("Add", ["x", "b"], "a", name: "first"), B.node("Relu", ["a"], "b", name: "second"),
+                B.node("Relu", ["a"], "y", name: "out"),
+            ])
         guard case .cycle(let node) = try B.readError(m) else {
             Issue.record("expected a cycle")
             return
@@ -143,14 +147,22 @@ struct HostileModelTests {
     }
 
     @Test func otherMalformedGraphsAreRefused() throws {
-        #expect(try B.readError(B.convRelu().with { $0.opsetImport[0].version = 5 }) == .unsupportedOpset(domain: "", version: 5))
-        #expect(try B.readError(B.model([B.node("Relu", ["x"], "y", name: "r")], input: [1, 0, 2, 2]))
-            == .invalidGraphInput(reason: "dimension 0 of x"))
-        #expect(try B.readError(B.model([B.node("Relu", ["x"], "y", name: "r")], input: [1, 4]))
-            == .invalidGraphInput(reason: "rank 2 (expected 4: NCHW)"))
-        #expect(try B.readError(B.model([B.node("Relu", ["x"], "y", name: "r"), B.node("Relu", ["x"], "y", name: "again")]))
-            == .duplicateValue(name: "y"))
-        #expect(try B.readError(B.model([B.node("Relu", ["x"], "z", name: "r")])) == .invalidGraphOutput(reason: "y is not computed by a node"))
+        #expect(
+            try B.readError(B.convRelu().with { $0.opsetImport[0].version = 5 })
+                == .unsupportedOpset(domain: "", version: 5))
+        #expect(
+            try B.readError(B.model([B.node("Relu", ["x"], "y", name: "r")], input: [1, 0, 2, 2]))
+                == .invalidGraphInput(reason: "dimension 0 of x"))
+        #expect(
+            try B.readError(B.model([B.node("Relu", ["x"], "y", name: "r")], input: [1, 4]))
+                == .invalidGraphInput(reason: "rank 2 (expected 4: NCHW)"))
+        #expect(
+            try B.readError(
+                B.model([B.node("Relu", ["x"], "y", name: "r"), B.node("Relu", ["x"], "y", name: "again")]))
+                == .duplicateValue(name: "y"))
+        #expect(
+            try B.readError(B.model([B.node("Relu", ["x"], "z", name: "r")]))
+                == .invalidGraphOutput(reason: "y is not computed by a node"))
         var external = B.tensor("w", dims: [1, 1, 1, 1], floats: [])
         external.dataLocation = .external
         #expect(

@@ -7,36 +7,94 @@ import Foundation
 enum GraphKernels {
     // MARK: convolution
 
+    /// Scratch floats one part of ``depthwise(_:input:output:channels:scratch:)`` needs: one zero-padded plane.
+    static func depthwiseScratch(_ conv: LoweredConv) -> Int {
+        let (ih, iw) = conv.inSize
+        return ((ih + conv.pads.0 + conv.pads.2) * (iw + conv.pads.1 + conv.pads.3) + 32 + 15) & ~15
+    }
+
     /// Depthwise convolution (one filter per channel) of `channels`, with the conv's bias and fused activation.
+    ///
+    /// Each channel's plane is first copied into `scratch` with its zero padding, so that the inner loops have no
+    /// bounds: eight output pixels at a time accumulate all the filter's taps in registers, then are stored once.
     static func depthwise(
-        _ conv: LoweredConv, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Range<Int>
+        _ conv: LoweredConv, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Range<Int>,
+        scratch: UnsafeMutablePointer<Float>
     ) {
         let (ih, iw) = conv.inSize
         let (oh, ow) = conv.outSize
         let (kh, kw) = conv.kernel
         let (sy, sx) = conv.strides
         let (dy, dx) = conv.dilations
-        let pt = conv.pads.0
-        let pl = conv.pads.1
+        let (pt, pl, pb, pr) = conv.pads
+        let pw = iw + pl + pr
         conv.weights.withUnsafeBufferPointer { wb in
             for c in channels {
+                // The padded plane (plus 32 zero floats past its end for the last vector loads).
                 let src = input + c * ih * iw
+                scratch.update(repeating: 0, count: pt * pw)
+                for y in 0..<ih {
+                    let row = scratch + (pt + y) * pw
+                    row.update(repeating: 0, count: pl)
+                    (row + pl).update(from: src + y * iw, count: iw)
+                    (row + pl + iw).update(repeating: 0, count: pr)
+                }
+                (scratch + (pt + ih) * pw).update(repeating: 0, count: pb * pw + 32)
                 let dst = output + c * oh * ow
                 let w = wb.baseAddress! + c * kh * kw
-                dst.update(repeating: conv.bias[c], count: oh * ow)
+                let bias = conv.bias[c]
+                let bv = SIMD8<Float>(repeating: bias)
                 for oy in 0..<oh {
-                    let row = dst + oy * ow
-                    for ky in 0..<kh {
-                        let iy = oy * sy - pt + ky * dy
-                        if iy < 0 || iy >= ih { continue }
-                        let srow = src + iy * iw
-                        for kx in 0..<kw {
-                            let off = kx * dx - pl
-                            let x0 = off >= 0 ? 0 : (-off + sx - 1) / sx
-                            let x1 = iw - 1 - off < 0 ? 0 : min(ow, (iw - 1 - off) / sx + 1)
-                            if x1 <= x0 { continue }
-                            accumulate(row, srow + off, weight: w[ky * kw + kx], from: x0, to: x1, stride: sx, width: iw, offset: off)
+                    let out = dst + oy * ow
+                    let top = scratch + oy * sy * pw
+                    var ox = 0
+                    // The last vector block ends at the last pixel (recomputing some): no scalar tail.
+                    @inline(__always) func next(_ ox: inout Int) -> Bool {
+                        if ox + 8 <= ow { return true }
+                        if ox < ow && ow >= 8 {
+                            ox = ow - 8
+                            return true
                         }
+                        return false
+                    }
+                    if sx == 1 {
+                        while next(&ox) {
+                            var acc = bv
+                            for ky in 0..<kh {
+                                let r = top + ky * dy * pw + ox
+                                for kx in 0..<kw {
+                                    acc +=
+                                        SIMD8(repeating: w[ky * kw + kx])
+                                        * UnsafeRawPointer(r + kx * dx).loadUnaligned(as: SIMD8<Float>.self)
+                                }
+                            }
+                            UnsafeMutableRawPointer(out + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                            ox += 8
+                        }
+                    } else if sx == 2 {
+                        // 16 floats from column 2·ox + kx·dx: inside the padded plane (+32) for every block.
+                        while next(&ox) {
+                            var acc = bv
+                            for ky in 0..<kh {
+                                let r = top + ky * dy * pw + 2 * ox
+                                for kx in 0..<kw {
+                                    acc +=
+                                        SIMD8(repeating: w[ky * kw + kx])
+                                        * UnsafeRawPointer(r + kx * dx).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+                                }
+                            }
+                            UnsafeMutableRawPointer(out + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                            ox += 8
+                        }
+                    }
+                    while ox < ow {
+                        var acc = bias
+                        for ky in 0..<kh {
+                            let r = top + ky * dy * pw + ox * sx
+                            for kx in 0..<kw { acc += w[ky * kw + kx] * r[kx * dx] }
+                        }
+                        out[ox] = acc
+                        ox += 1
                     }
                 }
                 activate(conv.activation, dst, count: oh * ow, channel: c)
@@ -44,38 +102,7 @@ enum GraphKernels {
         }
     }
 
-    /// `row[ox] += weight · src[ox·stride]` for ox in x0 ..< x1 (`src` is the input row shifted by `offset`;
-    /// `src[j]` is valid for `−offset ≤ j < width − offset`).
-    @inline(__always)
-    static func accumulate(
-        _ row: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, weight: Float, from x0: Int, to x1: Int,
-        stride: Int, width: Int, offset: Int
-    ) {
-        let wv = SIMD8<Float>(repeating: weight)
-        var ox = x0
-        if stride == 1 {
-            while ox + 8 <= x1 {
-                let v = UnsafeRawPointer(src + ox).loadUnaligned(as: SIMD8<Float>.self)
-                let r = UnsafeMutableRawPointer(row + ox)
-                r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + wv * v, as: SIMD8<Float>.self)
-                ox += 8
-            }
-        } else if stride == 2 {
-            // 16 input floats from src[2·ox]: in the row while 2·ox + offset + 16 ≤ width.
-            while ox + 8 <= x1 && 2 * ox + offset + 16 <= width {
-                let v = UnsafeRawPointer(src + 2 * ox).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-                let r = UnsafeMutableRawPointer(row + ox)
-                r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + wv * v, as: SIMD8<Float>.self)
-                ox += 8
-            }
-        }
-        while ox < x1 {
-            row[ox] += weight * src[ox * stride]
-            ox += 1
-        }
-    }
-
-    /// Grouped (or dilated, or asymmetrically padded) convolution of group `g` as im2col + sgemm; `scratch` holds
+    /// Grouped convolution (not depthwise) of group `g` as im2col + sgemm; `scratch` holds
     /// ``groupScratch(_:)`` floats.
     static func grouped(
         _ conv: LoweredConv, group g: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
@@ -132,7 +159,9 @@ enum GraphKernels {
 
     /// Applies a fused activation to one channel's plane.
     @inline(__always)
-    static func activate(_ activation: LoweredConv.Activation, _ x: UnsafeMutablePointer<Float>, count: Int, channel: Int) {
+    static func activate(
+        _ activation: LoweredConv.Activation, _ x: UnsafeMutablePointer<Float>, count: Int, channel: Int
+    ) {
         switch activation {
         case .none: break
         case .relu: Elementwise.apply(x, count: count, scale: 1, shift: 0, relu: true)
@@ -286,18 +315,6 @@ enum GraphKernels {
 
     // MARK: data movement
 
-    /// Concatenates `parts` (pointer, inner size) along an axis with `outer` leading elements.
-    static func concat(
-        _ parts: [(UnsafePointer<Float>, Int)], outer: Int, into y: UnsafeMutablePointer<Float>
-    ) {
-        let total = parts.reduce(0) { $0 + $1.1 }
-        var offset = 0
-        for (src, inner) in parts {
-            for o in 0..<outer { (y + o * total + offset).update(from: src + o * inner, count: inner) }
-            offset += inner
-        }
-    }
-
     /// Permutes the axes of `x` (shape `shape`) into `y`: `y`'s axis `i` is `x`'s axis `perm[i]`.
     static func transpose(_ x: UnsafePointer<Float>, shape: [Int], perm: [Int], into y: UnsafeMutablePointer<Float>) {
         let r = shape.count
@@ -323,7 +340,9 @@ enum GraphKernels {
     }
 
     /// Constant padding of `x` (shape `shape`) by `pads` (all begins, then all ends) into `y`.
-    static func pad(_ x: UnsafePointer<Float>, shape: [Int], pads: [Int], value: Float, into y: UnsafeMutablePointer<Float>) {
+    static func pad(
+        _ x: UnsafePointer<Float>, shape: [Int], pads: [Int], value: Float, into y: UnsafeMutablePointer<Float>
+    ) {
         let r = shape.count
         let out = shape.indices.map { shape[$0] + pads[$0] + pads[$0 + r] }
         y.update(repeating: value, count: out.reduce(1, *))

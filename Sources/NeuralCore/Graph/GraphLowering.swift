@@ -31,7 +31,10 @@ struct LoweredNode {
 
 /// A convolution with its weights (OIHW per group), resolved pads and fused activation.
 struct LoweredConv {
-    enum Activation { case none, relu, prelu([Float]) }
+    enum Activation {
+        case none, relu
+        case prelu([Float])
+    }
     var weights: [Float]
     var bias: [Float]
     var inChannels: Int
@@ -181,7 +184,8 @@ struct GraphLowering {
         }
         let padded = size + begin + end
         guard padded >= extent else {
-            throw .shapeMismatch(node: node, detail: "input \(size) (padded \(padded)) smaller than the window \(extent)")
+            throw .shapeMismatch(
+                node: node, detail: "input \(size) (padded \(padded)) smaller than the window \(extent)")
         }
         return ((padded - extent) / stride + 1, begin, end)
     }
@@ -195,7 +199,9 @@ struct GraphLowering {
         switch node.op {
         case .conv(let window, let groups):
             guard constants[first] == nil else { throw .unsupported(node: name, detail: "constant input") }
-            guard x.count == 4, x[0] == 1 else { throw .shapeMismatch(node: name, detail: "input \(x) (expected 1×C×H×W)") }
+            guard x.count == 4, x[0] == 1 else {
+                throw .shapeMismatch(node: name, detail: "input \(x) (expected 1×C×H×W)")
+            }
             let w = try constant(node, 1, "weights")
             guard w.shape.count == 4 else { throw .shapeMismatch(node: name, detail: "weights of shape \(w.shape)") }
             let (o, ig, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
@@ -208,7 +214,9 @@ struct GraphLowering {
             var bias = [Float](repeating: 0, count: o)
             if node.inputs.count > 2 && node.inputs[2] >= 0 {
                 let b = try constant(node, 2, "bias")
-                guard b.floats.count == o else { throw .shapeMismatch(node: name, detail: "bias \(b.shape), \(o) filters") }
+                guard b.floats.count == o else {
+                    throw .shapeMismatch(node: name, detail: "bias \(b.shape), \(o) filters")
+                }
                 bias = b.floats
             }
             let ay = try Self.axis(
@@ -412,7 +420,8 @@ struct GraphLowering {
             }
             let a = axis < 0 ? axis + x.count : axis
             guard a >= 0 && a < x.count,
-                all.allSatisfy({ $0.count == x.count && zip($0, x).enumerated().allSatisfy { $0 == a || $1.0 == $1.1 } })
+                all.allSatisfy({ $0.count == x.count && zip($0, x).enumerated().allSatisfy { $0 == a || $1.0 == $1.1 } }
+                )
             else { throw .shapeMismatch(node: name, detail: "concat of \(all) on axis \(axis)") }
             var out = x
             out[a] = all.reduce(0) { $0 + $1[a] }

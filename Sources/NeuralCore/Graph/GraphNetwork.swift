@@ -71,8 +71,11 @@ package struct GraphNetwork: TensorNetwork {
         deinit { constants.deallocate() }
 
         func run(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
-            precondition(input.count >= plan.inputCount, "GraphNetwork: \(input.count) input floats, need \(plan.inputCount)")
-            precondition(output.count >= plan.outputCount, "GraphNetwork: room for \(output.count) floats, need \(plan.outputCount)")
+            precondition(
+                input.count >= plan.inputCount, "GraphNetwork: \(input.count) input floats, need \(plan.inputCount)")
+            precondition(
+                output.count >= plan.outputCount,
+                "GraphNetwork: room for \(output.count) floats, need \(plan.outputCount)")
             lock.lock()
             let workspace = idle.popLast()
             lock.unlock()
@@ -151,7 +154,11 @@ package struct GraphNetwork: TensorNetwork {
                 }
             case .depthwise(let conv, let input, let output):
                 GraphKernels.depthwise(
-                    conv, input: arena + input, output: arena + output, channels: context.range(conv.outChannels))
+                    conv, input: arena + input, output: arena + output, channels: context.range(conv.outChannels),
+                    scratch: scratch + context.part.index * GraphKernels.depthwiseScratch(conv))
+            case .blocked(let conv, let input, let output):
+                GraphBlockedConvolution.forward(
+                    conv, input: arena + input, output: arena + output, scratch: scratch, context: context)
             case .grouped(let conv, let input, let output):
                 let per = (GraphKernels.groupScratch(conv) + 15) & ~15
                 for g in context.shared(conv.groups) {
@@ -173,7 +180,8 @@ package struct GraphNetwork: TensorNetwork {
                 }
             case .relu(let count, let input, let output):
                 let r = share(count, context)
-                GraphKernels.affine(arena + input + r.lowerBound, arena + output + r.lowerBound, count: r.count, scale: 1, shift: 0)
+                GraphKernels.affine(
+                    arena + input + r.lowerBound, arena + output + r.lowerBound, count: r.count, scale: 1, shift: 0)
                 Elementwise.apply(arena + output + r.lowerBound, count: r.count, scale: 1, shift: 0, relu: true)
             case .sigmoid(let count, let input, let output):
                 GraphKernels.sigmoid(arena + input, arena + output, range: share(count, context))
@@ -186,7 +194,8 @@ package struct GraphNetwork: TensorNetwork {
                     max: max, countIncludePad: include, window: window, input: arena + input, inSize: inSize,
                     output: arena + output, outSize: outSize, channels: context.range(channels))
             case .globalAverage(let plane, let channels, let input, let output):
-                GraphKernels.globalAverage(arena + input, plane: plane, arena + output, channels: context.range(channels))
+                GraphKernels.globalAverage(
+                    arena + input, plane: plane, arena + output, channels: context.range(channels))
             case .dense(let weights, let bias, let m, let n, let k, let input, let output):
                 GraphKernels.dense(
                     weights: weights, bias: bias, m: m, n: n, k: k, arena + input, arena + output,
@@ -197,7 +206,9 @@ package struct GraphNetwork: TensorNetwork {
                 var offset = 0
                 for (o, inner) in zip(inputs, inners) {
                     let src = pointer(o)
-                    for i in 0..<outer { (arena + output + i * total + offset).update(from: src + i * inner, count: inner) }
+                    for i in 0..<outer {
+                        (arena + output + i * total + offset).update(from: src + i * inner, count: inner)
+                    }
                     offset += inner
                 }
             case .transpose(let shape, let perm, let input, let output):
