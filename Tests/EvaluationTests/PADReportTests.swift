@@ -1,6 +1,7 @@
-@testable import Evaluation
 import MynaFace
 import Testing
+
+@testable import Evaluation
 
 /// `PADEvaluation.report` on constructed 5-point tracks: eye centres 80 px apart, the nose moved along the eye line by
 /// `dx` pixels, so the yaw proxy is `dx / 80`.

@@ -106,7 +106,9 @@ public enum PADEvaluation {
     /// The range of a track's yaw proxy (68-point frames: ``ShapeLivenessCues/yaw(_:)``, else
     /// ``LivenessCues/yaw(_:)``), eye distances.
     public static func yawRange(_ track: [[SIMD2<Double>]]) -> Double {
-        let yaws = track.map { $0.count == ShapeLivenessCues.pointCount ? ShapeLivenessCues.yaw($0) : LivenessCues.yaw($0) }
+        let yaws = track.map {
+            $0.count == ShapeLivenessCues.pointCount ? ShapeLivenessCues.yaw($0) : LivenessCues.yaw($0)
+        }
         guard let lo = yaws.min(), let hi = yaws.max() else { return 0 }
         return hi - lo
     }
