@@ -61,6 +61,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: decode (codecs and images; parses untrusted bytes: checked)
@@ -73,6 +74,12 @@ let package = Package(
 
         // MARK: the neural core shared by detect, align (landmarks) and embed
         .target(name: "NeuralCore", dependencies: ["CBLAS"], swiftSettings: uncheckedNumericEngine),
+
+        // MARK: the ONNX model reader (parses untrusted bytes: checked); the graph executor is in NeuralCore
+        .target(
+            name: "ONNXFormat",
+            dependencies: ["NeuralCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings),
 
         // MARK: detect → align → embed
         .target(
@@ -88,7 +95,7 @@ let package = Package(
             name: "MynaFace",
             dependencies: [
                 "FaceImaging", "MynaCard", "NeuralCore", "FaceDetection", "FaceAlignment", "FaceEmbedding",
-                "CardAccess",
+                "CardAccess", "ONNXFormat", crypto,
             ],
             swiftSettings: swiftSettings),
 
@@ -181,10 +188,14 @@ let package = Package(
         .testTarget(
             name: "NeuralCoreTests", dependencies: ["NeuralCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "ONNXTests",
+            dependencies: ["ONNXFormat", "NeuralCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "FaceDetectionTests", dependencies: ["FaceDetection", "FaceImaging", "NeuralCore", "CBLAS", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "TestSupport"],
+            name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "FaceImaging", "NeuralCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "FaceImaging", "NeuralCore", "TestSupport"],
@@ -193,7 +204,7 @@ let package = Package(
             name: "MynaFaceTests",
             dependencies: [
                 "MynaFace", "MynaCard", "FaceImaging", "FaceAlignment", "FaceEmbedding", "CardAccess", "Evaluation",
-                "MynaFaceTesting", "TestSupport",
+                "MynaFaceTesting", "NeuralCore", "TestSupport",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

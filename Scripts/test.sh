@@ -24,6 +24,12 @@ if [ -d ../shared/facedata ] && [ ! -f "$mynaface_cache_root/pad/manifest.tsv" ]
   python3 Scripts/make-pad-attacks.py --facedata ../shared/facedata --samples "$mynaface_samples" \
     --out "$mynaface_cache_root/pad" --frames 6 > /dev/null
 fi
+# The generated random-weight embedding model of the external-model tests (docs/models.md; numpy and onnx from PyPI).
+# Without them those tests skip with a message.
+if python3 -c 'import numpy, onnx' 2> /dev/null; then
+  MYNAFACE_TEST_MODEL="$(python3 Scripts/make-test-embedding-model.py --out "$mynaface_cache_root/test-models/test-arcface-random")"
+  export MYNAFACE_TEST_MODEL
+fi
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)|warning:|^ *[0-9]* *\||^ *\|' || true
 if [ "${MYNAFACE_SKIP_BENCH:-0}" != 1 ]; then

@@ -47,6 +47,9 @@ public struct EvaluationOptions: Sendable, Codable, Equatable {
     /// identity's of the same set (impostor attempt); probes are taken N at a time in file order, a remainder
     /// smaller than N is dropped.
     public var fuse = 1
+    /// True when the templates come from dlib's ResNet: the rates at dlib's operating points (the reader default and
+    /// dlib's 0.6) are reported. False for an external model, whose scores those points do not apply to.
+    public var dlibOperatingPoints = true
 
     public init() {}
 
@@ -269,10 +272,10 @@ public struct EvaluationRun: Sendable {
             scores: scores, failures: failures, unscoredGenuine: unscoredGenuine,
             unscoredImpostor: unscoredImpostor, summary: summary, comparisonScores: comparison)
         let defaultPoint = options.fuse > 1 ? MatchThreshold.readerDefaultFused : MatchThreshold.readerDefault
-        if defaultPoint.descriptor == options.descriptor {
+        if options.dlibOperatingPoints, defaultPoint.descriptor == options.descriptor {
             result.summary.atDefaultThreshold = PopulationStudy.rates(result, at: defaultPoint)
         }
-        if options.descriptor == .plain {
+        if options.dlibOperatingPoints, options.descriptor == .plain {
             result.summary.atDlibThreshold = PopulationStudy.rates(result, at: .dlibDefault)
         }
         return result

@@ -5,7 +5,8 @@ import MynaFace
 import NeuralCore
 
 /// The evaluation's templates come from the same pipeline `FaceVerifier` uses (`FaceAnalyzer`: MMOD detection,
-/// 5-point landmarks, dlib chip, ResNet), so the evaluation measures exactly what the reader runs.
+/// 5-point landmarks, dlib chip, ResNet — or, for an external model, 68-point landmarks, ArcFace alignment and the
+/// model's network), so the evaluation measures exactly what the reader runs.
 ///
 /// decode → (greyscale) → large images scaled to 2000 px, small ones upsampled ×2 → ``FaceAnalyzer`` (MMOD at all
 /// sizes, landmarks, chip) → largest face → ResNet descriptor. No quality gate: evaluation measures the matcher,
@@ -14,7 +15,8 @@ public struct PipelineExtractor: FaceTemplateExtractor {
     /// The models.
     public let analyzer: FaceAnalyzer
     public let modelIdentity: String
-    public var embeddingModel: String { FaceVerifier.embeddingModel }
+    /// The name threshold files record (``EmbeddingModelIdentity/thresholdName``).
+    public var embeddingModel: String { analyzer.embeddingModel.thresholdName }
     /// How descriptors are formed (dlib's plain descriptor, or the mean with the mirrored chip's).
     public let descriptor: DescriptorMode
 
@@ -24,10 +26,12 @@ public struct PipelineExtractor: FaceTemplateExtractor {
     /// Larger images are scaled down (bilinear) so their longer side is this many pixels, before detection.
     public static let maximumSide = 2000
 
-    /// Loads the models from `store`.
+    /// Loads the models from `store` and the chosen embedding model.
     /// - Throws: ``FaceAnalyzerError`` when a model is missing or corrupt; `ModelFileError` for an unreadable file.
-    public init(store: ModelStore = ModelStore(), descriptor: DescriptorMode = .plain) throws {
-        analyzer = try FaceAnalyzer(store: store)
+    public init(
+        store: ModelStore = ModelStore(), descriptor: DescriptorMode = .plain, model: EmbeddingModelChoice = .dlibResNet
+    ) throws {
+        analyzer = try FaceAnalyzer(store: store, model: model)
         self.descriptor = descriptor
         let sizes = try [ModelStore.mmodFaceDetector, ModelStore.shapePredictor5, ModelStore.faceRecognitionResNet].map
         { name in
@@ -38,6 +42,7 @@ public struct PipelineExtractor: FaceTemplateExtractor {
         modelIdentity =
             "mynaface-analyzer-v1(upsample<\(Self.upsampleBelow),maxside=\(Self.maximumSide),minface=none);"
             + sizes.joined(separator: ";") + (descriptor == .plain ? "" : ";descriptor=\(descriptor.rawValue)")
+            + (analyzer.external == nil ? "" : ";embedding=\(analyzer.embeddingModel);landmarks=68;alignment=arcface")
     }
 
     public func template(for imageBytes: [UInt8], greyscale: Bool) throws -> [Float]? {

@@ -104,7 +104,8 @@ public struct PopulationStudy: Sendable {
         let defaultPoint = options.fuse > 1 ? MatchThreshold.readerDefaultFused : MatchThreshold.readerDefault
         return Outcome(
             sets: results, recommendedThreshold: strictest,
-            defaultThreshold: defaultPoint.descriptor == options.descriptor ? defaultPoint : nil)
+            defaultThreshold: options.dlibOperatingPoints && defaultPoint.descriptor == options.descriptor
+                ? defaultPoint : nil)
     }
 
     /// The rates of a set's scored pairs at `threshold` (scored in the threshold's own metric; the run must have
@@ -167,7 +168,9 @@ public struct SetSummary: Sendable, Codable, Equatable {
         eer = s.eer
         fnmrAtFMR1e3 = s.fnmrAtFMR["0.001"] ?? nil
         atDefaultThreshold = outcome.defaultThreshold.flatMap { PopulationStudy.rates(r.result, at: $0) }
-        atDlibThreshold = options.descriptor == .plain ? PopulationStudy.rates(r.result, at: .dlibDefault) : nil
+        atDlibThreshold =
+            options.dlibOperatingPoints && options.descriptor == .plain
+            ? PopulationStudy.rates(r.result, at: .dlibDefault) : nil
         atRecommendedThreshold = outcome.recommendedThreshold.map { r.result.comparisonScores.rates(at: $0) }
     }
 }

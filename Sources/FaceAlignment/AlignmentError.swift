@@ -2,7 +2,7 @@ import NeuralCore
 
 /// A failure of the landmark or alignment stage. Each case says what was wrong and where.
 public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A landmark set did not hold exactly five points.
+    /// A landmark set did not hold the expected number of points (5, or 68 for a ``FaceShape``).
     case wrongLandmarkCount(Int)
     /// The shape-predictor file is missing from its folder or unreadable.
     case missingModel(ModelFileError)
@@ -10,7 +10,7 @@ public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible 
     case unreadableModel(path: String, reason: String)
     /// The shape-predictor file is not a valid dlib `shape_predictor` serialization.
     case invalidModel(DlibFormatError)
-    /// The shape-predictor file is well formed but its content is not a usable 5-point predictor.
+    /// The shape-predictor file is well formed but its content is not a usable 5- or 68-point predictor (or not the one asked for).
     case unsupportedModel(String)
     /// A chip size or padding outside the accepted range (size 1…4096 pixels, padding 0…10, finite).
     case invalidChipParameters(size: Int, padding: Double)
@@ -20,7 +20,7 @@ public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .wrongLandmarkCount(let n):
-            return "face landmarks must have exactly 5 points, got \(n)"
+            return "face landmarks must have exactly 5 (or 68) points, got \(n)"
         case .missingModel(let error):
             return "shape predictor: \(error)"
         case .unreadableModel(let path, let reason):
@@ -28,7 +28,7 @@ public enum AlignmentError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidModel(let error):
             return "the shape predictor file is invalid: \(error)"
         case .unsupportedModel(let detail):
-            return "the shape predictor file is not a supported 5-point predictor: \(detail)"
+            return "the shape predictor file is not a supported 5- or 68-point predictor: \(detail)"
         case .invalidChipParameters(let size, let padding):
             return
                 "invalid face chip parameters: size \(size) (must be 1…4096 pixels), padding \(padding) (must be 0…10)"

@@ -1,15 +1,20 @@
 import FaceImaging
 import NeuralCore
 
-/// dlib's 5-point face landmark predictor (`shape_predictor_5_face_landmarks.dat`): a cascade of
-/// regression-tree forests (Kazemi & Sullivan) whose output is identical to dlib's `shape_predictor`.
+/// dlib's face landmark predictor — the 5-point `shape_predictor_5_face_landmarks.dat` or the 68-point
+/// `shape_predictor_68_face_landmarks.dat`: a cascade of regression-tree forests (Kazemi & Sullivan) whose output is
+/// identical to dlib's `shape_predictor`.
 ///
 /// Load it once with ``init(contentsOf:sha256:cacheDirectory:)`` (which converts the slow dlib
 /// serialization into a compact cache on first use) and share it freely: it is an immutable value.
 ///
-/// The 5-point file holds 15 cascades of 500 trees of depth 4, with 800 feature pixels per cascade.
+/// The 5-point file holds 15 cascades of 500 trees of depth 4, with 800 feature pixels per cascade; the 68-point
+/// file 10 cascades of 500 trees of depth 5, with 500 feature pixels per cascade.
 package struct ShapePredictor: Sendable {
-    /// Number of landmarks (always 5 for this type).
+    /// The landmark counts this type runs: dlib's 5-point and 68-point models.
+    package static let supportedPartCounts: Set<Int> = [FaceLandmarks.count, FaceShape.pointCount]
+
+    /// Number of landmarks (5 or 68).
     package let partCount: Int
     /// Number of cascades (15 in the 5-point file).
     package let cascadeCount: Int
@@ -42,7 +47,7 @@ package struct ShapePredictor: Sendable {
     /// This is slow (about 0.3 s in a release build, 20 s in a debug build: dlib stores every float in a
     /// portable variable-length form); prefer ``init(contentsOf:sha256:cacheDirectory:)``, which caches.
     /// - Throws: ``AlignmentError/invalidModel(_:)`` for malformed bytes,
-    ///   ``AlignmentError/unsupportedModel(_:)`` for a well-formed predictor that is not a 5-point one
+    ///   ``AlignmentError/unsupportedModel(_:)`` for a well-formed predictor that is not a 5- or 68-point one
     ///   or whose indices are inconsistent.
     package init(serialized bytes: [UInt8]) throws(AlignmentError) {
         do {
@@ -62,8 +67,8 @@ package struct ShapePredictor: Sendable {
         initialShape: [Float], splitFeatures: [UInt16], thresholds: [Float], leaves: [Float],
         anchors: [UInt8], deltas: [Float]
     ) throws(AlignmentError) {
-        guard partCount == FaceLandmarks.count else {
-            throw .unsupportedModel("\(partCount) landmarks, expected \(FaceLandmarks.count)")
+        guard Self.supportedPartCounts.contains(partCount) else {
+            throw .unsupportedModel("\(partCount) landmarks, expected 5 or 68")
         }
         guard cascadeCount >= 1, treesPerCascade >= 1, featuresPerCascade >= 1, featuresPerCascade <= 65_535,
             splitsPerTree >= 1, splitsPerTree <= 1023, (splitsPerTree + 1) & splitsPerTree == 0
@@ -127,8 +132,8 @@ package struct ShapePredictor: Sendable {
         var initialShape = [Float]()
         initialShape.reserveCapacity(Int(nr))
         for _ in 0..<nr { initialShape.append(try r.float()) }
-        guard partCount == FaceLandmarks.count else {
-            throw AlignmentError.unsupportedModel("\(partCount) landmarks, expected \(FaceLandmarks.count)")
+        guard Self.supportedPartCounts.contains(partCount) else {
+            throw AlignmentError.unsupportedModel("\(partCount) landmarks, expected 5 or 68")
         }
 
         // Counts are bounded by the bytes left so a hostile count cannot cause a giant allocation.
@@ -254,20 +259,45 @@ package struct ShapePredictor: Sendable {
 
     // MARK: - Inference
 
-    /// Places the five landmarks inside `face`, exactly as dlib's `shape_predictor(img, rect)`.
-    ///
-    /// Per cascade: the 2×2 part of the similarity from the initial shape to the current shape
-    /// moves each feature pixel's offset; the pixel is read at `round(unnormalise(p))` as the integer
-    /// grey value `(r + g + b) / 3` (0 outside the image); each tree walks on
-    /// `f[idx1] − f[idx2] > threshold` and adds its leaf to the shape. The result is the shape mapped
-    /// to image pixels and rounded with `floor(v + 0.5)`.
+    /// Places the five landmarks inside `face`, exactly as dlib's `shape_predictor(img, rect)` with the 5-point model.
     ///
     /// - Parameters:
     ///   - image: an RGB or greyscale image.
     ///   - face: the face box (inclusive pixel coordinates), usually from the detector. It may extend
     ///     beyond the image; pixels outside read as 0, as in dlib.
     /// - Returns: the five landmarks, in image pixels (they may lie outside the image).
+    /// - Precondition: this is a 5-point predictor (``partCount`` is 5).
     package func landmarks(in image: Image, face: FaceRect) -> FaceLandmarks {
+        precondition(partCount == FaceLandmarks.count, "landmarks(in:face:) needs the 5-point predictor")
+        return predict(in: image, face: face) { point in
+            FaceLandmarks(points: (point(0), point(1), point(2), point(3), point(4)))
+        }
+    }
+
+    /// Places dlib's 68 landmarks inside `face`, exactly as dlib's `shape_predictor(img, rect)` with the 68-point model.
+    ///
+    /// - Parameters:
+    ///   - image: an RGB or greyscale image.
+    ///   - face: the face box (inclusive pixel coordinates); pixels outside the image read as 0, as in dlib.
+    /// - Returns: the 68 points in image pixels (they may lie outside the image).
+    /// - Precondition: this is a 68-point predictor (``partCount`` is 68).
+    package func shape(in image: Image, face: FaceRect) -> FaceShape {
+        precondition(partCount == FaceShape.pointCount, "shape(in:face:) needs the 68-point predictor")
+        return predict(in: image, face: face) { point in
+            FaceShape(unchecked: (0..<FaceShape.pointCount).map(point))
+        }
+    }
+
+    /// Runs the cascades inside `face` and hands `result` a reader of the final points in image pixels.
+    ///
+    /// Per cascade: the 2×2 part of the similarity from the initial shape to the current shape
+    /// moves each feature pixel's offset; the pixel is read at `round(unnormalise(p))` as the integer
+    /// grey value `(r + g + b) / 3` (0 outside the image); each tree walks on
+    /// `f[idx1] − f[idx2] > threshold` and adds its leaf to the shape. The result is the shape mapped
+    /// to image pixels and rounded with `floor(v + 0.5)`.
+    private func predict<R>(
+        in image: Image, face: FaceRect, _ result: ((Int) -> LandmarkPoint) -> R
+    ) -> R {
         // unnormalizing_tform: (0,0) → top-left, (1,0) → top-right, (1,1) → bottom-right, solved as dlib
         // does (pseudo-inverse) from the corners as single-precision points.
         let l = Double(Float(face.left))
@@ -277,15 +307,14 @@ package struct ShapePredictor: Sendable {
         let toImage = dlibAffineTransform(from: ((0, 0), (1, 0), (1, 1)), to: ((l, t), (r, t), (r, b)))
 
         // The working shape lives in a scoped buffer (on the stack for the 5-point model), as does all
-        // other per-call state, and the landmarks are stored inline: a prediction does not allocate.
+        // other per-call state, and the 5 landmarks are stored inline: a 5-point prediction does not allocate.
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * partCount) { shape in
             _ = shape.initialize(fromContentsOf: initialShape)
             runCascades(on: image, toImage: toImage, shape: shape)
-            func point(_ i: Int) -> LandmarkPoint {
+            return result { i in
                 let (x, y) = toImage.apply(Double(shape[2 * i]), Double(shape[2 * i + 1]))
                 return LandmarkPoint(x: dlibRound(x), y: dlibRound(y))
             }
-            return FaceLandmarks(points: (point(0), point(1), point(2), point(3), point(4)))
         }
     }
 

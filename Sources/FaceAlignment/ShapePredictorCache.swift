@@ -15,16 +15,25 @@ extension ShapePredictor {
     /// The folder where compiled predictors are cached, ``MynaFacePaths/compiled``.
     package static var defaultCacheDirectory: URL { ModelCache().directory }
 
-    /// Loads `shape_predictor_5_face_landmarks.dat` from a model store, through the compiled cache (the loader
+    /// Loads dlib's 5-point (`shape_predictor_5_face_landmarks.dat`) or 68-point
+    /// (`shape_predictor_68_face_landmarks.dat`) predictor from a model store, through the compiled cache (the loader
     /// shape every model of the pipeline shares: `init(store:cache:)`).
     /// - Parameters:
     ///   - store: the models folder (default ``ModelStore/init()``).
     ///   - cache: where compiled files are kept (default ``ModelCache/init()``).
-    /// - Throws: ``AlignmentError/missingModel(_:)`` when the file is absent, else as ``init(contentsOf:sha256:cacheDirectory:)``.
-    package init(store: ModelStore = ModelStore(), cache: ModelCache = ModelCache()) throws(AlignmentError) {
+    ///   - model: which of the two predictors (default the 5-point one).
+    /// - Throws: ``AlignmentError/missingModel(_:)`` when the file is absent,
+    ///   ``AlignmentError/unsupportedModel(_:)`` when the file holds another number of points than `model`,
+    ///   else as ``init(contentsOf:sha256:cacheDirectory:)``.
+    package init(store: ModelStore = ModelStore(), cache: ModelCache = ModelCache(), model: LandmarkModel = .fivePoint)
+        throws(AlignmentError)
+    {
         let url: URL
-        do { url = try store.url(for: ModelStore.shapePredictor5) } catch { throw .missingModel(error) }
+        do { url = try store.url(for: model.fileName) } catch { throw .missingModel(error) }
         try self.init(contentsOf: url, cacheDirectory: cache.directory)
+        guard partCount == model.pointCount else {
+            throw .unsupportedModel("\(model.fileName) holds \(partCount) points, expected \(model.pointCount)")
+        }
     }
 
     /// Loads the predictor in the dlib file at `url`, through the compiled cache.
@@ -35,12 +44,12 @@ extension ShapePredictor {
     /// example a read-only folder) is not an error.
     ///
     /// - Parameters:
-    ///   - url: `shape_predictor_5_face_landmarks.dat`.
+    ///   - url: a dlib shape predictor file (5- or 68-point).
     ///   - sha256: the file's SHA-256 as 64 hexadecimal digits, or nil.
     ///   - cacheDirectory: where to keep compiled files; nil means ``defaultCacheDirectory``.
     /// - Throws: ``AlignmentError/unreadableModel(path:reason:)`` when the file cannot be read or
     ///   `sha256` is not 64 hex digits; ``AlignmentError/invalidModel(_:)`` or
-    ///   ``AlignmentError/unsupportedModel(_:)`` when its content is not a 5-point predictor.
+    ///   ``AlignmentError/unsupportedModel(_:)`` when its content is not a 5- or 68-point predictor.
     package init(contentsOf url: URL, sha256: String? = nil, cacheDirectory: URL? = nil) throws(AlignmentError) {
         let fm = FileManager.default
         let key: String
@@ -157,7 +166,7 @@ extension ShapePredictor {
         let trees = u32(at: 16)
         let splits = u32(at: 20)
         let features = u32(at: 24)
-        guard parts == FaceLandmarks.count, (1...1000).contains(cascades), (1...100_000).contains(trees),
+        guard ShapePredictor.supportedPartCounts.contains(parts), (1...1000).contains(cascades), (1...100_000).contains(trees),
             (1...1023).contains(splits), (1...65_535).contains(features)
         else {
             throw .unsupportedModel("compiled cache: absurd sizes")

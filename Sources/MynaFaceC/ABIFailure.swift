@@ -26,6 +26,9 @@ struct ABIFailure: Error {
         case .portraitHasNoFace: code = Int32(MYNAFACE_ERR_PORTRAIT_NO_FACE)
         case .probeUnreadable(let e): code = Self.code(of: e)
         case .pipeline(let e): code = e.isModelFailure ? Int32(MYNAFACE_ERR_MODELS) : Int32(MYNAFACE_ERR_PIPELINE)
+        // A template of another embedding model is not an intact template for this verifier.
+        case .modelMismatch: code = Int32(MYNAFACE_ERR_TEMPLATE_INVALID)
+        case .uncalibratedModel, .modelThreshold: code = Int32(MYNAFACE_ERR_MODELS)
         case .unexpected: code = Int32(MYNAFACE_ERR_INTERNAL)
         }
         message = error.description

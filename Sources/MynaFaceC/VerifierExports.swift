@@ -44,12 +44,15 @@ public func cVerifierCreate(
             policy: acceptUnverified ? .acceptUnverified : .requireVerified)
         let verifier: FaceVerifier
         do throws(VerificationError) {
+            // The embedding model: $MYNAFACE_MODEL (an external model directory, docs/models.md), else dlib's ResNet.
+            let model = EmbeddingModelChoice.resolve(option: nil)
             if let modelsDirectory {
                 let path = String(cString: modelsDirectory)
                 guard !path.isEmpty else { throw VerificationError.unexpected("") }
-                verifier = try FaceVerifier(modelsDirectory: URL(fileURLWithPath: path), configuration: configuration)
+                verifier = try FaceVerifier(
+                    modelsDirectory: URL(fileURLWithPath: path), model: model, configuration: configuration)
             } else {
-                verifier = try FaceVerifier(configuration: configuration)
+                verifier = try FaceVerifier(model: model, configuration: configuration)
             }
         } catch {
             if case .unexpected = error { throw .invalidArgument("models_dir is empty") }

@@ -27,6 +27,8 @@ struct ServiceError: Error {
             }
         case .pipeline(let e):
             (status, code) = e.isModelFailure ? (.serviceUnavailable, "models") : (.unprocessableContent, "pipeline")
+        case .modelMismatch: (status, code) = (.unprocessableContent, "modelMismatch")
+        case .uncalibratedModel, .modelThreshold: (status, code) = (.serviceUnavailable, "models")
         case .unexpected: (status, code) = (.internalServerError, "internal")
         }
     }

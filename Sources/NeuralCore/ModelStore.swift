@@ -27,6 +27,8 @@ public struct ModelStore: Sendable, Equatable {
     public static let mmodFaceDetector = "mmod_human_face_detector.dat"
     /// The 5-point shape predictor.
     public static let shapePredictor5 = "shape_predictor_5_face_landmarks.dat"
+    /// The 68-point shape predictor (iBUG 300-W points: jaw, brows, nose, eyes, lips).
+    public static let shapePredictor68 = "shape_predictor_68_face_landmarks.dat"
 
     /// The folder searched.
     public let directory: URL

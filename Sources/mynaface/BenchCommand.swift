@@ -71,7 +71,7 @@ struct BenchCommand: ParsableCommand {
         if let threads {
             var analyzer = verifier.analyzer
             analyzer.embeddingThreads = max(1, threads)
-            verifier = FaceVerifier(analyzer: analyzer, configuration: verifier.configuration)
+            verifier = try FaceVerifier(analyzer: analyzer, configuration: verifier.configuration)
         }
         let loadMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e6
         let workload: BenchmarkWorkload

@@ -4,8 +4,9 @@ import Foundation
 import MynaFace
 import NeuralCore
 
-/// `mynaface embed PHOTO [--all] [--json]`: the 128-D dlib descriptor of the face in a photo (detect → align →
-/// embed, like face_recognition's `face_encodings`), or of an aligned 150×150 chip.
+/// `mynaface embed PHOTO [--all] [--json] [--model DIR]`: the 128-D dlib descriptor of the face in a photo (detect →
+/// align → embed, like face_recognition's `face_encodings`), or of an aligned 150×150 chip; with `--model`, the
+/// external model's L2-normalised embedding (68-point landmarks → ArcFace alignment → the model).
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
@@ -15,7 +16,9 @@ struct EmbedCommand: ParsableCommand {
             A photo is detected (MMOD), its 5 landmarks found and the face aligned as dlib's 150×150 chip before \
             the ResNet: the largest face, or every face with --all (largest first). An image of exactly 150×150 \
             is taken as an already aligned chip unless --detect is given; raw 150×150×3 RGB bytes (exactly 67,500 \
-            bytes, row-major, R,G,B interleaved) are a chip too. Exit status 2 when the photo holds no face. \
+            bytes, row-major, R,G,B interleaved) are a chip too. With --model DIR (docs/models.md) the external \
+            model's embedding instead; an image of its input size is taken as already aligned. \
+            Exit status 2 when the photo holds no face. \
             The descriptor is biometric data: handle the output accordingly.
             """)
 
@@ -38,12 +41,15 @@ struct EmbedCommand: ParsableCommand {
             valueName: "DIR"))
     var models: String?
 
+    @OptionGroup var modelOptions: ModelOptions
+
     struct Face: Encodable {
         var box: [Int]?
         var embedding: [Float]
     }
 
     struct Report: Encodable {
+        var model: String
         var faces: [Face]
     }
 
@@ -59,15 +65,21 @@ struct EmbedCommand: ParsableCommand {
         }
         let analyzer: FaceAnalyzer
         do {
-            analyzer = try FaceAnalyzer(
-                store: models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
-                    ?? ModelStore())
+            let store =
+                models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
+            if let external = modelOptions.loadExternal(command: "mynaface embed") {
+                analyzer = try FaceAnalyzer(store: store, externalModel: external)
+            } else {
+                analyzer = try FaceAnalyzer(store: store)
+            }
         } catch {
             CLI.fail("mynaface embed: \(error)", status: .modelsOrPipeline)
         }
+        // An already aligned face: 150×150 for dlib's ResNet, the manifest's input size for an external model.
+        let alignedSize = analyzer.external.map { ($0.manifest.input.width, $0.manifest.input.height) } ?? (150, 150)
         var faces: [Face] = []
         do {
-            if picture.width == 150, picture.height == 150, !detect {
+            if picture.width == alignedSize.0, picture.height == alignedSize.1, !detect {
                 faces = [Face(box: nil, embedding: try analyzer.embedding(ofChip: picture).values)]
             } else {
                 let analysis = try analyzer.analyze(picture, options: .init(minimumFaceSize: .none))
@@ -83,7 +95,7 @@ struct EmbedCommand: ParsableCommand {
         }
         guard !faces.isEmpty else { CLI.fail("mynaface embed: no face found in \(image)", status: .notAcquired) }
         if json {
-            try CLI.printJSON(Report(faces: faces))
+            try CLI.printJSON(Report(model: analyzer.embeddingModel.description, faces: faces))
         } else {
             for (i, face) in faces.enumerated() {
                 if faces.count > 1 { print("# face \(i + 1)" + (face.box.map { " box \($0)" } ?? "")) }

@@ -14,7 +14,8 @@ struct EvalCommand: ParsableCommand {
             Input: --folder (identity sub-folders), --csv (path,identity[,set] columns, paths relative to the CSV), \
             or --pairs (LFW pairs.txt or a path_a,path_b,same CSV; with --folder as the LFW image root).
             Output in --out: summary.json, scores.csv, failures.csv, det.svg, histogram.svg and, when the target \
-            FMR is resolvable, threshold.json (docs/threshold-config.md).
+            FMR is resolvable, threshold.json (docs/threshold-config.md). With --model DIR the templates come from \
+            that external model and threshold.json names it: the model's calibration (docs/models.md).
             """)
 
     @Option(help: ArgumentHelp("Labels CSV with path and identity columns (optional set column).", valueName: "FILE"))
@@ -120,6 +121,8 @@ struct EvalCommand: ParsableCommand {
     )
     var models: String?
 
+    @OptionGroup var modelOptions: ModelOptions
+
     func validate() throws {
         if pad {
             guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
@@ -174,7 +177,12 @@ struct EvalCommand: ParsableCommand {
         options.fuse = fuse
 
         let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-        let extractor = try PipelineExtractor(store: store, descriptor: descriptor)
+        let choice = modelOptions.choice
+        if case .external = choice { options.dlibOperatingPoints = false }
+        let extractor: PipelineExtractor
+        do { extractor = try PipelineExtractor(store: store, descriptor: descriptor, model: choice) } catch {
+            CLI.fail("mynaface eval: \(error)", status: .modelsOrPipeline)
+        }
         let computation = TemplateComputation(
             extractor: extractor,
             chipSimulator: options.chip.map { CardFaceChipSimulator(settings: $0) },

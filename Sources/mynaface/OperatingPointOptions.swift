@@ -40,12 +40,14 @@ struct OperatingPointOptions: ParsableArguments {
     }
 
     /// Sets the configuration's operating points, fusion and probe colour; exits with status 3 for an unusable
-    /// threshold file (one line on stderr naming the problem).
-    func apply(to config: inout FaceVerifier.Configuration, command: String) {
+    /// threshold file (one line on stderr naming the problem), e.g. one made for another model than `model`.
+    func apply(
+        to config: inout FaceVerifier.Configuration, command: String, model: EmbeddingModelIdentity = .dlibResNet
+    ) {
         if let thresholdFile {
             do {
                 let file = try ThresholdFile.load(from: URL(fileURLWithPath: thresholdFile))
-                let point = try file.threshold(forModel: FaceVerifier.embeddingModel, path: thresholdFile)
+                let point = try file.threshold(forModel: model.thresholdName, path: thresholdFile)
                 if file.frames > 1 {
                     guard point.descriptor == config.threshold.descriptor else {
                         CLI.fail(

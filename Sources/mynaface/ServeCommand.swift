@@ -10,6 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve enrol / verify / health / ready / metrics over HTTP on 127.0.0.1 (models loaded once).")
 
+    @OptionGroup var modelOptions: ModelOptions
+
     @Option(help: "Address to bind; anything but loopback needs --allow-remote and --token-file.")
     var host = "127.0.0.1"
     @Option(help: "TCP port (0: any free port, printed on stdout).")
@@ -64,8 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         do { try config.validate() } catch { CLI.fail("mynaface serve: \(error)", status: .unreadableInput) }
-        let verifier: FaceVerifier
-        do { verifier = try FaceVerifier() } catch { CLI.fail("mynaface serve: \(error)", status: .modelsOrPipeline) }
+        let verifier = ModelOptions.verifier(
+            external: modelOptions.loadExternal(command: "mynaface serve"), configuration: FaceVerifier.Configuration(),
+            command: "mynaface serve")
         let service = try VerificationService(verifier: verifier, configuration: config)
         var logger = Logger(label: "mynaface.serve")
         logger.logLevel = .warning

@@ -39,6 +39,8 @@ struct SessionCommand: AsyncParsableCommand {
 
     @OptionGroup var operatingPoint: OperatingPointOptions
 
+    @OptionGroup var modelOptions: ModelOptions
+
     @Option(
         help:
             "Liveness check of each face attempt: off, passive, challenge:left or challenge:right (a suspected attack counts as a face failure and goes on to the PIN or staff)."
@@ -191,12 +193,10 @@ struct SessionCommand: AsyncParsableCommand {
         if let cardFace = card.state.cardFaceFile, reading.profile.hasUsablePortrait, !proxy {
             var configuration = FaceVerifier.Configuration()
             configuration.authenticator = authenticator
-            operatingPoint.apply(to: &configuration, command: command)
+            let external = modelOptions.loadExternal(command: command)
+            operatingPoint.apply(to: &configuration, command: command, model: ModelOptions.identity(external))
             configuration.liveness = liveness
-            let verifier: FaceVerifier
-            do { verifier = try FaceVerifier(configuration: configuration) } catch {
-                CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
-            }
+            let verifier = ModelOptions.verifier(external: external, configuration: configuration, command: command)
             do {
                 face = try VerifierFaceCheck(
                     verifier: verifier, portrait: [UInt8](cardFace),

@@ -21,7 +21,8 @@ struct VerifyCommand: AsyncParsableCommand {
             Exit status: 0 match, 1 no match, 2 not acquired (no usable face in any frame), \
             3 unreadable or refused input, 4 models missing or pipeline failure, 5 presentation attack suspected. \
             --liveness challenge:left|challenge:right (the patient was asked to turn their head to their own left or \
-            right while the frames were taken) or passive checks the frames for a live face (docs/liveness.md).
+            right while the frames were taken) or passive checks the frames for a live face (docs/liveness.md). \
+            --model DIR uses an external embedding model (docs/models.md) at its calibrated threshold (or --threshold).
             """)
 
     @Option(help: "The portrait: a card-face file (EF 0002), a DG2 record or an image file.")
@@ -40,6 +41,8 @@ struct VerifyCommand: AsyncParsableCommand {
     var acceptUnverified = false
 
     @OptionGroup var operatingPoint: OperatingPointOptions
+
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Minimum face width in the camera frame as a fraction of the frame width.")
     var minFaceFraction: Double = 0.15
@@ -88,6 +91,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var authenticity: String
         var probeFace: [Int]?
         var quality: FaceQuality?
+        var model: String
     }
 
     func validate() throws {
@@ -106,13 +110,11 @@ struct VerifyCommand: AsyncParsableCommand {
         config.authenticator = CardFaceAuthenticator(
             anchors: TrustAnchors(anchors),
             policy: acceptUnverified ? .acceptUnverified : .requireVerified)
-        operatingPoint.apply(to: &config, command: command)
+        let external = modelOptions.loadExternal(command: command)
+        operatingPoint.apply(to: &config, command: command, model: ModelOptions.identity(external))
         config.probeDetection.minimumFaceSize = .fractionOfWidth(minFaceFraction)
 
-        let verifier: FaceVerifier
-        do { verifier = try FaceVerifier(configuration: config) } catch {
-            CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
-        }
+        let verifier = ModelOptions.verifier(external: external, configuration: config, command: command)
         func failed(_ error: VerificationError) -> Never {
             switch error {
             case .pipeline, .unexpected: CLI.fail("\(command): \(error)", status: .modelsOrPipeline)
@@ -148,7 +150,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 threshold: thresholdReport(result.threshold), timings: result.timings.rounded(),
                 portrait: describe(template),
                 authenticity: template.authenticity.description,
-                probeFace: result.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: result.quality)
+                probeFace: result.faceBox.map { [$0.left, $0.top, $0.right, $0.bottom] }, quality: result.quality,
+                model: template.model.description)
         } else {
             let template: PortraitTemplate
             let result: AttemptResult
@@ -181,7 +184,7 @@ struct VerifyCommand: AsyncParsableCommand {
                         })
                 },
                 totalMilliseconds: roundTo(result.totalMilliseconds, 3), portrait: describe(template),
-                authenticity: template.authenticity.description)
+                authenticity: template.authenticity.description, model: template.model.description)
         }
         if json {
             try CLI.printJSON(report)
@@ -191,7 +194,9 @@ struct VerifyCommand: AsyncParsableCommand {
             )
             if let s = report.similarity, let d = report.distance {
                 print("similarity:   \(s) (cosine of normalised descriptors)")
-                print("distance:     \(d) (Euclidean, dlib)")
+                print(
+                    "distance:     \(d) (Euclidean\(report.model == EmbeddingModelIdentity.dlibResNet.description ? ", dlib" : ""))"
+                )
             }
             print(
                 "threshold:    \(report.threshold.metric) \(report.threshold.value) (\(report.threshold.descriptor) descriptors)"
@@ -209,6 +214,7 @@ struct VerifyCommand: AsyncParsableCommand {
                         + ")")
             }
             print("portrait:     \(report.portrait); authenticity: \(report.authenticity)")
+            print("model:        \(report.model)")
             if let t = report.timings {
                 print(
                     String(

@@ -18,13 +18,13 @@ struct TemplateSerializationTests {
     func roundTrip() throws {
         let (verifier, template) = try enrolled()
         let bytes = try template.serialized()
-        #expect(bytes.count == PortraitTemplate.serializedByteCount && bytes.count == 1108)
-        #expect(Array(bytes.prefix(5)) == [0x4D, 0x46, 0x54, 0x31, 1])
+        #expect(bytes.count == PortraitTemplate.serializedByteCount && bytes.count == 1160)
+        #expect(Array(bytes.prefix(5)) == [0x4D, 0x46, 0x54, 0x31, 2])
         let copy = try PortraitTemplate(serialized: bytes)
         #expect(
             copy.embedding == template.embedding && copy.mirrorAveragedEmbedding == template.mirrorAveragedEmbedding)
         #expect(copy.quality == template.quality && copy.faceBox == template.faceBox)
-        #expect(copy.portraitChannels == template.portraitChannels)
+        #expect(copy.portraitChannels == template.portraitChannels && copy.model == .dlibResNet)
         #expect(copy.authenticity == .notApplicable(nil) && copy.info == nil && copy.cardFace == nil)
         let probe = [UInt8](try Data(contentsOf: try #require(TestEnvironment.sample("obama3.jpg"))))
         #expect(
@@ -39,11 +39,11 @@ struct TemplateSerializationTests {
             try PortraitTemplate(serialized: Array("PNG!x".utf8))
         }
         #expect(throws: TemplateSerializationError.notATemplate) { try PortraitTemplate(serialized: []) }
-        #expect(throws: TemplateSerializationError.truncated(expected: 1108, actual: 2)) {
+        #expect(throws: TemplateSerializationError.truncated(expected: 1160, actual: 2)) {
             try PortraitTemplate(serialized: Array("MF".utf8))
         }
-        #expect(throws: TemplateSerializationError.unsupportedVersion(2)) {
-            try PortraitTemplate(serialized: Array("MFT1".utf8) + [2])
+        #expect(throws: TemplateSerializationError.unsupportedVersion(3)) {
+            try PortraitTemplate(serialized: Array("MFT1".utf8) + [3])
         }
         #expect(throws: TemplateSerializationError.truncated(expected: 1108, actual: 100)) {
             try PortraitTemplate(serialized: Array("MFT1".utf8) + [1] + [UInt8](repeating: 0, count: 95))

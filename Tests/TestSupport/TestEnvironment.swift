@@ -57,6 +57,23 @@ public enum TestEnvironment {
         existing(samplesDirectory.appendingPathComponent(name))
     }
 
+    /// The generated random-weight embedding model (`Scripts/make-test-embedding-model.py`): `$MYNAFACE_TEST_MODEL`
+    /// (set by Scripts/test.sh after generating it), else `<cache root>/test-models/test-arcface-random`, or nil when
+    /// neither holds a `manifest.json`.
+    public static var testEmbeddingModel: URL? {
+        let candidate: URL
+        if let env = ProcessInfo.processInfo.environment["MYNAFACE_TEST_MODEL"], !env.isEmpty {
+            candidate = URL(fileURLWithPath: env, isDirectory: true)
+        } else {
+            candidate = MynaFacePaths.current.cacheRoot.appendingPathComponent("test-models/test-arcface-random")
+        }
+        return existing(candidate.appendingPathComponent("manifest.json")).map { _ in candidate }
+    }
+
+    /// Message for a test skipped because the generated embedding model is absent.
+    public static let testModelAbsentMessage =
+        "generated test model absent: run Scripts/make-test-embedding-model.py (needs numpy, onnx)"
+
     /// Message for a test skipped because `../shared` is absent.
     public static let sharedAbsentMessage =
         "../shared is absent: this case needs the shared face photos or dlib reference values"

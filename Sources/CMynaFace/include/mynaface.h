@@ -136,6 +136,9 @@ const char *mynaface_version(void);
 /**
  * Loads the models from `models_dir` (NULL: $MYNAFACE_MODELS, else ~/.cache/mynaface/models) into a new verifier
  * at the default operating points (calibrated on East-Asian faces). `flags`: MYNAFACE_FLAG_* or 0.
+ * When $MYNAFACE_MODEL names an external embedding model directory (docs/models.md), the verifier uses that model
+ * at its calibrated threshold (MYNAFACE_ERR_MODELS when it cannot be loaded or has no calibrated threshold file);
+ * templates of another model are refused with MYNAFACE_ERR_TEMPLATE_INVALID.
  * On success *out is the verifier (free it with mynaface_verifier_free); on failure *out is NULL.
  */
 mynaface_status mynaface_verifier_create(const char *models_dir, uint32_t flags, mynaface_verifier **out,

@@ -65,6 +65,7 @@ extension FaceVerifier {
         _ probeImage: Image, template: PortraitTemplate, mode: DescriptorMode,
         timings: inout StageTimings
     ) throws(VerificationError) -> FrameAcquisition {
+        try checkModel(of: template)
         let grey: Bool
         switch configuration.probeColour {
         case .asCaptured: grey = false
@@ -114,11 +115,13 @@ extension FaceVerifier {
     /// Compares faces (at most ``framesPerComparison``) with the portrait once: their mean descriptor, at the fused
     /// operating point when there are several, else at the single-frame one.
     func compareFused(_ faces: [AcquiredFace], with template: PortraitTemplate)
-        -> (threshold: MatchThreshold, similarity: Double, distance: Double, decision: MatchDecision) {
+        -> (threshold: MatchThreshold, similarity: Double, distance: Double, decision: MatchDecision)
+    {
         let single = configuration.threshold
         let threshold = faces.count > 1 ? configuration.fusedThreshold ?? single : single
         let descriptor = FaceEmbedding.mean(faces.map(\.descriptor))!
-        let (similarity, distance, decision) = Self.compare(template.descriptor(single.descriptor), descriptor, threshold)
+        let (similarity, distance, decision) = Self.compare(
+            template.descriptor(single.descriptor), descriptor, threshold)
         return (threshold, similarity, distance, decision)
     }
 
@@ -147,11 +150,13 @@ extension FaceVerifier {
     /// decision ``MatchDecision/presentationAttackSuspected`` whatever the comparison said.
     /// - Returns: the attempt's decision, scores, liveness and per-frame reports.
     /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode (naming none of its
-    ///   content), ``VerificationError/pipeline(_:)``.
+    ///   content), ``VerificationError/pipeline(_:)``, ``VerificationError/modelMismatch(template:verifier:)`` for a
+    ///   template of another embedding model.
     public func verifyAttempt(
         _ template: PortraitTemplate, probes: [[UInt8]],
         liveness: LivenessPolicy? = nil
     ) throws(VerificationError) -> AttemptResult {
+        try checkModel(of: template)
         var images: [Image] = []
         images.reserveCapacity(probes.count)
         for bytes in probes {

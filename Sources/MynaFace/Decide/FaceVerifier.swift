@@ -22,6 +22,14 @@ public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertib
     case probeUnreadable(ImageDecodeError)
     /// The face pipeline failed (models missing or corrupt, image too large for the detector).
     case pipeline(FaceAnalyzerError)
+    /// The template was made by another embedding model than the verifier's: descriptors of different models are
+    /// never compared (re-enrol the portrait with this verifier).
+    case modelMismatch(template: EmbeddingModelIdentity, verifier: EmbeddingModelIdentity)
+    /// An external model has no calibrated threshold (its manifest names no threshold file) and no explicit
+    /// threshold was configured: it cannot decide (`mynaface eval --model` calibrates one; `docs/models.md`).
+    case uncalibratedModel(EmbeddingModelIdentity)
+    /// The external model's threshold file cannot be used (made for another model, invalid).
+    case modelThreshold(ThresholdFileError)
     /// A failure of none of the kinds above (a defect: report it).
     case unexpected(String)
 
@@ -32,6 +40,13 @@ public enum VerificationError: Error, Sendable, Equatable, CustomStringConvertib
         case .portraitHasNoFace(let r): return "portrait has no usable face: \(r)"
         case .probeUnreadable(let e): return "camera frame unreadable: \(e)"
         case .pipeline(let e): return "face pipeline: \(e)"
+        case .modelMismatch(let t, let v):
+            return "template was made by model \(t), but the verifier uses \(v): re-enrol the portrait"
+        case .uncalibratedModel(let m):
+            return
+                "model \(m) has no calibrated threshold: run `mynaface eval --model DIR` on your population and name "
+                + "its threshold.json in the manifest's threshold_file, or give an explicit threshold (--threshold)"
+        case .modelThreshold(let e): return "model threshold: \(e)"
         case .unexpected(let m): return "unexpected failure: \(m)"
         }
     }
@@ -92,8 +107,12 @@ public struct FaceVerifier: Sendable {
         public init() {}
     }
 
-    /// The name of the embedding model the verifier's descriptors come from; a ``ThresholdFile`` must name it.
+    /// The name of dlib's embedding model (the default); a ``ThresholdFile`` for it must name it. For any model, see
+    /// ``model`` and ``EmbeddingModelIdentity/thresholdName``.
     public static let embeddingModel = "dlib_face_recognition_resnet_model_v1"
+
+    /// The embedding model the verifier's descriptors come from (templates of other models are refused).
+    public var model: EmbeddingModelIdentity { analyzer.embeddingModel }
 
     /// The models.
     public let analyzer: FaceAnalyzer
@@ -118,9 +137,62 @@ public struct FaceVerifier: Sendable {
     }
 
     /// Uses already-loaded models.
-    public init(analyzer: FaceAnalyzer, configuration: Configuration = Configuration()) {
+    ///
+    /// For an analyzer with an external model, see ``init(store:model:configuration:)`` for how the operating point is
+    /// chosen; this initialiser applies the same rule.
+    /// - Throws: ``VerificationError/uncalibratedModel(_:)`` or ``VerificationError/modelThreshold(_:)`` for an external
+    ///   model without a usable operating point (never for dlib's ResNet).
+    public init(analyzer: FaceAnalyzer, configuration: Configuration = Configuration()) throws(VerificationError) {
         self.analyzer = analyzer
-        self.configuration = configuration
+        self.configuration = try Self.operatingPoints(configuration, for: analyzer)
+    }
+
+    /// Loads dlib's models from `store` and the chosen embedding model.
+    ///
+    /// dlib's operating points (``MatchThreshold/readerDefault``, ``MatchThreshold/readerDefaultFused``,
+    /// ``MatchThreshold/dlibDefault``) mean nothing for another model's scores. For an external model, a configuration
+    /// that still holds one of them takes the model's calibrated threshold (its manifest's `threshold_file`, which
+    /// must name the model) for single frames and fused attempts alike; any other threshold in the configuration is
+    /// the caller's explicit choice and is kept.
+    /// - Throws: ``VerificationError/pipeline(_:)`` for a model that cannot be loaded;
+    ///   ``VerificationError/uncalibratedModel(_:)`` for an external model with neither a calibrated nor an explicit
+    ///   threshold; ``VerificationError/modelThreshold(_:)`` for a threshold file made for another model.
+    public init(
+        store: ModelStore = ModelStore(), model: EmbeddingModelChoice, configuration: Configuration = Configuration()
+    ) throws(VerificationError) {
+        let analyzer: FaceAnalyzer
+        do { analyzer = try FaceAnalyzer(store: store, model: model) } catch { throw .pipeline(error) }
+        try self.init(analyzer: analyzer, configuration: configuration)
+    }
+
+    /// Loads dlib's models from `directory` (the folder `Scripts/fetch-models.sh` fills) and the chosen embedding model.
+    /// - Throws: as ``init(store:model:configuration:)``.
+    public init(
+        modelsDirectory directory: URL, model: EmbeddingModelChoice, configuration: Configuration = Configuration()
+    ) throws(VerificationError) {
+        try self.init(store: ModelStore(directory: directory), model: model, configuration: configuration)
+    }
+
+    /// The configuration with an external model's operating point in place of dlib's (see
+    /// ``init(store:model:configuration:)``); unchanged for dlib's ResNet.
+    static func operatingPoints(_ configuration: Configuration, for analyzer: FaceAnalyzer) throws(VerificationError)
+        -> Configuration
+    {
+        guard let external = analyzer.external else { return configuration }
+        var config = configuration
+        let dlibPoints: [MatchThreshold] = [.readerDefault, .readerDefaultFused, .dlibDefault]
+        guard dlibPoints.contains(config.threshold) else {
+            // An explicit threshold: fused attempts use it too unless an explicit fused point was given.
+            if let fused = config.fusedThreshold, dlibPoints.contains(fused) { config.fusedThreshold = nil }
+            return config
+        }
+        let calibrated: MatchThreshold?
+        do { calibrated = try external.calibratedThreshold() } catch { throw .modelThreshold(error) }
+        guard let calibrated else { throw .uncalibratedModel(external.identity) }
+        config.threshold = calibrated
+        // An explicit fused point (e.g. `--threshold-file` of a `--fuse 3` calibration) is kept; dlib's is dropped.
+        if let fused = config.fusedThreshold, dlibPoints.contains(fused) { config.fusedThreshold = nil }
+        return config
     }
 
     // MARK: enrolment
@@ -185,21 +257,30 @@ public struct FaceVerifier: Sendable {
         let mirrorAveraged: FaceEmbedding
         do {
             embedding = try analyzer.embedding(of: face)
-            let mirror = try analyzer.embedding(ofChip: face.chip.mirrored())
+            let mirror = try analyzer.embedding(
+                ofChip: analyzer.external == nil ? face.chip.mirrored() : face.embeddingInput.mirrored())
             mirrorAveraged = FaceEmbedding.mean([embedding, mirror])!
         } catch { throw .pipeline(error) }
         return PortraitTemplate(
             embedding: embedding, mirrorAveragedEmbedding: mirrorAveraged, quality: quality,
             faceBox: face.box, info: info,
-            portraitChannels: image.channels, authenticity: authenticity, cardFace: cardFace)
+            portraitChannels: image.channels, authenticity: authenticity, cardFace: cardFace, model: model)
+    }
+
+    /// Throws unless `template` was made by this verifier's embedding model.
+    /// - Throws: ``VerificationError/modelMismatch(template:verifier:)``.
+    func checkModel(of template: PortraitTemplate) throws(VerificationError) {
+        guard template.model == model else { throw .modelMismatch(template: template.model, verifier: model) }
     }
 
     // MARK: verification
 
     /// Compares one camera frame (JPEG, PNG, … bytes; EXIF orientation applied) with an enrolled portrait.
     /// - Returns: the decision with scores, threshold, quality and per-stage timings.
-    /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode.
+    /// - Throws: ``VerificationError/probeUnreadable(_:)`` for a frame that does not decode;
+    ///   ``VerificationError/modelMismatch(template:verifier:)`` for a template of another embedding model.
     public func verify(_ template: PortraitTemplate, probe: [UInt8]) throws(VerificationError) -> MatchResult {
+        try checkModel(of: template)
         let start = DispatchTime.now()
         let image: Image
         do { image = try ImageDecoder.decode(probe, options: configuration.decode) } catch {
@@ -215,6 +296,7 @@ public struct FaceVerifier: Sendable {
     /// Compares one decoded camera frame with an enrolled portrait.
     /// - Throws: ``VerificationError/pipeline(_:)`` only for a frame the detector cannot take (empty, too large).
     public func verify(_ template: PortraitTemplate, probeImage: Image) throws(VerificationError) -> MatchResult {
+        try checkModel(of: template)
         let start = DispatchTime.now()
         var timings = StageTimings()
         let threshold = configuration.threshold

@@ -24,13 +24,13 @@ public enum PortraitAuthenticity: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What was enrolled from a card: the portrait's descriptor and where it came from.
+/// What was enrolled from a card: the portrait's descriptor, the model that made it, and where it came from.
 ///
 /// Computed once per card by ``FaceVerifier/enroll(portrait:certificate:)``; then compared with any number of
 /// camera frames. Holds a biometric descriptor: keep it in memory for the visit, persist it only if the
 /// patient's consent and your policy allow. Its `description` never prints the descriptor.
 public struct PortraitTemplate: Sendable, CustomStringConvertible {
-    /// dlib's 128-D descriptor of the portrait face.
+    /// The descriptor of the portrait face (dlib's 128-D one, or the external model's L2-normalised embedding).
     public let embedding: FaceEmbedding
     /// The mean of the portrait's and its mirror image's descriptors (``DescriptorMode/mirrorAveraged``).
     public let mirrorAveragedEmbedding: FaceEmbedding
@@ -46,6 +46,9 @@ public struct PortraitTemplate: Sendable, CustomStringConvertible {
     public let authenticity: PortraitAuthenticity
     /// The parsed card-face file, when the portrait came from one (birth date, sex, expiry for the session).
     public let cardFace: CardFaceFile?
+    /// The embedding model that made the descriptors: the template is compared only with frames embedded by the same
+    /// model (``VerificationError/modelMismatch(template:verifier:)``).
+    public let model: EmbeddingModelIdentity
 
     /// The portrait's descriptor in `mode`.
     public func descriptor(_ mode: DescriptorMode) -> FaceEmbedding {
@@ -57,6 +60,23 @@ public struct PortraitTemplate: Sendable, CustomStringConvertible {
             info.map { "\($0.format) \($0.width)×\($0.height)×\($0.channels) from \($0.containerPath)" }
             ?? "decoded image"
         return "PortraitTemplate(\(source), "
-            + "face \(faceBox.width) px, authenticity: \(authenticity))"
+            + "face \(faceBox.width) px, authenticity: \(authenticity), model: \(model))"
+    }
+}
+
+extension PortraitTemplate {
+    /// A template from its parts, with neutral quality measurements (tests and tools; a reader enrols with
+    /// ``FaceVerifier/enroll(portrait:certificate:)``).
+    package init(
+        embedding: FaceEmbedding, mirrorAveragedEmbedding: FaceEmbedding, faceBox: FaceRect, portraitChannels: Int,
+        model: EmbeddingModelIdentity
+    ) {
+        self.init(
+            embedding: embedding, mirrorAveragedEmbedding: mirrorAveragedEmbedding,
+            quality: FaceQuality(
+                faceWidth: faceBox.width, meanLuma: 128, sharpness: 50, yaw: 0, rollDegrees: 0, pitchRatio: 0.8,
+                insideFrame: true, secondFaceRatio: nil),
+            faceBox: faceBox, info: nil, portraitChannels: portraitChannels, authenticity: .notApplicable(nil),
+            cardFace: nil, model: model)
     }
 }

@@ -32,22 +32,42 @@ public enum TemplateSerializationError: Error, Sendable, Equatable, CustomString
 }
 
 extension PortraitTemplate {
-    /// The serialised size, in bytes (format 1).
-    public static let serializedByteCount = 4 + 1 + 1 + 1 + 1 + 2 * FaceEmbedding.dimension * 4 + 4 * 4 + 6 * 8 + 8 + 4
+    /// The format version written (format 1, before templates recorded their model, is read as dlib's ResNet).
+    public static let serializationVersion: UInt8 = 2
 
-    /// The template as bytes (format 1): magic `MFT1`, version, channels, authenticity, flags, both descriptors
-    /// (float32, little-endian), the face box, the quality measurements, and a checksum (FNV-1a 32, against damage,
-    /// not tampering).
+    /// The serialised size of a dlib template, in bytes (format 2).
+    public static let serializedByteCount = serializedByteCount(model: .dlibResNet, dimension: FaceEmbedding.dimension)
+
+    /// The size of a format-1 template (dlib's 128-D descriptors, no model recorded), in bytes.
+    public static let serializedByteCountVersion1 =
+        4 + 1 + 1 + 1 + 1 + 2 * FaceEmbedding.dimension * 4 + 4 * 4 + 6 * 8 + 8 + 4
+
+    /// The serialised size (format 2) of a template of `model` whose descriptors have `dimension` values, in bytes.
+    public static func serializedByteCount(model: EmbeddingModelIdentity, dimension: Int) -> Int {
+        8 + 1 + model.id.utf8.count + EmbeddingModelIdentity.prefixLength + 2 + 2 * dimension * 4 + 4 * 4 + 6 * 8 + 8
+            + 4
+    }
+
+    /// The template as bytes (format 2): magic `MFT1`, version, channels, authenticity, flags, the model (id length,
+    /// UTF-8 id, 12 hex digits of its SHA-256), the descriptor length (UInt16), both descriptors (float32,
+    /// little-endian), the face box, the quality measurements, and a checksum (FNV-1a 32, against damage, not
+    /// tampering).
     ///
     /// The bytes hold a biometric descriptor **in clear**: store them only as the patient's consent and your policy
     /// allow, encrypted at rest. The card-face data and the portrait's container details are not kept; the
     /// authenticity is kept as "verified" or "not applicable".
-    /// - Throws: ``TemplateSerializationError/unverifiedPortrait`` for a template accepted unverified.
+    /// - Throws: ``TemplateSerializationError/unverifiedPortrait`` for a template accepted unverified;
+    ///   ``TemplateSerializationError/invalidField(_:)`` for a model id longer than 255 bytes.
     public func serialized() throws(TemplateSerializationError) -> [UInt8] {
+        let id = Array(model.id.utf8)
+        let prefix = Array(model.sha256Prefix.utf8)
+        guard id.count <= 255, prefix.count == EmbeddingModelIdentity.prefixLength else {
+            throw .invalidField("model \(model)")
+        }
         var out: [UInt8] = []
-        out.reserveCapacity(Self.serializedByteCount)
+        out.reserveCapacity(Self.serializedByteCount(model: model, dimension: embedding.count))
         out += Array("MFT1".utf8)
-        out.append(1)
+        out.append(Self.serializationVersion)
         out.append(UInt8(portraitChannels))
         switch authenticity {
         case .verified: out.append(1)
@@ -57,6 +77,10 @@ extension PortraitTemplate {
         var flags: UInt8 = quality.insideFrame ? 1 : 0
         if quality.secondFaceRatio != nil { flags |= 2 }
         out.append(flags)
+        out.append(UInt8(id.count))
+        out += id
+        out += prefix
+        Self.append(UInt16(embedding.count), to: &out)
         for v in embedding.values + mirrorAveragedEmbedding.values { Self.append(v.bitPattern, to: &out) }
         for v in [faceBox.left, faceBox.top, faceBox.right, faceBox.bottom] {
             Self.append(UInt32(bitPattern: Int32(clamping: v)), to: &out)
@@ -72,21 +96,51 @@ extension PortraitTemplate {
         return out
     }
 
-    /// Reads a template written by ``serialized()``.
+    /// Reads a template written by ``serialized()`` (format 2), or by an earlier release (format 1: dlib's ResNet).
     ///
-    /// The result compares like the original (same descriptors); its ``info`` and ``cardFace`` are nil and a
-    /// verified authenticity reads `verified("serialised template")`.
-    /// - Throws: ``TemplateSerializationError`` for bytes that are not an intact format-1 template.
+    /// The result compares like the original (same descriptors, same model); its ``info`` and ``cardFace`` are nil
+    /// and a verified authenticity reads `verified("serialised template")`.
+    /// - Throws: ``TemplateSerializationError`` for bytes that are not an intact format-1 or format-2 template.
     public init(serialized bytes: [UInt8]) throws(TemplateSerializationError) {
         guard bytes.count >= 5, bytes[0..<4].elementsEqual("MFT1".utf8) else {
             throw bytes.count < 4 && bytes.elementsEqual("MFT1".utf8.prefix(bytes.count)) && !bytes.isEmpty
                 ? .truncated(expected: Self.serializedByteCount, actual: bytes.count) : .notATemplate
         }
-        guard bytes[4] == 1 else { throw .unsupportedVersion(bytes[4]) }
-        guard bytes.count == Self.serializedByteCount else {
-            throw bytes.count < Self.serializedByteCount
-                ? .truncated(expected: Self.serializedByteCount, actual: bytes.count)
-                : .invalidField("length \(bytes.count) (\(Self.serializedByteCount) expected)")
+        let version = bytes[4]
+        guard version == 1 || version == 2 else { throw .unsupportedVersion(version) }
+        let model: EmbeddingModelIdentity
+        let dimension: Int
+        var at = 8
+        let expected: Int
+        if version == 1 {
+            model = .dlibResNet
+            dimension = FaceEmbedding.dimension
+            expected = Self.serializedByteCountVersion1
+        } else {
+            // The model and descriptor length come before the descriptors: check each read stays inside the bytes.
+            guard bytes.count >= 9 else { throw .truncated(expected: Self.serializedByteCount, actual: bytes.count) }
+            let idLength = Int(bytes[8])
+            let headerEnd = 9 + idLength + EmbeddingModelIdentity.prefixLength + 2
+            guard bytes.count >= headerEnd else { throw .truncated(expected: headerEnd, actual: bytes.count) }
+            guard idLength > 0, let id = String(validating: bytes[9..<(9 + idLength)], as: UTF8.self) else {
+                throw .invalidField("model id")
+            }
+            let prefixBytes = bytes[(9 + idLength)..<(9 + idLength + EmbeddingModelIdentity.prefixLength)]
+            guard prefixBytes.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+                let prefix = String(validating: prefixBytes, as: UTF8.self)
+            else { throw .invalidField("model SHA-256 prefix") }
+            model = EmbeddingModelIdentity(id: id, sha256: prefix)
+            dimension = Int(bytes[headerEnd - 2]) | Int(bytes[headerEnd - 1]) << 8
+            guard (1...FaceEmbedding.maximumDimension).contains(dimension) else {
+                throw .invalidField("descriptor length \(dimension)")
+            }
+            at = headerEnd
+            expected = Self.serializedByteCount(model: model, dimension: dimension)
+        }
+        guard bytes.count == expected else {
+            throw bytes.count < expected
+                ? .truncated(expected: expected, actual: bytes.count)
+                : .invalidField("length \(bytes.count) (\(expected) expected)")
         }
         let body = bytes[0..<(bytes.count - 4)]
         guard Self.checksum(body) == Self.read32(bytes, at: bytes.count - 4) else { throw .checksumMismatch }
@@ -99,18 +153,17 @@ extension PortraitTemplate {
         default: throw .invalidField("authenticity \(bytes[6])")
         }
         let flags = bytes[7]
-        var at = 8
         var values: [Float] = []
-        values.reserveCapacity(2 * FaceEmbedding.dimension)
-        for _ in 0..<(2 * FaceEmbedding.dimension) {
+        values.reserveCapacity(2 * dimension)
+        for _ in 0..<(2 * dimension) {
             values.append(Float(bitPattern: Self.read32(bytes, at: at)))
             at += 4
         }
         let embedding: FaceEmbedding
         let mirror: FaceEmbedding
         do {
-            embedding = try FaceEmbedding(values: Array(values[0..<FaceEmbedding.dimension]))
-            mirror = try FaceEmbedding(values: Array(values[FaceEmbedding.dimension...]))
+            embedding = try FaceEmbedding(values: Array(values[0..<dimension]), dimension: dimension)
+            mirror = try FaceEmbedding(values: Array(values[dimension...]), dimension: dimension)
         } catch {
             throw .invalidField("descriptor (\(error))")
         }
@@ -133,7 +186,7 @@ extension PortraitTemplate {
         self.init(
             embedding: embedding, mirrorAveragedEmbedding: mirror, quality: quality,
             faceBox: FaceRect(left: box[0], top: box[1], right: box[2], bottom: box[3]), info: nil,
-            portraitChannels: channels, authenticity: authenticity, cardFace: nil)
+            portraitChannels: channels, authenticity: authenticity, cardFace: nil, model: model)
     }
 
     private static func append<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
