@@ -27,7 +27,8 @@ extension EvalCommand {
         let manifest = attacks ?? MynaFacePaths.current.cacheRoot.appendingPathComponent("pad/manifest.tsv").path
         let sessions = try PADManifest.load(URL(fileURLWithPath: manifest))
         let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-        let analyzer = try FaceAnalyzer(store: store)
+        // The 68-point shape when its model is in the store (the liveness checker's 68-point cues), else 5 points.
+        let analyzer = try FaceAnalyzer(store: store, fullShape: FaceVerifier.hasShapeModel(store))
         CLI.note("mynaface eval --pad: \(sessions.count) sessions, \(sessions.map(\.frames.count).reduce(0, +)) frames")
         let tracks = try PADEvaluation.tracks(sessions, analyzer: analyzer, jobs: jobs)
         let missing = zip(sessions, tracks).map { $0.frames.count - $1.landmarks.count }.reduce(0, +)

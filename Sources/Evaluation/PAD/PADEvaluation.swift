@@ -90,7 +90,8 @@ public enum PADEvaluation {
                             image, options: DetectionOptions(minimumFaceSize: .fractionOfWidth(0.1))
                         ).faces.first
                     else { continue }
-                    landmarks.append(face.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) })
+                    landmarks.append(
+                        (face.shape?.points ?? face.landmarks.points).map { SIMD2(Double($0.x), Double($0.y)) })
                 }
                 work.store(i, PADTrack(session: sessions[i], landmarks: landmarks))
             }
