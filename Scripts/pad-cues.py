@@ -135,16 +135,16 @@ def main():
             rows.append(dict(s, cues=c, yaw_range=rng, half=half(s["identity"])))
     tune = [r for r in rows if r["half"] == "tune"]
     # Thresholds: on the tuning half, the pair (turn, parallax) that refuses every attack with the fewest bona
-    # fide att sessions refused (ties: the smaller parallax, then the smaller turn).
+    # fide att sessions refused (ties: the smaller parallax, then the larger turn: the turn must follow the request).
     best = None
     for t in np.arange(0.0, 0.3, 0.01):
         for p in np.arange(0.0, 0.2, 0.005):
             if any(passes(r["cues"], t, p) for r in tune if r["kind"] == "attack"):
                 continue
             refused = sum(not passes(r["cues"], t, p) for r in tune if r["kind"] == "bona-fide")
-            key = (refused, p, t)
+            key = (refused, p, -t)
             best = key if best is None or key < best else best
-    _, par_min, turn_min = best
+    _, par_min, turn_min = best[0], best[1], -best[2]
     if a.turn is not None and a.parallax is not None:
         turn_min, par_min = a.turn, a.parallax
         print(f"thresholds given: turn68 >= {turn_min:.2f}, parallax68 >= {par_min:.3f}")

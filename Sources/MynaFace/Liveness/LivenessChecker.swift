@@ -58,8 +58,9 @@ public struct LivenessChecker: Sendable, Equatable {
     /// are nearly collinear and the residual is dominated by landmark noise (attacks scored as high as live faces).
     public var parallaxInChallenge = false
     /// With 68 points: the smallest yaw change toward the requested side (``ShapeLivenessCues/yaw(_:)``, eye
-    /// distances). 0.08, about an 8° head turn.
-    public var minimumShapeTurn: Double = 0.08
+    /// distances). 0.16, about a 16° head turn: the largest value at which the tuning half's BPCER did not rise
+    /// (0.00–0.16 refused the same sessions), so the turn must clearly follow the requested side.
+    public var minimumShapeTurn: Double = 0.16
     /// With 68 points: the smallest nose parallax over that turn (``ShapeLivenessCues/turnParallax(_:toward:)``,
     /// eye distances). 0.085: the smallest value at which no attack of the tuning half passed (`docs/liveness.md`).
     public var minimumShapeParallax: Double = 0.085
