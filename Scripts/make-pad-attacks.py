@@ -8,7 +8,9 @@ Writes frame sequences (PNG, in time order) and a manifest OUTSIDE the repositor
   kind       bona-fide | attack
   type       bona-fide types: att-session (one person's 10 att images, one sitting, natural pose change; the
              evaluation orders them by estimated yaw), samples (obama, obama2, obama3: three photos, not one
-             sitting).
+             sitting); with --extra-bona-fide also yale-session (one Yale person's 11 images: lighting,
+             expression and glasses variants, frontal) and tw_ntu-burst (East-Asian: the burst frames of one tw_ntu
+             recording, >= 3 near-identical frontal frames) -- frames referenced in place, not copied.
              attack types: print-still (a print held still), print-moved (a print moved along a smooth random
              path of translation, roll, tilt up to +-35 degrees and perspective), print-bent (the same with the
              print bent into a cylinder), replay-screen (the photo shown on a phone/monitor: gamma, pixel grid,
@@ -21,6 +23,8 @@ effects and camera noise. Sources: for each att person one of their images (the 
 photo), and the sample photo obama.jpg. Needs numpy, scipy and Pillow (installed with pip when missing).
 
 Usage: python3 Scripts/make-pad-attacks.py --facedata ../shared/facedata --samples ~/.cache/mynaface/samples --out DIR
+       [--per-type N (attacks per type and source person; 1 = 41 per type, the CI run; 8 = 328 per type, the
+       held-out run of docs/liveness.md, about 30 minutes here)] [--seed S] [--extra-bona-fide]
 """
 import argparse, csv, math, os, subprocess, sys
 
@@ -207,6 +211,24 @@ def save(frames, folder):
     return paths
 
 
+def extra_bona_fide(facedata):
+    """Real multi-image sittings other than att, frames referenced in place: each Yale person's images (one sitting
+    of lighting, expression and glasses variants) and each tw_ntu recording with >= 3 burst frames (East-Asian;
+    file names PPEEx..: the first five characters name the recording)."""
+    yale, bursts = {}, {}
+    with open(os.path.join(facedata, "labels.csv")) as f:
+        for row in csv.DictReader(f):
+            path = os.path.abspath(os.path.join(facedata, row["path"]))
+            if row["set"] == "yale":
+                yale.setdefault(row["identity"], []).append(path)
+            elif row["set"] == "tw_ntu":
+                bursts.setdefault((row["identity"], os.path.basename(path)[:5]), []).append(path)
+    rows = [("bona-fide", "yale-session", k, k, "-", sorted(v)) for k, v in sorted(yale.items())]
+    rows += [("bona-fide", "tw_ntu-burst", f"{i}-{r}", i, "-", sorted(v)) for (i, r), v in sorted(bursts.items())
+             if len(v) >= 3]
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--facedata", required=True)
@@ -216,6 +238,8 @@ def main():
     ap.add_argument("--people", type=int, default=40)
     ap.add_argument("--per-type", type=int, default=1, help="attack sessions per type and source")
     ap.add_argument("--seed", type=int, default=21)
+    ap.add_argument("--extra-bona-fide", action="store_true",
+                    help="also list yale sessions and East-Asian tw_ntu burst sessions as bona fide presentations")
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     people = {}
@@ -251,6 +275,8 @@ def main():
                 sid = f"obama-{kind}-{j}"
                 rows.append(("attack", kind, sid, "obama", "left" if direction > 0 else "right",
                              save(frames, os.path.join(a.out, kind, sid))))
+    if a.extra_bona_fide:
+        rows += extra_bona_fide(a.facedata)
     with open(os.path.join(a.out, "manifest.tsv"), "w") as f:
         f.write("# kind\ttype\tsession\tidentity\tdirection\tframes\n")
         for r in rows:

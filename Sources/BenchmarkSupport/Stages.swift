@@ -148,6 +148,30 @@ public enum BenchmarkSuite {
                 let t = try verifier.enroll(portrait: w.cardFace, certificate: w.certificate)
                 _ = try verifier.verify(t, probe: w.frame720JPEG)
             },
+        ] + shapeStages(workload: w, verifier: verifier, template: template)
+    }
+
+    /// The liveness challenge on dlib's 68-point shapes (the 68-point predictor runs on every frame), when the
+    /// 68-point model is in the default store; none otherwise.
+    static func shapeStages(workload w: BenchmarkWorkload, verifier: FaceVerifier, template: PortraitTemplate)
+        -> [BenchmarkStage]
+    {
+        guard FaceVerifier.hasShapeModel(ModelStore()), var analyzer = try? FaceAnalyzer(fullShape: true) else {
+            return []
+        }
+        analyzer.embeddingThreads = verifier.analyzer.embeddingThreads
+        guard let shapeVerifier = try? FaceVerifier(analyzer: analyzer, configuration: verifier.configuration) else {
+            return []
+        }
+        return [
+            BenchmarkStage(
+                id: "verify_attempt_3_liveness68",
+                title: "verify: attempt of 3 fused 1280×720 JPEGs, liveness challenge on 68-point shapes (per frame)",
+                itemsPerRun: 3
+            ) {
+                _ = try shapeVerifier.verifyAttempt(
+                    template, probes: [w.frame720JPEG, w.frame720JPEG, w.frame720JPEG], liveness: .challenge(.left))
+            }
         ]
     }
 

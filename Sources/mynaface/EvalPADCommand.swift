@@ -10,6 +10,8 @@ extension EvalCommand {
             var policy: String
             var attacks: [PADTypeResult]
             var bonaFide: PADTypeResult
+            var bonaFideByType: [PADTypeResult]
+            var noTurn: [String: Int]
             var worstAPCER: Double
             var bpcerAtAPCER1: Double
             var thresholdAtAPCER1: Double
@@ -25,7 +27,8 @@ extension EvalCommand {
         let manifest = attacks ?? MynaFacePaths.current.cacheRoot.appendingPathComponent("pad/manifest.tsv").path
         let sessions = try PADManifest.load(URL(fileURLWithPath: manifest))
         let store = models.map { ModelStore(directory: URL(fileURLWithPath: $0, isDirectory: true)) } ?? ModelStore()
-        let analyzer = try FaceAnalyzer(store: store)
+        // The 68-point shape when its model is in the store (the liveness checker's 68-point cues), else 5 points.
+        let analyzer = try FaceAnalyzer(store: store, fullShape: FaceVerifier.hasShapeModel(store))
         CLI.note("mynaface eval --pad: \(sessions.count) sessions, \(sessions.map(\.frames.count).reduce(0, +)) frames")
         let tracks = try PADEvaluation.tracks(sessions, analyzer: analyzer, jobs: jobs)
         let missing = zip(sessions, tracks).map { $0.frames.count - $1.landmarks.count }.reduce(0, +)
@@ -48,6 +51,14 @@ extension EvalCommand {
                 String(
                     format: "  BPCER               %6.2f%%  (%d of %d bona fide refused)", 100 * r.bonaFide.rate,
                     r.bonaFide.classifiedAttack, r.bonaFide.count))
+            for b in r.bonaFideByType {
+                print(
+                    "    BPCER " + b.type.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        + String(format: "%6.2f%%  (%d of %d)", 100 * b.rate, b.classifiedAttack, b.count))
+            }
+            for (type, n) in r.noTurn.sorted(by: { $0.key < $1.key }) {
+                print("    no turn at all (not in the BPCER): \(type) \(n) sessions")
+            }
             print(
                 String(
                     format: "  BPCER at APCER ≤ 1%% %6.2f%%  (PAD score threshold %.3f)", 100 * r.bpcerAtAPCER1,
@@ -57,19 +68,18 @@ extension EvalCommand {
             print("  DET: \(svg.path)")
             policies.append(
                 .init(
-                    policy: r.policy, attacks: r.attacks, bonaFide: r.bonaFide, worstAPCER: r.worstAPCER,
+                    policy: r.policy, attacks: r.attacks, bonaFide: r.bonaFide, bonaFideByType: r.bonaFideByType,
+                    noTurn: r.noTurn, worstAPCER: r.worstAPCER,
                     bpcerAtAPCER1: r.bpcerAtAPCER1, thresholdAtAPCER1: r.thresholdAtAPCER1))
         }
         // Per-session cues, for inspection (no images, no descriptors).
-        var csv = "kind,type,session,frames,framesWithFace,turnLeft,turnRight,parallax,motion\n"
+        var csv = "kind,type,session,frames,framesWithFace,points,yawRange,challengeScore,passiveScore,motion\n"
         for t in tracks {
-            let ys = t.landmarks.map(LivenessCues.yaw)
-            let sorted = t.session.isBonaFide ? ys.sorted() : ys
-            let left = LivenessCues.turn(yaws: sorted, toward: .left)
-            let right = LivenessCues.turn(yaws: t.session.isBonaFide ? sorted.reversed() : ys, toward: .right)
             csv +=
                 "\(t.session.isBonaFide ? "bona-fide" : "attack"),\(t.session.type),\(t.session.id),\(t.session.frames.count),"
-                + "\(t.landmarks.count),\(left),\(right),\(LivenessCues.parallax(t.landmarks)),\(LivenessCues.motion(t.landmarks))\n"
+                + "\(t.landmarks.count),\(t.landmarks.first?.count ?? 0),\(PADEvaluation.yawRange(t.landmarks)),"
+                + "\(PADEvaluation.score(t, checker: checker, challenge: true)),"
+                + "\(PADEvaluation.score(t, checker: checker, challenge: false)),\(LivenessCues.motion(t.landmarks))\n"
         }
         try csv.write(to: outDir.appendingPathComponent("pad-sessions.csv"), atomically: true, encoding: .utf8)
         var lm = ""
@@ -82,7 +92,11 @@ extension EvalCommand {
         try CLI.printJSONFile(
             PADSummary(
                 manifest: manifest, sessions: sessions.count, framesWithoutFace: missing,
-                thresholds: ["minimumTurn": checker.minimumTurn, "minimumParallax": checker.minimumParallax],
+                thresholds: [
+                    "minimumTurn": checker.minimumTurn, "minimumParallax": checker.minimumParallax,
+                    "minimumShapeTurn": checker.minimumShapeTurn, "minimumShapeParallax": checker.minimumShapeParallax,
+                    "noTurnRange": PADEvaluation.noTurnRange,
+                ],
                 policies: policies),
             to: outDir.appendingPathComponent("pad-summary.json"))
         print("framesWithoutFace: \(missing); summary: \(outDir.appendingPathComponent("pad-summary.json").path)")

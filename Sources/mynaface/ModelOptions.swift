@@ -29,12 +29,16 @@ struct ModelOptions: ParsableArguments {
 
     /// A verifier of the chosen model with `configuration`; exits with status 4 and one line when the models cannot be
     /// loaded or an external model has no operating point (no calibrated threshold file and no --threshold).
+    /// `livenessShape`: load dlib's 68-point model too when its file is there (liveness's 68-point cues; dlib's
+    /// ResNet path only).
     static func verifier(
         store: ModelStore = ModelStore(), external: ExternalModel?, configuration: FaceVerifier.Configuration,
-        command: String
+        command: String, livenessShape: Bool = false
     ) -> FaceVerifier {
         do {
-            guard let external else { return try FaceVerifier(store: store, configuration: configuration) }
+            guard let external else {
+                return try FaceVerifier(store: store, configuration: configuration, livenessShape: livenessShape)
+            }
             let analyzer: FaceAnalyzer
             do { analyzer = try FaceAnalyzer(store: store, externalModel: external) } catch {
                 throw VerificationError.pipeline(error)

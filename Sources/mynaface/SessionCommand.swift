@@ -196,7 +196,8 @@ struct SessionCommand: AsyncParsableCommand {
             let external = modelOptions.loadExternal(command: command)
             operatingPoint.apply(to: &configuration, command: command, model: ModelOptions.identity(external))
             configuration.liveness = liveness
-            let verifier = ModelOptions.verifier(external: external, configuration: configuration, command: command)
+            let verifier = ModelOptions.verifier(
+                external: external, configuration: configuration, command: command, livenessShape: liveness != .off)
             do {
                 face = try VerifierFaceCheck(
                     verifier: verifier, portrait: [UInt8](cardFace),

@@ -114,7 +114,8 @@ struct VerifyCommand: AsyncParsableCommand {
         operatingPoint.apply(to: &config, command: command, model: ModelOptions.identity(external))
         config.probeDetection.minimumFaceSize = .fractionOfWidth(minFaceFraction)
 
-        let verifier = ModelOptions.verifier(external: external, configuration: config, command: command)
+        let verifier = ModelOptions.verifier(
+            external: external, configuration: config, command: command, livenessShape: liveness != .off)
         func failed(_ error: VerificationError) -> Never {
             switch error {
             case .pipeline, .unexpected: CLI.fail("\(command): \(error)", status: .modelsOrPipeline)

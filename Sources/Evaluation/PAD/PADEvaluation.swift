@@ -3,11 +3,12 @@ import FaceImaging
 import Foundation
 import MynaFace
 
-/// The landmarks of one presentation's frames (frames without a face left out).
+/// The landmarks of one presentation's frames (frames without a face left out): dlib's 68 points per frame when
+/// the analyzer computes them, else its 5 points.
 public struct PADTrack: Sendable {
     /// The presentation.
     public var session: PADSession
-    /// dlib's 5 points per frame with a face, in the session's order.
+    /// The points per frame with a face, in the session's order.
     public var landmarks: [[SIMD2<Double>]]
 }
 
@@ -30,8 +31,13 @@ public struct PADReport: Sendable {
     public var policy: String
     /// Per attack type, at the configured thresholds.
     public var attacks: [PADTypeResult]
-    /// Bona fide presentations, at the configured thresholds.
+    /// Bona fide presentations that contain a turn, at the configured thresholds.
     public var bonaFide: PADTypeResult
+    /// The same per bona fide type (`att-session`, `samples`, `yale-session`, `tw_ntu-burst`).
+    public var bonaFideByType: [PADTypeResult]
+    /// Bona fide sessions per type that contain no turn at all (yaw range below
+    /// ``PADEvaluation/noTurnRange``): reported apart, not in the BPCER.
+    public var noTurn: [String: Int]
     /// The worst attack type's APCER.
     public var worstAPCER: Double { attacks.map(\.rate).max() ?? 0 }
     /// BPCER at the smallest PAD-score threshold giving every attack type APCER ≤ 1% (scores scale the cue
@@ -84,7 +90,8 @@ public enum PADEvaluation {
                             image, options: DetectionOptions(minimumFaceSize: .fractionOfWidth(0.1))
                         ).faces.first
                     else { continue }
-                    landmarks.append(face.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) })
+                    landmarks.append(
+                        (face.shape?.points ?? face.landmarks.points).map { SIMD2(Double($0.x), Double($0.y)) })
                 }
                 work.store(i, PADTrack(session: sessions[i], landmarks: landmarks))
             }
@@ -93,32 +100,48 @@ public enum PADEvaluation {
         return work.results.compactMap { $0 }
     }
 
-    /// The PAD score of one presentation under `policy` (`challenge` or `passive`).
-    ///
-    /// Bona fide att sessions (one sitting, natural pose change, no request) are ordered by estimated yaw toward the
-    /// requested side — the "real session" stands for a patient who followed the request; each person counts once
-    /// per direction. An attack is scored with the direction that suits it best (the attacker is told the direction
-    /// and turns the artefact accordingly).
-    public static func scores(_ track: PADTrack, checker: LivenessChecker, challenge: Bool) -> [Double] {
-        if !challenge {
-            return [checker.assess(track.landmarks, policy: .passive)?.score ?? 0]
+    /// The smallest yaw range (eye distances) of a bona fide session that counts as containing a turn; sessions
+    /// below it (no head turn at all: held still, burst frames) are reported apart and left out of the BPCER.
+    public static let noTurnRange = 0.05
+
+    /// The range of a track's yaw proxy (68-point frames: ``ShapeLivenessCues/yaw(_:)``, else
+    /// ``LivenessCues/yaw(_:)``), eye distances.
+    public static func yawRange(_ track: [[SIMD2<Double>]]) -> Double {
+        let yaws = track.map {
+            $0.count == ShapeLivenessCues.pointCount ? ShapeLivenessCues.yaw($0) : LivenessCues.yaw($0)
         }
-        let bySide = HeadTurn.allCases.map { side -> Double in
-            var frames = track.landmarks
-            if track.session.isBonaFide {
-                frames.sort { side.yawSign * LivenessCues.yaw($0) < side.yawSign * LivenessCues.yaw($1) }
-            }
-            return checker.assess(frames, policy: .challenge(side))?.score ?? 0
-        }
-        return track.session.isBonaFide ? bySide : [bySide.max() ?? 0]
+        guard let lo = yaws.min(), let hi = yaws.max() else { return 0 }
+        return hi - lo
     }
 
-    /// The report at one policy.
+    /// The PAD score of one presentation under `policy` (`challenge` or `passive`).
+    ///
+    /// Frames keep their time order. A bona fide session (one sitting, natural pose change, no request) is scored
+    /// under the direction its frames actually turn (the better of the two sides); an attack under the direction
+    /// that suits it best (the attacker is told the direction and turns the artefact accordingly).
+    public static func score(_ track: PADTrack, checker: LivenessChecker, challenge: Bool) -> Double {
+        if !challenge { return checker.assess(track.landmarks, policy: .passive)?.score ?? 0 }
+        return HeadTurn.allCases.map { checker.assess(track.landmarks, policy: .challenge($0))?.score ?? 0 }.max() ?? 0
+    }
+
+    /// The report at one policy. Bona fide sessions without a turn (yaw range below ``noTurnRange``) are counted
+    /// apart (``PADReport/noTurn``) and left out of the BPCER.
     public static func report(_ tracks: [PADTrack], checker: LivenessChecker, challenge: Bool) -> PADReport {
         var byType: [String: [Double]] = [:]
+        var bonaByType: [String: [Double]] = [:]
+        var noTurn: [String: Int] = [:]
         for t in tracks {
-            byType[t.session.isBonaFide ? "bona-fide" : t.session.type, default: []] += scores(
-                t, checker: checker, challenge: challenge)
+            let s = score(t, checker: checker, challenge: challenge)
+            if t.session.isBonaFide {
+                guard yawRange(t.landmarks) >= noTurnRange else {
+                    noTurn[t.session.type, default: 0] += 1
+                    continue
+                }
+                byType["bona-fide", default: []].append(s)
+                bonaByType[t.session.type, default: []].append(s)
+            } else {
+                byType[t.session.type, default: []].append(s)
+            }
         }
         let bona = byType["bona-fide"] ?? []
         let types = byType.keys.filter { $0 != "bona-fide" }.sorted()
@@ -138,11 +161,17 @@ public enum PADEvaluation {
             if allowed < s.count { threshold = max(threshold, s[allowed].nextUp) }
         }
         let bpcer = Double(bona.filter { $0 < threshold }.count) / Double(max(1, bona.count))
+        let perType = bonaByType.keys.sorted().map { type -> PADTypeResult in
+            let s = bonaByType[type]!
+            let r = s.filter { $0 < 1 }.count
+            return PADTypeResult(type: type, count: s.count, classifiedAttack: r, rate: Double(r) / Double(s.count))
+        }
         return PADReport(
             policy: challenge ? "challenge" : "passive", attacks: attacks,
             bonaFide: PADTypeResult(
                 type: "bona-fide", count: bona.count, classifiedAttack: refused,
                 rate: Double(refused) / Double(max(1, bona.count))),
+            bonaFideByType: perType, noTurn: noTurn,
             bpcerAtAPCER1: bpcer, thresholdAtAPCER1: threshold, scores: byType)
     }
 }

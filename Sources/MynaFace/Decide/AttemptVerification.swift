@@ -85,7 +85,8 @@ extension FaceVerifier {
                 FrameReport(index: 0, notAcquired: .noFace, quality: nil, faceBox: nil, fused: false),
                 landmarks: nil)
         }
-        let points = face.landmarks.points.map { SIMD2(Double($0.x), Double($0.y)) }
+        // Liveness reads the 68-point shape when the analyzer computes it (FaceAnalyzer(fullShape: true)).
+        let points = (face.shape?.points ?? face.landmarks.points).map { SIMD2(Double($0.x), Double($0.y)) }
         let quality = configuration.qualityGate.measure(
             box: (face.box.left, face.box.top, face.box.right, face.box.bottom),
             landmarks: face.landmarks.points.map { (Double($0.x), Double($0.y)) }, chip: face.chip,

@@ -120,12 +120,22 @@ public struct FaceVerifier: Sendable {
     public var configuration: Configuration
 
     /// Loads the models from `store` (default `$MYNAFACE_MODELS` or `~/.cache/mynaface/models`).
+    /// - Parameter livenessShape: also load dlib's 68-point model, when its file is in the store, so that liveness
+    ///   uses the 68-point cues (``ShapeLivenessCues``; one more predictor pass per frame); without the file the
+    ///   5-point cues apply.
     /// - Throws: ``VerificationError/pipeline(_:)`` naming the missing model and the command that fetches it.
-    public init(store: ModelStore = ModelStore(), configuration: Configuration = Configuration())
-        throws(VerificationError)
-    {
-        do { analyzer = try FaceAnalyzer(store: store) } catch { throw .pipeline(error) }
+    public init(
+        store: ModelStore = ModelStore(), configuration: Configuration = Configuration(), livenessShape: Bool = false
+    ) throws(VerificationError) {
+        do {
+            analyzer = try FaceAnalyzer(store: store, fullShape: livenessShape && Self.hasShapeModel(store))
+        } catch { throw .pipeline(error) }
         self.configuration = configuration
+    }
+
+    /// Whether `store` holds dlib's 68-point model (``ModelStore/shapePredictor68``).
+    public static func hasShapeModel(_ store: ModelStore) -> Bool {
+        (try? store.url(for: ModelStore.shapePredictor68)) != nil
     }
 
     /// Loads the models from `directory` (the folder `Scripts/fetch-models.sh` fills).
