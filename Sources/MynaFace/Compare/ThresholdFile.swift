@@ -142,11 +142,7 @@ public struct ThresholdFile: Sendable, Codable, Equatable {
     /// Decodes and validates a threshold file's bytes (`path` names it in errors).
     /// - Throws: ``ThresholdFileError``.
     public static func decode(_ data: Data, path: String) throws(ThresholdFileError) -> ThresholdFile {
-        struct Header: Decodable {
-            var format: String?
-            var version: Int?
-        }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+        guard let header = JSONFormatHeader.read(data) else {
             throw .malformed(path: path, detail: "not a JSON object")
         }
         guard header.format == formatName else { throw .wrongFormat(path: path, found: header.format ?? "none") }

@@ -132,11 +132,7 @@ public struct ModelManifest: Sendable, Codable, Equatable {
     /// - Throws: ``ModelManifestError``.
     public static func decode(_ data: Data, path: String) throws(ModelManifestError) -> ModelManifest {
         guard data.count <= 1 << 20 else { throw .malformed(path: path, detail: "larger than 1 MiB") }
-        struct Header: Decodable {
-            var format: String?
-            var version: Int?
-        }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+        guard let header = JSONFormatHeader.read(data) else {
             throw .malformed(path: path, detail: "not a JSON object")
         }
         guard header.format == formatName else { throw .wrongFormat(path: path, found: header.format ?? "none") }
