@@ -35,6 +35,28 @@ struct GEMMShapeTests {
         return blocks
     }
 
+    @Test("column pieces cover the columns in order and none has an allocating count where a cut is possible")
+    func columnPieces() {
+        for n in 1...200 {
+            let columns = 7..<(7 + n)
+            let pieces = Array(GEMMShape.columnPieces(columns, rows: 8, depth: 8))
+            #expect(pieces.first?.lowerBound == columns.lowerBound && pieces.last?.upperBound == columns.upperBound)
+            #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            let r = n & 15
+            let cuttable = (2...8).contains(r) ? n >= 18 : r == 1 ? n >= 33 : true
+            if cuttable {
+                #expect(pieces.allSatisfy { !GEMMShape.allocates(columns: $0.count) }, "n = \(n): \(pieces)")
+            } else {
+                #expect(pieces == [columns])
+            }
+            if !GEMMShape.allocates(columns: n) { #expect(pieces == [columns]) }
+        }
+        // 49 columns (a 7×7 map): 9 + 9 + 31; 196 (14×14): 9 + 187. The blocked path (over the limit) stays whole.
+        #expect(Array(GEMMShape.columnPieces(0..<49, rows: 256, depth: 64)) == [0..<9, 9..<18, 18..<49])
+        #expect(Array(GEMMShape.columnPieces(0..<196, rows: 64, depth: 64)) == [0..<9, 9..<196])
+        #expect(Array(GEMMShape.columnPieces(0..<49, rows: 512, depth: 512)) == [0..<49])
+    }
+
     @Test("a GEMM within the kernel's limit stays whole")
     func smallStaysWhole() {
         let blocks = Self.check(rows: 0..<16, columns: 0..<832, depth: 75, byColumns: true)

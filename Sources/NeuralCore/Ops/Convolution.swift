@@ -246,12 +246,16 @@ package struct Convolution: Sendable {
                     Int32(k), b + cols.lowerBound, Int32(ldb), 0, c + rows.lowerBound * ldc + cols.lowerBound,
                     Int32(ldc))
             } else {
-                // In blocks of OpenBLAS's small-matrix kernel: no packing copy of the weights or the im2col rows.
-                for (r, cc) in GEMMShape.blocks(rows: rows, columns: cols, depth: k, byColumns: byColumns) {
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(cc.count), Int32(k),
-                        1, w.baseAddress! + r.lowerBound * k, Int32(k), b + cc.lowerBound, Int32(ldb), 0,
-                        c + r.lowerBound * ldc + cc.lowerBound, Int32(ldc))
+                // In blocks of OpenBLAS's small-matrix kernel: no packing copy of the weights or the im2col rows;
+                // a block whose column count would make that kernel allocate (e.g. a 7×7 map's 49 columns, split
+                // by output channels over a team) runs in column pieces that do not.
+                for (r, block) in GEMMShape.blocks(rows: rows, columns: cols, depth: k, byColumns: byColumns) {
+                    for cc in GEMMShape.columnPieces(block, rows: r.count, depth: k) {
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(cc.count), Int32(k),
+                            1, w.baseAddress! + r.lowerBound * k, Int32(k), b + cc.lowerBound, Int32(ldb), 0,
+                            c + r.lowerBound * ldc + cc.lowerBound, Int32(ldc))
+                    }
                 }
             }
         }

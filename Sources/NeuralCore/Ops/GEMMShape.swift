@@ -77,6 +77,45 @@ package enum GEMMShape {
         return Blocks(rows: rows, columns: columns, step: step, byColumns: byColumns)
     }
 
+    /// `columns` cut so that no piece makes OpenBLAS's small kernel allocate, for an `m`-row GEMM of depth `k`.
+    ///
+    /// A GEMM the small kernel does not take (``smallKernelLimit``), or whose column count does not allocate
+    /// (``allocates(columns:)``), stays whole. Otherwise the columns are cut at 9 (remainders 2…8 modulo 16 leave
+    /// `n − 9` with a remainder of 9…15) or at 9 and 18 (remainder 1 leaves `n − 18` ≡ 15): every piece's count
+    /// then has a remainder of 0 or 9…15. Fewer columns than that (17 and under, or 32 and under with remainder 1)
+    /// stay whole. A column of `C` depends only on the same column of `B`, so the pieces give the same dot products.
+    @inline(__always)
+    package static func columnPieces(_ columns: Range<Int>, rows m: Int, depth k: Int) -> ColumnPieces {
+        let n = columns.count
+        let r = n & 15
+        guard m * n * k <= smallKernelLimit, allocates(columns: n) else { return ColumnPieces(columns, cuts: 0) }
+        if r >= 2 && n >= 18 { return ColumnPieces(columns, cuts: 1) }
+        if r == 1 && n >= 33 { return ColumnPieces(columns, cuts: 2) }
+        return ColumnPieces(columns, cuts: 0)
+    }
+
+    /// The pieces of ``columnPieces(_:rows:depth:)``: the first `cuts` pieces are 9 columns wide, the last takes the
+    /// rest (iterating allocates nothing).
+    package struct ColumnPieces: Sequence, IteratorProtocol {
+        private let columns: Range<Int>
+        private var cutsLeft: Int
+        private var start: Int
+
+        init(_ columns: Range<Int>, cuts: Int) {
+            self.columns = columns
+            cutsLeft = cuts
+            start = columns.lowerBound
+        }
+
+        package mutating func next() -> Range<Int>? {
+            guard start < columns.upperBound else { return nil }
+            let end = cutsLeft > 0 ? start + 9 : columns.upperBound
+            cutsLeft -= 1
+            defer { start = end }
+            return start..<end
+        }
+    }
+
     /// The blocks of one GEMM (a sequence of `(rows, columns)` ranges; iterating allocates nothing).
     package struct Blocks: Sequence, IteratorProtocol {
         let rows: Range<Int>, columns: Range<Int>
