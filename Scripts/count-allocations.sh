@@ -57,6 +57,22 @@ for line in "${stages[@]}"; do
   printf '%-24s %10s %8s  %s\n' "$id" "$per" "$limit" "$what"
   if awk -v p="$per" -v l="$limit" 'BEGIN { exit !(p > l) }'; then failed=1; fi
 done
+# The ONNX graph executor (`mynaface bench-onnx` on the generated nets, when MYNAFACE_ONNX_FIXTURES names them):
+# a steady-state call allocates nothing (the limit leaves room for the bench's own timing array).
+if [ -n "${MYNAFACE_ONNX_FIXTURES:-}" ] && [ -f "$MYNAFACE_ONNX_FIXTURES/index.json" ]; then
+  onnx_total() {  # total allocations of bench-onnx on model $1, $2 threads, $3 runs
+    LD_PRELOAD="$dir/count.so" "$bin" bench-onnx --fixtures "$MYNAFACE_ONNX_FIXTURES" --models "$1" --threads "$2" \
+      --runs "$3" 2>&1 >/dev/null | awk '/^ALLOCATIONS/ { print $2 }'
+  }
+  for model in mobilefacenet iresnet50; do
+    for threads in 1 2; do
+      a=$(onnx_total "$model" "$threads" 20); b=$(onnx_total "$model" "$threads" 120)
+      per=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b - a) / 100 }')
+      printf '%-24s %10s %8s  %s\n' "onnx_${model}_${threads}t" "$per" 0.5 "none (the embedding is written into the caller's buffer)"
+      if awk -v p="$per" 'BEGIN { exit !(p > 0.5) }'; then failed=1; fi
+    done
+  done
+fi
 if [ "$check" = --check ] && [ "$failed" = 1 ]; then
   echo "count-allocations: a stage allocates more per call than its limit" >&2
   exit 1

@@ -5,7 +5,8 @@
 #   3. one release build of everything (testing enabled, so the numeric tests run the real models at speed);
 #   4. the benchmark regression check: every stage's median as a ratio to an sgemm anchor timed in the same
 #      run, against Benchmarks/baseline.json; a stage more than 2× its baseline ratio fails; then the
-#      steady-state allocations per call of each stage against their limits (Scripts/count-allocations.sh);
+#      steady-state allocations per call of each stage and of the ONNX executor against their limits
+#      (Scripts/count-allocations.sh);
 #   5. the unit, parity and end-to-end tests (swift test, on the build of step 3; the ONNX executor's parity with
 #      onnxruntime on models Scripts/make-onnx-nets.py generates before the build) — among them the C interface
 #      (CLibraryTests: installs the build's libmynaface-c.so with Scripts/install-clib.sh into a temporary prefix,
