@@ -27,9 +27,17 @@ echo "fuzz: $CONFIG build ($BIN), $SECONDS_TO_RUN s" >&2
 CORPUS="$SCRATCH/corpus"
 ARTIFACTS="$SCRATCH/artifacts"
 mkdir -p "$CORPUS" "$ARTIFACTS"
-# Seed with every small fixture (containers, images); libFuzzer dedups by content.
-find Fixtures -type f \( -name '*.bin' -o -name '*.jp2' -o -name '*.j2k' -o -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' -o -name '*.onnx' \) \
-    -size -256k -print0 | while IFS= read -r -d '' f; do cp -f "$f" "$CORPUS/seed-$(echo "$f" | tr '/' '_')"; done
+# Seed with every small fixture (containers, images) and the small ONNX models Scripts/make-onnx-nets.py generates
+# outside the repository ($MYNAFACE_ONNX_FIXTURES, else <cache root>/onnx-fixtures, when present; no model file is
+# committed); libFuzzer dedups by content.
+. Scripts/paths.sh
+onnx_seeds="${MYNAFACE_ONNX_FIXTURES:-$mynaface_cache_root/onnx-fixtures}"
+[ -d "$onnx_seeds" ] || echo "fuzz: no generated ONNX models in $onnx_seeds (python3 Scripts/make-onnx-nets.py): the ONNX reader starts from an empty seed" >&2
+{
+  find Fixtures -type f \( -name '*.bin' -o -name '*.jp2' -o -name '*.j2k' -o -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' \) \
+    -size -256k -print0
+  if [ -d "$onnx_seeds" ]; then find "$onnx_seeds" -type f -name '*.onnx' -size -256k -print0; fi
+} | while IFS= read -r -d '' f; do cp -f "$f" "$CORPUS/seed-$(echo "$f" | tr '/' '_')"; done
 
 exec "$BIN" "$CORPUS" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$ARTIFACTS/" -print_final_stats=1 "$@"

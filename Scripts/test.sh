@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this script):
 #   1. set-up (Debian packages and pinned models, only what is missing);
-#   2. a short libFuzzer run over the container parsers and decoders (Scripts/fuzz.sh, 60 s);
+#   2. a short libFuzzer run over the container parsers, decoders and the ONNX reader (Scripts/fuzz.sh, 60 s;
+#      after the ONNX fixtures are generated: its ONNX seeds are those small models);
 #   3. one release build of everything (testing enabled, so the numeric tests run the real models at speed);
 #   4. the benchmark regression check: every stage's median as a ratio to an sgemm anchor timed in the same
 #      run, against Benchmarks/baseline.json; a stage more than 2× its baseline ratio fails; then the
@@ -17,9 +18,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
-if [ "${MYNAFACE_SKIP_FUZZ:-0}" != 1 ]; then
-  bash Scripts/fuzz.sh "${MYNAFACE_FUZZ_SECONDS:-60}" 2>&1 | tail -n 12
-fi
 # The generated presentation attacks the liveness tests replay (outside the repository; needs ../shared's photos).
 . Scripts/paths.sh
 if [ -d ../shared/facedata ] && [ ! -f "$mynaface_cache_root/pad/manifest.tsv" ]; then
@@ -32,6 +30,10 @@ onnx_python="$(bash Scripts/install-python-deps.sh)"
 export MYNAFACE_ONNX_FIXTURES="$mynaface_cache_root/onnx-fixtures"
 if [ ! -f "$MYNAFACE_ONNX_FIXTURES/index.json" ] || [ Scripts/make-onnx-nets.py -nt "$MYNAFACE_ONNX_FIXTURES/index.json" ]; then
   "$onnx_python" Scripts/make-onnx-nets.py "$MYNAFACE_ONNX_FIXTURES"
+fi
+# The fuzz run (its ONNX seeds are the small generated models above: no model file is committed).
+if [ "${MYNAFACE_SKIP_FUZZ:-0}" != 1 ]; then
+  bash Scripts/fuzz.sh "${MYNAFACE_FUZZ_SECONDS:-60}" 2>&1 | tail -n 12
 fi
 # The generated random-weight embedding model of the external-model tests (docs/models.md).
 MYNAFACE_TEST_MODEL="$("$onnx_python" Scripts/make-test-embedding-model.py --out "$mynaface_cache_root/test-models/test-arcface-random")"

@@ -93,25 +93,16 @@ public func cVerifyAttempt(
     _ error: UnsafeMutablePointer<mynaface_error>?
 ) -> Int32 {
     abiCall(error) { () throws(ABIFailure) in
-        guard let result else { throw .invalidArgument("result is NULL") }
-        let v = try Handles.verifier(verifier).verifier
-        let t = try Handles.template(template)
-        guard count > 0, count <= maxFramesPerAttempt else {
-            throw .invalidArgument("count \(count): an attempt takes 1 to \(maxFramesPerAttempt) frames")
-        }
-        guard let images, let lengths else { throw .invalidArgument("images or image_lens is NULL") }
-        var decoded: [Image] = []
-        for i in 0..<count {
+        try attempt(verifier, template, count, result) { v, i throws(ABIFailure) in
+            guard let images, let lengths else { throw .invalidArgument("images or image_lens is NULL") }
             let bytes = try callerBytes(
-                images[i], lengths[i], what: "frame \(i)",
-                limit: v.configuration.decode.limits.maxInputBytes)
+                images[i], lengths[i], what: "frame \(i)", limit: v.configuration.decode.limits.maxInputBytes)
             do throws(ImageDecodeError) {
-                decoded.append(try ImageDecoder.decode(bytes, options: v.configuration.decode))
+                return try ImageDecoder.decode(bytes, options: v.configuration.decode)
             } catch {
                 throw ABIFailure(frame: i, error)
             }
         }
-        try attempt(v, t, decoded, result)
     }
 }
 
@@ -124,25 +115,28 @@ public func cVerifyAttemptPixels(
     _ error: UnsafeMutablePointer<mynaface_error>?
 ) -> Int32 {
     abiCall(error) { () throws(ABIFailure) in
-        guard let result else { throw .invalidArgument("result is NULL") }
-        let v = try Handles.verifier(verifier).verifier
-        let t = try Handles.template(template)
-        guard count > 0, count <= maxFramesPerAttempt else {
-            throw .invalidArgument("count \(count): an attempt takes 1 to \(maxFramesPerAttempt) frames")
+        try attempt(verifier, template, count, result) { v, i throws(ABIFailure) in
+            guard let frames else { throw .invalidArgument("frames is NULL") }
+            return try RawFrame.image(frames + i, limits: v.configuration.decode.limits, index: i)
         }
-        guard let frames else { throw .invalidArgument("frames is NULL") }
-        var images: [Image] = []
-        for i in 0..<count {
-            images.append(try RawFrame.image(frames + i, limits: v.configuration.decode.limits, index: i))
-        }
-        try attempt(v, t, images, result)
     }
 }
 
+/// The attempt both exports share: checks the handles, `result` and `count`, makes each frame's image with
+/// `frame(verifier, index)` (in order), verifies the fused attempt and fills `result`.
 private func attempt(
-    _ v: FaceVerifier, _ t: TemplateHandle, _ images: [Image],
-    _ result: UnsafeMutablePointer<mynaface_result>
+    _ verifier: OpaquePointer?, _ template: OpaquePointer?, _ count: Int,
+    _ result: UnsafeMutablePointer<mynaface_result>?,
+    frame: (FaceVerifier, Int) throws(ABIFailure) -> Image
 ) throws(ABIFailure) {
+    guard let result else { throw .invalidArgument("result is NULL") }
+    let v = try Handles.verifier(verifier).verifier
+    let t = try Handles.template(template)
+    guard count > 0, count <= maxFramesPerAttempt else {
+        throw .invalidArgument("count \(count): an attempt takes 1 to \(maxFramesPerAttempt) frames")
+    }
+    var images: [Image] = []
+    for i in 0..<count { images.append(try frame(v, i)) }
     let r = try t.withTemplate { template throws(ABIFailure) in
         do throws(VerificationError) { return try v.verifyAttempt(template, probeImages: images) } catch {
             throw ABIFailure(error)
