@@ -19,6 +19,36 @@ struct HostileModelTests {
         #expect(y == [0, 0, 1, 5])
     }
 
+    @Test func aConstantFedToAnOperatorThatNeedsAComputedValueIsRefused() throws {
+        // relu(c) + x with c an initializer: typed refusals at read, never a trap when the network is planned.
+        for op in ["Relu", "Sigmoid", "GlobalAveragePool"] {
+            let model = B.model(
+                [B.node(op, ["c"], "r", name: "unary"), B.node("Add", ["x", "r"], "y", name: "add")],
+                initializers: [B.tensor("c", dims: [1, 1, 2, 2], floats: [1, -2, 3, -4])])
+            guard case .graph(.unsupported(let node, let detail)) = try B.readError(model) else {
+                Issue.record("\(op) on a constant: \(String(describing: try B.readError(model)))")
+                continue
+            }
+            #expect(node == "unary" && detail == "constant input")
+        }
+    }
+
+    @Test func aGemmWhoseOutputWouldBeHugeIsRefusedBeforeItIsSized() throws {
+        // x (1×1×1024×1024) flattened at axis 4 to [2^20, 1], times B [1, 2^20]: a 2^40-element output.
+        let model = B.model(
+            [
+                B.node("Flatten", ["x"], "f", name: "flatten", [B.int("axis", 4)]),
+                B.node("Gemm", ["f", "b"], "y", name: "gemm"),
+            ],
+            initializers: [B.tensor("b", dims: [1, 1 << 20], floats: [Float](repeating: 1, count: 1 << 20))],
+            input: [1, 1, 1024, 1024])
+        guard case .graph(.tooLarge(let node, _)) = try B.readError(model) else {
+            Issue.record("\(String(describing: try B.readError(model)))")
+            return
+        }
+        #expect(node == "gemm")
+    }
+
     @Test func everyTruncationIsRefused() throws {
         let bytes = try B.bytes(B.convRelu())
         for length in 0..<bytes.count {

@@ -139,6 +139,10 @@ struct GraphLowering {
 
     /// Per-channel parameters (axis 1 of `x`) from a constant that is a scalar or holds one value per channel.
     static func perChannel(_ c: GraphConstant, x: [Int], node: String, what: String) throws(GraphError) -> [Float] {
+        // Per-channel steps (affine, PReLU) cover one sample: a value with a first dimension above 1 is refused.
+        guard x.count < 2 || x[0] == 1 else {
+            throw .unsupported(node: node, detail: "\(what) per channel on a value of shape \(x) (first dimension > 1)")
+        }
         let channels = x.count >= 2 ? x[1] : 1
         if c.floats.count == 1 { return [Float](repeating: c.floats[0], count: channels) }
         // Right-aligned broadcast: the only non-1 dim must land on axis 1.
@@ -197,8 +201,15 @@ struct GraphLowering {
         let x = try shape(first, node)
         let name = node.name
         switch node.op {
-        case .conv(let window, let groups):
+        case .add, .mul, .concat, .flatten, .reshape, .identity:
+            break  // a constant operand becomes an affine or a binary operand; an alias of a constant stays one
+        default:
+            // Every other operator runs on a computed value: a constant input (which a plan keeps in the constant
+            // pool, not in the arena) is refused here, as a typed error, for all of them at once.
             guard constants[first] == nil else { throw .unsupported(node: name, detail: "constant input") }
+        }
+        switch node.op {
+        case .conv(let window, let groups):
             guard x.count == 4, x[0] == 1 else {
                 throw .shapeMismatch(node: name, detail: "input \(x) (expected 1×C×H×W)")
             }
@@ -375,7 +386,7 @@ struct GraphLowering {
             try alias(node, first, shape: x)
 
         case .gemm(let alpha, let beta, let transA, let transB):
-            guard constants[first] == nil, x.count == 2, !transA || x[1] == 1 else {
+            guard x.count == 2, !transA || x[1] == 1 else {
                 throw .unsupported(node: name, detail: "A must be a computed 2-D value (transA only for one row)")
             }
             let (m, k) = transA ? (x[1], x[0]) : (x[0], x[1])
@@ -384,6 +395,7 @@ struct GraphLowering {
                 throw .shapeMismatch(node: name, detail: "A \(x) and B \(b.shape) (transB \(transB))")
             }
             let n = transB ? b.shape[0] : b.shape[1]
+            _ = try Self.count([m, n], node: name)  // before anything is sized by m·n
             var weights = transB ? b.floats : Self.transposed(b.floats, rows: k, columns: n)
             if alpha != 1 { for i in weights.indices { weights[i] *= alpha } }
             var bias = [Float](repeating: 0, count: m * n)
@@ -402,11 +414,12 @@ struct GraphLowering {
 
         case .matMul:
             let b = try constant(node, 1, "B")
-            guard constants[first] == nil, x.count >= 2, b.shape.count == 2, x[x.count - 1] == b.shape[0] else {
+            guard x.count >= 2, b.shape.count == 2, x[x.count - 1] == b.shape[0] else {
                 throw .shapeMismatch(node: name, detail: "A \(x) · B \(b.shape) (B a 2-D constant)")
             }
             let (k, n) = (b.shape[0], b.shape[1])
             let m = x.dropLast().reduce(1, *)
+            _ = try Self.count([m, n], node: name)  // before anything is sized by m·n
             try emit(
                 node,
                 .dense(
@@ -430,14 +443,12 @@ struct GraphLowering {
         case .transpose(let perm):
             let p = perm ?? Array((0..<x.count).reversed())
             guard p.count == x.count else { throw .shapeMismatch(node: name, detail: "perm \(p) for input \(x)") }
-            guard constants[first] == nil else { throw .unsupported(node: name, detail: "constant input") }
             try emit(node, .transpose(perm: p), inputs: [first], shape: p.map { x[$0] })
 
         case .pad(let pads, let value):
             guard pads.count == 2 * x.count else {
                 throw .shapeMismatch(node: name, detail: "\(pads.count) pads for input \(x)")
             }
-            guard constants[first] == nil else { throw .unsupported(node: name, detail: "constant input") }
             let out = x.indices.map { x[$0] + pads[$0] + pads[$0 + x.count] }
             try emit(node, .pad(pads: pads, value: value), inputs: [first], shape: out)
         }
