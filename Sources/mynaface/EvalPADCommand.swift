@@ -79,7 +79,9 @@ extension EvalCommand {
                 "\(t.session.isBonaFide ? "bona-fide" : "attack"),\(t.session.type),\(t.session.id),\(t.session.frames.count),"
                 + "\(t.landmarks.count),\(t.landmarks.first?.count ?? 0),\(PADEvaluation.yawRange(t.landmarks)),"
                 + "\(PADEvaluation.score(t, checker: checker, challenge: true)),"
-                + "\(PADEvaluation.score(t, checker: checker, challenge: false)),\(LivenessCues.motion(t.landmarks))\n"
+                + "\(PADEvaluation.score(t, checker: checker, challenge: false)),"
+                // motion is the 5-point cue (it reads the eye corners at points 0–3): empty for 68-point tracks.
+                + "\(t.landmarks.first?.count == 5 ? "\(LivenessCues.motion(t.landmarks))" : "")\n"
         }
         try csv.write(to: outDir.appendingPathComponent("pad-sessions.csv"), atomically: true, encoding: .utf8)
         var lm = ""

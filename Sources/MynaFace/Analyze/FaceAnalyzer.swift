@@ -222,14 +222,14 @@ public struct FaceAnalyzer: Sendable {
     /// The descriptor of a detected face: dlib's ResNet on its chip, or the external model on its aligned face.
     /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip or aligned face is not the model's input size.
     public func embedding(of face: DetectedFace) throws(FaceAnalyzerError) -> FaceEmbedding {
-        try embedding(ofChip: external == nil ? face.chip : face.embeddingInput)
+        try embedding(ofChip: face.embeddingInput)
     }
 
     /// The descriptor of a detected face in `mode`: dlib's descriptor of its chip, or the mean of the chip's and
     /// its mirror image's descriptors.
     /// - Throws: ``FaceAnalyzerError/embedding(_:)`` if the chip is not 150×150.
     public func descriptor(of face: DetectedFace, mode: DescriptorMode) throws(FaceAnalyzerError) -> FaceEmbedding {
-        try descriptor(ofChip: external == nil ? face.chip : face.embeddingInput, mode: mode)
+        try descriptor(ofChip: face.embeddingInput, mode: mode)
     }
 
     /// The descriptor of an aligned 150×150 chip in `mode` (see ``descriptor(of:mode:)``).

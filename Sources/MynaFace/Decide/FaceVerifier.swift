@@ -191,17 +191,15 @@ public struct FaceVerifier: Sendable {
         guard let external = analyzer.external else { return configuration }
         var config = configuration
         let dlibPoints: [MatchThreshold] = [.readerDefault, .readerDefaultFused, .dlibDefault]
-        guard dlibPoints.contains(config.threshold) else {
-            // An explicit threshold: fused attempts use it too unless an explicit fused point was given.
-            if let fused = config.fusedThreshold, dlibPoints.contains(fused) { config.fusedThreshold = nil }
-            return config
-        }
+        // dlib's fused point is dropped; an explicit one (e.g. `--threshold-file` of a `--fuse 3` calibration) is kept.
+        // Without a fused point, fused attempts use the single-frame threshold.
+        if let fused = config.fusedThreshold, dlibPoints.contains(fused) { config.fusedThreshold = nil }
+        // An explicit single-frame threshold is the caller's choice and is kept.
+        guard dlibPoints.contains(config.threshold) else { return config }
         let calibrated: MatchThreshold?
         do { calibrated = try external.calibratedThreshold() } catch { throw .modelThreshold(error) }
         guard let calibrated else { throw .uncalibratedModel(external.identity) }
         config.threshold = calibrated
-        // An explicit fused point (e.g. `--threshold-file` of a `--fuse 3` calibration) is kept; dlib's is dropped.
-        if let fused = config.fusedThreshold, dlibPoints.contains(fused) { config.fusedThreshold = nil }
         return config
     }
 
@@ -268,7 +266,7 @@ public struct FaceVerifier: Sendable {
         do {
             embedding = try analyzer.embedding(of: face)
             let mirror = try analyzer.embedding(
-                ofChip: analyzer.external == nil ? face.chip.mirrored() : face.embeddingInput.mirrored())
+                ofChip: face.embeddingInput.mirrored())
             mirrorAveraged = FaceEmbedding.mean([embedding, mirror])!
         } catch { throw .pipeline(error) }
         return PortraitTemplate(

@@ -46,9 +46,12 @@ enum GraphBlockedConvolution {
                     let start = b * width
                     let n = min(width, p - start)
                     unfold(conv, input, columns: start..<(start + n), into: scratch)
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(n), Int32(k), 1, w, Int32(k),
-                        scratch, Int32(n), 0, output + start, Int32(p))
+                    // In column pieces that keep OpenBLAS's small-matrix kernel from allocating.
+                    for cc in GEMMShape.columnPieces(0..<n, rows: o, depth: k) {
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(cc.count), Int32(k), 1, w,
+                            Int32(k), scratch + cc.lowerBound, Int32(n), 0, output + start + cc.lowerBound, Int32(p))
+                    }
                     for c in 0..<o {
                         epilogue(conv, output + c * p + start, count: n, channel: c)
                     }
@@ -57,9 +60,12 @@ enum GraphBlockedConvolution {
                 let rows = context.range(o)
                 if rows.isEmpty { return }
                 unfold(conv, input, columns: 0..<p, into: scratch)
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(p), Int32(k), 1,
-                    w + rows.lowerBound * k, Int32(k), scratch, Int32(p), 0, output + rows.lowerBound * p, Int32(p))
+                for cc in GEMMShape.columnPieces(0..<p, rows: rows.count, depth: k) {
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(cc.count), Int32(k), 1,
+                        w + rows.lowerBound * k, Int32(k), scratch + cc.lowerBound, Int32(p), 0,
+                        output + rows.lowerBound * p + cc.lowerBound, Int32(p))
+                }
                 for c in rows { epilogue(conv, output + c * p, count: p, channel: c) }
             }
         }

@@ -140,9 +140,13 @@ enum GraphKernels {
         }
         let y = output + g * og * p
         conv.weights.withUnsafeBufferPointer { w in
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(og), Int32(p), Int32(k), 1,
-                w.baseAddress! + g * og * k, Int32(k), scratch, Int32(p), 0, y, Int32(p))
+            // In column pieces that keep OpenBLAS's small-matrix kernel from allocating (GEMMShape.columnPieces).
+            for cc in GEMMShape.columnPieces(0..<p, rows: og, depth: k) {
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(og), Int32(cc.count), Int32(k), 1,
+                    w.baseAddress! + g * og * k, Int32(k), scratch + cc.lowerBound, Int32(p), 0, y + cc.lowerBound,
+                    Int32(p))
+            }
         }
         for o in 0..<og {
             let c = g * og + o
